@@ -1,0 +1,125 @@
+# Watchdog hypervisor: build, run the demo, test.
+#   make          build the UEFI application (build/esp/), the Multiboot2 ISO (build/hv.iso)
+#   make run      boot the demo under QEMU (SVM, UEFI); GUEST=my.elf boots your own guest
+#   make test     unit tests + end-to-end tests under QEMU and Bochs
+# Build-time settings: GUEST_RAM_MB (guest RAM, MiB).
+
+BUILD ?= build
+GUEST_RAM_MB ?= 8
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
+
+CC := gcc
+LD := ld
+OBJCOPY := objcopy
+
+.PHONY: all run test unit-test e2e-test deps deps-install clean
+all: deps $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI $(BUILD)/hv.iso
+
+include mk/newlib.mk
+-include mk/unit.mk
+
+GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
+EFI_INC := /usr/include/efi
+EFI_LIB := /usr/lib
+
+WARN := -Wall -Wextra -Werror
+# The hypervisor never touches the guest's x87/SSE state: general
+# registers only.  PIC because the same objects link into the EFI image.
+HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fpic \
+	-fshort-wchar -mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables \
+	-fno-omit-frame-pointer -nostdinc -isystem $(NEWLIB_INCLUDE) -isystem $(GCC_INCLUDE) \
+	-DHV_GUEST_RAM_MB=$(GUEST_RAM_MB)
+HV_ASFLAGS := -g -fpic
+
+HV_CORE_SRC := $(wildcard hv/*.c) $(wildcard arch/x86/*.c) $(wildcard arch/x86/vmx/*.c) \
+	$(wildcard arch/x86/svm/*.c)
+HV_CORE_ASM := $(wildcard arch/x86/*.S) $(wildcard arch/x86/vmx/*.S) $(wildcard arch/x86/svm/*.S)
+HV_CORE_OBJ := $(patsubst %,$(BUILD)/obj/%.o,$(HV_CORE_SRC) $(HV_CORE_ASM))
+MB2_OBJ := $(patsubst %,$(BUILD)/obj/%.o,$(wildcard boot/mb2/*.c) $(wildcard boot/mb2/*.S))
+EFI_OBJ := $(BUILD)/obj/boot/efi/efi_main.c.o
+
+deps:
+	$(Q)scripts/deps.sh --build
+
+deps-install:
+	$(Q)scripts/deps.sh --install
+
+$(BUILD)/obj/%.c.o: %.c $(NEWLIB_LIBC)
+	@mkdir -p $(dir $@)
+	@echo "  CC       $<"
+	$(Q)$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS       $<"
+	$(Q)$(CC) $(HV_ASFLAGS) -c $< -o $@
+
+$(EFI_OBJ): boot/efi/efi_main.c $(NEWLIB_LIBC)
+	@mkdir -p $(dir $@)
+	@echo "  CC       $<"
+	$(Q)$(CC) $(HV_CFLAGS) -I$(EFI_INC) -I$(EFI_INC)/x86_64 -MMD -MP -c $< -o $@
+
+# libefi's init.o (InitializeLib) defines memcpy/memset as well: it goes
+# before newlib so that its definitions are the ones used.
+# --- UEFI application (gnu-efi: shared object -> PE32+) ---------------------
+$(BUILD)/hv.so: $(EFI_OBJ) $(HV_CORE_OBJ) $(NEWLIB_LIBC)
+	@echo "  LD       $@"
+	$(Q)$(LD) -nostdlib -znocombreloc -z noexecstack -shared -Bsymbolic \
+		-T $(EFI_LIB)/elf_x86_64_efi.lds -Map $(BUILD)/hv-efi.map \
+		$(EFI_LIB)/crt0-efi-x86_64.o $(EFI_OBJ) $(HV_CORE_OBJ) \
+		$(EFI_LIB)/libefi.a $(EFI_LIB)/libgnuefi.a $(NEWLIB_LIBC) -o $@
+
+$(BUILD)/esp/EFI/BOOT/BOOTX64.EFI: $(BUILD)/hv.so
+	@mkdir -p $(dir $@)
+	@echo "  EFI      $@"
+	$(Q)$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
+		-j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+
+# --- Multiboot2 kernel and BIOS ISO ------------------------------------------
+$(BUILD)/hv.elf: $(MB2_OBJ) $(HV_CORE_OBJ) $(NEWLIB_LIBC) linker.ld
+	@echo "  LD       $@"
+	$(Q)$(LD) -static -nostdlib -z noexecstack -z max-page-size=0x1000 --no-warn-rwx-segments -T linker.ld \
+		-Map $(BUILD)/hv-mb2.map $(MB2_OBJ) $(HV_CORE_OBJ) $(NEWLIB_LIBC) -o $@
+
+$(BUILD)/hv.iso: $(BUILD)/hv.elf $(BUILD)/guest.elf tests/e2e/grub.cfg
+	@echo "  ISO      $@"
+	@rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub
+	$(Q)cp $(BUILD)/hv.elf $(BUILD)/guest.elf $(BUILD)/iso/boot/
+	$(Q)cp tests/e2e/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
+	$(Q)grub-mkrescue -d /usr/lib/grub/i386-pc -o $@ $(BUILD)/iso >$(BUILD)/grub-mkrescue.log 2>&1 \
+		|| { cat $(BUILD)/grub-mkrescue.log; exit 1; }
+
+# --- Test guest (freestanding ELF64 at 1 MiB, links the stub) ----------------
+GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fno-pic \
+	-mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables -nostdinc \
+	-isystem $(GCC_INCLUDE)
+GUEST_SRC := $(wildcard tests/guest/*.c) $(wildcard tests/guest/*.S) guest-stub/stub.c
+GUEST_OBJ := $(patsubst %,$(BUILD)/guest-obj/%.o,$(GUEST_SRC))
+
+$(BUILD)/guest-obj/%.o: %
+	@mkdir -p $(dir $@)
+	@echo "  CC       $< (guest)"
+	$(Q)$(CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/guest.elf: $(GUEST_OBJ) tests/guest/guest.ld
+	@echo "  LD       $@"
+	$(Q)$(LD) -static -nostdlib -z noexecstack -z max-page-size=0x1000 --no-warn-rwx-segments \
+		-T tests/guest/guest.ld $(GUEST_OBJ) -o $@
+
+# --- Demo and tests ------------------------------------------------------------
+run: deps-install all $(BUILD)/guest.elf
+	$(Q)scripts/run-demo.sh $(BUILD) $(GUEST)
+
+e2e-test: all $(BUILD)/guest.elf
+	$(Q)python3 tests/e2e/run.py --build $(BUILD)
+
+test: deps-install
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/guest.elf
+	$(Q)scripts/test-all.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/guest-obj $(BUILD)/esp $(BUILD)/iso $(BUILD)/*.elf \
+		$(BUILD)/*.so $(BUILD)/*.iso $(BUILD)/*.map $(BUILD)/unit $(BUILD)/e2e
+
+-include $(shell find $(BUILD)/obj $(BUILD)/guest-obj -name '*.d' 2>/dev/null)

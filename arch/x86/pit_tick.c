@@ -1,0 +1,102 @@
+/*
+ * The 8254 PIT: TSC calibration (channel 2, polled) and, for SVM, the
+ * hypervisor's tick (channel 0 routed through IOAPIC pin 2 as an NMI).
+ *
+ * Why an NMI: after ExitBootServices the hypervisor needs an interrupt
+ * source of its own that forces an exit even when the guest spins with
+ * RFLAGS.IF=0.  With the SVM NMI intercept, an NMI exits the guest
+ * regardless of the guest's IF and of V_INTR_MASKING; the NMI stays
+ * pending and is taken by the host IDT's vector 2 at STGI (AMD APM 2
+ * 15.12 and 15.17).  The LAPIC-timer + INTR-intercept route misses
+ * IF=0 guests under Bochs (see docs/design.md).
+ */
+#include <stdint.h>
+
+#include "platform.h"
+#include "x86.h"
+
+#define PIT_HZ 1193182ull
+#define PIT_CH0 0x40
+#define PIT_CH2 0x42
+#define PIT_CMD 0x43
+#define SYS_CTRL_B 0x61 /* bit 0: ch2 gate, bit 1: speaker, bit 5: ch2 out */
+
+#define IOAPIC_BASE 0xFEC00000ull
+#define LAPIC_BASE 0xFEE00000ull
+#define LAPIC_SVR 0xF0
+#define LAPIC_EOI 0xB0
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_LVT_LINT0 0x350
+#define PIT_IOAPIC_PIN 2 /* ISA IRQ0 is overridden to GSI 2 on PC platforms */
+
+static void mmio_write32(uint64_t addr, uint32_t v)
+{
+	*(volatile uint32_t *)(uintptr_t)addr = v;
+}
+
+static uint32_t mmio_read32(uint64_t addr)
+{
+	return *(volatile uint32_t *)(uintptr_t)addr;
+}
+
+uint64_t plat_calibrate_tsc(void)
+{
+	const uint32_t count = 11932; /* 10 ms */
+	uint8_t ctrl = inb(SYS_CTRL_B);
+
+	outb(SYS_CTRL_B, (uint8_t)((ctrl & ~0x02) | 0x01));
+	outb(PIT_CMD, 0xB0); /* ch2, lo/hi byte, mode 0 */
+	outb(PIT_CH2, count & 0xFF);
+	outb(PIT_CH2, (uint8_t)(count >> 8));
+	uint64_t t0 = rdtsc(), t1 = t0;
+	/* Bounded: give up after ~10^10 cycles (a broken PIT) */
+	while (!(inb(SYS_CTRL_B) & 0x20) && t1 - t0 < 10000000000ull)
+		t1 = rdtsc();
+	outb(SYS_CTRL_B, ctrl);
+	return (t1 - t0) * PIT_HZ / count;
+}
+
+/* The hypervisor owns the interrupt controllers.  Nothing but its own
+ * tick may interrupt: mask the 8259 (so nothing reaches LINT0 as ExtINT),
+ * the LAPIC timer and LINT0, and move the LAPIC spurious vector out of
+ * the exception range (OVMF leaves it at 0x0F). */
+void plat_quiesce_interrupts(void)
+{
+	outb(0x21, 0xFF);
+	outb(0xA1, 0xFF);
+	mmio_write32(LAPIC_BASE + LAPIC_SVR, 0x1FF);
+	mmio_write32(LAPIC_BASE + LAPIC_LVT_TIMER, 1u << 16);
+	mmio_write32(LAPIC_BASE + LAPIC_LVT_LINT0, mmio_read32(LAPIC_BASE + LAPIC_LVT_LINT0) | (1u << 16));
+}
+
+/* A host interrupt acknowledged by a VM exit: end it at the LAPIC. */
+void plat_end_stray_interrupt(void)
+{
+	mmio_write32(LAPIC_BASE + LAPIC_EOI, 0);
+}
+
+static void ioapic_write(uint32_t reg, uint32_t v)
+{
+	mmio_write32(IOAPIC_BASE, reg);
+	mmio_write32(IOAPIC_BASE + 0x10, v);
+}
+
+void pit_nmi_tick_start(uint64_t period_us)
+{
+	uint64_t divisor = PIT_HZ * period_us / 1000000ull;
+	uint32_t r[4];
+
+	if (divisor < 2)
+		divisor = 2;
+	if (divisor > 65535)
+		divisor = 65535;
+	cpuid(1, 0, r);
+	uint32_t apic_id = r[1] >> 24;
+	/* Redirection entry: delivery mode NMI (100b), physical, edge,
+	 * unmasked (IOAPIC datasheet, 3.2.4). */
+	ioapic_write(0x11 + 2 * PIT_IOAPIC_PIN, apic_id << 24);
+	ioapic_write(0x10 + 2 * PIT_IOAPIC_PIN, (4u << 8) | 2u);
+	outb(PIT_CMD, 0x34); /* ch0, lo/hi byte, mode 2 (rate generator) */
+	outb(PIT_CH0, (uint8_t)(divisor & 0xFF));
+	outb(PIT_CH0, (uint8_t)(divisor >> 8));
+}

@@ -1,0 +1,47 @@
+/*
+ * What the arch-neutral core asks of the platform: the log port, time,
+ * the hypervisor's own CPU tables, and how to stop.  Implemented in
+ * arch/x86/.
+ */
+#ifndef ARCH_PLATFORM_H
+#define ARCH_PLATFORM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+void uart_init(void);
+void plat_log_write(const char *s, unsigned len);
+void plat_log_flush(void);
+
+uint64_t plat_tsc(void);
+/* Measures the TSC against the PIT; returns Hz. */
+uint64_t plat_calibrate_tsc(void);
+
+/* Installs the hypervisor's GDT, TSS (IST stacks), IDT and identity page
+ * tables.  After this no firmware structure is in use. */
+void plat_take_over_cpu(void);
+
+/* Bases of the host GDT, IDT and TSS (for the VMCS host-state area). */
+void plat_host_tables(uint64_t *gdt_base, uint64_t *idt_base, uint64_t *tss_base);
+
+/* Calls fn on the hypervisor's own static stack; does not return. */
+__attribute__((noreturn)) void plat_run_on_own_stack(void (*fn)(void));
+
+/* Ends an emulator run (QEMU isa-debug-exit, Bochs shutdown port); on
+ * real hardware this returns and the caller halts. */
+void plat_emulator_exit(uint8_t code);
+
+__attribute__((noreturn)) void plat_halt(void);
+
+/* NMIs the host IDT took (arch/x86/idt). */
+extern volatile uint64_t host_nmi_count;
+
+/* Masks every interrupt source the firmware left on (arch/x86/pit_tick.c). */
+void plat_quiesce_interrupts(void);
+/* EOI for a host interrupt that a VM exit acknowledged. */
+void plat_end_stray_interrupt(void);
+
+/* Start the PIT-driven NMI tick (SVM's timer, see docs/design.md). */
+void pit_nmi_tick_start(uint64_t period_us);
+
+#endif

@@ -1,0 +1,224 @@
+/*
+ * AMD SVM backend (AMD APM Vol. 2, chapter 15).  One VMCB, nested paging
+ * over the guest RAM arena, the PIT routed as an NMI as the hypervisor
+ * tick (arch/x86/pit_tick.c explains why).
+ */
+#include <string.h>
+
+#include "../../../hv/hv.h"
+#include "../../../include/hv_abi.h"
+#include "../../../hv/nested_pt.h"
+#include "../platform.h"
+#include "../x86.h"
+#include "svm_decode.h"
+#include "vmcb.h"
+
+void svm_enter(uint64_t vmcb_pa, struct guest_regs *regs, uint64_t host_save_pa);
+
+static struct vmcb guest_vmcb;
+static struct vmcb host_save_vmcb; /* VMSAVE/VMLOAD area for host state */
+static uint8_t host_hsave[4096] __attribute__((aligned(4096)));
+static uint8_t iopm[3 * 4096] __attribute__((aligned(4096)));
+static uint8_t msrpm[2 * 4096] __attribute__((aligned(4096)));
+static pt_page npt_pages[PT_PAGES_FOR(HV_GUEST_RAM_SIZE)];
+
+/* NPT entries are ordinary long-mode entries; they need U/S set or every
+ * guest access faults (APM 2 15.25.5: all guest accesses are user). */
+static const struct pt_flags npt_flags = {
+	.table = 0x7,
+	.leaf = 0x7,
+	.present_mask = 0x1,
+};
+
+static bool svm_probe(const char **why)
+{
+	uint32_t r[4];
+
+	cpuid(0x80000000u, 0, r);
+	if (r[0] < 0x8000000Au) {
+		*why = "CPUID reports no SVM";
+		return false;
+	}
+	cpuid(0x80000001u, 0, r);
+	if (!(r[2] & (1u << 2))) {
+		*why = "CPUID reports no SVM";
+		return false;
+	}
+	cpuid(0x8000000Au, 0, r);
+	if (!(r[3] & 1u)) {
+		*why = "SVM without nested paging (NPT)";
+		return false;
+	}
+	return true;
+}
+
+static uint16_t seg_attrib(uint32_t type, bool code)
+{
+	/* type | S | P | (L for code, D/B for data) | G (APM 2 15.5.1) */
+	return (uint16_t)(type | (1u << 4) | (1u << 7) | (code ? (1u << 9) : (1u << 10)) | (1u << 11));
+}
+
+static void set_seg(struct vmcb_seg *s, uint16_t sel, uint16_t attrib, uint32_t limit)
+{
+	s->selector = sel;
+	s->attrib = attrib;
+	s->limit = limit;
+	s->base = 0;
+}
+
+static void setup_guest_state(const struct vcpu_config *cfg)
+{
+	struct vmcb *v = &guest_vmcb;
+	uint16_t data = seg_attrib(3, false);
+
+	set_seg(&v->cs, HVG_SEL_CODE, seg_attrib(0xB, true), 0xFFFFFFFF);
+	set_seg(&v->ss, HVG_SEL_DATA, data, 0xFFFFFFFF);
+	set_seg(&v->ds, HVG_SEL_DATA, data, 0xFFFFFFFF);
+	set_seg(&v->es, HVG_SEL_DATA, data, 0xFFFFFFFF);
+	set_seg(&v->fs, HVG_SEL_DATA, data, 0xFFFFFFFF);
+	set_seg(&v->gs, HVG_SEL_DATA, data, 0xFFFFFFFF);
+	set_seg(&v->tr, 0, 0x8B, 0x67);
+	set_seg(&v->ldtr, 0, 0, 0);
+	v->gdtr.base = cfg->gdt_gpa;
+	v->gdtr.limit = cfg->gdt_limit;
+	v->idtr.base = 0;
+	v->idtr.limit = 0;
+	v->cpl = 0;
+	/* EFER.SVME must stay set in the guest (APM 2 15.5.1, VMRUN checks). */
+	v->efer = 0x500 | EFER_SVME;
+	v->cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
+	v->cr3 = cfg->guest_cr3;
+	v->cr4 = CR4_PAE;
+	v->dr6 = 0xFFFF0FF0;
+	v->dr7 = 0x400;
+	v->rflags = 0x2;
+	v->rip = cfg->entry_rip;
+	v->rsp = cfg->entry_rsp;
+	v->rax = 0;
+	v->g_pat = 0x0007040600070406ull;
+}
+
+static void setup_controls(void)
+{
+	struct vmcb *v = &guest_vmcb;
+
+	v->intercept_misc1 = SVM_INTERCEPT_NMI | SVM_INTERCEPT_CPUID | SVM_INTERCEPT_IOIO |
+			     SVM_INTERCEPT_SHUTDOWN;
+	/* VMRUN must be intercepted or VMRUN fails (APM 2 15.5.1). */
+	v->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
+			     SVM_INTERCEPT_VMSAVE | SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
+			     SVM_INTERCEPT_SKINIT;
+	/* Every port exits except the guest's own COM2 (0x2F8-0x2FF). */
+	memset(iopm, 0xFF, sizeof(iopm));
+	iopm[0x2F8 / 8] = 0;
+	v->iopm_base_pa = (uint64_t)(uintptr_t)iopm;
+	v->msrpm_base_pa = (uint64_t)(uintptr_t)msrpm;
+	v->guest_asid = 1;
+	v->tlb_control = 1; /* flush this ASID on the first VMRUN */
+	v->vintr = 1ull << 24; /* V_INTR_MASKING: guest IF cannot mask host interrupts */
+}
+
+static bool setup_npt(const struct vcpu_config *cfg)
+{
+	struct pt_pool pool = { npt_pages, sizeof(npt_pages) / sizeof(npt_pages[0]), 0 };
+	uint64_t *root = pt_new_root(&pool);
+
+	if (root == NULL || !pt_map_range(&pool, root, 0, (uint64_t)(uintptr_t)cfg->ram,
+					  cfg->ram_size, &npt_flags))
+		return false;
+	guest_vmcb.np_enable = 1;
+	guest_vmcb.n_cr3 = (uint64_t)(uintptr_t)root;
+	return true;
+}
+
+static bool svm_init(const struct vcpu_config *cfg, const char **why)
+{
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	wrmsr(MSR_VM_HSAVE_PA, (uint64_t)(uintptr_t)host_hsave);
+	memset(&guest_vmcb, 0, sizeof(guest_vmcb));
+	setup_controls();
+	setup_guest_state(cfg);
+	if (!setup_npt(cfg)) {
+		*why = "NPT table pool exhausted";
+		return false;
+	}
+	pit_nmi_tick_start(cfg->tick_us);
+	return true;
+}
+
+/* An event cut short by the exit is re-injected (APM 2 15.7.2). */
+static void reinject_exitintinfo(void)
+{
+	if (guest_vmcb.exitintinfo & SVM_EVENT_VALID)
+		guest_vmcb.eventinj = guest_vmcb.exitintinfo;
+}
+
+static void svm_run(struct guest_regs *regs, uint64_t deadline_tsc, struct hv_event *ev)
+{
+	(void)deadline_tsc; /* the PIT NMI fires every tick */
+	guest_vmcb.rax = regs->rax;
+	svm_enter((uint64_t)(uintptr_t)&guest_vmcb, regs, (uint64_t)(uintptr_t)&host_save_vmcb);
+	regs->rax = guest_vmcb.rax;
+	guest_vmcb.tlb_control = 0;
+	/* Whatever was injected has been delivered or sits in EXITINTINFO. */
+	guest_vmcb.eventinj = 0;
+	struct svm_exit_info x = {
+		.exitcode = guest_vmcb.exitcode,
+		.exitinfo1 = guest_vmcb.exitinfo1,
+		.exitinfo2 = guest_vmcb.exitinfo2,
+		.rip = guest_vmcb.rip,
+	};
+	svm_decode_exit(&x, ev);
+	reinject_exitintinfo();
+}
+
+static void svm_inject(const struct hv_inject *inj)
+{
+	uint64_t e = inj->vector | ((uint64_t)inj->type << 8) | SVM_EVENT_VALID;
+
+	if (inj->has_error)
+		e |= SVM_EVENT_HAS_ERROR | ((uint64_t)inj->error << 32);
+	guest_vmcb.eventinj = e;
+}
+
+static bool svm_can_inject_intr(void)
+{
+	return (guest_vmcb.rflags & (1u << 9)) && !(guest_vmcb.interrupt_shadow & 1) &&
+	       !(guest_vmcb.eventinj & SVM_EVENT_VALID);
+}
+
+static uint64_t svm_get_rip(void)
+{
+	return guest_vmcb.rip;
+}
+
+static void svm_skip_insn(uint8_t len)
+{
+	guest_vmcb.rip += len;
+	guest_vmcb.interrupt_shadow &= ~1ull;
+}
+
+static unsigned svm_get_cpl(void)
+{
+	return guest_vmcb.cpl & 3;
+}
+
+static void svm_adjust_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	(void)sub;
+	if (leaf == 0x80000001u)
+		r[2] &= ~(1u << 2); /* no nested SVM */
+}
+
+const struct vcpu_ops svm_ops = {
+	.name = "svm",
+	.probe = svm_probe,
+	.init = svm_init,
+	.run = svm_run,
+	.inject = svm_inject,
+	.can_inject_intr = svm_can_inject_intr,
+	.get_rip = svm_get_rip,
+	.skip_insn = svm_skip_insn,
+	.get_cpl = svm_get_cpl,
+	.adjust_cpuid = svm_adjust_cpuid,
+};

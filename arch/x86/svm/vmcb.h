@@ -1,0 +1,119 @@
+/*
+ * VMCB layout (AMD APM Vol. 2, Appendix B) and intercept bits.  Only
+ * arch/x86/svm includes this file.
+ */
+#ifndef ARCH_SVM_VMCB_H
+#define ARCH_SVM_VMCB_H
+
+#include <stdint.h>
+
+struct __attribute__((packed)) vmcb_seg {
+	uint16_t selector;
+	uint16_t attrib; /* type, S, DPL, P, AVL, L, D/B, G packed in 12 bits */
+	uint32_t limit;
+	uint64_t base;
+};
+
+struct __attribute__((packed, aligned(4096))) vmcb {
+	/* Control area (APM 2 Table B-1) */
+	uint32_t intercept_cr;        /* 0x000 */
+	uint32_t intercept_dr;        /* 0x004 */
+	uint32_t intercept_exceptions;/* 0x008 */
+	uint32_t intercept_misc1;     /* 0x00C */
+	uint32_t intercept_misc2;     /* 0x010 */
+	uint32_t intercept_misc3;     /* 0x014 */
+	uint8_t reserved1[0x03C - 0x018];
+	uint16_t pause_filter_thresh; /* 0x03C */
+	uint16_t pause_filter_count;  /* 0x03E */
+	uint64_t iopm_base_pa;        /* 0x040 */
+	uint64_t msrpm_base_pa;       /* 0x048 */
+	uint64_t tsc_offset;          /* 0x050 */
+	uint32_t guest_asid;          /* 0x058 */
+	uint8_t tlb_control;          /* 0x05C */
+	uint8_t reserved2[3];
+	uint64_t vintr;               /* 0x060: V_TPR, V_IRQ, ..., V_INTR_MASKING (bit 24) */
+	uint64_t interrupt_shadow;    /* 0x068 */
+	uint64_t exitcode;            /* 0x070 */
+	uint64_t exitinfo1;           /* 0x078 */
+	uint64_t exitinfo2;           /* 0x080 */
+	uint64_t exitintinfo;         /* 0x088 */
+	uint64_t np_enable;           /* 0x090 */
+	uint8_t reserved3[0x0A8 - 0x098];
+	uint64_t eventinj;            /* 0x0A8 */
+	uint64_t n_cr3;               /* 0x0B0 */
+	uint64_t lbr_virt_enable;     /* 0x0B8 */
+	uint32_t vmcb_clean;          /* 0x0C0 */
+	uint32_t reserved4;
+	uint64_t next_rip;            /* 0x0C8 */
+	uint8_t reserved5[0x400 - 0x0D0];
+	/* State save area (APM 2 Table B-2) */
+	struct vmcb_seg es, cs, ss, ds, fs, gs, gdtr, ldtr, idtr, tr; /* 0x400 */
+	uint8_t reserved6[0x4CB - 0x4A0];
+	uint8_t cpl;                  /* 0x4CB */
+	uint32_t reserved7;
+	uint64_t efer;                /* 0x4D0 */
+	uint8_t reserved8[0x548 - 0x4D8];
+	uint64_t cr4;                 /* 0x548 */
+	uint64_t cr3;                 /* 0x550 */
+	uint64_t cr0;                 /* 0x558 */
+	uint64_t dr7;                 /* 0x560 */
+	uint64_t dr6;                 /* 0x568 */
+	uint64_t rflags;              /* 0x570 */
+	uint64_t rip;                 /* 0x578 */
+	uint8_t reserved9[0x5D8 - 0x580];
+	uint64_t rsp;                 /* 0x5D8 */
+	uint8_t reserved10[0x5F8 - 0x5E0];
+	uint64_t rax;                 /* 0x5F8 */
+	uint64_t star, lstar, cstar, sfmask, kernel_gs_base; /* 0x600 */
+	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;   /* 0x628 */
+	uint64_t cr2;                 /* 0x640 */
+	uint8_t reserved11[0x668 - 0x648];
+	uint64_t g_pat;               /* 0x668 */
+	uint8_t reserved12[0x1000 - 0x670];
+};
+
+_Static_assert(__builtin_offsetof(struct vmcb, eventinj) == 0x0A8, "VMCB EVENTINJ");
+_Static_assert(__builtin_offsetof(struct vmcb, next_rip) == 0x0C8, "VMCB nRIP");
+_Static_assert(__builtin_offsetof(struct vmcb, cpl) == 0x4CB, "VMCB CPL");
+_Static_assert(__builtin_offsetof(struct vmcb, efer) == 0x4D0, "VMCB EFER");
+_Static_assert(__builtin_offsetof(struct vmcb, rflags) == 0x570, "VMCB RFLAGS");
+_Static_assert(__builtin_offsetof(struct vmcb, rsp) == 0x5D8, "VMCB RSP");
+_Static_assert(__builtin_offsetof(struct vmcb, rax) == 0x5F8, "VMCB RAX");
+_Static_assert(__builtin_offsetof(struct vmcb, cr2) == 0x640, "VMCB CR2");
+_Static_assert(__builtin_offsetof(struct vmcb, g_pat) == 0x668, "VMCB G_PAT");
+_Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
+
+/* Intercept vector 3 (offset 0x00C) and 4 (0x010), APM 2 Table B-1. */
+#define SVM_INTERCEPT_NMI (1u << 1)
+#define SVM_INTERCEPT_CPUID (1u << 18)
+#define SVM_INTERCEPT_IOIO (1u << 27)
+#define SVM_INTERCEPT_SHUTDOWN (1u << 31)
+#define SVM_INTERCEPT_VMRUN (1u << 0)
+#define SVM_INTERCEPT_VMMCALL (1u << 1)
+#define SVM_INTERCEPT_VMLOAD (1u << 2)
+#define SVM_INTERCEPT_VMSAVE (1u << 3)
+#define SVM_INTERCEPT_STGI (1u << 4)
+#define SVM_INTERCEPT_CLGI (1u << 5)
+#define SVM_INTERCEPT_SKINIT (1u << 6)
+
+/* Exit codes (APM 2 Appendix C). */
+enum svm_exit_code {
+	SVM_EXIT_INTR = 0x60,
+	SVM_EXIT_NMI = 0x61,
+	SVM_EXIT_CPUID = 0x72,
+	SVM_EXIT_IOIO = 0x7B,
+	SVM_EXIT_SHUTDOWN = 0x7F,
+	SVM_EXIT_VMRUN = 0x80,
+	SVM_EXIT_VMMCALL = 0x81,
+	SVM_EXIT_VMLOAD = 0x82,
+	SVM_EXIT_SKINIT = 0x86,
+	SVM_EXIT_NPF = 0x400,
+	SVM_EXIT_INVALID = 0xFFFFFFFFu, /* -1: VMRUN refused the VMCB */
+};
+
+#define SVM_EVENT_VALID (1ull << 31)
+#define SVM_EVENT_HAS_ERROR (1ull << 11)
+
+#define MSR_VM_HSAVE_PA 0xC0010117u
+
+#endif

@@ -1,0 +1,41 @@
+/* 16550 UART on COM1: the hypervisor's log port.  Polled, 115200 8N1. */
+#include "platform.h"
+#include "x86.h"
+
+#define COM1 0x3F8
+#define LSR_THRE 0x20
+#define LSR_TEMT 0x40
+
+void uart_init(void)
+{
+	outb(COM1 + 1, 0x00); /* no interrupts */
+	outb(COM1 + 3, 0x80); /* DLAB */
+	outb(COM1 + 0, 0x01); /* divisor 1: 115200 */
+	outb(COM1 + 1, 0x00);
+	outb(COM1 + 3, 0x03); /* 8N1 (Bochs truncates to 5 bits otherwise) */
+	outb(COM1 + 2, 0xC7); /* FIFO on, cleared */
+	outb(COM1 + 4, 0x03);
+}
+
+static void uart_putc(char c)
+{
+	/* Bounded wait: a missing UART must not hang the hypervisor. */
+	for (unsigned spin = 0; spin < 100000 && !(inb(COM1 + 5) & LSR_THRE); spin++)
+		cpu_relax();
+	outb(COM1, (uint8_t)c);
+}
+
+void plat_log_write(const char *s, unsigned len)
+{
+	for (unsigned i = 0; i < len; i++) {
+		if (s[i] == '\n')
+			uart_putc('\r');
+		uart_putc(s[i]);
+	}
+}
+
+void plat_log_flush(void)
+{
+	for (unsigned spin = 0; spin < 1000000 && !(inb(COM1 + 5) & LSR_TEMT); spin++)
+		cpu_relax();
+}

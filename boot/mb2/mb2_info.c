@@ -1,0 +1,103 @@
+#include "mb2_info.h"
+
+#include <string.h>
+
+#define TAG_END 0
+#define TAG_CMDLINE 1
+#define TAG_MODULE 3
+#define TAG_MMAP 6
+
+struct mb2_tag {
+	uint32_t type, size;
+};
+
+const char *mb2_status_text(enum mb2_status st)
+{
+	switch (st) {
+	case MB2_OK:
+		return "ok";
+	case MB2_E_SIZE:
+		return "inconsistent size in the Multiboot2 information";
+	case MB2_E_NO_END:
+		return "Multiboot2 information has no end tag";
+	}
+	return "unknown";
+}
+
+static void copy_string(char *dst, uint32_t cap, const uint8_t *src, uint32_t len)
+{
+	uint32_t n = 0;
+
+	while (n < len && n + 1 < cap && src[n] != '\0') {
+		dst[n] = (char)src[n];
+		n++;
+	}
+	dst[n] = '\0';
+}
+
+/* Memory map tag: entry_size, entry_version, then entries of
+ * {base u64, length u64, type u32, reserved u32}. */
+static void parse_mmap(const uint8_t *tag, uint32_t size, struct boot_info *bi)
+{
+	uint32_t entry_size;
+
+	if (size < 16)
+		return;
+	memcpy(&entry_size, tag + 8, 4);
+	if (entry_size < 24)
+		return;
+	for (uint32_t off = 16; off + entry_size <= size; off += entry_size) {
+		uint64_t base, len;
+		uint32_t type;
+		memcpy(&base, tag + off, 8);
+		memcpy(&len, tag + off + 8, 8);
+		memcpy(&type, tag + off + 16, 4);
+		boot_mmap_add(bi, base, len,
+			      type == 1 ? BOOT_MEM_USABLE : type == 3 ? BOOT_MEM_ACPI
+				      : type == 2 ? BOOT_MEM_RESERVED : BOOT_MEM_OTHER);
+	}
+}
+
+static void parse_module(const uint8_t *tag, uint32_t size, struct mb2_module *mod)
+{
+	uint32_t start, end;
+
+	if (size < 16)
+		return;
+	if (mod->count++ > 0)
+		return;
+	memcpy(&start, tag + 8, 4);
+	memcpy(&end, tag + 12, 4);
+	mod->start = start;
+	mod->end = end >= start ? end : start;
+}
+
+enum mb2_status mb2_parse(const uint8_t *info, uint32_t limit, struct boot_info *bi,
+			  struct mb2_module *mod)
+{
+	uint32_t total;
+
+	memset(mod, 0, sizeof(*mod));
+	if (limit < 8)
+		return MB2_E_SIZE;
+	memcpy(&total, info, 4);
+	if (total < 16 || total > limit)
+		return MB2_E_SIZE;
+	for (uint32_t off = 8; off + 8 <= total;) {
+		struct mb2_tag t;
+		memcpy(&t, info + off, sizeof(t));
+		if (t.size < 8 || t.size > total - off)
+			return MB2_E_SIZE;
+		const uint8_t *tag = info + off;
+		if (t.type == TAG_END)
+			return MB2_OK;
+		if (t.type == TAG_CMDLINE)
+			copy_string(bi->cmdline, sizeof(bi->cmdline), tag + 8, t.size - 8);
+		else if (t.type == TAG_MMAP)
+			parse_mmap(tag, t.size, bi);
+		else if (t.type == TAG_MODULE)
+			parse_module(tag, t.size, mod);
+		off += (t.size + 7) & ~7u; /* tags are 8-byte aligned */
+	}
+	return MB2_E_NO_END;
+}

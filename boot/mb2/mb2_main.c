@@ -1,0 +1,64 @@
+/* Multiboot2 boot path: boot information -> struct boot_info -> hv core. */
+#include <string.h>
+
+#include "../../arch/x86/platform.h"
+#include "../../arch/x86/x86.h"
+#include "../../hv/hv.h"
+#include "../../hv/log.h"
+#include "mb2_info.h"
+
+#define MB2_INFO_LIMIT (1u << 20)
+
+extern char __hv_image_start[], __hv_image_end[];
+void mb2_main(uint32_t magic, uint64_t info);
+
+static struct boot_info boot;
+
+static void take_guest_module(const struct mb2_module *mod)
+{
+	uint64_t cap, size = mod->end - mod->start;
+	uint8_t *buf = guest_image_buffer(&cap);
+
+	if (mod->count == 0) {
+		hv_log("ERROR no guest module: load one with module2 in grub.cfg");
+		return;
+	}
+	if (size > cap) {
+		hv_log("ERROR guest module is %llu bytes, the limit is %llu",
+		       (unsigned long long)size, (unsigned long long)cap);
+		return;
+	}
+	memcpy(buf, (const void *)(uintptr_t)mod->start, size);
+	boot.guest_image = buf;
+	boot.guest_size = size;
+}
+
+static __attribute__((noreturn)) void boot_failed(void)
+{
+	if (hv.exit_emulator_on_stop)
+		plat_emulator_exit(4);
+	plat_halt();
+}
+
+void mb2_main(uint32_t magic, uint64_t info)
+{
+	struct mb2_module mod;
+
+	boot.entry_tsc = rdtsc();
+	boot.path = BOOT_PATH_MULTIBOOT2;
+	boot.hv_base = (uint64_t)(uintptr_t)__hv_image_start;
+	boot.hv_size = (uint64_t)(__hv_image_end - __hv_image_start);
+	uart_init();
+	if (magic != MB2_BOOT_MAGIC) {
+		hv_log("ERROR not started by a Multiboot2 loader (magic 0x%x)", magic);
+		plat_halt();
+	}
+	enum mb2_status st = mb2_parse((const uint8_t *)(uintptr_t)info, MB2_INFO_LIMIT, &boot, &mod);
+	if (st != MB2_OK)
+		hv_log("ERROR %s", mb2_status_text(st));
+	else
+		take_guest_module(&mod);
+	if (hv_prepare(&boot) != NULL)
+		boot_failed();
+	hv_launch();
+}

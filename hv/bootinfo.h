@@ -1,0 +1,46 @@
+/*
+ * The one structure both boot paths (UEFI and Multiboot2) hand to the
+ * arch-neutral entry hv_prepare().  It holds no firmware pointers that
+ * are needed after launch: the guest image has already been copied into
+ * the hypervisor's own static buffer.
+ */
+#ifndef HV_BOOTINFO_H
+#define HV_BOOTINFO_H
+
+#include <stdint.h>
+
+#define BOOT_MMAP_MAX 128
+#define BOOT_CMDLINE_MAX 512
+
+enum boot_mem_type {
+	BOOT_MEM_USABLE = 1,
+	BOOT_MEM_RESERVED = 2,
+	BOOT_MEM_ACPI = 3,
+	BOOT_MEM_OTHER = 4,
+};
+
+struct boot_mem_range {
+	uint64_t base;
+	uint64_t length;
+	uint32_t type; /* enum boot_mem_type */
+};
+
+enum boot_path { BOOT_PATH_UEFI = 1, BOOT_PATH_MULTIBOOT2 = 2 };
+
+struct boot_info {
+	enum boot_path path;
+	uint32_t mmap_count;
+	uint32_t mmap_dropped; /* entries beyond BOOT_MMAP_MAX */
+	struct boot_mem_range mmap[BOOT_MMAP_MAX];
+	const uint8_t *guest_image; /* NULL if none was found */
+	uint64_t guest_size;
+	char cmdline[BOOT_CMDLINE_MAX];
+	uint64_t entry_tsc; /* TSC when the boot path got control */
+	uint64_t hv_base;   /* where the hypervisor image lies (physical) */
+	uint64_t hv_size;
+};
+
+void boot_mmap_add(struct boot_info *bi, uint64_t base, uint64_t len, uint32_t type);
+uint64_t boot_mmap_usable_bytes(const struct boot_info *bi);
+
+#endif

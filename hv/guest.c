@@ -1,0 +1,127 @@
+/*
+ * Guest RAM lives in a static arena of the hypervisor's image; GPA 0 is
+ * guest_ram_arena[0].  Only this arena is mapped through EPT/NPT.
+ */
+#include <string.h>
+
+#include "../include/hv_abi.h"
+#include "elf_load.h"
+#include "hv.h"
+#include "log.h"
+
+static uint8_t guest_ram_arena[HV_GUEST_RAM_SIZE] __attribute__((aligned(4096)));
+static uint8_t guest_image_store[HV_GUEST_IMAGE_MAX] __attribute__((aligned(4096)));
+
+_Static_assert(HVG_PD_GPA + 4 * 4096 <= HVG_SHARED_GPA, "guest page tables overlap the shared page");
+_Static_assert(sizeof(struct hvg_boot_info) <= 4096, "boot info fits one page");
+_Static_assert(HVG_STACK_TOP_GPA <= HVG_LOAD_MIN_GPA, "stack below the load area");
+
+uint8_t *guest_ram(void)
+{
+	return guest_ram_arena;
+}
+
+uint8_t *guest_image_buffer(uint64_t *capacity)
+{
+	*capacity = sizeof(guest_image_store);
+	return guest_image_store;
+}
+
+static const struct elf_window guest_window = {
+	.load_min = HVG_LOAD_MIN_GPA,
+	.ram_size = HV_GUEST_RAM_SIZE,
+};
+
+bool guest_check_image(const uint8_t *image, uint64_t size)
+{
+	struct elf_result res;
+	enum elf_status st = elf_check(image, size, &guest_window, &res);
+
+	if (st == ELF_OK) {
+		hv_log("guest image ok size=%llu entry=0x%llx load=0x%llx-0x%llx",
+		       (unsigned long long)size, (unsigned long long)res.entry,
+		       (unsigned long long)res.lowest, (unsigned long long)res.highest);
+		return true;
+	}
+	if (st == ELF_E_SEG_OUTSIDE)
+		hv_log("ERROR guest image rejected: %s (segment %u at 0x%llx; guest RAM is 0x%llx-0x%llx)",
+		       elf_status_text(st), res.bad_segment, (unsigned long long)res.bad_addr,
+		       (unsigned long long)guest_window.load_min,
+		       (unsigned long long)guest_window.ram_size);
+	else
+		hv_log("ERROR guest image rejected: %s (size %llu)", elf_status_text(st),
+		       (unsigned long long)size);
+	return false;
+}
+
+static void build_gdt(uint8_t *ram)
+{
+	uint64_t *gdt = (uint64_t *)(ram + HVG_GDT_GPA);
+
+	gdt[0] = 0;
+	gdt[HVG_SEL_CODE / 8] = 0x00AF9B000000FFFFull; /* 64-bit code, accessed */
+	gdt[HVG_SEL_DATA / 8] = 0x00CF93000000FFFFull; /* data, accessed */
+}
+
+/* Identity map of the low 4 GiB with 2 MiB pages: the guest can name any
+ * GPA below 4 GiB; EPT/NPT decides what is really there. */
+static void build_guest_page_tables(uint8_t *ram)
+{
+	uint64_t *pml4 = (uint64_t *)(ram + HVG_PML4_GPA);
+	uint64_t *pdpt = (uint64_t *)(ram + HVG_PDPT_GPA);
+
+	pml4[0] = HVG_PDPT_GPA | 0x03;
+	for (unsigned g = 0; g < 4; g++) {
+		uint64_t *pd = (uint64_t *)(ram + HVG_PD_GPA + g * 4096ull);
+		pdpt[g] = (HVG_PD_GPA + g * 4096ull) | 0x03;
+		for (unsigned i = 0; i < 512; i++)
+			pd[i] = (((uint64_t)g << 30) | ((uint64_t)i << 21)) | 0x83;
+	}
+}
+
+static void build_boot_info(uint8_t *ram, const char *cmdline, uint32_t vendor)
+{
+	struct hvg_boot_info *bi = (struct hvg_boot_info *)(ram + HVG_BOOT_INFO_GPA);
+	size_t len = strlen(cmdline);
+
+	if (len >= HVG_CMDLINE_MAX)
+		len = HVG_CMDLINE_MAX - 1;
+	bi->magic = HVG_BOOT_MAGIC;
+	bi->version = HV_ABI_VERSION;
+	bi->ram_size = HV_GUEST_RAM_SIZE;
+	bi->vendor = vendor;
+	bi->cmdline_len = (uint32_t)len;
+	bi->shared_page_gpa = HVG_SHARED_GPA;
+	bi->boot_generation = 1;
+	bi->tsc_hz = hv.tsc_hz;
+	bi->tick_us = hv.tick_us;
+	bi->hv_image_base = hv.boot->hv_base;
+	bi->hv_image_size = hv.boot->hv_size;
+	memcpy(bi->cmdline, cmdline, len);
+	bi->cmdline[len] = '\0';
+}
+
+void guest_build(const uint8_t *image, uint64_t size, const char *cmdline, uint32_t vendor,
+		 struct vcpu_config *cfg)
+{
+	struct elf_result res;
+	uint8_t *ram = guest_ram_arena;
+
+	memset(ram, 0, HV_GUEST_RAM_SIZE);
+	/* Checked by guest_check_image() before launch: cannot fail here. */
+	elf_load(image, size, &guest_window, ram, &res);
+	build_gdt(ram);
+	build_guest_page_tables(ram);
+	build_boot_info(ram, cmdline, vendor);
+	cfg->ram = ram;
+	cfg->ram_size = HV_GUEST_RAM_SIZE;
+	cfg->entry_rip = res.entry;
+	cfg->entry_rsp = HVG_STACK_TOP_GPA;
+	cfg->entry_rdi = HVG_BOOT_INFO_GPA;
+	cfg->guest_cr3 = HVG_PML4_GPA;
+	cfg->gdt_gpa = HVG_GDT_GPA;
+	cfg->gdt_limit = 3 * 8 - 1;
+	cfg->tick_tsc = hv.tick_tsc;
+	cfg->tick_us = hv.tick_us;
+	cfg->tsc_hz = hv.tsc_hz;
+}

@@ -1,0 +1,75 @@
+/* Hypercall dispatch (ABI in include/hv_abi.h, docs/hypercalls.md). */
+#include "../include/hv_abi.h"
+#include "hv.h"
+#include "log.h"
+
+static int64_t hc_null(struct guest_regs *r)
+{
+	r->rdx = ~r->rdi;
+	return HV_OK;
+}
+
+static int64_t hc_hello(struct guest_regs *r)
+{
+	uint64_t version = r->rdi, shared = r->rsi;
+
+	if ((shared & 0xFFF) || shared >= HV_GUEST_RAM_SIZE || shared < HVG_BOOT_INFO_GPA) {
+		hv_log("hypercall hello rejected: shared page 0x%llx not a page of guest RAM",
+		       (unsigned long long)shared);
+		return HV_E_RANGE;
+	}
+	hv_log("guest hello stub_version=%llu shared_page=0x%llx", (unsigned long long)version,
+	       (unsigned long long)shared);
+	r->rdx = HV_ABI_VERSION;
+	return HV_OK;
+}
+
+static int64_t hc_timer_set(struct guest_regs *r)
+{
+	return vtimer_set(r->rdi, r->rsi);
+}
+
+static int64_t hc_info(struct guest_regs *r)
+{
+	switch (r->rdi) {
+	case HV_INFO_TICKS:
+		r->rdx = hv.ticks;
+		return HV_OK;
+	case HV_INFO_TSC_HZ:
+		r->rdx = hv.tsc_hz;
+		return HV_OK;
+	case HV_INFO_TIMER_FIRED:
+		r->rdx = hv.vtimer_fired;
+		return HV_OK;
+	default:
+		return HV_E_INVAL;
+	}
+}
+
+typedef int64_t (*hypercall_fn)(struct guest_regs *r);
+
+static const hypercall_fn hypercalls[HC_COUNT] = {
+	[HC_NULL] = hc_null,
+	[HC_HELLO] = hc_hello,
+	[HC_TIMER_SET] = hc_timer_set,
+	[HC_INFO] = hc_info,
+};
+
+void hypercall_handle(struct guest_regs *r)
+{
+	uint64_t nr = r->rax;
+	int64_t status;
+
+	hv.hypercalls++;
+	if (hv.ops->get_cpl() != 0) {
+		status = HV_E_PERM;
+		hv_log("hypercall %llu refused: caller at CPL %u", (unsigned long long)nr,
+		       hv.ops->get_cpl());
+	} else if (nr >= HC_COUNT) {
+		status = HV_E_NOSYS;
+		hv_log("hypercall %llu refused: unknown call number", (unsigned long long)nr);
+	} else {
+		status = hypercalls[nr](r);
+	}
+	r->rax = (uint64_t)status;
+}

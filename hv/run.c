@@ -1,0 +1,158 @@
+/*
+ * The vCPU loop: enter the guest, account for time, handle the decoded
+ * exit.  One guest, one vCPU, one physical CPU.
+ */
+#include "../arch/x86/platform.h"
+#include "../include/hv_abi.h"
+#include "hv.h"
+#include "log.h"
+
+#define IO_LOG_LIMIT 16
+
+void hv_stop_guest(const char *reason)
+{
+	hv.stopped = true;
+	hv_log("guest stopped: %s; ticks=%llu hypercalls=%llu io_blocked=%llu vtimer_fired=%llu",
+	       reason, (unsigned long long)hv.ticks, (unsigned long long)hv.hypercalls,
+	       (unsigned long long)hv.io_blocked, (unsigned long long)hv.vtimer_fired);
+}
+
+/* Counts ticks by the TSC, not by timer exits: an emulator may merge or
+ * drop timer interrupts, the TSC never goes back. */
+static void ticks_catch_up(uint64_t now)
+{
+	while (now >= hv.next_tick_tsc) {
+		hv.ticks++;
+		hv.next_tick_tsc += hv.tick_tsc;
+		if (hv.ticklog && hv.ticks % hv.ticklog == 0)
+			hv_log("tick %llu guest_rip=0x%llx", (unsigned long long)hv.ticks,
+			       (unsigned long long)hv.ops->get_rip());
+		if (hv.maxticks && hv.ticks >= hv.maxticks) {
+			hv_stop_guest("tick limit reached (maxticks)");
+			return;
+		}
+	}
+}
+
+static const char *gpa_owner(uint64_t gpa)
+{
+	const struct boot_info *bi = hv.boot;
+
+	if (gpa >= bi->hv_base && gpa - bi->hv_base < bi->hv_size)
+		return "hypervisor image";
+	if (gpa >= 0xFEC00000ull && gpa < 0xFF000000ull)
+		return "interrupt controllers (hypervisor-owned)";
+	return "unassigned";
+}
+
+static void handle_mem_violation(const struct hv_event *ev)
+{
+	hv_log("guest memory violation gpa=0x%llx access=%s%s%s rip=0x%llx: outside guest RAM (%s)",
+	       (unsigned long long)ev->gpa, (ev->access & ACC_READ) ? "r" : "",
+	       (ev->access & ACC_WRITE) ? "w" : "", (ev->access & ACC_EXEC) ? "x" : "",
+	       (unsigned long long)hv.ops->get_rip(), gpa_owner(ev->gpa));
+	hv_stop_guest("memory violation");
+}
+
+static void handle_io(const struct hv_event *ev)
+{
+	if (hv.io_blocked++ < IO_LOG_LIMIT)
+		hv_log("guest io blocked port=0x%x %s size=%u rip=0x%llx", ev->port,
+		       ev->io_in ? "in" : "out", ev->io_size, (unsigned long long)hv.ops->get_rip());
+	if (ev->io_in && !ev->io_string) {
+		uint64_t mask = ev->io_size == 4 ? 0xFFFFFFFFull : ((1ull << (8 * ev->io_size)) - 1);
+		hv.regs.rax |= mask; /* reads of a port nobody owns float high */
+	}
+	hv.ops->skip_insn(ev->insn_len);
+}
+
+#define HV_CPUID_BASE 0x40000000u
+
+static void handle_cpuid(const struct hv_event *ev)
+{
+	uint32_t leaf = (uint32_t)hv.regs.rax, sub = (uint32_t)hv.regs.rcx, r[4];
+
+	if (leaf == HV_CPUID_BASE) {
+		/* max leaf, then "WatchdogHV  " as the vendor signature */
+		r[0] = HV_CPUID_BASE;
+		r[1] = 0x63746157; /* "Watc" */
+		r[2] = 0x676f6468; /* "hdog" */
+		r[3] = 0x20205648; /* "HV  " */
+	} else {
+		__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+		if (leaf == 1)
+			r[2] |= 1u << 31; /* hypervisor present */
+		hv.ops->adjust_cpuid(leaf, sub, r);
+	}
+	hv.regs.rax = r[0];
+	hv.regs.rbx = r[1];
+	hv.regs.rcx = r[2];
+	hv.regs.rdx = r[3];
+	hv.ops->skip_insn(ev->insn_len);
+}
+
+static void handle_event(const struct hv_event *ev)
+{
+	switch (ev->kind) {
+	case EV_NONE:
+	case EV_TIMER:
+		break;
+	case EV_HYPERCALL:
+		hypercall_handle(&hv.regs);
+		hv.ops->skip_insn(ev->insn_len);
+		break;
+	case EV_MEM_VIOLATION:
+		handle_mem_violation(ev);
+		break;
+	case EV_IO:
+		handle_io(ev);
+		break;
+	case EV_CPUID:
+		handle_cpuid(ev);
+		break;
+	case EV_TRIPLE_FAULT:
+		hv_log("guest triple fault rip=0x%llx", (unsigned long long)hv.ops->get_rip());
+		hv_stop_guest("triple fault");
+		break;
+	case EV_HOST_NMI:
+		hv_log("platform NMI while the guest ran");
+		break;
+	case EV_HOST_INTR:
+		hv_log("stray host interrupt vector=%llu acknowledged", (unsigned long long)(ev->qual & 0xFF));
+		break;
+	case EV_VIRT_INSN: {
+		const struct hv_inject ud = { .type = INJ_EXCEPTION, .vector = 6 };
+		hv.ops->inject(&ud);
+		break;
+	}
+	case EV_ENTRY_FAILED:
+		hv_log("ERROR guest entry failed code=0x%llx detail=0x%llx",
+		       (unsigned long long)ev->raw, (unsigned long long)ev->qual);
+		hv_stop_guest("entry failed");
+		break;
+	default:
+		hv_log("unhandled exit code=0x%llx qual=0x%llx rip=0x%llx", (unsigned long long)ev->raw,
+		       (unsigned long long)ev->qual, (unsigned long long)hv.ops->get_rip());
+		hv_stop_guest("unhandled exit");
+		break;
+	}
+}
+
+void hv_run_loop(void)
+{
+	struct hv_event ev;
+
+	while (!hv.stopped) {
+		vtimer_try_inject();
+		hv.ops->run(&hv.regs, hv.next_tick_tsc, &ev);
+		uint64_t now = plat_tsc();
+		ticks_catch_up(now);
+		vtimer_update(now);
+		if (!hv.stopped)
+			handle_event(&ev);
+	}
+	if (hv.exit_emulator_on_stop)
+		plat_emulator_exit(hv.ticks > 0 ? 1 : 2);
+	hv_log("hypervisor idle: guest is stopped");
+	plat_halt();
+}

@@ -1,0 +1,99 @@
+/*
+ * The arch-neutral vCPU interface.  Each backend (arch/x86/vmx,
+ * arch/x86/svm) implements struct vcpu_ops; the core picks one at run
+ * time from CPUID and never sees a VMCS field or a VMCB offset.  Exits
+ * come back decoded into a struct hv_event.
+ */
+#ifndef HV_VCPU_H
+#define HV_VCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Guest general-purpose registers the backends save and restore around
+ * every entry.  The layout is used by the entry assembly: keep it. */
+struct guest_regs {
+	uint64_t rax, rcx, rdx, rbx, rbp, rsi, rdi;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+enum hv_event_kind {
+	EV_NONE = 0,      /* exit needing no action (e.g. a lost race) */
+	EV_TIMER,         /* the hypervisor's own timer fired */
+	EV_HYPERCALL,     /* VMCALL / VMMCALL */
+	EV_MEM_VIOLATION, /* EPT violation / NPT fault: gpa, access */
+	EV_IO,            /* intercepted port access */
+	EV_CPUID,         /* CPUID (always intercepted) */
+	EV_TRIPLE_FAULT,  /* triple fault / shutdown */
+	EV_HOST_NMI,      /* an NMI arrived that was not our timer */
+	EV_HOST_INTR,     /* a stray host interrupt (all sources are masked) */
+	EV_VIRT_INSN,     /* guest tried a virtualization instruction */
+	EV_ENTRY_FAILED,  /* the CPU refused to enter the guest */
+	EV_UNHANDLED,     /* anything else: raw code kept for the log */
+	EV_KIND_COUNT
+};
+
+enum hv_access { ACC_READ = 1, ACC_WRITE = 2, ACC_EXEC = 4 };
+
+struct hv_event {
+	enum hv_event_kind kind;
+	uint64_t raw;       /* backend exit code, for the log */
+	uint64_t qual;      /* backend qualification, for the log */
+	uint64_t gpa;       /* EV_MEM_VIOLATION */
+	uint32_t access;    /* EV_MEM_VIOLATION: enum hv_access bits */
+	uint16_t port;      /* EV_IO */
+	uint8_t io_size;    /* EV_IO: 1, 2 or 4 */
+	bool io_in;         /* EV_IO: IN (true) or OUT */
+	bool io_string;     /* EV_IO: INS/OUTS */
+	uint8_t insn_len;   /* length of the exiting instruction, 0 if unknown */
+};
+
+/* Event to inject at the next entry (Intel SDM 3C 26.6 / AMD APM 15.20). */
+enum hv_inject_type { INJ_EXT_INTR = 0, INJ_NMI = 2, INJ_EXCEPTION = 3 };
+
+struct hv_inject {
+	enum hv_inject_type type;
+	uint8_t vector;
+	bool has_error;
+	uint32_t error;
+};
+
+/* What the backend needs to set up the guest. */
+struct vcpu_config {
+	uint8_t *ram;          /* host address of guest RAM (GPA 0) */
+	uint64_t ram_size;
+	uint64_t entry_rip;
+	uint64_t entry_rsp;
+	uint64_t entry_rdi;    /* boot-info GPA */
+	uint64_t guest_cr3;
+	uint64_t gdt_gpa;
+	uint16_t gdt_limit;
+	uint64_t tick_tsc;     /* hypervisor tick period in TSC cycles */
+	uint64_t tick_us;      /* the same in microseconds */
+	uint64_t tsc_hz;
+};
+
+struct vcpu_ops {
+	const char *name;
+	/* true if the CPU supports this backend; *why explains a "no". */
+	bool (*probe)(const char **why);
+	/* Enables the extension, builds the VMCS/VMCB and EPT/NPT. */
+	bool (*init)(const struct vcpu_config *cfg, const char **why);
+	/* Enters the guest; returns on the next exit, decoded.  Guarantees
+	 * an exit no later than `deadline_tsc` (the next tick). */
+	void (*run)(struct guest_regs *regs, uint64_t deadline_tsc, struct hv_event *ev);
+	void (*inject)(const struct hv_inject *inj);
+	/* true if an external interrupt can be injected now: guest IF=1,
+	 * no STI/MOV-SS shadow, nothing else pending. */
+	bool (*can_inject_intr)(void);
+	uint64_t (*get_rip)(void);
+	void (*skip_insn)(uint8_t len);
+	unsigned (*get_cpl)(void);
+	/* Host-side CPUID leaf adjustment for the guest (hide VMX/SVM). */
+	void (*adjust_cpuid)(uint32_t leaf, uint32_t sub, uint32_t r[4]);
+};
+
+extern const struct vcpu_ops vmx_ops;
+extern const struct vcpu_ops svm_ops;
+
+#endif

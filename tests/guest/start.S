@@ -1,0 +1,25 @@
+/* Test guest entry: long mode, paging on, RDI = boot-info GPA
+ * (docs/guest-boot.md). */
+	.section .text.start, "ax"
+	.code64
+	.globl _start
+_start:
+	leaq stack_top(%rip), %rsp
+	call guest_main
+1:	cli
+	hlt
+	jmp 1b
+
+/* Virtual timer interrupt (vector 0x40): count and return; no EOI. */
+	.text
+	.globl timer_isr
+timer_isr:
+	lock incq timer_ticks(%rip)
+	iretq
+
+	.bss
+	.align 16
+	.skip 16384
+stack_top:
+
+	.section .note.GNU-stack, "", @progbits
