@@ -109,7 +109,7 @@ $(BUILD)/guest.elf: $(GUEST_OBJ) tests/guest/guest.ld
 
 # --- Demo and tests ------------------------------------------------------------
 run: deps-install all $(BUILD)/guest.elf
-	$(Q)scripts/run-demo.sh $(BUILD) $(GUEST)
+	$(Q)python3 scripts/run-demo.py $(BUILD) $(GUEST)
 
 e2e-test: all $(BUILD)/guest.elf
 	$(Q)python3 tests/e2e/run.py --build $(BUILD)

@@ -77,7 +77,9 @@ uint64_t cmdline_get_u64(const char *cmdline, const char *key, uint64_t dflt)
 	unsigned base = 10;
 	uint64_t v = 0;
 
-	if (!cmdline_get(cmdline, key, buf, sizeof(buf)) || buf[0] == '\0' || strlen(buf) == sizeof(buf) - 1)
+	if (!cmdline_get(cmdline, key, buf, sizeof(buf)) || buf[0] == '\0')
+		return dflt;
+	if (strlen(buf) == sizeof(buf) - 1) /* possibly cut short: not a whole number */
 		return dflt;
 	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
 		base = 16;

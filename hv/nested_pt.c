@@ -51,7 +51,10 @@ bool pt_map_range(struct pt_pool *pool, uint64_t *root, uint64_t gpa, uint64_t h
 {
 	if ((gpa | hpa | size) & (PAGE_SIZE - 1))
 		return false;
-	if (gpa > MAX_GPA || size > MAX_GPA - gpa || (hpa & ~PT_ADDR_MASK) || size > PT_ADDR_MASK + PAGE_SIZE - hpa)
+	if (gpa > MAX_GPA || size > MAX_GPA - gpa)
+		return false;
+	/* The host range must stay below the 52-bit physical-address limit. */
+	if ((hpa & ~PT_ADDR_MASK) || size > PT_ADDR_MASK + PAGE_SIZE - hpa)
 		return false;
 	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
 		if (!map_page(pool, root, gpa + off, hpa + off, fl))

@@ -75,6 +75,8 @@ static void read_config(EFI_FILE_HANDLE root)
 	for (UINT64 i = 0; i < n; i++) /* one line: newlines become spaces */
 		if (boot.cmdline[i] == '\n' || boot.cmdline[i] == '\r')
 			boot.cmdline[i] = ' ';
+	while (n > 0 && boot.cmdline[n - 1] == ' ')
+		boot.cmdline[--n] = '\0';
 }
 
 static void read_guest(EFI_FILE_HANDLE root)

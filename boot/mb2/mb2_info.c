@@ -86,7 +86,7 @@ enum mb2_status mb2_parse(const uint8_t *info, uint32_t limit, struct boot_info 
 	for (uint32_t off = 8; off + 8 <= total;) {
 		struct mb2_tag t;
 		memcpy(&t, info + off, sizeof(t));
-		if (t.size < 8 || t.size > total - off)
+		if (t.size < 8 || t.size > total - off || t.size > UINT32_MAX - 7)
 			return MB2_E_SIZE;
 		const uint8_t *tag = info + off;
 		if (t.type == TAG_END)

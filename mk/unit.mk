@@ -1,0 +1,89 @@
+# mk/unit.mk -- host-side unit tests (cmocka) for the pure core logic.
+#
+# Each tests/unit/test_<name>.c is one test program, linked with the module
+# sources listed in UNIT_SRCS_test_<name> below and built with the host gcc
+# under ASan/UBSan.  Requires Debian's libcmocka-dev.
+#
+# Interface (used by the top-level Makefile):
+#   BUILD         build root (the includer defines it; default: build)
+#   unit-test     phony: build and run every test program.  Each program's
+#                 output goes to $(BUILD)/unit/<name>.log and to stdout.
+#                 All programs run even if one fails; then
+#                 $(BUILD)/unit/summary.txt gets one line
+#                 "unit <passed> <failed>" (tests summed over programs; a
+#                 program that crashes, or prints no PASSED line, counts as
+#                 one failed test) and the target fails if <failed> > 0.
+#   unit-build    phony: only build the test programs
+#   unit-clean    phony: remove $(BUILD)/unit
+#
+# Standalone use: make -f mk/unit.mk unit-test [BUILD=build]
+
+BUILD ?= build
+
+# Keep the includer's default goal.
+UNIT_SAVED_DEFAULT_GOAL := $(.DEFAULT_GOAL)
+
+UNIT_DIR     := $(BUILD)/unit
+UNIT_CC      ?= gcc
+UNIT_CFLAGS  ?= -std=gnu11 -O1 -g -Wall -Wextra -Werror -fno-omit-frame-pointer \
+		-fsanitize=address,undefined -fno-sanitize-recover=undefined
+UNIT_LDLIBS  ?= -lcmocka
+UNIT_TIMEOUT ?= 60
+
+# Module sources each test program is linked with.
+UNIT_SRCS_test_cmdline     := hv/cmdline.c
+UNIT_SRCS_test_elf         := hv/elf_load.c
+UNIT_SRCS_test_nested_pt   := hv/nested_pt.c
+UNIT_SRCS_test_bootinfo    := hv/bootinfo.c
+UNIT_SRCS_test_mb2_info    := boot/mb2/mb2_info.c hv/bootinfo.c
+UNIT_SRCS_test_vmx_decode  := arch/x86/vmx/vmx_decode.c
+UNIT_SRCS_test_svm_decode  := arch/x86/svm/svm_decode.c
+
+UNIT_TESTS := $(sort $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c)))
+UNIT_BINS  := $(addprefix $(UNIT_DIR)/,$(UNIT_TESTS))
+# Header dependencies: coarse but simple (the modules are small).
+UNIT_HDRS  := $(wildcard hv/*.h boot/mb2/*.h arch/x86/*.h arch/x86/vmx/*.h \
+			 arch/x86/svm/*.h include/*.h)
+
+.PHONY: unit-test unit-build unit-clean unit-cmocka-check
+
+unit-cmocka-check:
+	@printf '#include <stdarg.h>\n#include <stddef.h>\n#include <stdint.h>\n#include <setjmp.h>\n#include <cmocka.h>\nint main(void) { return 0; }\n' \
+	  | $(UNIT_CC) -x c - $(UNIT_LDLIBS) -o /dev/null >/dev/null 2>&1 || \
+	  { echo "unit-test: cmocka not found: install libcmocka-dev (apt-get install libcmocka-dev)" >&2; exit 1; }
+
+define UNIT_PROGRAM
+$(UNIT_DIR)/$(1): tests/unit/$(1).c $$(UNIT_SRCS_$(1)) $$(UNIT_HDRS) mk/unit.mk | unit-cmocka-check
+	@mkdir -p $$(@D)
+	$$(UNIT_CC) $$(UNIT_CFLAGS) -o $$@ tests/unit/$(1).c $$(UNIT_SRCS_$(1)) $$(UNIT_LDLIBS)
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_PROGRAM,$(t))))
+
+unit-build: $(UNIT_BINS)
+
+# cmocka prints "[  PASSED  ] N test(s)." always and "[  FAILED  ] N test(s),
+# listed below:" when something failed; its exit status is the failed count.
+unit-test: $(UNIT_BINS)
+	@pass=0; fail=0; \
+	for t in $(UNIT_TESTS); do \
+	  log=$(UNIT_DIR)/$$t.log; \
+	  echo "== $$t"; \
+	  UBSAN_OPTIONS=print_stacktrace=1 timeout $(UNIT_TIMEOUT) ./$(UNIT_DIR)/$$t >$$log 2>&1; rc=$$?; \
+	  cat $$log; \
+	  p=$$(sed -n 's/^\[  PASSED  \] \([0-9][0-9]*\) test.*/\1/p' $$log | tail -n 1); \
+	  f=$$(sed -n 's/^\[  FAILED  \] \([0-9][0-9]*\) test.*/\1/p' $$log | tail -n 1); \
+	  f=$${f:-0}; \
+	  if [ -z "$$p" ]; then p=0; [ "$$f" -gt 0 ] || f=1; \
+	    echo "unit-test: $$t: no PASSED line (exit status $$rc), counted as failed"; \
+	  elif [ $$rc -ne 0 ] && [ "$$f" -eq 0 ]; then f=1; \
+	    echo "unit-test: $$t: exit status $$rc after the summary, counted as failed"; fi; \
+	  pass=$$((pass + p)); fail=$$((fail + f)); \
+	done; \
+	echo "unit $$pass $$fail" >$(UNIT_DIR)/summary.txt; \
+	echo "unit-test: $$pass passed, $$fail failed ($(UNIT_DIR)/summary.txt)"; \
+	[ $$fail -eq 0 ]
+
+unit-clean:
+	rm -rf $(UNIT_DIR)
+
+.DEFAULT_GOAL := $(UNIT_SAVED_DEFAULT_GOAL)

@@ -1,0 +1,56 @@
+#!/bin/sh
+# Runs every test suite and ends with one line: "N passed, M failed".
+#   unit tests (cmocka, host)  ->  build checks  ->  end-to-end (QEMU, Bochs)
+set -u
+BUILD=${1:-build}
+passed=0
+failed=0
+
+add() { passed=$((passed + $1)); failed=$((failed + $2)); }
+
+check() { # name, then a command that must succeed
+	name=$1
+	shift
+	if "$@" >/dev/null 2>&1; then
+		echo "PASS build: $name"
+		add 1 0
+	else
+		echo "FAIL build: $name"
+		add 0 1
+	fi
+}
+
+echo "== unit tests"
+rm -f "$BUILD/unit/summary.txt"
+make --no-print-directory unit-test BUILD="$BUILD"
+if [ -f "$BUILD/unit/summary.txt" ]; then
+	read -r _ p f <"$BUILD/unit/summary.txt"
+	add "$p" "$f"
+else
+	echo "FAIL unit: the unit tests did not produce a summary"
+	add 0 1
+fi
+
+echo "== build checks"
+no_allocator() { ! grep -Eq 'lib_a-(malloc|mallocr|freer|reallocr|callocr|sbrkr)\.o' "$1"; }
+no_sse() { ! objdump -d "$1" | grep -Eq '%[xyz]mm[0-9]|%st\(|%mm[0-9]'; }
+check "UEFI image links no allocator (hv-efi.map)" no_allocator "$BUILD/hv-efi.map"
+check "Multiboot2 image links no allocator (hv-mb2.map)" no_allocator "$BUILD/hv-mb2.map"
+check "hypervisor code has no x87/SSE instructions" no_sse "$BUILD/hv.elf"
+check "newlib archive has no x87/SSE instructions" make --no-print-directory newlib-check BUILD="$BUILD"
+check "ESP tree has BOOTX64.EFI" test -s "$BUILD/esp/EFI/BOOT/BOOTX64.EFI"
+check "bootable ISO exists" test -s "$BUILD/hv.iso"
+
+echo "== end-to-end tests"
+rm -f "$BUILD/e2e/summary.txt"
+python3 tests/e2e/run.py --build "$BUILD"
+if [ -f "$BUILD/e2e/summary.txt" ]; then
+	read -r _ p f <"$BUILD/e2e/summary.txt"
+	add "$p" "$f"
+else
+	echo "FAIL e2e: the runner did not produce a summary"
+	add 0 1
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

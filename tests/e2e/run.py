@@ -1,0 +1,303 @@
+#!/usr/bin/env python3
+"""End-to-end tests: boot the real images under QEMU and Bochs and assert
+on the hypervisor's log (COM1) and the guest's console (COM2).
+
+Each run has a wall-clock timeout and is stopped early when firmware
+exception text appears or when its end marker is seen.  Every check
+prints one PASS/FAIL line; the summary goes to BUILD/e2e/summary.txt as
+"e2e <passed> <failed>".
+"""
+import argparse
+import concurrent.futures
+import os
+import re
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+FIRMWARE_FAULT = re.compile(r"!!!! X64 Exception|PANIC|HV-FAULT")
+BASIC_SCENARIOS = "hello null badcall timer probe"
+STOPPED = r"guest stopped: "
+
+
+class Run:
+    """One boot of one image in one emulator."""
+
+    def __init__(self, name, emulator, hv_cmdline, guest_cmdline, end_marker,
+                 timeout=120, cpu=None, guest_bytes=None):
+        self.name = name
+        self.emulator = emulator          # qemu-uefi | qemu-iso | bochs-vmx | bochs-svm
+        self.hv_cmdline = hv_cmdline
+        self.guest_cmdline = guest_cmdline
+        self.end_marker = re.compile(end_marker)
+        self.timeout = timeout
+        self.cpu = cpu
+        self.guest_bytes = guest_bytes    # None: the test guest; b"": no guest file
+        self.com1 = ""
+        self.com2 = ""
+        self.wall = 0.0
+        self.stopped_by = ""
+
+
+def cmdline(run):
+    return f"{run.hv_cmdline} -- {run.guest_cmdline}".strip()
+
+
+def prepare_esp(run, build, work):
+    esp = os.path.join(work, "esp")
+    os.makedirs(os.path.join(esp, "EFI", "BOOT"))
+    shutil.copy(os.path.join(build, "esp", "EFI", "BOOT", "BOOTX64.EFI"),
+                os.path.join(esp, "EFI", "BOOT", "BOOTX64.EFI"))
+    if run.guest_bytes != b"":
+        with open(os.path.join(esp, "guest.elf"), "wb") as f:
+            f.write(run.guest_bytes if run.guest_bytes is not None else guest_image(build))
+    with open(os.path.join(esp, "hv.cfg"), "w") as f:
+        f.write(cmdline(run) + "\n")
+    return esp
+
+
+def prepare_iso(run, build, work):
+    root = os.path.join(work, "iso")
+    os.makedirs(os.path.join(root, "boot", "grub"))
+    shutil.copy(os.path.join(build, "hv.elf"), os.path.join(root, "boot", "hv.elf"))
+    with open(os.path.join(root, "boot", "guest.elf"), "wb") as f:
+        f.write(run.guest_bytes if run.guest_bytes is not None else guest_image(build))
+    with open(os.path.join(root, "boot", "grub", "grub.cfg"), "w") as f:
+        f.write("set timeout=0\nset default=0\n"
+                "menuentry \"hv\" {\n"
+                f"\tmultiboot2 /boot/hv.elf {cmdline(run)}\n"
+                "\tmodule2 /boot/guest.elf\n\tboot\n}\n")
+    iso = os.path.join(work, "hv.iso")
+    subprocess.run(["grub-mkrescue", "-d", "/usr/lib/grub/i386-pc", "-o", iso, root],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return iso
+
+
+def guest_image(build):
+    with open(os.path.join(build, "guest.elf"), "rb") as f:
+        return f.read()
+
+
+def qemu_command(run, build, work, com1, com2):
+    cpu = run.cpu or "qemu64,+svm,+npt"
+    cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-smp", "1",
+           "-cpu", cpu, "-m", "256", "-display", "none", "-no-reboot", "-net", "none",
+           "-serial", f"file:{com1}", "-serial", f"file:{com2}",
+           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    if run.emulator == "qemu-uefi":
+        vars_fd = os.path.join(work, "vars.fd")
+        shutil.copy(OVMF_VARS, vars_fd)
+        cmd += ["-drive", f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}",
+                "-drive", f"if=pflash,format=raw,file={vars_fd}",
+                "-drive", f"format=raw,file=fat:rw:{prepare_esp(run, build, work)}"]
+    else:
+        cmd += ["-cdrom", prepare_iso(run, build, work)]
+    return cmd, {}
+
+
+def bochs_command(run, build, work, com1, com2):
+    env = dict(os.environ, TERM="dumb", ISO=prepare_iso(run, build, work), LOGDIR=work,
+               CPUMODEL="corei7_skylake_x" if run.emulator == "bochs-vmx" else "ryzen")
+    rc = os.path.join(work, "bochs.rc")
+    with open(rc, "w") as f:
+        f.write("c\nquit\n")
+    return ["bochs", "-q", "-f", os.path.join(HERE, "bochsrc"), "-rc", rc], env
+
+
+def read(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("latin-1").replace("\r", "")
+    except FileNotFoundError:
+        return ""
+
+
+def stop(proc, emulator):
+    # Bochs ignores SIGTERM; SIGINT drops it into the debugger, which quits.
+    proc.send_signal(signal.SIGINT if emulator.startswith("bochs") else signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def execute(run, build):
+    work = os.path.join(build, "e2e", run.name)
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    com1, com2 = os.path.join(work, "com1.log"), os.path.join(work, "com2.log")
+    make = qemu_command if run.emulator.startswith("qemu") else bochs_command
+    cmd, env = make(run, build, work, com1, com2)
+    start = time.monotonic()
+    with open(os.path.join(work, "emulator.out"), "wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, env=env or None)
+        while True:
+            time.sleep(0.2)
+            text = read(com1)
+            if proc.poll() is not None:
+                run.stopped_by = f"emulator exited {proc.returncode}"
+                break
+            if FIRMWARE_FAULT.search(text):
+                run.stopped_by = "fault text"
+            elif run.end_marker.search(text):
+                time.sleep(0.5)  # let the last lines drain
+                run.stopped_by = "end marker"
+            elif time.monotonic() - start > run.timeout:
+                run.stopped_by = "timeout"
+            else:
+                continue
+            stop(proc, run.emulator)
+            break
+    run.wall = time.monotonic() - start
+    run.com1, run.com2 = read(com1), read(com2)
+    return run
+
+
+# ---- checks --------------------------------------------------------------------
+
+class Results:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, run, what, ok, detail=""):
+        if ok:
+            self.passed += 1
+            print(f"PASS {run.name}: {what}")
+        else:
+            self.failed += 1
+            print(f"FAIL {run.name}: {what} {detail}".rstrip())
+            print(f"     logs in {os.path.join('build', 'e2e', run.name)} ({run.stopped_by})")
+
+
+def has(text, pattern):
+    return re.search(pattern, text, re.M) is not None
+
+
+def check_basic(res, run, backend):
+    c1, c2 = run.com1, run.com2
+    res.check(run, "no firmware or hypervisor fault", not FIRMWARE_FAULT.search(c1))
+    res.check(run, f"backend {backend} selected", has(c1, rf"backend {backend} selected"))
+    res.check(run, "guest says hello (both logs)",
+              has(c2, r"^guest: hello ok abi=1 generation=1") and
+              has(c1, r"guest hello stub_version=1 shared_page=0x9000"))
+    res.check(run, "null hypercall round-trips", has(c2, r"^guest: null hypercall ok"))
+    res.check(run, "unknown hypercall gets HV_E_NOSYS and is logged",
+              has(c2, r"^guest: unknown hypercall refused ok") and
+              has(c1, r"hypercall 57005 refused: unknown call number"))
+    res.check(run, "guest's own timer delivers interrupts",
+              has(c2, r"^guest: timer ok interrupts=\d+"))
+    m = re.search(r"image=(0x[0-9a-f]+)\+", c1)
+    base = m.group(1) if m else "?"
+    res.check(run, f"access to hypervisor memory at {base} caught, logged, guest stopped",
+              m is not None and
+              has(c1, rf"guest memory violation gpa={base} access=r .*\(hypervisor image\)") and
+              has(c1, r"guest stopped: memory violation") and
+              not has(c2, "PROBE NOT CAUGHT"))
+
+
+def check_spin(res, run):
+    c1, c2 = run.com1, run.com2
+    ticks = re.findall(r"tick (\d+) guest_rip=(0x[0-9a-f]+)", c1)
+    rips = {rip for _, rip in ticks}
+    res.check(run, "guest spins with cli",
+              has(c2, r"^guest: spinning with interrupts disabled"))
+    res.check(run, f"tick keeps counting while the guest spins ({len(ticks)} tick lines)",
+              len(ticks) >= 3 and len(rips) == 1 and
+              has(c1, r"guest stopped: tick limit reached \(maxticks\); ticks=\d+"))
+
+
+def check_error(res, run, expect, status):
+    c1 = run.com1
+    res.check(run, f"clear error: {expect}",
+              has(c1, r"HV \d+ \d+ ERROR .*" + expect) and
+              not FIRMWARE_FAULT.search(c1) and not has(c1, "launching guest"))
+    # OVMF's boot manager names the status the application returned.
+    res.check(run, f"application returns '{status}' to the firmware",
+              has(c1, r"returning to the firmware: ") and
+              has(c1, r"BdsDxe: failed to start .*: " + status))
+
+
+def boot_to_guest(run):
+    m = re.search(r"boot-to-guest tsc=(\d+) \(since hv entry (\d+)\)", run.com1)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+# ---- malformed guest images ---------------------------------------------------
+
+def elf_patched(image, **fields):
+    """A copy of the test guest with ELF header or first-phdr fields changed."""
+    img = bytearray(image)
+    if "ei_class" in fields:
+        img[4] = fields["ei_class"]
+    if "paddr" in fields:
+        phoff = struct.unpack_from("<Q", img, 32)[0]
+        struct.pack_into("<Q", img, phoff + 24, fields["paddr"])
+    return bytes(img)
+
+
+def plan(build):
+    g = guest_image(build)
+    basic_hv = "onstop=exit maxticks=20000"
+    spin_hv = "onstop=exit ticklog=100 maxticks=600"
+    runs = []
+    for emu, backend in (("qemu-uefi", "svm"), ("qemu-iso", "svm"),
+                         ("bochs-vmx", "vmx"), ("bochs-svm", "svm")):
+        runs.append((Run(f"{emu}-basic", emu, basic_hv, BASIC_SCENARIOS, STOPPED),
+                     lambda res, r, b=backend: check_basic(res, r, b)))
+        runs.append((Run(f"{emu}-spin", emu, spin_hv, "hello spin", STOPPED), check_spin))
+    bad = [
+        ("not-elf", b"this is not an ELF file\n" * 20, "not an ELF file", "Load Error"),
+        ("elf32", elf_patched(g, ei_class=1), "not a little-endian ELF64 file", "Load Error"),
+        ("truncated", g[:600], "image is truncated", "Load Error"),
+        ("overlaps-hv", elf_patched(g, paddr=0x1000000), "segment lies outside guest RAM",
+         "Load Error"),
+        ("missing-guest", b"", r"guest file \\guest.elf not found on the ESP", "Not Found"),
+    ]
+    firmware_told = r"BdsDxe: failed to start"
+    for name, data, expect, status in bad:
+        runs.append((Run(f"uefi-{name}", "qemu-uefi", "onstop=exit", "hello", firmware_told,
+                         guest_bytes=data),
+                     lambda res, r, e=expect, s=status: check_error(res, r, e, s)))
+    runs.append((Run("uefi-no-virtualization", "qemu-uefi", "onstop=exit", "hello",
+                     firmware_told, cpu="qemu64"),
+                  lambda res, r: check_error(res, r, "no usable hardware virtualization",
+                                             "Unsupported")))
+    return runs
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--only", default="", help="regex on run names")
+    ap.add_argument("--jobs", type=int, default=2)
+    args = ap.parse_args()
+    build = os.path.abspath(args.build)
+    runs = [(r, c) for r, c in plan(build) if re.search(args.only, r.name)]
+    res = Results()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        done = list(pool.map(lambda rc: (execute(rc[0], build), rc[1]), runs))
+    for run, check in done:
+        check(res, run)
+        print(f"     {run.name}: {run.wall:.1f} s wall, stopped by {run.stopped_by}")
+        b2g = boot_to_guest(run)
+        if b2g and run.emulator.startswith("bochs"):
+            print(f"     {run.name}: boot-to-guest {b2g[0]} instruction ticks "
+                  f"(power-on to first guest entry), {b2g[1]} in the hypervisor")
+    os.makedirs(os.path.join(build, "e2e"), exist_ok=True)
+    with open(os.path.join(build, "e2e", "summary.txt"), "w") as f:
+        f.write(f"e2e {res.passed} {res.failed}\n")
+    print(f"e2e: {res.passed} passed, {res.failed} failed")
+    return 1 if res.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

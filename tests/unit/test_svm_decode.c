@@ -1,0 +1,177 @@
+/* Host unit tests for arch/x86/svm/svm_decode.c (AMD APM Vol. 2 15.10.2,
+ * 15.25.6, Appendix C exit codes). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../arch/x86/svm/svm_decode.h"
+
+static struct hv_event decode(uint64_t code, uint64_t info1, uint64_t info2, uint64_t rip)
+{
+	struct svm_exit_info x = { .exitcode = code, .exitinfo1 = info1, .exitinfo2 = info2,
+				   .rip = rip };
+	struct hv_event ev;
+
+	memset(&ev, 0xEE, sizeof(ev)); /* the decoder must clear every field */
+	svm_decode_exit(&x, &ev);
+	assert_int_equal(ev.raw, code);
+	assert_int_equal(ev.qual, info1);
+	return ev;
+}
+
+static enum hv_event_kind kind_of(uint64_t code)
+{
+	return decode(code, 0, 0, 0).kind;
+}
+
+static void test_timer(void **state)
+{
+	(void)state;
+	struct hv_event ev = decode(0x61, 0, 0, 0x1000); /* NMI */
+	assert_int_equal(ev.kind, EV_TIMER);
+	assert_int_equal(ev.insn_len, 0);
+	assert_int_equal(ev.gpa, 0);
+	assert_int_equal(kind_of(0x60), EV_TIMER); /* INTR */
+}
+
+static void test_vmmcall_cpuid(void **state)
+{
+	(void)state;
+	struct hv_event ev = decode(0x81, 0, 0, 0x1000);
+	assert_int_equal(ev.kind, EV_HYPERCALL);
+	assert_int_equal(ev.insn_len, 3);
+	ev = decode(0x72, 0, 0, 0x1000);
+	assert_int_equal(ev.kind, EV_CPUID);
+	assert_int_equal(ev.insn_len, 2);
+}
+
+static void test_ioio(void **state)
+{
+	(void)state;
+	const uint64_t rip = 0x100000;
+
+	/* OUT DX, AL to 0x3F8: SZ8 (bit 4). */
+	struct hv_event ev = decode(0x7B, 0x03F80000ull | (1u << 4), rip + 1, rip);
+	assert_int_equal(ev.kind, EV_IO);
+	assert_false(ev.io_in);
+	assert_false(ev.io_string);
+	assert_int_equal(ev.io_size, 1);
+	assert_int_equal(ev.port, 0x3F8);
+	assert_int_equal(ev.insn_len, 1);
+
+	/* IN AX, imm8 from 0x60: SZ16 (bit 5), IN (bit 0). */
+	ev = decode(0x7B, 0x00600000ull | (1u << 5) | 1, rip + 2, rip);
+	assert_true(ev.io_in);
+	assert_int_equal(ev.io_size, 2);
+	assert_int_equal(ev.port, 0x60);
+	assert_int_equal(ev.insn_len, 2);
+
+	/* REP INSD from 0xCFC: SZ32 (bit 6), REP (bit 3), STR (bit 2), IN. */
+	ev = decode(0x7B, 0x0CFC0000ull | (1u << 6) | 8 | 4 | 1, rip + 2, rip);
+	assert_true(ev.io_in);
+	assert_true(ev.io_string);
+	assert_int_equal(ev.io_size, 4);
+	assert_int_equal(ev.port, 0xCFC);
+
+	/* OUTSW to 0xFFFF with an address-size/segment field set; 15-byte insn. */
+	ev = decode(0x7B, 0xFFFF0000ull | (3u << 10) | (1u << 8) | (1u << 5) | 4, rip + 15, rip);
+	assert_false(ev.io_in);
+	assert_true(ev.io_string);
+	assert_int_equal(ev.io_size, 2);
+	assert_int_equal(ev.port, 0xFFFF);
+	assert_int_equal(ev.insn_len, 15);
+}
+
+static void test_ioio_bad_next_rip(void **state)
+{
+	(void)state;
+	const uint64_t rip = 0x100000, q = 0x03F80000ull | (1u << 4);
+
+	assert_int_equal(decode(0x7B, q, rip, rip).insn_len, 1);       /* 0 bytes */
+	assert_int_equal(decode(0x7B, q, rip + 16, rip).insn_len, 1);  /* too long */
+	assert_int_equal(decode(0x7B, q, rip - 1, rip).insn_len, 1);   /* backwards */
+	assert_int_equal(decode(0x7B, q, 0, rip).insn_len, 1);         /* not saved */
+	assert_int_equal(decode(0x7B, q, 0x2, UINT64_MAX - 1).insn_len, 1); /* wraps */
+	assert_int_equal(decode(0x7B, q, UINT64_MAX, UINT64_MAX - 3).insn_len, 3);
+}
+
+static void test_npf(void **state)
+{
+	(void)state;
+	static const struct { uint64_t info1; uint32_t access; } cases[] = {
+		{ 0x0, ACC_READ },                  /* not present, read */
+		{ 0x1, ACC_READ },                  /* present, read */
+		{ 0x2, ACC_WRITE },
+		{ 0x3, ACC_WRITE },
+		{ 0x4 | 0x2, ACC_WRITE },           /* user write */
+		{ 0x10, ACC_EXEC },
+		{ 0x11, ACC_EXEC },
+		{ 0x12, ACC_EXEC },                 /* fetch wins */
+		{ (1ull << 32) | 0x1, ACC_READ },   /* "final translation" bit */
+		{ (1ull << 33) | 0x2, ACC_WRITE },  /* "page-table walk" bit */
+	};
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct hv_event ev = decode(0x400, cases[i].info1, 0xFEE00000ull + i, 0x1000);
+		assert_int_equal(ev.kind, EV_MEM_VIOLATION);
+		assert_int_equal(ev.gpa, 0xFEE00000ull + i);
+		assert_int_equal(ev.access, cases[i].access);
+	}
+}
+
+static void test_shutdown(void **state)
+{
+	(void)state;
+	assert_int_equal(kind_of(0x7F), EV_TRIPLE_FAULT);
+}
+
+static void test_entry_failed(void **state)
+{
+	(void)state;
+	assert_int_equal(kind_of(0xFFFFFFFFFFFFFFFFull), EV_ENTRY_FAILED);
+	assert_int_equal(kind_of(0x00000000FFFFFFFFull), EV_ENTRY_FAILED);
+	struct hv_event ev = decode(0xFFFFFFFFFFFFFFFFull, 0, 0, 0);
+	assert_int_equal(ev.raw, 0xFFFFFFFFFFFFFFFFull);
+}
+
+static void test_virt_insn(void **state)
+{
+	(void)state;
+	assert_int_equal(kind_of(0x80), EV_VIRT_INSN); /* VMRUN */
+	for (uint64_t c = 0x82; c <= 0x86; c++)       /* VMLOAD..SKINIT */
+		assert_int_equal(kind_of(c), EV_VIRT_INSN);
+	assert_int_not_equal(kind_of(0x87), EV_VIRT_INSN); /* RDTSCP */
+	assert_int_not_equal(kind_of(0x7E), EV_VIRT_INSN);
+}
+
+static void test_unhandled(void **state)
+{
+	(void)state;
+	static const uint64_t codes[] = { 0x0, 0x40 + 14, 0x62, 0x78 /* HLT */, 0x7C, 0x7E,
+					  0x87, 0x401, 0x403, 0xFFFFFFFEull, 0x100000081ull };
+
+	for (unsigned i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		assert_int_equal(kind_of(codes[i]), EV_UNHANDLED);
+	struct hv_event ev = decode(0x78, 0x55, 0, 0);
+	assert_int_equal(ev.raw, 0x78);
+	assert_int_equal(ev.qual, 0x55);
+	assert_int_equal(ev.insn_len, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_timer),
+		cmocka_unit_test(test_vmmcall_cpuid),
+		cmocka_unit_test(test_ioio),
+		cmocka_unit_test(test_ioio_bad_next_rip),
+		cmocka_unit_test(test_npf),
+		cmocka_unit_test(test_shutdown),
+		cmocka_unit_test(test_entry_failed),
+		cmocka_unit_test(test_virt_insn),
+		cmocka_unit_test(test_unhandled),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
