@@ -2,10 +2,13 @@
 #   make          build the UEFI application (build/esp/), the Multiboot2 ISO (build/hv.iso)
 #   make run      boot the demo under QEMU (SVM, UEFI); GUEST=my.elf boots your own guest
 #   make test     unit tests + end-to-end tests under QEMU and Bochs
-# Build-time settings: GUEST_RAM_MB (guest RAM, MiB).
+# Build-time settings: GUEST_RAM_MB (guest RAM, MiB), POLICY (policy/<name>.policy),
+# WATCHDOG_MS (NMI watchdog period, 1-10000), WATCHDOG_K (missed answers that make a hang).
 
 BUILD ?= build
 GUEST_RAM_MB ?= 8
+WATCHDOG_MS ?= 100
+WATCHDOG_K ?= 2
 V ?= 0
 Q := $(if $(filter 1,$(V)),,@)
 
@@ -17,6 +20,8 @@ OBJCOPY := objcopy
 all: deps $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI $(BUILD)/hv.iso
 
 include mk/newlib.mk
+include mk/policy.mk
+-include mk/tools.mk
 -include mk/unit.mk
 
 GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
@@ -29,13 +34,13 @@ WARN := -Wall -Wextra -Werror
 HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fpic \
 	-fshort-wchar -mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables \
 	-fno-omit-frame-pointer -nostdinc -isystem $(NEWLIB_INCLUDE) -isystem $(GCC_INCLUDE) \
-	-DHV_GUEST_RAM_MB=$(GUEST_RAM_MB)
+	-DHV_GUEST_RAM_MB=$(GUEST_RAM_MB) -DHV_WATCHDOG_MS=$(WATCHDOG_MS) -DHV_WATCHDOG_K=$(WATCHDOG_K)
 HV_ASFLAGS := -g -fpic
 
 HV_CORE_SRC := $(wildcard hv/*.c) $(wildcard arch/x86/*.c) $(wildcard arch/x86/vmx/*.c) \
 	$(wildcard arch/x86/svm/*.c)
 HV_CORE_ASM := $(wildcard arch/x86/*.S) $(wildcard arch/x86/vmx/*.S) $(wildcard arch/x86/svm/*.S)
-HV_CORE_OBJ := $(patsubst %,$(BUILD)/obj/%.o,$(HV_CORE_SRC) $(HV_CORE_ASM))
+HV_CORE_OBJ := $(patsubst %,$(BUILD)/obj/%.o,$(HV_CORE_SRC) $(HV_CORE_ASM)) $(POLICY_OBJ)
 MB2_OBJ := $(patsubst %,$(BUILD)/obj/%.o,$(wildcard boot/mb2/*.c) $(wildcard boot/mb2/*.S))
 EFI_OBJ := $(BUILD)/obj/boot/efi/efi_main.c.o
 
@@ -94,7 +99,7 @@ $(BUILD)/hv.iso: $(BUILD)/hv.elf $(BUILD)/guest.elf tests/e2e/grub.cfg
 GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fno-pic \
 	-mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables -nostdinc \
 	-isystem $(GCC_INCLUDE)
-GUEST_SRC := $(wildcard tests/guest/*.c) $(wildcard tests/guest/*.S) guest-stub/stub.c
+GUEST_SRC := $(wildcard tests/guest/*.c) $(wildcard tests/guest/*.S) $(wildcard guest-stub/*.c) $(wildcard guest-stub/*.S)
 GUEST_OBJ := $(patsubst %,$(BUILD)/guest-obj/%.o,$(GUEST_SRC))
 
 $(BUILD)/guest-obj/%.o: %
@@ -111,15 +116,16 @@ $(BUILD)/guest.elf: $(GUEST_OBJ) tests/guest/guest.ld
 run: deps-install all $(BUILD)/guest.elf
 	$(Q)python3 scripts/run-demo.py $(BUILD) $(GUEST)
 
-e2e-test: all $(BUILD)/guest.elf
+e2e-test: all $(BUILD)/guest.elf tools
 	$(Q)python3 tests/e2e/run.py --build $(BUILD)
 
 test: deps-install
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/guest.elf
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/guest.elf tools
 	$(Q)scripts/test-all.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/guest-obj $(BUILD)/esp $(BUILD)/iso $(BUILD)/*.elf \
-		$(BUILD)/*.so $(BUILD)/*.iso $(BUILD)/*.map $(BUILD)/unit $(BUILD)/e2e
+		$(BUILD)/*.so $(BUILD)/*.iso $(BUILD)/*.map $(BUILD)/unit $(BUILD)/e2e $(BUILD)/gen \
+		$(BUILD)/tools $(BUILD)/policy $(BUILD)/run
 
 -include $(shell find $(BUILD)/obj $(BUILD)/guest-obj -name '*.d' 2>/dev/null)

@@ -1,20 +1,67 @@
-#include "stub.h"
+/* The stub's core: boot info, the shared page, hypercalls. */
+#include "stub_priv.h"
 
-static const struct hvg_boot_info *boot_info;
+const struct hvg_boot_info *hvstub__boot_info;
+volatile struct hv_shared_page *hvstub__shared;
 static int use_vmmcall;
+static uint64_t tsc_at_init;
+
+#define PAGE_MASK 0xfffull
 
 int hvstub_init(const struct hvg_boot_info *bi)
 {
 	if (bi->magic != HVG_BOOT_MAGIC || bi->version != HV_ABI_VERSION)
 		return -1;
-	boot_info = bi;
+	return hvstub_init_shared(bi, (void *)(uintptr_t)bi->shared_page_gpa);
+}
+
+int hvstub_init_shared(const struct hvg_boot_info *bi, void *shared_va)
+{
+	if (bi->magic != HVG_BOOT_MAGIC || bi->version != HV_ABI_VERSION)
+		return -1;
+	if (bi->shared_page_gpa == 0 || (bi->shared_page_gpa & PAGE_MASK) != 0 || shared_va == NULL ||
+	    ((uintptr_t)shared_va & PAGE_MASK) != 0)
+		return -1;
+
+	hvstub__shared = NULL; /* NMIs meanwhile count as platform NMIs */
+	HVSTUB_BARRIER();
+
+	/* No NMI of the hypervisor's can be on its way yet: it learns the
+	 * page at HC_HELLO.  Zero the whole page word by word (volatile:
+	 * no memset call in a libc-less guest), so nmi_seq == 0 == the last
+	 * acknowledged value. */
+	volatile uint64_t *w = (volatile uint64_t *)shared_va;
+	for (unsigned i = 0; i < 4096 / 8; i++)
+		w[i] = 0;
+
+	hvstub__boot_info = bi;
 	use_vmmcall = bi->vendor == HVG_VENDOR_SVM;
+	tsc_at_init = hvstub__rdtsc();
+	hvstub__nmi_reset();
+	hvstub__report_reset();
+	HVSTUB_BARRIER();
+	hvstub__shared = (volatile struct hv_shared_page *)shared_va;
 	return 0;
 }
 
 const struct hvg_boot_info *hvstub_boot_info(void)
 {
-	return boot_info;
+	return hvstub__boot_info;
+}
+
+volatile struct hv_shared_page *hvstub_shared_page(void)
+{
+	return hvstub__shared;
+}
+
+uint64_t hvstub_uptime_ms(void)
+{
+	const struct hvg_boot_info *bi = hvstub__boot_info;
+
+	if (bi == NULL || bi->tsc_hz == 0)
+		return 0;
+	uint64_t d = hvstub__rdtsc() - tsc_at_init, hz = bi->tsc_hz;
+	return d / hz * 1000 + d % hz * 1000 / hz;
 }
 
 struct hvstub_result hvstub_call(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
@@ -35,7 +82,9 @@ struct hvstub_result hvstub_call(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t
 
 struct hvstub_result hvstub_hello(void)
 {
-	return hvstub_call(HC_HELLO, HVSTUB_VERSION, boot_info->shared_page_gpa, 0);
+	const struct hvg_boot_info *bi = hvstub__boot_info;
+
+	return hvstub_call(HC_HELLO, HVSTUB_VERSION, bi ? bi->shared_page_gpa : 0, 0);
 }
 
 struct hvstub_result hvstub_null(uint64_t x)

@@ -1,6 +1,20 @@
 /*
  * The in-guest stub: a freestanding C library a guest kernel links in to
- * talk to the hypervisor (docs/hypercalls.md).  No libc, no allocation.
+ * talk to the hypervisor (docs/hypercalls.md).  No libc, no allocation,
+ * general-purpose registers only (build with -mgeneral-regs-only
+ * -mno-red-zone).  Single CPU: the stub's tables are not locked.
+ *
+ * Typical bring-up:
+ *   hvstub_init(bi);                      boot info, shared page (identity)
+ *   hvstub_install_idt(idt);              exceptions 0-31 + NMI; then lidt
+ *   hvstub_register_stack(lo, hi);        so reports can carry stack words
+ *   hvstub_register_module("core", a, b); optional: name code ranges
+ *   hvstub_register_collector(fn);        optional: M7 data
+ *   hvstub_register_command(op, fn);      optional: M14 operations
+ *   hvstub_hello();                       from now on the hypervisor sends NMIs
+ *
+ * Files: stub.c (init, hypercalls), stub_nmi.c (NMI, collector, commands),
+ * stub_report.c (exception hooks, reports, modules), stub_entry.S (entries).
  */
 #ifndef GUEST_STUB_H
 #define GUEST_STUB_H
@@ -11,18 +25,40 @@
 
 #define HVSTUB_VERSION 1u
 
+#define HVSTUB_MAX_MODULES 8  /* hvstub_register_module */
+#define HVSTUB_MAX_STACKS 4   /* hvstub_register_stack */
+#define HVSTUB_MAX_COMMANDS 8 /* hvstub_register_command */
+#define HVSTUB_CMD_UNKNOWN (-38) /* cmd_result for an op nobody registered (-ENOSYS) */
+
 struct hvstub_result {
 	int64_t status; /* enum hv_status */
 	uint64_t value;
 };
 
-/* Reads the boot-info page; returns 0, or -1 if it is not valid. */
+/* ---- Init and hypercalls (stub.c) ---------------------------------- */
+
+/*
+ * Reads the boot-info page and takes the shared page at
+ * bi->shared_page_gpa through the identity mapping (GVA == GPA); the
+ * same as hvstub_init_shared(bi, (void *)bi->shared_page_gpa).
+ * Returns 0, or -1 if the boot info or the shared page is not valid.
+ */
 int hvstub_init(const struct hvg_boot_info *bi);
+
+/*
+ * As hvstub_init, for a kernel that maps the shared page elsewhere:
+ * shared_va is where the page at bi->shared_page_gpa is mapped
+ * (writable, cacheable, 4 KiB).  Zeroes the page and resets the stub's
+ * NMI and report state (report seq restarts at 1).  Call it before
+ * hvstub_hello().  Returns 0, or -1 if bi is not valid or bi->shared_page_gpa
+ * / shared_va is 0 or not page aligned.
+ */
+int hvstub_init_shared(const struct hvg_boot_info *bi, void *shared_va);
 
 /* Raw hypercall: RAX = nr, RDI/RSI/RDX = a0..a2. */
 struct hvstub_result hvstub_call(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2);
 
-/* Says hello: stub version and the shared page's GPA. */
+/* Says hello: stub version and the shared page's GPA (bi->shared_page_gpa). */
 struct hvstub_result hvstub_hello(void);
 
 /* Round trip with no effect: value = ~x on success. */
@@ -31,8 +67,141 @@ struct hvstub_result hvstub_null(uint64_t x);
 /* Periodic virtual timer interrupt on `vector` every period_us; vector 0 stops it. */
 struct hvstub_result hvstub_timer_set(uint8_t vector, uint64_t period_us);
 
+/* HC_INFO: value = the item asked for. */
 struct hvstub_result hvstub_info(enum hv_info what);
 
+/* The boot info given to hvstub_init, or NULL before it. */
 const struct hvg_boot_info *hvstub_boot_info(void);
+
+/* The shared page (its virtual address), or NULL before hvstub_init. */
+volatile struct hv_shared_page *hvstub_shared_page(void);
+
+/* Milliseconds since hvstub_init, from the TSC and bi->tsc_hz (0 if unknown). */
+uint64_t hvstub_uptime_ms(void);
+
+/* ---- NMI, collector, commands (stub_nmi.c) -------------------------- */
+
+/*
+ * The NMI entry (stub_entry.S): install it at IDT vector 2 as a 64-bit
+ * interrupt gate (hvstub_install_idt does).  It saves the caller-saved
+ * registers, runs the handler and returns with iretq.
+ *
+ * Protocol: if the shared page's nmi_seq differs from the last value the
+ * stub acknowledged, the NMI is the hypervisor's: the stub sets uptime_ms,
+ * runs the collector, copies the tick counter into guest_ticks, runs a
+ * waiting command if nmi_reason == HV_NMI_COMMAND and cmd_id != the last
+ * command it ran, and writes ack_seq = nmi_seq last.  Otherwise it is a
+ * platform NMI: platform_nmis++ and the chained handler runs.
+ */
+void hvstub_nmi_entry(void);
+
+/*
+ * Collector run at every hypervisor NMI, in NMI context (short, no locks,
+ * must not fault): fills free_memory and custom[] (and may overwrite
+ * uptime_ms, which the stub sets just before).  NULL removes it.
+ */
+void hvstub_register_collector(void (*fn)(volatile struct hv_shared_page *sp));
+
+/*
+ * The guest's own tick counter, copied into guest_ticks at each hypervisor
+ * NMI.  NULL: none.  Once the stub is parked after a fatal report
+ * (exception or panic) it stops copying, so guest_ticks freezes and the
+ * hypervisor can see that the guest makes no progress.
+ */
+void hvstub_register_tick_counter(const volatile uint64_t *ticks);
+
+/*
+ * Called (in NMI context) for every NMI that is not the hypervisor's,
+ * after platform_nmis++.  NULL removes it.
+ */
+void hvstub_register_platform_nmi(void (*fn)(void));
+
+/*
+ * Registers the function run for command `op` (enum hv_command_op or
+ * HV_CMD_USER_BASE+); registering an op again replaces its function,
+ * fn NULL removes it.  The function runs INSIDE THE NMI HANDLER: it must
+ * be short, must not take locks the interrupted code may hold, must not
+ * fault, must not enable interrupts or wait; it should just set flags or
+ * do lock-free work and return.  args = cmd_args[0..3]; its return value
+ * becomes cmd_result (0 = success).  Returns 0, or -1 if the table
+ * (HVSTUB_MAX_COMMANDS) is full or op is HV_CMD_NONE.
+ */
+int hvstub_register_command(uint32_t op, int64_t (*fn)(const volatile uint64_t args[4]));
+
+/* Test hook: when on, the NMI handler spins forever (no ack, no iretq). */
+void hvstub_set_nmi_hang(int on);
+
+/*
+ * Test hook: when on, commands are neither run nor acknowledged
+ * (cmd_ack_id/cmd_result untouched); the NMI itself is still acknowledged
+ * (ack_seq), as is every heartbeat.
+ */
+void hvstub_set_command_ignore(int on);
+
+/* ---- Exceptions, reports, modules (stub_report.c) ------------------- */
+
+/*
+ * Exceptions (0-31 but 2): the entry reports HV_SRC_EXCEPTION /
+ * HV_REP_EXCEPTION with vector, error code, RIP, RSP, CR2 (vector 14),
+ * module and stack words, message = the vector's name ("page fault"),
+ * runs the fault callback, then parks as hvstub_panic does; it never
+ * returns to the faulting code.  A fault while reporting a fault is
+ * reported once more ("nested: ..."), without the callback; a third one
+ * just parks.
+ *
+ * Writes 64-bit interrupt gates (selector HVG_SEL_CODE, DPL 0, IST 0) for
+ * vectors 0-31 into idt_base, an array of 16-byte gates (at least 32):
+ * the stub's exception entries, and hvstub_nmi_entry at vector 2.  Other
+ * vectors are untouched; the guest loads the IDT (lidt) itself and may
+ * patch gates afterwards (e.g. an IST for vector 8).
+ */
+void hvstub_install_idt(void *idt_base);
+
+/*
+ * Called after the stub has sent an exception or panic report (HC_REPORT)
+ * and before it waits for the hypervisor; e.g. to print the report.  It
+ * runs on the faulting stack with interrupts disabled.  NULL removes it.
+ */
+void hvstub_register_fault_callback(void (*fn)(const struct hv_report *r));
+
+/*
+ * A stack range [lo, hi): a report copies up to HV_REPORT_STACK_WORDS
+ * words from the faulting RSP only when they lie inside a registered
+ * stack or the safe range.  Returns its index, or -1 (full, or lo >= hi).
+ */
+int hvstub_register_stack(uint64_t lo, uint64_t hi);
+
+/* The caller-declared safe range [lo, hi) for stack words, besides the registered stacks (replaces the previous one; lo >= hi clears it). */
+void hvstub_set_safe_range(uint64_t lo, uint64_t hi);
+
+/*
+ * Names the code range [start, end) for reports (module + module_offset).
+ * The name is copied (truncated to HV_REPORT_MODULE_LEN - 1 chars).
+ * Returns its index (0..HVSTUB_MAX_MODULES-1), or -1 (full, or start >= end).
+ */
+int hvstub_register_module(const char *name, uint64_t start, uint64_t end);
+
+/* The module holding rip and *offset = rip - start (offset may be NULL), or -1. */
+int hvstub_module_of(uint64_t rip, uint64_t *offset);
+
+/*
+ * Reports a health condition (HV_SRC_HEALTH, e.g. HV_REP_LOW_MEMORY) with
+ * rip = the caller's return address; does not wait.  Returns the
+ * HC_REPORT status (HV_OK, HV_E_BUSY when rate-limited, HV_E_STATE before
+ * hello, ...).  Not reentrant: do not call it from an NMI handler.
+ */
+int64_t hvstub_report(enum hv_report_type type, const char *msg);
+
+/*
+ * Reports a panic (HV_SRC_PANIC, HV_REP_PANIC, rip = the caller's return
+ * address, stack words from the caller's stack), runs the fault callback,
+ * then waits for the hypervisor like an exception: sti; hlt forever, NMIs
+ * and commands still served, guest_ticks frozen, a report refused with
+ * HV_E_BUSY resent (new seq) at most every ~100 ms.  Never returns.
+ */
+__attribute__((noreturn)) void hvstub_panic(const char *msg);
+
+/* Number of reports built since hvstub_init (the last report's seq). */
+uint64_t hvstub_report_count(void);
 
 #endif

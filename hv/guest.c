@@ -79,7 +79,8 @@ static void build_guest_page_tables(uint8_t *ram)
 	}
 }
 
-static void build_boot_info(uint8_t *ram, const char *cmdline, uint32_t vendor)
+static void build_boot_info(uint8_t *ram, const char *cmdline, uint32_t vendor,
+			    uint64_t generation)
 {
 	struct hvg_boot_info *bi = (struct hvg_boot_info *)(ram + HVG_BOOT_INFO_GPA);
 	size_t len = strlen(cmdline);
@@ -92,7 +93,7 @@ static void build_boot_info(uint8_t *ram, const char *cmdline, uint32_t vendor)
 	bi->vendor = vendor;
 	bi->cmdline_len = (uint32_t)len;
 	bi->shared_page_gpa = HVG_SHARED_GPA;
-	bi->boot_generation = 1;
+	bi->boot_generation = generation;
 	bi->tsc_hz = hv.tsc_hz;
 	bi->tick_us = hv.tick_us;
 	bi->hv_image_base = hv.boot->hv_base;
@@ -102,7 +103,7 @@ static void build_boot_info(uint8_t *ram, const char *cmdline, uint32_t vendor)
 }
 
 void guest_build(const uint8_t *image, uint64_t size, const char *cmdline, uint32_t vendor,
-		 struct vcpu_config *cfg)
+		 uint64_t generation, struct vcpu_config *cfg)
 {
 	struct elf_result res;
 	uint8_t *ram = guest_ram_arena;
@@ -112,7 +113,7 @@ void guest_build(const uint8_t *image, uint64_t size, const char *cmdline, uint3
 	elf_load(image, size, &guest_window, ram, &res);
 	build_gdt(ram);
 	build_guest_page_tables(ram);
-	build_boot_info(ram, cmdline, vendor);
+	build_boot_info(ram, cmdline, vendor, generation);
 	cfg->ram = ram;
 	cfg->ram_size = HV_GUEST_RAM_SIZE;
 	cfg->entry_rip = res.entry;

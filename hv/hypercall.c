@@ -2,6 +2,7 @@
 #include "../include/hv_abi.h"
 #include "hv.h"
 #include "log.h"
+#include "recovery.h"
 
 static int64_t hc_null(struct guest_regs *r)
 {
@@ -18,8 +19,22 @@ static int64_t hc_hello(struct guest_regs *r)
 		       (unsigned long long)shared);
 		return HV_E_RANGE;
 	}
-	hv_log("guest hello stub_version=%llu shared_page=0x%llx", (unsigned long long)version,
-	       (unsigned long long)shared);
+	hv_log("guest hello stub_version=%llu shared_page=0x%llx generation=%llu",
+	       (unsigned long long)version, (unsigned long long)shared,
+	       (unsigned long long)hv.generation);
+	struct hv_shared_page *sp = guest_gpa_ptr(shared, 4096);
+	/* Only the hypervisor's half: the stub's counters stay (it may have
+	 * counted platform NMIs before its hello). */
+	sp->nmi_seq = 0;
+	sp->nmi_reason = HV_NMI_NONE;
+	sp->cmd_id = 0;
+	sp->cmd_op = HV_CMD_NONE;
+	sp->magic = HV_SHARED_MAGIC;
+	sp->version = HV_ABI_VERSION;
+	hv.shared = sp;
+	hv.stub_up = true;
+	watchdog_reset();
+	recovery_hello();
 	r->rdx = HV_ABI_VERSION;
 	return HV_OK;
 }
@@ -27,6 +42,11 @@ static int64_t hc_hello(struct guest_regs *r)
 static int64_t hc_timer_set(struct guest_regs *r)
 {
 	return vtimer_set(r->rdi, r->rsi);
+}
+
+static int64_t hc_report(struct guest_regs *r)
+{
+	return report_handle(r->rdi, r->rsi);
 }
 
 static int64_t hc_info(struct guest_regs *r)
@@ -53,6 +73,7 @@ static const hypercall_fn hypercalls[HC_COUNT] = {
 	[HC_HELLO] = hc_hello,
 	[HC_TIMER_SET] = hc_timer_set,
 	[HC_INFO] = hc_info,
+	[HC_REPORT] = hc_report,
 };
 
 void hypercall_handle(struct guest_regs *r)

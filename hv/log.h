@@ -1,13 +1,109 @@
 /*
- * The hypervisor's log: one event per line on COM1,
- *   "HV <seq> <tsc> <text>"
- * where seq counts lines from 0 and tsc is the time stamp counter.
+ * The hypervisor's report stream: every event, decision, action and
+ * outcome is one line on the log port (COM1),
+ *
+ *   HV1 <seq> <t_us> <level> <cat> <text> *<crc>
+ *
+ * seq counts records from 0 (a record the ring had to drop leaves a gap),
+ * t_us is microseconds since log_set_clock()'s start (0 before), level is
+ * info|minor|major|emerg, cat is log|event|decision|action|outcome|alarm|
+ * stat|tick, text is printable ASCII ("name key=value ..."), crc is the
+ * CRC-32 (zlib) of the line up to " *", as 8 lowercase hex digits.  The
+ * full definition is in docs/report-stream.md; tools/hvlog-decode turns a
+ * captured log into JSON Lines.
+ *
+ * Records are formatted when they are made and kept in a static ring of
+ * LOG_RING_RECORDS lines.  Unbuffered (the default at boot) every record
+ * goes to the port at once; buffered, records wait for log_drain() so a
+ * burst never holds up the guest.  A full ring drops the new record,
+ * counts it, and reports the count in a "log_dropped" stat record as soon
+ * as there is room again.
+ *
+ * Context: one CPU.  hv_record() may be called from any hypervisor
+ * context, including host exception handlers and a record made while
+ * another is being formatted or written (it then goes straight to the
+ * port, bypassing the ring), but NOT from NMI handlers: an NMI can arrive
+ * inside the ring update.  No heap, no recursion, bounded time (the port
+ * write is the UART's bounded poll).
  */
 #ifndef HV_LOG_H
 #define HV_LOG_H
 
-#define HV_LOG_LINE_MAX 256
+#include <stdbool.h>
+#include <stdint.h>
 
-void hv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One line, including its "\n" (the UART layer sends "\r\n"). */
+#define LOG_LINE_MAX 256
+#define HV_LOG_LINE_MAX LOG_LINE_MAX /* old name */
+/* Ring slots; a power of two. */
+#define LOG_RING_RECORDS 128
+
+enum log_level { LOG_INFO, LOG_MINOR, LOG_MAJOR, LOG_EMERG };
+enum log_cat {
+	CAT_LOG,
+	CAT_EVENT,
+	CAT_DECISION,
+	CAT_ACTION,
+	CAT_OUTCOME,
+	CAT_ALARM,
+	CAT_STAT,
+	CAT_TICK,
+};
+
+/*
+ * Makes one record: the text is fmt formatted like printf, then any
+ * control character, non-ASCII byte or '*' becomes '?'; a text too long
+ * for the line is cut and ends in "...".  A value containing spaces may be
+ * written key="..." (see log_quote()).  An out-of-range level is written
+ * as major, an out-of-range cat as log.
+ *
+ * An emerg record is written out at once with everything still in the
+ * ring before it, even in buffered mode: the caller may be about to halt.
+ */
+void hv_record(enum log_level level, enum log_cat cat, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The plain log line of the existing call sites: level info, cat log. */
+#define hv_log(...) hv_record(LOG_INFO, CAT_LOG, __VA_ARGS__)
+
+/*
+ * Sets the clock of t_us: t_us = (tsc - start_tsc) * 10^6 / tsc_hz,
+ * computed without overflow for any 64-bit TSC difference.  Before the
+ * first call, or with tsc_hz == 0, t_us is 0.
+ */
+void log_set_clock(uint64_t start_tsc, uint64_t tsc_hz);
+
+/*
+ * false (the default at boot): every record is written at once.  true:
+ * records wait in the ring until log_drain().  Switching back to false
+ * writes whatever is pending.
+ */
+void log_set_buffered(bool buffered);
+
+/*
+ * Writes up to max_records (0 = all) pending records to the port, oldest
+ * first, and queues the log_dropped report if drops are pending and
+ * there is room; returns how many records were written.  Returns 0 when
+ * called from inside the logger (e.g. an exception handler that
+ * interrupted a write).
+ */
+unsigned log_drain(unsigned max_records);
+
+/* Records waiting in the ring. */
+unsigned log_pending(void);
+
+/* Records dropped since boot (ring full, or nested too deep). */
+uint64_t log_dropped_total(void);
+
+/*
+ * Copies src into dst (size bytes, always NUL-terminated when size > 0)
+ * with '"' replaced by '\'': the contents of a key="..." value.  Returns
+ * dst.
+ */
+char *log_quote(char *dst, unsigned size, const char *src);
+
+/* Back to the boot state: empty ring, seq 0, no clock, unbuffered, no
+ * drops.  For host tests; the hypervisor never needs it. */
+void log_reset(void);
 
 #endif

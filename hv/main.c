@@ -10,6 +10,7 @@
 #include "cmdline.h"
 #include "hv.h"
 #include "log.h"
+#include "recovery.h"
 
 struct hv_state hv;
 
@@ -41,6 +42,16 @@ static void read_settings(const char *cmdline)
 	}
 	hv.ticklog = cmdline_get_u64(cmdline, "ticklog", HV_DEFAULT_TICKLOG);
 	hv.maxticks = cmdline_get_u64(cmdline, "maxticks", 0);
+	hv.wd.period_ms = cmdline_get_u64(cmdline, "wd_ms", HV_WATCHDOG_MS);
+	if (hv.wd.period_ms > 10000) { /* 0 turns the watchdog off */
+		hv_log("wd_ms=%llu out of range 0..10000, using %u", (unsigned long long)hv.wd.period_ms,
+		       HV_WATCHDOG_MS);
+		hv.wd.period_ms = HV_WATCHDOG_MS;
+	}
+	hv.wd.k = (uint32_t)cmdline_get_u64(cmdline, "wd_k", HV_WATCHDOG_K);
+	if (hv.wd.k < 1 || hv.wd.k > 100)
+		hv.wd.k = HV_WATCHDOG_K;
+	hv.wd.platform_every = cmdline_get_u64(cmdline, "platform_nmi", 0);
 	char onstop[8];
 	hv.exit_emulator_on_stop = cmdline_get(cmdline, "onstop", onstop, sizeof(onstop)) &&
 				   strcmp(onstop, "exit") == 0;
@@ -75,9 +86,19 @@ static void log_memory_map(const struct boot_info *bi)
 	       bi->mmap_dropped, (unsigned long long)(boot_mmap_usable_bytes(bi) >> 10));
 }
 
+uint64_t hv_ms_to_tsc(uint64_t ms)
+{
+	return hv.tsc_hz / 1000 * ms;
+}
+
+uint64_t hv_now_ms(void)
+{
+	return (plat_tsc() - hv.launch_tsc) / (hv.tsc_hz / 1000);
+}
+
 static void launch_on_own_stack(void)
 {
-	struct vcpu_config cfg;
+	struct vcpu_config *cfg = &hv.cfg;
 	const char *why = "";
 	uint32_t vendor = hv.ops == &vmx_ops ? HVG_VENDOR_VMX : HVG_VENDOR_SVM;
 
@@ -89,20 +110,27 @@ static void launch_on_own_stack(void)
 		hv.tick_tsc = 1;
 	hv_log("tsc %llu Hz, tick %llu us = %llu tsc", (unsigned long long)hv.tsc_hz,
 	       (unsigned long long)hv.tick_us, (unsigned long long)hv.tick_tsc);
+	log_set_clock(hv.boot->entry_tsc, hv.tsc_hz);
+	watchdog_init(hv.wd.period_ms, hv.wd.k);
+	hv_log("watchdog period_ms=%llu k=%u policy=%s", (unsigned long long)hv.wd.period_ms, hv.wd.k,
+	       policy.name);
+	hv.generation = 1;
 	guest_build(hv.boot->guest_image, hv.boot->guest_size, cmdline_guest_part(hv.boot->cmdline),
-		    vendor, &cfg);
-	if (!hv.ops->init(&cfg, &why)) {
+		    vendor, hv.generation, cfg);
+	if (!hv.ops->init(cfg, &why)) {
 		hv_log("ERROR %s setup failed: %s", hv.ops->name, why);
 		plat_emulator_exit(3);
 		plat_halt();
 	}
 	hv.launch_tsc = plat_tsc();
 	hv.next_tick_tsc = hv.launch_tsc + hv.tick_tsc;
-	hv.regs.rdi = cfg.entry_rdi;
+	hv.regs.rdi = cfg->entry_rdi;
 	hv_log("launching guest entry=0x%llx ram=%llu KiB boot-to-guest tsc=%llu (since hv entry %llu)",
-	       (unsigned long long)cfg.entry_rip, (unsigned long long)(cfg.ram_size >> 10),
+	       (unsigned long long)cfg->entry_rip, (unsigned long long)(cfg->ram_size >> 10),
 	       (unsigned long long)hv.launch_tsc,
 	       (unsigned long long)(hv.launch_tsc - hv.boot->entry_tsc));
+	watchdog_reset();
+	recovery_first_boot();
 	hv_run_loop();
 }
 

@@ -2,19 +2,28 @@
  * The vCPU loop: enter the guest, account for time, handle the decoded
  * exit.  One guest, one vCPU, one physical CPU.
  */
+#include <stdio.h>
+
 #include "../arch/x86/platform.h"
 #include "../include/hv_abi.h"
 #include "hv.h"
 #include "log.h"
+#include "recovery.h"
 
 #define IO_LOG_LIMIT 16
+#define LOG_DRAIN_PER_EXIT 16
 
+/* Ends the run (tick limit, or parked with onstop=exit). */
 void hv_stop_guest(const char *reason)
 {
 	hv.stopped = true;
-	hv_log("guest stopped: %s; ticks=%llu hypercalls=%llu io_blocked=%llu vtimer_fired=%llu",
+	watchdog_log_stats();
+	hv_log("guest stopped: %s; ticks=%llu hypercalls=%llu io_blocked=%llu vtimer_fired=%llu "
+	       "generation=%llu reports=%llu log_dropped=%llu",
 	       reason, (unsigned long long)hv.ticks, (unsigned long long)hv.hypercalls,
-	       (unsigned long long)hv.io_blocked, (unsigned long long)hv.vtimer_fired);
+	       (unsigned long long)hv.io_blocked, (unsigned long long)hv.vtimer_fired,
+	       (unsigned long long)hv.generation, (unsigned long long)hv.reports,
+	       (unsigned long long)log_dropped_total());
 }
 
 /* Counts ticks by the TSC, not by timer exits: an emulator may merge or
@@ -24,6 +33,9 @@ static void ticks_catch_up(uint64_t now)
 	while (now >= hv.next_tick_tsc) {
 		hv.ticks++;
 		hv.next_tick_tsc += hv.tick_tsc;
+		if (hv.wd.platform_every && hv.ticks % hv.wd.platform_every == 0 &&
+		    (hv.state == GS_RUNNING || hv.state == GS_HANDBACK))
+			watchdog_forward_platform_nmi(); /* test aid: a platform NMI */
 		if (hv.ticklog && hv.ticks % hv.ticklog == 0)
 			hv_log("tick %llu guest_rip=0x%llx", (unsigned long long)hv.ticks,
 			       (unsigned long long)hv.ops->get_rip());
@@ -47,11 +59,17 @@ static const char *gpa_owner(uint64_t gpa)
 
 static void handle_mem_violation(const struct hv_event *ev)
 {
+	char detail[128];
+
+	snprintf(detail, sizeof(detail), "gpa=0x%llx access=%s%s%s owner=\"%s\"",
+		 (unsigned long long)ev->gpa, (ev->access & ACC_READ) ? "r" : "",
+		 (ev->access & ACC_WRITE) ? "w" : "", (ev->access & ACC_EXEC) ? "x" : "",
+		 gpa_owner(ev->gpa));
 	hv_log("guest memory violation gpa=0x%llx access=%s%s%s rip=0x%llx: outside guest RAM (%s)",
 	       (unsigned long long)ev->gpa, (ev->access & ACC_READ) ? "r" : "",
 	       (ev->access & ACC_WRITE) ? "w" : "", (ev->access & ACC_EXEC) ? "x" : "",
 	       (unsigned long long)hv.ops->get_rip(), gpa_owner(ev->gpa));
-	hv_stop_guest("memory violation");
+	recovery_simple_fault(FAULT_MEM_VIOLATION, hv.ops->get_rip(), detail);
 }
 
 static void handle_io(const struct hv_event *ev)
@@ -111,12 +129,14 @@ static void handle_event(const struct hv_event *ev)
 		handle_cpuid(ev);
 		break;
 	case EV_TRIPLE_FAULT:
-		hv_log("guest triple fault rip=0x%llx", (unsigned long long)hv.ops->get_rip());
-		hv_stop_guest("triple fault");
+		recovery_simple_fault(FAULT_TRIPLE_FAULT, hv.ops->get_rip(), "source=cpu");
 		break;
 	case EV_HOST_NMI:
-		hv_log("platform NMI while the guest ran");
+		hv_log("platform NMI while the guest ran: forwarded");
+		watchdog_forward_platform_nmi();
 		break;
+	case EV_NMI_WINDOW:
+		break; /* watchdog_inject() runs before the next entry */
 	case EV_HOST_INTR:
 		hv_log("stray host interrupt vector=%llu acknowledged", (unsigned long long)(ev->qual & 0xFF));
 		break;
@@ -138,21 +158,52 @@ static void handle_event(const struct hv_event *ev)
 	}
 }
 
-void hv_run_loop(void)
+static bool guest_runs(void)
+{
+	return hv.state == GS_RUNNING || hv.state == GS_HANDBACK;
+}
+
+static void run_guest_once(void)
 {
 	struct hv_event ev;
 
+	watchdog_inject();
+	vtimer_try_inject(); /* only if no NMI went into this entry */
+	hv.ops->run(&hv.regs, hv.next_tick_tsc, &ev);
+	uint64_t now = plat_tsc();
+	ticks_catch_up(now);
+	vtimer_update(now);
+	if (!hv.stopped)
+		handle_event(&ev);
+}
+
+/* The guest is not running (back-off or parked): wait for the next tick. */
+static void idle_until_next_tick(void)
+{
+	while (plat_tsc() < hv.next_tick_tsc)
+		__asm__ volatile("pause");
+	ticks_catch_up(plat_tsc());
+}
+
+void hv_run_loop(void)
+{
+	log_set_buffered(true);
 	while (!hv.stopped) {
-		vtimer_try_inject();
-		hv.ops->run(&hv.regs, hv.next_tick_tsc, &ev);
+		if (guest_runs())
+			run_guest_once();
+		else
+			idle_until_next_tick();
 		uint64_t now = plat_tsc();
-		ticks_catch_up(now);
-		vtimer_update(now);
-		if (!hv.stopped)
-			handle_event(&ev);
+		if (!hv.stopped) {
+			watchdog_update(now);
+			recovery_update(now);
+		}
+		log_drain(LOG_DRAIN_PER_EXIT);
 	}
+	log_drain(0);
 	if (hv.exit_emulator_on_stop)
 		plat_emulator_exit(hv.ticks > 0 ? 1 : 2);
 	hv_log("hypervisor idle: guest is stopped");
+	log_drain(0);
 	plat_halt();
 }

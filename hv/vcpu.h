@@ -28,6 +28,7 @@ enum hv_event_kind {
 	EV_HOST_NMI,      /* an NMI arrived that was not our timer */
 	EV_HOST_INTR,     /* a stray host interrupt (all sources are masked) */
 	EV_VIRT_INSN,     /* guest tried a virtualization instruction */
+	EV_NMI_WINDOW,    /* the guest can take an NMI now (VMX NMI-window exit) */
 	EV_ENTRY_FAILED,  /* the CPU refused to enter the guest */
 	EV_UNHANDLED,     /* anything else: raw code kept for the log */
 	EV_KIND_COUNT
@@ -56,6 +57,14 @@ struct hv_inject {
 	uint8_t vector;
 	bool has_error;
 	uint32_t error;
+};
+
+/* Whether an NMI could be injected at the next entry (Intel SDM 3C
+ * 26.3.1.5 and 24.4.2; AMD APM 2 15.20-15.21). */
+enum nmi_readiness {
+	NMI_READY,        /* no NMI blocking, no STI/MOV-SS shadow, nothing pending */
+	NMI_BLOCKED,      /* the guest is still in its NMI handler (no IRET yet) */
+	NMI_NOT_NOW,      /* shadow or another event is being injected */
 };
 
 /* What the backend needs to set up the guest. */
@@ -91,6 +100,15 @@ struct vcpu_ops {
 	unsigned (*get_cpl)(void);
 	/* Host-side CPUID leaf adjustment for the guest (hide VMX/SVM). */
 	void (*adjust_cpuid)(uint32_t leaf, uint32_t sub, uint32_t r[4]);
+	/* Puts the vCPU back in its boot state (a guest reset). */
+	void (*reset)(const struct vcpu_config *cfg);
+	enum nmi_readiness (*nmi_readiness)(void);
+	/* Ask for an exit as soon as an NMI can be injected (VMX NMI-window
+	 * exiting; on SVM the IRET intercept and the tick do this). */
+	void (*request_nmi_window)(bool on);
+	uint64_t (*get_rsp)(void);
+	uint64_t (*get_cr2)(void);
+	uint64_t (*get_cr3)(void);
 };
 
 extern const struct vcpu_ops vmx_ops;

@@ -35,6 +35,8 @@ void vtimer_update(uint64_t now)
 		return;
 	if (hv.vtimer_pending)
 		hv.vtimer_coalesced++;
+	else
+		hv.vtimer_pending_since = now;
 	hv.vtimer_pending = true;
 	hv.vtimer_next_tsc += hv.vtimer_period_tsc;
 	if (hv.vtimer_next_tsc <= now) /* far behind: do not replay a burst */
@@ -49,4 +51,10 @@ void vtimer_try_inject(void)
 	hv.ops->inject(&irq);
 	hv.vtimer_pending = false;
 	hv.vtimer_fired++;
+}
+
+void vtimer_reset(void)
+{
+	hv.vtimer_vector = 0;
+	hv.vtimer_pending = false;
 }

@@ -61,6 +61,7 @@ enum hv_call {
 	HC_HELLO = 1,     /* RDI = stub version, RSI = shared page GPA; RDX <- HV_ABI_VERSION */
 	HC_TIMER_SET = 2, /* RDI = vector (32..255) or 0 to stop, RSI = period in us; */
 	HC_INFO = 3,      /* RDI = enum hv_info; RDX <- value */
+	HC_REPORT = 4,    /* RDI = GVA of a struct hv_report, RSI = its size */
 	HC_COUNT
 };
 
@@ -76,6 +77,101 @@ enum hv_status {
 	HV_E_PERM = -2,   /* caller not at CPL 0 */
 	HV_E_INVAL = -3,  /* bad argument */
 	HV_E_RANGE = -4,  /* guest address outside guest RAM or misaligned */
+	HV_E_STATE = -5,  /* call not valid now (e.g. report before hello) */
+	HV_E_BUSY = -6,   /* rate limit reached; try later */
+};
+
+/* ---- Shared page (one 4 KiB page of guest RAM, named at HC_HELLO) ---- */
+
+enum hv_nmi_reason {
+	HV_NMI_NONE = 0,
+	HV_NMI_WATCHDOG = 1, /* heartbeat: acknowledge nmi_seq */
+	HV_NMI_QUERY = 2,    /* run the collector, then acknowledge */
+	HV_NMI_COMMAND = 3,  /* a command waits in cmd_*: run it, then acknowledge */
+};
+
+enum hv_command_op {
+	HV_CMD_NONE = 0,
+	HV_CMD_CLEANUP = 1,        /* free caches, reclaim memory */
+	HV_CMD_RESTART_TASK = 2,   /* arg0 = task id */
+	HV_CMD_REINIT_DRIVER = 3,  /* arg0 = driver / module id */
+	HV_CMD_RESTART_MODULE = 4, /* arg0 = module index (hvstub_register_module) */
+	HV_CMD_USER_BASE = 100,    /* 100.. : user-defined */
+};
+
+#define HV_SHARED_MAGIC 0x48535648u /* "HVSH" */
+#define HV_COLLECT_CUSTOM 4
+
+/*
+ * Written by the hypervisor: magic..cmd_args.  Written by the stub:
+ * ack_seq..cmd_result.  Before every NMI it sends, the hypervisor writes
+ * nmi_reason and a new nmi_seq; an NMI that arrives while nmi_seq equals
+ * the stub's last acknowledged value is not the hypervisor's.
+ */
+struct hv_shared_page {
+	uint32_t magic;
+	uint32_t version;
+	volatile uint64_t nmi_seq;
+	volatile uint32_t nmi_reason;  /* enum hv_nmi_reason */
+	uint32_t reserved0;
+	volatile uint64_t cmd_id;      /* increments per command */
+	volatile uint32_t cmd_op;      /* enum hv_command_op */
+	uint32_t reserved1;
+	volatile uint64_t cmd_args[4];
+	/* stub -> hypervisor */
+	volatile uint64_t ack_seq;     /* last nmi_seq handled */
+	volatile uint64_t guest_ticks; /* the guest's own timer count, copied at each NMI */
+	volatile uint64_t cmd_ack_id;  /* cmd_id of the last command run */
+	volatile int64_t cmd_result;   /* its result, 0 = success */
+	/* collector (run at every hypervisor NMI) */
+	volatile uint64_t free_memory;
+	volatile uint64_t uptime_ms;
+	volatile uint64_t custom[HV_COLLECT_CUSTOM];
+	volatile uint64_t platform_nmis; /* NMIs the stub judged not to be ours */
+};
+
+/* ---- Typed exception report (HC_REPORT) ---------------------------- */
+
+#define HV_REPORT_MAGIC 0x54525648u /* "HVRT" */
+#define HV_REPORT_VERSION 1
+#define HV_REPORT_STACK_WORDS 8
+#define HV_REPORT_MODULE_LEN 16
+#define HV_REPORT_MSG_LEN 64
+
+enum hv_report_source {
+	HV_SRC_EXCEPTION = 1, /* the stub's exception hook */
+	HV_SRC_PANIC = 2,     /* the guest called the panic entry */
+	HV_SRC_HEALTH = 3,    /* a health condition the guest detected */
+};
+
+enum hv_report_type {
+	HV_REP_EXCEPTION = 1, /* CPU exception: vector, error code */
+	HV_REP_PANIC = 2,
+	HV_REP_LOW_MEMORY = 3,
+	HV_REP_ASSERT = 4,
+	HV_REP_TYPE_COUNT
+};
+
+struct hv_report {
+	uint32_t magic;      /* HV_REPORT_MAGIC */
+	uint16_t version;    /* HV_REPORT_VERSION */
+	uint16_t size;       /* sizeof(struct hv_report) */
+	uint64_t boot_generation;
+	uint64_t seq;        /* per boot, increasing */
+	uint64_t time_tsc;
+	uint32_t source;     /* enum hv_report_source */
+	uint32_t type;       /* enum hv_report_type */
+	uint32_t vector;     /* exception vector, or 0 */
+	uint32_t error_code;
+	uint64_t rip;
+	uint64_t rsp;
+	uint64_t cr2;
+	char module[HV_REPORT_MODULE_LEN]; /* NUL-terminated, "" if none */
+	uint64_t module_offset;
+	uint64_t stack[HV_REPORT_STACK_WORDS];
+	char message[HV_REPORT_MSG_LEN];   /* NUL-terminated */
+	int32_t module_index; /* the stub's module registry index, -1 if none */
+	uint32_t reserved;
 };
 
 #endif

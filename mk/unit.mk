@@ -38,6 +38,11 @@ UNIT_SRCS_test_bootinfo    := hv/bootinfo.c
 UNIT_SRCS_test_mb2_info    := boot/mb2/mb2_info.c hv/bootinfo.c
 UNIT_SRCS_test_vmx_decode  := arch/x86/vmx/vmx_decode.c
 UNIT_SRCS_test_svm_decode  := arch/x86/svm/svm_decode.c
+UNIT_SRCS_test_log         := hv/log.c hv/crc32.c
+# test_policy also checks the shipped default policy, as compiled by
+# tools/policy_compile.py (the generated file includes "hv/policy.h").
+UNIT_POLICY_C              := $(UNIT_DIR)/gen/default_policy.c
+UNIT_SRCS_test_policy      := hv/policy.c $(UNIT_POLICY_C)
 
 UNIT_TESTS := $(sort $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c)))
 UNIT_BINS  := $(addprefix $(UNIT_DIR)/,$(UNIT_TESTS))
@@ -58,6 +63,11 @@ $(UNIT_DIR)/$(1): tests/unit/$(1).c $$(UNIT_SRCS_$(1)) $$(UNIT_HDRS) mk/unit.mk 
 	$$(UNIT_CC) $$(UNIT_CFLAGS) -o $$@ tests/unit/$(1).c $$(UNIT_SRCS_$(1)) $$(UNIT_LDLIBS)
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_PROGRAM,$(t))))
+
+$(UNIT_POLICY_C): policy/default.policy tools/policy_compile.py
+	@mkdir -p $(@D)
+	python3 tools/policy_compile.py $< -o $@
+$(UNIT_DIR)/test_policy: UNIT_CFLAGS += -I.
 
 unit-build: $(UNIT_BINS)
 

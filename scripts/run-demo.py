@@ -70,7 +70,7 @@ def show_new_lines(path, tag, offset, hv_only):
     for raw in data[:end].split(b"\n"):
         line = ANSI.sub("", raw.decode("latin-1").replace("\r", ""))
         # Both ports also carry the firmware's console before ExitBootServices.
-        if line and not line.startswith("BdsDxe") and (not hv_only or line.startswith("HV ")):
+        if line and not line.startswith("BdsDxe") and (not hv_only or line.startswith("HV1 ")):
             print(f"[{tag}] {line}", flush=True)
     return offset + end + 1
 

@@ -8,6 +8,17 @@ failed=0
 
 add() { passed=$((passed + $1)); failed=$((failed + $2)); }
 
+# Adds the "<suite> <passed> <failed>" line a suite left in $2 (or one failure).
+add_summary() {
+	if [ -f "$2" ]; then
+		read -r _ p f <"$2"
+		add "$p" "$f"
+	else
+		echo "FAIL $1: the suite did not produce a summary"
+		add 0 1
+	fi
+}
+
 check() { # name, then a command that must succeed
 	name=$1
 	shift
@@ -23,13 +34,21 @@ check() { # name, then a command that must succeed
 echo "== unit tests"
 rm -f "$BUILD/unit/summary.txt"
 make --no-print-directory unit-test BUILD="$BUILD"
-if [ -f "$BUILD/unit/summary.txt" ]; then
-	read -r _ p f <"$BUILD/unit/summary.txt"
-	add "$p" "$f"
-else
-	echo "FAIL unit: the unit tests did not produce a summary"
-	add 0 1
-fi
+add_summary unit "$BUILD/unit/summary.txt"
+
+echo "== report-stream decoder tests"
+rm -f "$BUILD/tools/summary.txt"
+make --no-print-directory tools-test BUILD="$BUILD"
+add_summary tools "$BUILD/tools/summary.txt"
+
+echo "== policy compiler tests"
+mkdir -p "$BUILD/policy"
+if tests/policy/run.sh >"$BUILD/policy/test.log" 2>&1; then :; fi
+cat "$BUILD/policy/test.log"
+tail -n 1 "$BUILD/policy/test.log" | sed -n 's/^policy: \([0-9]*\) passed, \([0-9]*\) failed$/policy \1 \2/p' \
+	>"$BUILD/policy/summary.txt"
+[ -s "$BUILD/policy/summary.txt" ] || rm -f "$BUILD/policy/summary.txt"
+add_summary policy "$BUILD/policy/summary.txt"
 
 echo "== build checks"
 no_allocator() { ! grep -Eq 'lib_a-(malloc|mallocr|freer|reallocr|callocr|sbrkr)\.o' "$1"; }
@@ -44,13 +63,7 @@ check "bootable ISO exists" test -s "$BUILD/hv.iso"
 echo "== end-to-end tests"
 rm -f "$BUILD/e2e/summary.txt"
 python3 tests/e2e/run.py --build "$BUILD"
-if [ -f "$BUILD/e2e/summary.txt" ]; then
-	read -r _ p f <"$BUILD/e2e/summary.txt"
-	add "$p" "$f"
-else
-	echo "FAIL e2e: the runner did not produce a summary"
-	add 0 1
-fi
+add_summary e2e "$BUILD/e2e/summary.txt"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -44,6 +44,7 @@ static uint64_t host_pd[IDENTITY_GIB][512] __attribute__((aligned(4096)));
 extern const uint64_t isr_stub_table[32];
 extern void isr_nmi(void);
 extern void isr_ignore(void);
+extern void isr_lapic_tick(void);
 extern void cpu_load_tables(const struct desc_ptr *gdtr, const struct desc_ptr *idtr,
 			    uint16_t tss_sel);
 
@@ -89,6 +90,7 @@ static void build_idt(void)
 	set_gate(2, (uint64_t)(uintptr_t)isr_nmi, IST_NMI);
 	set_gate(8, isr_stub_table[8], IST_DF);
 	set_gate(18, isr_stub_table[18], IST_MC);
+	set_gate(LAPIC_TICK_VECTOR, (uint64_t)(uintptr_t)isr_lapic_tick, 0);
 }
 
 static void build_page_tables(void)

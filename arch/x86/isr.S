@@ -14,6 +14,15 @@ isr_nmi:
 isr_ignore:
 	iretq
 
+/* LAPIC timer tick (SVM): the INTR exit already did its job; end it. */
+	.globl isr_lapic_tick
+isr_lapic_tick:
+	pushq %rax
+	movabsq $0xFEE000B0, %rax     /* LAPIC EOI register */
+	movl $0, (%rax)
+	popq %rax
+	iretq
+
 /* Exceptions: push a dummy error code where the CPU pushes none, then
  * the vector, and go to the common C handler. */
 .macro EXC_NOERR v

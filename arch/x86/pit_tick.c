@@ -25,6 +25,10 @@
 #define LAPIC_BASE 0xFEE00000ull
 #define LAPIC_SVR 0xF0
 #define LAPIC_EOI 0xB0
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_CURRENT 0x390
+#define LAPIC_TIMER_DIVIDE 0x3E0
+#define LAPIC_TIMER_PERIODIC (1u << 17)
 #define LAPIC_LVT_TIMER 0x320
 #define LAPIC_LVT_LINT0 0x350
 #define PIT_IOAPIC_PIN 2 /* ISA IRQ0 is overridden to GSI 2 on PC platforms */
@@ -99,4 +103,32 @@ void pit_nmi_tick_start(uint64_t period_us)
 	outb(PIT_CMD, 0x34); /* ch0, lo/hi byte, mode 2 (rate generator) */
 	outb(PIT_CH0, (uint8_t)(divisor & 0xFF));
 	outb(PIT_CH0, (uint8_t)(divisor >> 8));
+}
+
+/*
+ * The second SVM tick source: the LAPIC timer, periodic, with the INTR
+ * intercept and V_INTR_MASKING, entered with host IF=1 (GIF=0 holds the
+ * interrupt until the host is ready).  It exits a guest that sits in its
+ * own NMI handler, where the processor also holds physical NMIs until
+ * the guest's IRET and the PIT NMI cannot get through (AMD APM 2 15.21).
+ */
+void lapic_tick_start(uint64_t period_us, uint64_t tsc_hz)
+{
+	const uint64_t sample_tsc = tsc_hz / 100; /* 10 ms */
+
+	mmio_write32(LAPIC_BASE + LAPIC_TIMER_DIVIDE, 0xB); /* divide by 1 */
+	mmio_write32(LAPIC_BASE + LAPIC_LVT_TIMER, 1u << 16);
+	mmio_write32(LAPIC_BASE + LAPIC_TIMER_INIT, 0xFFFFFFFFu);
+	uint64_t t0 = rdtsc();
+	while (rdtsc() - t0 < sample_tsc)
+		cpu_relax();
+	uint64_t counted = 0xFFFFFFFFull - mmio_read32(LAPIC_BASE + LAPIC_TIMER_CURRENT);
+	uint64_t count = counted * period_us / 10000;
+
+	if (count == 0)
+		count = 1;
+	if (count > 0xFFFFFFFFull)
+		count = 0xFFFFFFFFull;
+	mmio_write32(LAPIC_BASE + LAPIC_LVT_TIMER, LAPIC_TICK_VECTOR | LAPIC_TIMER_PERIODIC);
+	mmio_write32(LAPIC_BASE + LAPIC_TIMER_INIT, (uint32_t)count);
 }

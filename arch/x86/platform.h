@@ -41,6 +41,10 @@ void plat_quiesce_interrupts(void);
 /* EOI for a host interrupt that a VM exit acknowledged. */
 void plat_end_stray_interrupt(void);
 
+/* Host vector of the LAPIC timer tick (its handler only sends EOI). */
+#define LAPIC_TICK_VECTOR 0xF0
+void lapic_tick_start(uint64_t period_us, uint64_t tsc_hz);
+
 /* Start the PIT-driven NMI tick (SVM's timer, see docs/design.md). */
 void pit_nmi_tick_start(uint64_t period_us);
 

@@ -9,6 +9,7 @@ prints one PASS/FAIL line; the summary goes to BUILD/e2e/summary.txt as
 """
 import argparse
 import concurrent.futures
+import json
 import os
 import re
 import shutil
@@ -197,11 +198,12 @@ def check_basic(res, run, backend):
               has(c2, r"^guest: timer ok interrupts=\d+"))
     m = re.search(r"image=(0x[0-9a-f]+)\+", c1)
     base = m.group(1) if m else "?"
-    res.check(run, f"access to hypervisor memory at {base} caught, logged, guest stopped",
+    res.check(run, f"access to hypervisor memory at {base} caught, logged, handled by policy",
               m is not None and
               has(c1, rf"guest memory violation gpa={base} access=r .*\(hypervisor image\)") and
-              has(c1, r"guest stopped: memory violation") and
+              bool(find(run, "event", "mem_violation", gpa=base, owner='"?hypervisor image"?')) and
               not has(c2, "PROBE NOT CAUGHT"))
+    res.check(run, "report stream decodes: CRCs good, no sequence gaps", stream_clean(run))
 
 
 def check_spin(res, run):
@@ -218,12 +220,173 @@ def check_spin(res, run):
 def check_error(res, run, expect, status):
     c1 = run.com1
     res.check(run, f"clear error: {expect}",
-              has(c1, r"HV \d+ \d+ ERROR .*" + expect) and
+              has(c1, r"HV1 \d+ \d+ \w+ \w+ ERROR .*" + expect) and
               not FIRMWARE_FAULT.search(c1) and not has(c1, "launching guest"))
     # OVMF's boot manager names the status the application returned.
     res.check(run, f"application returns '{status}' to the firmware",
               has(c1, r"returning to the firmware: ") and
               has(c1, r"BdsDxe: failed to start .*: " + status))
+
+
+# ---- the decoded report stream (tools/hvlog-decode) ---------------------------
+
+DECODER = None
+
+
+def records(run):
+    """JSON objects decoded from the run's COM1 log, cached on the run."""
+    if getattr(run, "decoded", None) is None:
+        out = subprocess.run([DECODER], input=run.com1.encode("latin-1"),
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
+        run.decoded = [json.loads(line) for line in out.decode().splitlines() if line.strip()]
+    return run.decoded
+
+
+def find(run, cat, name, **fields):
+    """Records of category `cat` whose name is `name` and whose fields
+    match (regex, anchored) every keyword given."""
+    hits = []
+    for rec in records(run):
+        if rec.get("cat") != cat or rec.get("name") != name:
+            continue
+        f = rec.get("fields", {})
+        if all(re.fullmatch(str(v), f.get(k, "")) for k, v in fields.items()):
+            hits.append(rec)
+    return hits
+
+
+def stream_clean(run):
+    summary = [r["summary"] for r in records(run) if "summary" in r]
+    return bool(summary) and summary[-1]["crc_errors"] == 0 and summary[-1]["malformed"] == 0 \
+        and summary[-1]["gaps"] == 0
+
+
+def check_chain(res, run, event, rule, action, outcome, **outcome_fields):
+    """Event -> decision -> action -> outcome, in this order in the stream."""
+    ev = find(run, "event", event)
+    dec = find(run, "decision", "match", rule=rule, action=action)
+    act_name = {"reset": "reset", "handback": "handback", "park": "park"}[action]
+    act = find(run, "action", act_name)
+    out = find(run, "outcome", outcome, **outcome_fields)
+    ordered = bool(ev and dec and act and out) and \
+        ev[0]["seq"] < dec[0]["seq"] < act[0]["seq"] < out[-1]["seq"]
+    res.check(run, f"{event} -> rule {rule} -> {action} -> {outcome}", ordered,
+              f"(event={len(ev)} decision={len(dec)} action={len(act)} outcome={len(out)})")
+    return ordered
+
+
+# ---- fault scenarios (issue: detect, decide, recover) -------------------------
+
+def guest_hello(run, generation):
+    return has(run.com2, rf"^guest: hello ok abi=1 generation={generation}$")
+
+
+def check_panic(res, run):
+    check_chain(res, run, "panic", "any_panic", "reset", "restart", generation="2")
+    res.check(run, "guest says hello again with generation 2", guest_hello(run, 2))
+    res.check(run, "report recorded with type, rip and message",
+              bool(find(run, "event", "report", type="2", msg='"?test_panic"?')))
+    gap = find(run, "outcome", "restart", generation="2")
+    res.check(run, "fault-to-hello gap logged", bool(gap) and "gap_ms" in gap[0]["fields"])
+
+
+def check_pf_netdrv(res, run):
+    check_chain(res, run, "exception", "pf_in_netdrv", "handback", "handback",
+                cmd_id="1", result="0")
+    res.check(run, "page fault located in module netdrv, CR2 cross-checked",
+              bool(find(run, "event", "report", vector="14", module="netdrv",
+                        cr2="0x123456789000", cr2_check="match")))
+    res.check(run, "command was restart_module for module 0",
+              bool(find(run, "action", "handback", command="4", arg="0")))
+
+
+def check_lowmem(res, run):
+    check_chain(res, run, "low_memory", "any_low_memory", "handback", "handback", cmd_id="1")
+    res.check(run, "guest ran the cleanup command", has(run.com2, r"^guest: command cleanup run"))
+
+
+def check_noack(res, run):
+    timeout = find(run, "outcome", "timeout", action="handback", next="reset")
+    res.check(run, "command not acknowledged before the deadline escalates to reset",
+              bool(timeout) and not find(run, "outcome", "handback") and
+              bool(find(run, "outcome", "restart", generation="2")))
+
+
+def check_soft_lockup(res, run, k=2):
+    lock = find(run, "event", "soft_lockup")
+    res.check(run, f"cli + endless loop detected within K+1={k + 1} periods (soft_lockup)",
+              bool(lock) and int(lock[0]["fields"].get("frozen_periods", "99")) <= k + 1)
+    check_chain(res, run, "soft_lockup", "any_soft_lockup", "reset", "restart", generation="2")
+    res.check(run, "no hard hang reported for it", not find(run, "event", "hang"))
+
+
+def check_nmi_hang(res, run, k=2):
+    hang = find(run, "event", "hang")
+    res.check(run, f"NMI handler that never returns: hang within K+1={k + 1} periods",
+              bool(hang) and int(hang[0]["fields"].get("missed", "99")) <= k + 1)
+    check_chain(res, run, "hang", "any_hang", "reset", "restart", generation="2")
+
+
+def check_triple(res, run):
+    check_chain(res, run, "triple_fault", "any_triple_fault", "reset", "restart", generation="2")
+
+
+def check_crashloop(res, run):
+    res.check(run, "crashes at every boot: 3 restarts, then parked",
+              len(find(run, "action", "reset", )) >= 6 and
+              bool(find(run, "decision", "restart")) and bool(find(run, "action", "park")))
+    res.check(run, "parking raises an emergency alarm",
+              bool(find(run, "alarm", "alarm", level="emergency", category="parked")))
+    res.check(run, "back-off doubles between restarts",
+              [r["fields"].get("backoff_ms") for r in find(run, "action", "reset")
+               if "backoff_ms" in r["fields"]][:3] == ["100", "200", "400"])
+
+
+def check_no_hello(res, run):
+    res.check(run, "stub silent after reset is its own event",
+              bool(find(run, "event", "stub_silent")))
+    res.check(run, "then the ladder parks the guest",
+              bool(find(run, "outcome", "timeout", action="reset", next="park")) and
+              bool(find(run, "action", "park")))
+
+
+def check_platform_nmis(res, run):
+    stat = find(run, "stat", "watchdog")
+    f = stat[-1]["fields"] if stat else {}
+    num = lambda k: int(f.get(k, "-1"))
+    res.check(run, "platform NMIs forwarded and told apart by the stub",
+              num("platform_sent") >= 5 and
+              0 <= num("platform_sent") - num("platform_seen") <= 1, str(f))
+    res.check(run, "every watchdog period accounted: sent + pending = periods, all acked",
+              num("periods") > 5 and num("sent") + num("pending") == num("periods") and
+              0 <= num("sent") - num("acked") <= 1, str(f))
+    res.check(run, "no hang or lockup reported",
+              not find(run, "event", "hang") and not find(run, "event", "soft_lockup"))
+
+
+def check_bad_report(res, run):
+    res.check(run, "malformed report is its own event, logged, guest continues",
+              bool(find(run, "event", "bad_report", reason="bad_magic")) and
+              bool(find(run, "outcome", "logged")) and
+              has(run.com2, r"^guest: bad report refused status=-3"))
+
+
+RESTARTED = r"outcome restart confirmed generation=2"
+FAULT_RUNS = [
+    # name, guest command line, hypervisor extras, end marker, check, backends
+    ("panic", "hello panic@1", "", RESTARTED, check_panic, "all"),
+    ("pf-netdrv", "hello pf_netdrv@1", "", r"outcome handback acknowledged", check_pf_netdrv, "all"),
+    ("lowmem", "hello lowmem@1", "", r"outcome handback acknowledged", check_lowmem, "all"),
+    ("noack", "hello noack@1 lowmem@1", "", RESTARTED, check_noack, "all"),
+    ("cli-spin", "hello spin@1", "", RESTARTED, check_soft_lockup, "all"),
+    ("nmi-hang", "hello nmihang@1", "", RESTARTED, check_nmi_hang, "all"),
+    # Bochs 2.7 panics on an SVM guest's triple fault (platform.md)
+    ("triple", "hello triple@1", "", RESTARTED, check_triple, "no-bochs-svm"),
+    ("crashloop", "hello panic", "", STOPPED, check_crashloop, "all"),
+    ("no-hello", "hello@1 panic@1", "", STOPPED, check_no_hello, "all"),
+    ("platform-nmi", "hello", "platform_nmi=7 maxticks=1500", STOPPED, check_platform_nmis, "all"),
+    ("bad-report", "hello badreport", "maxticks=1000", STOPPED, check_bad_report, "all"),
+]
 
 
 def boot_to_guest(run):
@@ -247,13 +410,20 @@ def elf_patched(image, **fields):
 def plan(build):
     g = guest_image(build)
     basic_hv = "onstop=exit maxticks=20000"
-    spin_hv = "onstop=exit ticklog=100 maxticks=600"
+    spin_hv = "onstop=exit wd_ms=0 ticklog=100 maxticks=600"
     runs = []
     for emu, backend in (("qemu-uefi", "svm"), ("qemu-iso", "svm"),
                          ("bochs-vmx", "vmx"), ("bochs-svm", "svm")):
         runs.append((Run(f"{emu}-basic", emu, basic_hv, BASIC_SCENARIOS, STOPPED),
                      lambda res, r, b=backend: check_basic(res, r, b)))
         runs.append((Run(f"{emu}-spin", emu, spin_hv, "hello spin", STOPPED), check_spin))
+    for emu in ("bochs-vmx", "bochs-svm", "qemu-iso"):
+        for name, guest, extra, end, check, where in FAULT_RUNS:
+            if where == "no-bochs-svm" and emu == "bochs-svm":
+                continue
+            # the first occurrence of a key wins: extras go first
+            hv_args = f"onstop=exit {extra} maxticks=8000".replace("  ", " ")
+            runs.append((Run(f"{emu}-{name}", emu, hv_args, guest, end), check))
     bad = [
         ("not-elf", b"this is not an ELF file\n" * 20, "not an ELF file", "Load Error"),
         ("elf32", elf_patched(g, ei_class=1), "not a little-endian ELF64 file", "Load Error"),
@@ -281,6 +451,8 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args()
     build = os.path.abspath(args.build)
+    global DECODER
+    DECODER = os.path.join(build, "tools", "hvlog-decode")
     runs = [(r, c) for r, c in plan(build) if re.search(args.only, r.name)]
     res = Results()
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:

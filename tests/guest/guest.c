@@ -1,13 +1,15 @@
 /*
  * Bare-metal test guest.  Links the stub, prints on COM2, and runs the
- * scenarios named on its command line, in order, e.g.
- *   "hello null badcall timer probe"   or   "hello spin"
- * Every line it prints starts with "guest: ".
+ * scenarios named on its command line, in order.  A word "name@N" runs
+ * only in boot generation N (so a scenario can fault once and the guest
+ * come back healthy after the reset).  Every line it prints starts with
+ * "guest: ".  See tests/e2e/run.py for the runs.
  */
 #include <stdint.h>
 
 #include "../../guest-stub/stub.h"
 #include "console.h"
+#include "scenarios.h"
 
 #define TIMER_VECTOR 0x40
 #define TIMER_PERIOD_US 2000
@@ -16,28 +18,11 @@
 volatile uint64_t timer_ticks;
 void timer_isr(void);
 void guest_main(const struct hvg_boot_info *bi);
+extern char guest_stack_bottom[], stack_top[];
 
-struct __attribute__((packed)) idt_gate {
-	uint16_t off_lo, sel;
-	uint8_t ist, attr;
-	uint16_t off_mid;
-	uint32_t off_hi, zero;
-};
-
-static struct idt_gate idt[256] __attribute__((aligned(16)));
-
-static void idt_install(void)
-{
-	uint64_t h = (uint64_t)(uintptr_t)timer_isr;
-	struct __attribute__((packed)) {
-		uint16_t limit;
-		uint64_t base;
-	} idtr = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
-
-	idt[TIMER_VECTOR] = (struct idt_gate){ (uint16_t)h, HVG_SEL_CODE, 0, 0x8E,
-					       (uint16_t)(h >> 16), (uint32_t)(h >> 32), 0 };
-	__asm__ volatile("lidt %0" ::"m"(idtr));
-}
+static uint8_t idt[256 * 16] __attribute__((aligned(16)));
+static volatile uint32_t commands_run[8];
+static const struct hvg_boot_info *boot;
 
 static void say(const char *what)
 {
@@ -45,27 +30,123 @@ static void say(const char *what)
 	con_puts(what);
 }
 
-static void say_status(const char *what, int64_t status)
+static void put_num(const char *what, int64_t v, const char *tail)
 {
-	say(what);
-	con_puts(" FAILED status=");
-	con_puti(status);
-	con_puts("\n");
+	con_puts(what);
+	con_puti(v);
+	con_puts(tail);
 }
+
+static void say_num(const char *what, int64_t v, const char *tail)
+{
+	say("");
+	put_num(what, v, tail);
+}
+
+static void set_gate(unsigned vec, void (*handler)(void))
+{
+	uint64_t h = (uint64_t)(uintptr_t)handler;
+	uint8_t *g = idt + vec * 16;
+
+	g[0] = (uint8_t)h;
+	g[1] = (uint8_t)(h >> 8);
+	g[2] = HVG_SEL_CODE;
+	g[3] = 0;
+	g[4] = 0;
+	g[5] = 0x8E;
+	g[6] = (uint8_t)(h >> 16);
+	g[7] = (uint8_t)(h >> 24);
+	for (unsigned i = 0; i < 4; i++)
+		g[8 + i] = (uint8_t)(h >> (32 + 8 * i));
+}
+
+static void load_idt(void)
+{
+	struct __attribute__((packed)) {
+		uint16_t limit;
+		uint64_t base;
+	} idtr = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
+
+	__asm__ volatile("lidt %0" ::"m"(idtr));
+}
+
+/* Commands run in NMI context: note them, print later. */
+static int64_t cmd_note(uint32_t op)
+{
+	if (op < 8)
+		commands_run[op]++;
+	return 0;
+}
+
+static int64_t cmd_cleanup(const volatile uint64_t args[4])
+{
+	(void)args;
+	return cmd_note(HV_CMD_CLEANUP);
+}
+
+static int64_t cmd_restart_module(const volatile uint64_t args[4])
+{
+	(void)args;
+	return cmd_note(HV_CMD_RESTART_MODULE);
+}
+
+static int64_t cmd_restart_task(const volatile uint64_t args[4])
+{
+	(void)args;
+	return cmd_note(HV_CMD_RESTART_TASK);
+}
+
+static void collect(volatile struct hv_shared_page *sp)
+{
+	sp->free_memory = boot->ram_size / 2;
+	sp->custom[0] = timer_ticks;
+}
+
+static void stub_setup(void)
+{
+	hvstub_install_idt(idt);
+	set_gate(TIMER_VECTOR, timer_isr);
+	load_idt();
+	hvstub_register_tick_counter(&timer_ticks);
+	hvstub_register_collector(collect);
+	hvstub_register_stack((uint64_t)(uintptr_t)guest_stack_bottom, (uint64_t)(uintptr_t)stack_top);
+	hvstub_register_module("netdrv", (uint64_t)(uintptr_t)__netdrv_start,
+			       (uint64_t)(uintptr_t)__netdrv_end);
+	hvstub_register_command(HV_CMD_CLEANUP, cmd_cleanup);
+	hvstub_register_command(HV_CMD_RESTART_MODULE, cmd_restart_module);
+	hvstub_register_command(HV_CMD_RESTART_TASK, cmd_restart_task);
+}
+
+static void show_commands(void)
+{
+	static uint32_t shown[8];
+	static const char *const names[8] = {
+		[HV_CMD_CLEANUP] = "cleanup", [HV_CMD_RESTART_TASK] = "restart_task",
+		[HV_CMD_RESTART_MODULE] = "restart_module",
+	};
+
+	for (unsigned op = 0; op < 8; op++) {
+		while (shown[op] < commands_run[op]) {
+			shown[op]++;
+			say("command ");
+			con_puts(names[op] ? names[op] : "?");
+			con_puts(" run\n");
+		}
+	}
+}
+
+/* ---- scenarios ---------------------------------------------------------- */
 
 static void scenario_hello(void)
 {
 	struct hvstub_result r = hvstub_hello();
 
 	if (r.status != HV_OK) {
-		say_status("hello", r.status);
+		say_num("hello FAILED status=", r.status, "\n");
 		return;
 	}
-	say("hello ok abi=");
-	con_putu(r.value, 10);
-	con_puts(" generation=");
-	con_putu(hvstub_boot_info()->boot_generation, 10);
-	con_puts("\n");
+	say_num("hello ok abi=", (int64_t)r.value, "");
+	put_num(" generation=", (int64_t)boot->boot_generation, "\n");
 }
 
 static void scenario_null(void)
@@ -76,7 +157,7 @@ static void scenario_null(void)
 	if (r.status == HV_OK && r.value == ~x)
 		say("null hypercall ok\n");
 	else
-		say_status("null hypercall", r.status == HV_OK ? 99 : r.status);
+		say_num("null hypercall FAILED status=", r.status, "\n");
 }
 
 static void scenario_badcall(void)
@@ -86,31 +167,21 @@ static void scenario_badcall(void)
 	if (r.status == HV_E_NOSYS)
 		say("unknown hypercall refused ok\n");
 	else
-		say_status("unknown hypercall", r.status);
+		say_num("unknown hypercall FAILED status=", r.status, "\n");
 }
 
 static void scenario_timer(void)
 {
-	struct hvstub_result r = hvstub_timer_set(TIMER_VECTOR, TIMER_PERIOD_US);
+	uint64_t start = timer_ticks;
 
-	if (r.status != HV_OK) {
-		say_status("timer set", r.status);
-		return;
-	}
-	__asm__ volatile("sti");
-	while (timer_ticks < TIMER_WANTED)
+	while (timer_ticks - start < TIMER_WANTED)
 		__asm__ volatile("hlt");
-	__asm__ volatile("cli");
-	hvstub_timer_set(0, 0);
-	say("timer ok interrupts=");
-	con_putu(timer_ticks, 10);
-	con_puts("\n");
+	say_num("timer ok interrupts=", (int64_t)(timer_ticks - start), "\n");
 }
 
 static void scenario_probe(void)
 {
-	const struct hvg_boot_info *bi = hvstub_boot_info();
-	uint64_t gpa = bi->hv_image_base;
+	uint64_t gpa = boot->hv_image_base;
 
 	say("probing hypervisor memory at ");
 	con_putu(gpa, 16);
@@ -129,14 +200,84 @@ static void scenario_spin(void)
 	__asm__ volatile("cli; 1: jmp 1b");
 }
 
+static void scenario_idle(void)
+{
+	say("idle\n");
+	for (;;) {
+		__asm__ volatile("sti; hlt");
+		show_commands();
+	}
+}
+
+static void scenario_panic(void)
+{
+	say("panicking\n");
+	con_flush();
+	hvstub_panic("test panic");
+}
+
+static void scenario_pf_netdrv(void)
+{
+	say("netdrv touches an unmapped register\n");
+	con_flush();
+	netdrv_poll();
+}
+
+static void scenario_lowmem(void)
+{
+	int64_t st = hvstub_report(HV_REP_LOW_MEMORY, "free memory below 5%");
+
+	say_num("low memory reported status=", st, "\n");
+}
+
+static void scenario_noack(void)
+{
+	hvstub_set_command_ignore(1);
+	say("ignoring commands from now on\n");
+}
+
+static void scenario_nmihang(void)
+{
+	say("NMI handler will never return\n");
+	con_flush();
+	hvstub_set_nmi_hang(1);
+	scenario_idle();
+}
+
+static void scenario_triple(void)
+{
+	struct __attribute__((packed)) {
+		uint16_t limit;
+		uint64_t base;
+	} none = { 0, 0 };
+
+	say("triple fault\n");
+	con_flush();
+	__asm__ volatile("cli; lidt %0; int3" ::"m"(none));
+}
+
+static void scenario_badreport(void)
+{
+	static struct hv_report bogus = { .magic = 0xbad };
+	struct hvstub_result r =
+		hvstub_call(HC_REPORT, (uint64_t)(uintptr_t)&bogus, sizeof(bogus), 0);
+
+	say_num("bad report refused status=", r.status, "\n");
+}
+
 struct scenario {
 	const char *name;
 	void (*run)(void);
 };
 
 static const struct scenario scenarios[] = {
-	{ "hello", scenario_hello }, { "null", scenario_null }, { "badcall", scenario_badcall },
-	{ "timer", scenario_timer }, { "probe", scenario_probe }, { "spin", scenario_spin },
+	{ "hello", scenario_hello },	     { "null", scenario_null },
+	{ "badcall", scenario_badcall },     { "timer", scenario_timer },
+	{ "probe", scenario_probe },	     { "spin", scenario_spin },
+	{ "idle", scenario_idle },	     { "panic", scenario_panic },
+	{ "pf_netdrv", scenario_pf_netdrv }, { "lowmem", scenario_lowmem },
+	{ "noack", scenario_noack },	     { "nmihang", scenario_nmihang },
+	{ "triple", scenario_triple },	     { "badreport", scenario_badreport },
 };
 
 static int word_is(const char *w, unsigned len, const char *name)
@@ -149,10 +290,32 @@ static int word_is(const char *w, unsigned len, const char *name)
 	return i == len && name[i] == '\0';
 }
 
+/* "name" or "name@N": returns the name length, and whether it runs now. */
+static unsigned parse_word(const char *w, unsigned len, int *runs_now)
+{
+	unsigned n = 0;
+	uint64_t gen = 0;
+
+	while (n < len && w[n] != '@')
+		n++;
+	*runs_now = 1;
+	if (n < len) {
+		for (unsigned i = n + 1; i < len; i++)
+			gen = gen * 10 + (uint64_t)(w[i] - '0');
+		*runs_now = gen == boot->boot_generation;
+	}
+	return n;
+}
+
 static void run_word(const char *w, unsigned len)
 {
+	int now;
+	unsigned n = parse_word(w, len, &now);
+
+	if (!now)
+		return;
 	for (unsigned i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
-		if (word_is(w, len, scenarios[i].name)) {
+		if (word_is(w, n, scenarios[i].name)) {
 			scenarios[i].run();
 			return;
 		}
@@ -162,17 +325,21 @@ static void run_word(const char *w, unsigned len)
 
 void guest_main(const struct hvg_boot_info *bi)
 {
+	boot = bi;
 	con_init();
 	if (hvstub_init(bi) != 0) {
 		say("bad boot info\n");
 		return;
 	}
-	idt_install();
-	say("started ram=");
-	con_putu(bi->ram_size >> 10, 10);
-	con_puts("KiB cmdline=\"");
+	stub_setup();
+	say_num("started generation=", (int64_t)bi->boot_generation, "");
+	put_num(" ram_kib=", (int64_t)(bi->ram_size >> 10), "");
+	con_puts(" cmdline=\"");
 	con_puts(bi->cmdline);
 	con_puts("\"\n");
+	/* The guest's own timer runs from the start: the watchdog watches it. */
+	hvstub_timer_set(TIMER_VECTOR, TIMER_PERIOD_US);
+	__asm__ volatile("sti");
 	for (const char *p = bi->cmdline; *p;) {
 		while (*p == ' ')
 			p++;
@@ -183,5 +350,5 @@ void guest_main(const struct hvg_boot_info *bi)
 			run_word(w, (unsigned)(p - w));
 	}
 	say("all scenarios done\n");
-	con_flush();
+	scenario_idle();
 }

@@ -19,6 +19,8 @@ timer_isr:
 
 	.bss
 	.align 16
+	.globl guest_stack_bottom, stack_top
+guest_stack_bottom:
 	.skip 16384
 stack_top:
 

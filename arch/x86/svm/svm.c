@@ -22,6 +22,16 @@ static uint8_t iopm[3 * 4096] __attribute__((aligned(4096)));
 static uint8_t msrpm[2 * 4096] __attribute__((aligned(4096)));
 static pt_page npt_pages[PT_PAGES_FOR(HV_GUEST_RAM_SIZE)];
 
+/* SVM has no virtual-NMI blocking state the hypervisor can read, and
+ * QEMU's TCG lets a second injected NMI nest: track "the guest is in its
+ * NMI handler" here, from injection to the IRET that ends it (APM 2
+ * 15.21.2 and 15.9: IRET intercept, taken before the IRET executes). */
+static struct {
+	bool blocked;
+	bool iret_seen;
+	uint64_t iret_rip;
+} nmi_track;
+
 /* NPT entries are ordinary long-mode entries; they need U/S set or every
  * guest access faults (APM 2 15.25.5: all guest accesses are user). */
 static const struct pt_flags npt_flags = {
@@ -102,8 +112,8 @@ static void setup_controls(void)
 {
 	struct vmcb *v = &guest_vmcb;
 
-	v->intercept_misc1 = SVM_INTERCEPT_NMI | SVM_INTERCEPT_CPUID | SVM_INTERCEPT_IOIO |
-			     SVM_INTERCEPT_SHUTDOWN;
+	v->intercept_misc1 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI | SVM_INTERCEPT_CPUID |
+			     SVM_INTERCEPT_IOIO | SVM_INTERCEPT_SHUTDOWN;
 	/* VMRUN must be intercepted or VMRUN fails (APM 2 15.5.1). */
 	v->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
 			     SVM_INTERCEPT_VMSAVE | SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
@@ -143,6 +153,7 @@ static bool svm_init(const struct vcpu_config *cfg, const char **why)
 		return false;
 	}
 	pit_nmi_tick_start(cfg->tick_us);
+	lapic_tick_start(cfg->tick_us, cfg->tsc_hz);
 	return true;
 }
 
@@ -151,6 +162,32 @@ static void reinject_exitintinfo(void)
 {
 	if (guest_vmcb.exitintinfo & SVM_EVENT_VALID)
 		guest_vmcb.eventinj = guest_vmcb.exitintinfo;
+}
+
+static void set_iret_intercept(bool on)
+{
+	if (on)
+		guest_vmcb.intercept_misc1 |= SVM_INTERCEPT_IRET;
+	else
+		guest_vmcb.intercept_misc1 &= ~SVM_INTERCEPT_IRET;
+}
+
+static void track_nmi_after_exit(void)
+{
+	uint64_t info = guest_vmcb.exitintinfo;
+
+	if (guest_vmcb.exitcode == SVM_EXIT_IRET) {
+		/* The IRET has not run yet: NMIs unblock once RIP moves on. */
+		nmi_track.iret_seen = true;
+		nmi_track.iret_rip = guest_vmcb.rip;
+		set_iret_intercept(false);
+	} else if (nmi_track.iret_seen && guest_vmcb.rip != nmi_track.iret_rip) {
+		nmi_track.blocked = false;
+		nmi_track.iret_seen = false;
+	}
+	/* An NMI whose delivery was cut short is re-injected: still blocked. */
+	if ((info & SVM_EVENT_VALID) && (info & (7ull << 8)) == SVM_EVENT_TYPE_NMI)
+		nmi_track.blocked = true;
 }
 
 static void svm_run(struct guest_regs *regs, uint64_t deadline_tsc, struct hv_event *ev)
@@ -162,6 +199,7 @@ static void svm_run(struct guest_regs *regs, uint64_t deadline_tsc, struct hv_ev
 	guest_vmcb.tlb_control = 0;
 	/* Whatever was injected has been delivered or sits in EXITINTINFO. */
 	guest_vmcb.eventinj = 0;
+	track_nmi_after_exit();
 	struct svm_exit_info x = {
 		.exitcode = guest_vmcb.exitcode,
 		.exitinfo1 = guest_vmcb.exitinfo1,
@@ -179,6 +217,11 @@ static void svm_inject(const struct hv_inject *inj)
 	if (inj->has_error)
 		e |= SVM_EVENT_HAS_ERROR | ((uint64_t)inj->error << 32);
 	guest_vmcb.eventinj = e;
+	if (inj->type == INJ_NMI) {
+		nmi_track.blocked = true;
+		nmi_track.iret_seen = false;
+		set_iret_intercept(true);
+	}
 }
 
 static bool svm_can_inject_intr(void)
@@ -210,6 +253,47 @@ static void svm_adjust_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 		r[2] &= ~(1u << 2); /* no nested SVM */
 }
 
+static enum nmi_readiness svm_nmi_readiness(void)
+{
+	if (nmi_track.blocked)
+		return NMI_BLOCKED;
+	if ((guest_vmcb.interrupt_shadow & 1) || (guest_vmcb.eventinj & SVM_EVENT_VALID))
+		return NMI_NOT_NOW;
+	return NMI_READY;
+}
+
+/* The IRET intercept and the next tick exit open the window on SVM. */
+static void svm_request_nmi_window(bool on)
+{
+	(void)on;
+}
+
+static void svm_reset(const struct vcpu_config *cfg)
+{
+	setup_guest_state(cfg);
+	guest_vmcb.eventinj = 0;
+	guest_vmcb.interrupt_shadow = 0;
+	guest_vmcb.tlb_control = 1;
+	nmi_track.blocked = false;
+	nmi_track.iret_seen = false;
+	set_iret_intercept(false);
+}
+
+static uint64_t svm_get_rsp(void)
+{
+	return guest_vmcb.rsp;
+}
+
+static uint64_t svm_get_cr2(void)
+{
+	return guest_vmcb.cr2;
+}
+
+static uint64_t svm_get_cr3(void)
+{
+	return guest_vmcb.cr3;
+}
+
 const struct vcpu_ops svm_ops = {
 	.name = "svm",
 	.probe = svm_probe,
@@ -221,4 +305,10 @@ const struct vcpu_ops svm_ops = {
 	.skip_insn = svm_skip_insn,
 	.get_cpl = svm_get_cpl,
 	.adjust_cpuid = svm_adjust_cpuid,
+	.reset = svm_reset,
+	.nmi_readiness = svm_nmi_readiness,
+	.request_nmi_window = svm_request_nmi_window,
+	.get_rsp = svm_get_rsp,
+	.get_cr2 = svm_get_cr2,
+	.get_cr3 = svm_get_cr3,
 };

@@ -38,6 +38,7 @@ svm_enter:
 	movq 0x70(%rsi), %r15
 	movq 0x28(%rsi), %rsi
 	vmload
+	sti                         /* host IF=1: an interrupt exits the guest (INTR intercept) */
 	vmrun
 	vmsave                      /* RAX is the guest VMCB again after #VMEXIT */
 	pushq %rdi                  /* guest rdi */
@@ -66,7 +67,8 @@ svm_enter:
 	popq %r12
 	popq %rbx
 	popq %rbp
-	stgi                        /* a pending NMI is taken here (host IDT 2) */
+	stgi                        /* pending NMI / LAPIC tick taken here (host IDT 2 / 0xF0) */
+	cli
 	ret
 
 	.section .note.GNU-stack, "", @progbits

@@ -84,8 +84,10 @@ _Static_assert(__builtin_offsetof(struct vmcb, g_pat) == 0x668, "VMCB G_PAT");
 _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 
 /* Intercept vector 3 (offset 0x00C) and 4 (0x010), APM 2 Table B-1. */
+#define SVM_INTERCEPT_INTR (1u << 0)
 #define SVM_INTERCEPT_NMI (1u << 1)
 #define SVM_INTERCEPT_CPUID (1u << 18)
+#define SVM_INTERCEPT_IRET (1u << 20)
 #define SVM_INTERCEPT_IOIO (1u << 27)
 #define SVM_INTERCEPT_SHUTDOWN (1u << 31)
 #define SVM_INTERCEPT_VMRUN (1u << 0)
@@ -101,6 +103,7 @@ enum svm_exit_code {
 	SVM_EXIT_INTR = 0x60,
 	SVM_EXIT_NMI = 0x61,
 	SVM_EXIT_CPUID = 0x72,
+	SVM_EXIT_IRET = 0x74,
 	SVM_EXIT_IOIO = 0x7B,
 	SVM_EXIT_SHUTDOWN = 0x7F,
 	SVM_EXIT_VMRUN = 0x80,
@@ -113,6 +116,7 @@ enum svm_exit_code {
 
 #define SVM_EVENT_VALID (1ull << 31)
 #define SVM_EVENT_HAS_ERROR (1ull << 11)
+#define SVM_EVENT_TYPE_NMI (2ull << 8)
 
 #define MSR_VM_HSAVE_PA 0xC0010117u
 

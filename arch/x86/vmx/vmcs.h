@@ -84,6 +84,7 @@ enum vmcs_field {
 #define PIN_NMI_EXITING (1u << 3)
 #define PIN_VIRTUAL_NMIS (1u << 5)
 #define PIN_PREEMPTION_TIMER (1u << 6)
+#define PROC_NMI_WINDOW (1u << 22)
 #define PROC_IO_BITMAPS (1u << 25)
 #define PROC_MSR_BITMAPS (1u << 28)
 #define PROC_SECONDARY (1u << 31)
@@ -105,6 +106,7 @@ enum vmx_exit_reason {
 	VMX_EXIT_EXCEPTION_NMI = 0,
 	VMX_EXIT_EXTERNAL_INTR = 1,
 	VMX_EXIT_TRIPLE_FAULT = 2,
+	VMX_EXIT_NMI_WINDOW = 8,
 	VMX_EXIT_CPUID = 10,
 	VMX_EXIT_HLT = 12,
 	VMX_EXIT_VMCALL = 18,
@@ -123,5 +125,12 @@ enum vmx_exit_reason {
 #define VMX_EXIT_FAILED_ENTRY (1u << 31)
 #define INTR_INFO_VALID (1u << 31)
 #define INTR_TYPE_NMI 2u
+/* Interruptibility state (SDM 3C 24.4.2) */
+#define BLOCKING_BY_STI (1u << 0)
+#define BLOCKING_BY_MOV_SS (1u << 1)
+#define BLOCKING_BY_NMI (1u << 3)
+/* "NMI unblocking due to IRET" in exit qualifications / interruption
+ * information (SDM 3C 28.2.3) */
+#define NMI_UNBLOCKED_BY_IRET (1u << 12)
 
 #endif

@@ -22,6 +22,7 @@ static uint8_t io_bitmaps[2][4096] __attribute__((aligned(4096)));
 static uint8_t msr_bitmap[4096] __attribute__((aligned(4096)));
 static pt_page ept_pages[PT_PAGES_FOR(HV_GUEST_RAM_SIZE)];
 static int vmcs_launched;
+static uint64_t exit_cr2; /* VMX leaves the guest's CR2 in the CPU's CR2 */
 static unsigned preemption_shift;
 
 /* EPT entry bits (SDM 3C 29.3.2): read, write, execute; WB memory type. */
@@ -291,6 +292,19 @@ static void reinject_vectoring_event(void)
 	vmwrite(ENTRY_INSN_LEN, vmread(EXIT_INSN_LEN));
 }
 
+/* A fault or EPT violation during an IRET that unblocked NMIs leaves
+ * them unblocked; the IRET will run again, so restore the blocking
+ * before re-entry (SDM 3C 28.2.3, 31.7.1.2). */
+static void restore_nmi_blocking(const struct vmx_exit_info *x)
+{
+	uint32_t basic = x->reason & 0xFFFF;
+	bool unblocked = (basic == VMX_EXIT_EPT_VIOLATION && (x->qual & NMI_UNBLOCKED_BY_IRET)) ||
+			 (basic == VMX_EXIT_EXCEPTION_NMI && (x->intr_info & NMI_UNBLOCKED_BY_IRET));
+
+	if (unblocked && !(vmread(IDT_VECTORING_INFO) & INTR_INFO_VALID))
+		vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) | BLOCKING_BY_NMI);
+}
+
 static void vmx_run(struct guest_regs *regs, uint64_t deadline_tsc, struct hv_event *ev)
 {
 	uint64_t now = rdtsc();
@@ -313,9 +327,11 @@ static void vmx_run(struct guest_regs *regs, uint64_t deadline_tsc, struct hv_ev
 		.insn_len = (uint32_t)vmread(EXIT_INSN_LEN),
 		.gpa = vmread(GUEST_PHYS_ADDR),
 	};
+	__asm__ volatile("mov %%cr2, %0" : "=r"(exit_cr2));
 	vmx_decode_exit(&x, ev);
 	if (ev->kind == EV_HOST_INTR)
 		plat_end_stray_interrupt();
+	restore_nmi_blocking(&x);
 	reinject_vectoring_event();
 }
 
@@ -361,6 +377,50 @@ static void vmx_adjust_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 		r[2] &= ~(1u << 5); /* no nested VMX */
 }
 
+static void vmx_request_nmi_window(bool on)
+{
+	uint64_t proc = vmread(PROC_CONTROLS);
+
+	vmwrite(PROC_CONTROLS, on ? proc | PROC_NMI_WINDOW : proc & ~(uint64_t)PROC_NMI_WINDOW);
+}
+
+/* With virtual NMIs, blocking by NMI is the guest's "in NMI handler"
+ * state, cleared by its IRET (SDM 3C 25.3).  An NMI may not be injected
+ * in a MOV-SS shadow; an STI shadow is treated the same way for safety
+ * (SDM 3C 26.3.1.5). */
+static enum nmi_readiness vmx_nmi_readiness(void)
+{
+	uint64_t intr = vmread(GUEST_INTERRUPTIBILITY);
+
+	if (intr & BLOCKING_BY_NMI)
+		return NMI_BLOCKED;
+	if ((intr & (BLOCKING_BY_STI | BLOCKING_BY_MOV_SS)) || (vmread(ENTRY_INTR_INFO) & INTR_INFO_VALID))
+		return NMI_NOT_NOW;
+	return NMI_READY;
+}
+
+static void vmx_reset(const struct vcpu_config *cfg)
+{
+	setup_guest_state(cfg);
+	vmwrite(ENTRY_INTR_INFO, 0);
+	vmx_request_nmi_window(false);
+}
+
+static uint64_t vmx_get_rsp(void)
+{
+	return vmread(GUEST_RSP);
+}
+
+static uint64_t vmx_get_cr2(void)
+{
+	return exit_cr2;
+}
+
+static uint64_t vmx_get_cr3(void)
+{
+	return vmread(GUEST_CR3);
+}
+
 const struct vcpu_ops vmx_ops = {
 	.name = "vmx",
 	.probe = vmx_probe,
@@ -372,4 +432,10 @@ const struct vcpu_ops vmx_ops = {
 	.skip_insn = vmx_skip_insn,
 	.get_cpl = vmx_get_cpl,
 	.adjust_cpuid = vmx_adjust_cpuid,
+	.reset = vmx_reset,
+	.nmi_readiness = vmx_nmi_readiness,
+	.request_nmi_window = vmx_request_nmi_window,
+	.get_rsp = vmx_get_rsp,
+	.get_cr2 = vmx_get_cr2,
+	.get_cr3 = vmx_get_cr3,
 };

@@ -1,0 +1,122 @@
+/*
+ * Typed exception reports (M5): copied out of guest memory, validated,
+ * cross-checked against the real vCPU state, then handed to the policy.
+ * A report that does not validate is itself an event (bad_report).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../include/hv_abi.h"
+#include "hv.h"
+#include "log.h"
+#include "recovery.h"
+
+static struct hv_report rep; /* one at a time; the guest is stopped meanwhile */
+
+static const enum fault_type report_fault[HV_REP_TYPE_COUNT] = {
+	[HV_REP_EXCEPTION] = FAULT_EXCEPTION,
+	[HV_REP_PANIC] = FAULT_PANIC,
+	[HV_REP_LOW_MEMORY] = FAULT_LOW_MEMORY,
+	[HV_REP_ASSERT] = FAULT_ASSERT,
+};
+
+static bool terminated(const char *s, size_t cap)
+{
+	return memchr(s, '\0', cap) != NULL;
+}
+
+/* Makes a guest string safe for a log line: printable, no spaces. */
+static void sanitize(char *s, size_t cap)
+{
+	for (size_t i = 0; i < cap && s[i]; i++)
+		if (s[i] <= ' ' || s[i] > '~' || s[i] == '"' || s[i] == '*')
+			s[i] = '_';
+}
+
+static const char *validate(const struct hv_report *r)
+{
+	if (r->magic != HV_REPORT_MAGIC)
+		return "bad_magic";
+	if (r->version != HV_REPORT_VERSION || r->size != sizeof(*r))
+		return "bad_version_or_size";
+	if (r->boot_generation != hv.generation)
+		return "stale_generation";
+	if (r->seq <= hv.last_report_seq)
+		return "seq_not_increasing";
+	if (r->type == 0 || r->type >= HV_REP_TYPE_COUNT)
+		return "bad_type";
+	if (r->type == HV_REP_EXCEPTION && r->vector > 31)
+		return "bad_vector";
+	if (!terminated(r->module, sizeof(r->module)) || !terminated(r->message, sizeof(r->message)))
+		return "unterminated_string";
+	if (r->module_index < -1 || r->module_index > 255)
+		return "bad_module_index";
+	return NULL;
+}
+
+/* What the hypervisor can check against the vCPU: a #PF report's CR2
+ * still sits in the guest's CR2 while its handler runs. */
+static const char *cross_check_cr2(const struct hv_report *r)
+{
+	if (r->type != HV_REP_EXCEPTION || r->vector != 14)
+		return "n/a";
+	return r->cr2 == hv.ops->get_cr2() ? "match" : "mismatch";
+}
+
+static void bad_report(const char *why)
+{
+	char detail[64];
+
+	snprintf(detail, sizeof(detail), "reason=%s", why);
+	recovery_simple_fault(FAULT_BAD_REPORT, hv.ops->get_rip(), detail);
+}
+
+static void log_report(const struct hv_report *r, const char *cr2_check)
+{
+	hv_record(LOG_INFO, CAT_EVENT,
+		  "report seq=%llu gen=%llu source=%u type=%u vector=%u error=0x%x rip=0x%llx rsp=0x%llx "
+		  "cr2=0x%llx cr2_check=%s module=%s offset=0x%llx stack=0x%llx,0x%llx,0x%llx,0x%llx "
+		  "msg=\"%s\"",
+		  (unsigned long long)r->seq, (unsigned long long)r->boot_generation, r->source,
+		  r->type, r->vector, r->error_code, (unsigned long long)r->rip,
+		  (unsigned long long)r->rsp, (unsigned long long)r->cr2, cr2_check,
+		  r->module[0] ? r->module : "-", (unsigned long long)r->module_offset,
+		  (unsigned long long)r->stack[0], (unsigned long long)r->stack[1],
+		  (unsigned long long)r->stack[2], (unsigned long long)r->stack[3], r->message);
+}
+
+int64_t report_handle(uint64_t gva, uint64_t size)
+{
+	const char *why;
+
+	if (!hv.stub_up)
+		return HV_E_STATE;
+	if (size != sizeof(rep)) {
+		bad_report("size");
+		return HV_E_INVAL;
+	}
+	if (!guest_copy_from(hv.ops->get_cr3(), gva, &rep, sizeof(rep))) {
+		bad_report("unmapped_or_outside_guest_ram");
+		return HV_E_RANGE;
+	}
+	why = validate(&rep);
+	if (why != NULL) {
+		bad_report(why);
+		return HV_E_INVAL;
+	}
+	hv.last_report_seq = rep.seq;
+	hv.reports++;
+	sanitize(rep.module, sizeof(rep.module));
+	sanitize(rep.message, sizeof(rep.message));
+	log_report(&rep, cross_check_cr2(&rep));
+	const struct fault_event ev = {
+		.type = report_fault[rep.type],
+		.vector = rep.type == HV_REP_EXCEPTION ? (int)rep.vector : -1,
+		.rip = rep.rip,
+		.module = rep.module,
+		.module_index = rep.module_index,
+		.stub_up = true,
+	};
+	recovery_fault(&ev, "source=report");
+	return HV_OK;
+}

@@ -1,0 +1,53 @@
+# mk/tools.mk -- host tools: the report-stream decoder (docs/report-stream.md).
+#
+# Interface (used by the top-level Makefile, e.g. `-include mk/tools.mk`):
+#   BUILD          build root (the includer defines it; default: build)
+#   TOOLS_CC       host compiler (default: gcc)
+#   TOOLS_CFLAGS   default: -std=gnu11 -O2 -Wall -Wextra -Werror
+#   TOOLS_DIR      $(BUILD)/tools
+#   HVLOG_DECODE   $(BUILD)/tools/hvlog-decode: captured COM1 log -> JSON Lines
+#   HVLOG_PARSE_SRCS  the line parser (tools/hvlog_parse.c, hv/crc32.c), for
+#                  a fuzz target calling hvlog_parse_line()
+#   HVLOG_SAMPLE   $(BUILD)/tools/hvlog-sample: test helper, the real
+#                  hv/log.c on a fake platform, prints sample logs
+#   tools          phony: build $(HVLOG_DECODE)
+#   tools-test     phony: decoder tests (tests/tools/run.sh); writes
+#                  $(BUILD)/tools/summary.txt "tools <passed> <failed>" and
+#                  fails if <failed> > 0
+#   tools-clean    phony: remove $(BUILD)/tools
+#
+# Standalone use: make -f mk/tools.mk tools-test [BUILD=build]
+
+BUILD ?= build
+
+# Keep the includer's default goal.
+TOOLS_SAVED_DEFAULT_GOAL := $(.DEFAULT_GOAL)
+
+TOOLS_DIR    := $(BUILD)/tools
+TOOLS_CC     ?= gcc
+TOOLS_CFLAGS ?= -std=gnu11 -O2 -Wall -Wextra -Werror
+
+HVLOG_PARSE_SRCS := tools/hvlog_parse.c hv/crc32.c
+HVLOG_DECODE     := $(TOOLS_DIR)/hvlog-decode
+HVLOG_SAMPLE     := $(TOOLS_DIR)/hvlog-sample
+
+.PHONY: tools tools-test tools-clean
+
+tools: $(HVLOG_DECODE)
+
+$(HVLOG_DECODE): tools/hvlog-decode.c $(HVLOG_PARSE_SRCS) tools/hvlog_parse.h hv/crc32.h mk/tools.mk
+	@mkdir -p $(@D)
+	$(TOOLS_CC) $(TOOLS_CFLAGS) -o $@ tools/hvlog-decode.c $(HVLOG_PARSE_SRCS)
+
+$(HVLOG_SAMPLE): tests/tools/hvlog_sample.c hv/log.c hv/crc32.c hv/log.h hv/crc32.h \
+		arch/x86/platform.h mk/tools.mk
+	@mkdir -p $(@D)
+	$(TOOLS_CC) $(TOOLS_CFLAGS) -o $@ tests/tools/hvlog_sample.c hv/log.c hv/crc32.c
+
+tools-test: $(HVLOG_DECODE) $(HVLOG_SAMPLE)
+	@tests/tools/run.sh $(HVLOG_DECODE) $(HVLOG_SAMPLE) $(TOOLS_DIR)
+
+tools-clean:
+	rm -rf $(TOOLS_DIR)
+
+.DEFAULT_GOAL := $(TOOLS_SAVED_DEFAULT_GOAL)
