@@ -16,7 +16,7 @@ CC := gcc
 LD := ld
 OBJCOPY := objcopy
 
-.PHONY: all run test unit-test e2e-test deps deps-install clean
+.PHONY: all run test bench unit-test e2e-test deps deps-install clean
 all: deps $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI $(BUILD)/hv.iso
 
 include mk/newlib.mk
@@ -129,3 +129,7 @@ clean:
 		$(BUILD)/tools $(BUILD)/policy $(BUILD)/run
 
 -include $(shell find $(BUILD)/obj $(BUILD)/guest-obj -name '*.d' 2>/dev/null)
+
+bench: deps-install
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/guest.elf tools
+	$(Q)python3 tests/bench/bench.py --build $(BUILD)

@@ -45,7 +45,9 @@ struct watchdog {
 	uint64_t platform_every;   /* test aid: a platform NMI every N ticks */
 	uint32_t missed, blocked, stale;
 	uint64_t now;              /* TSC of the current update */
+	uint64_t last_ok_tsc;      /* end of the last period that looked healthy */
 	uint64_t last_guest_ticks;
+	uint64_t ticks_changed_tsc; /* when the guest's tick count last moved */
 	bool guest_ticks_alive;
 };
 
@@ -83,6 +85,7 @@ struct hv_state {
 	struct watchdog wd;
 	enum guest_state state;
 	struct vcpu_config cfg;
+	uint64_t exit_tsc; /* TSC right after the last VM exit */
 };
 
 extern struct hv_state hv;

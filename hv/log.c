@@ -53,6 +53,7 @@ static uint64_t log_seq;
 static uint64_t clock_start, clock_hz;
 static bool log_buffered;
 static uint64_t dropped_total, dropped_unreported;
+static unsigned tail_offset; /* bytes of ring[tail] already written (non-blocking drain) */
 /* Nesting: 0 outside the logger, 1 inside hv_record()/log_drain(), 2
  * inside a record made from an exception taken within the logger. */
 static volatile unsigned log_depth;
@@ -208,8 +209,9 @@ static unsigned drain_locked(unsigned max_records)
 			break;
 		struct log_slot *slot = &ring[ring_tail % LOG_RING_RECORDS];
 
-		plat_log_write(slot->line, slot->len);
+		plat_log_write(slot->line + tail_offset, slot->len - tail_offset);
 		log_barrier();
+		tail_offset = 0;
 		ring_tail++;
 		n++;
 	}
@@ -273,6 +275,30 @@ unsigned log_drain(unsigned max_records)
 	log_depth = 1;
 	log_barrier();
 	n = drain_locked(max_records);
+	log_barrier();
+	log_depth = 0;
+	return n;
+}
+
+unsigned log_drain_nonblocking(void)
+{
+	unsigned n = 0;
+
+	if (log_depth != 0)
+		return 0;
+	log_depth = 1;
+	log_barrier();
+	while (ring_head != ring_tail || queue_drop_report()) {
+		struct log_slot *slot = &ring[ring_tail % LOG_RING_RECORDS];
+		unsigned done = plat_log_try_write(slot->line + tail_offset, slot->len - tail_offset);
+
+		tail_offset += done;
+		if (tail_offset < slot->len)
+			break; /* the port is full: the rest goes out later */
+		tail_offset = 0;
+		ring_tail++;
+		n++;
+	}
 	log_barrier();
 	log_depth = 0;
 	return n;

@@ -88,6 +88,10 @@ void log_set_buffered(bool buffered);
  * interrupted a write).
  */
 unsigned log_drain(unsigned max_records);
+/* Writes what the port takes without waiting (the UART's FIFO), and keeps
+ * the rest for later: the vCPU loop calls this so that a burst of records
+ * never holds the guest up.  Returns the records completed. */
+unsigned log_drain_nonblocking(void);
 
 /* Records waiting in the ring. */
 unsigned log_pending(void);

@@ -70,8 +70,10 @@ static void log_decision(const struct policy_rule *r, const struct fault_event *
 		  fault_type_name(ev->type), ev->vector, (unsigned long long)ev->rip,
 		  ev->module && ev->module[0] ? ev->module : "-", ev->stub_up ? "up" : "down",
 		  detail ? detail : "");
-	hv_record(LOG_INFO, CAT_DECISION, "match policy=%s rule=%s at=%s action=%s deadline_ms=%u",
-		  policy.name, r->name, r->where, policy_action_name(r->action), r->deadline_ms);
+	hv_record(LOG_INFO, CAT_DECISION,
+		  "match policy=%s rule=%s at=%s action=%s deadline_ms=%u exit_to_decision_tsc=%llu",
+		  policy.name, r->name, r->where, policy_action_name(r->action), r->deadline_ms,
+		  (unsigned long long)(plat_tsc() - hv.exit_tsc));
 	hv_record(alarm_to_log[r->alarm], CAT_ALARM, "alarm id=%llu level=%s category=%s cause=%s",
 		  (unsigned long long)++rc.alarms, alarm_level_name(r->alarm),
 		  fault_type_name(ev->type), r->name);

@@ -136,7 +136,8 @@ static void handle_event(const struct hv_event *ev)
 		watchdog_forward_platform_nmi();
 		break;
 	case EV_NMI_WINDOW:
-		break; /* watchdog_inject() runs before the next entry */
+	case EV_INTR_WINDOW:
+		break; /* watchdog_inject() / vtimer_try_inject() run before the next entry */
 	case EV_HOST_INTR:
 		hv_log("stray host interrupt vector=%llu acknowledged", (unsigned long long)(ev->qual & 0xFF));
 		break;
@@ -171,6 +172,7 @@ static void run_guest_once(void)
 	vtimer_try_inject(); /* only if no NMI went into this entry */
 	hv.ops->run(&hv.regs, hv.next_tick_tsc, &ev);
 	uint64_t now = plat_tsc();
+	hv.exit_tsc = now;
 	ticks_catch_up(now);
 	vtimer_update(now);
 	if (!hv.stopped)
@@ -198,7 +200,10 @@ void hv_run_loop(void)
 			watchdog_update(now);
 			recovery_update(now);
 		}
-		log_drain(LOG_DRAIN_PER_EXIT);
+		if (guest_runs())
+			log_drain_nonblocking();
+		else
+			log_drain(LOG_DRAIN_PER_EXIT);
 	}
 	log_drain(0);
 	if (hv.exit_emulator_on_stop)

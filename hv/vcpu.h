@@ -29,6 +29,7 @@ enum hv_event_kind {
 	EV_HOST_INTR,     /* a stray host interrupt (all sources are masked) */
 	EV_VIRT_INSN,     /* guest tried a virtualization instruction */
 	EV_NMI_WINDOW,    /* the guest can take an NMI now (VMX NMI-window exit) */
+	EV_INTR_WINDOW,   /* the guest can take an interrupt now */
 	EV_ENTRY_FAILED,  /* the CPU refused to enter the guest */
 	EV_UNHANDLED,     /* anything else: raw code kept for the log */
 	EV_KIND_COUNT
@@ -106,6 +107,9 @@ struct vcpu_ops {
 	/* Ask for an exit as soon as an NMI can be injected (VMX NMI-window
 	 * exiting; on SVM the IRET intercept and the tick do this). */
 	void (*request_nmi_window)(bool on);
+	/* Ask for an exit as soon as the guest can take an external
+	 * interrupt (VMX interrupt-window exiting, SVM V_IRQ + VINTR). */
+	void (*request_intr_window)(bool on);
 	uint64_t (*get_rsp)(void);
 	uint64_t (*get_cr2)(void);
 	uint64_t (*get_cr3)(void);

@@ -45,8 +45,17 @@ void vtimer_update(uint64_t now)
 
 void vtimer_try_inject(void)
 {
-	if (!hv.vtimer_pending || hv.vtimer_vector == 0 || !hv.ops->can_inject_intr())
+	if (!hv.vtimer_pending || hv.vtimer_vector == 0) {
+		hv.ops->request_intr_window(false);
 		return;
+	}
+	if (!hv.ops->can_inject_intr()) {
+		/* Come back as soon as the guest can take it, not a tick later:
+		 * the NMI heartbeat must not starve the guest's own timer. */
+		hv.ops->request_intr_window(true);
+		return;
+	}
+	hv.ops->request_intr_window(false);
 	const struct hv_inject irq = { .type = INJ_EXT_INTR, .vector = hv.vtimer_vector };
 	hv.ops->inject(&irq);
 	hv.vtimer_pending = false;

@@ -43,40 +43,63 @@ void watchdog_reset(void)
 	wd->guest_ticks_alive = false;
 	wd->pending_reason = HV_NMI_WATCHDOG;
 	wd->next_tsc = plat_tsc() + wd->period_tsc;
+	wd->last_ok_tsc = plat_tsc();
+	wd->ticks_changed_tsc = plat_tsc();
 }
 
 /* The guest's timer is not serviced if the stub's copy of its tick count
  * stopped moving (once it had moved), or if the interrupt the hypervisor
- * holds for it has waited a whole period for the guest to take it. */
+ * holds for it has not been taken, for K windows; a window is the
+ * watchdog period or the guest timer's period, whichever is longer, so a
+ * slow guest timer is not mistaken for a dead one. */
 static void check_soft_lockup(const struct hv_shared_page *sp)
 {
 	struct watchdog *wd = &hv.wd;
 	uint64_t ticks = sp->guest_ticks;
-	bool timer_held = hv.vtimer_vector && hv.vtimer_pending &&
-			  wd->now - hv.vtimer_pending_since >= wd->period_tsc;
+	uint64_t window = wd->period_tsc;
 
+	if (hv.vtimer_vector && hv.vtimer_period_tsc > window)
+		window = hv.vtimer_period_tsc;
+	bool timer_held = hv.vtimer_vector && hv.vtimer_pending &&
+			  wd->now - hv.vtimer_pending_since >= window;
 	if (ticks != wd->last_guest_ticks) {
 		wd->guest_ticks_alive = true;
 		wd->last_guest_ticks = ticks;
+		wd->ticks_changed_tsc = wd->now;
 		wd->stale = 0;
 	} else if (wd->guest_ticks_alive || timer_held) {
-		wd->stale++;
+		uint64_t frozen = wd->now - wd->ticks_changed_tsc;
+		wd->stale = (uint32_t)(frozen / window);
 	}
+}
+
+/* Detection latency: from the end of the last healthy period. */
+static const char *latency(void)
+{
+	static char buf[48];
+	const struct watchdog *wd = &hv.wd;
+	uint64_t t = wd->now - wd->last_ok_tsc;
+
+	snprintf(buf, sizeof(buf), "latency_us=%llu latency_periods=%llu",
+		 (unsigned long long)(t / (hv.tsc_hz / 1000000)),
+		 (unsigned long long)((t + wd->period_tsc / 2) / wd->period_tsc));
+	return buf;
 }
 
 static void report_hang(void)
 {
-	char detail[96];
+	char detail[160];
 	struct watchdog *wd = &hv.wd;
 
 	if (wd->missed >= wd->k)
-		snprintf(detail, sizeof(detail), "missed=%u sent_seq=%llu ack_seq=%llu period_ms=%llu",
+		snprintf(detail, sizeof(detail), "missed=%u sent_seq=%llu ack_seq=%llu period_ms=%llu %s",
 			 wd->missed, (unsigned long long)wd->sent_seq,
-			 (unsigned long long)hv.shared->ack_seq, (unsigned long long)wd->period_ms);
+			 (unsigned long long)hv.shared->ack_seq, (unsigned long long)wd->period_ms,
+			 latency());
 	else
-		snprintf(detail, sizeof(detail), "nmi_blocked_periods=%u pending=%llu period_ms=%llu",
+		snprintf(detail, sizeof(detail), "nmi_blocked_periods=%u pending=%llu period_ms=%llu %s",
 			 wd->blocked, (unsigned long long)wd->pending_hv,
-			 (unsigned long long)wd->period_ms);
+			 (unsigned long long)wd->period_ms, latency());
 	recovery_simple_fault(FAULT_HANG, hv.ops->get_rip(), detail);
 }
 
@@ -92,13 +115,15 @@ static void period_elapsed(void)
 	if (!outstanding && wd->sent_seq > 0)
 		check_soft_lockup(sp);
 	wd->pending_hv++; /* this period's heartbeat */
+	if (wd->missed == 0 && wd->blocked == 0 && wd->stale == 0)
+		wd->last_ok_tsc = wd->now;
 	if (wd->missed >= wd->k || wd->blocked >= wd->k) {
 		report_hang();
 	} else if (wd->stale >= wd->k) {
-		char detail[80];
-		snprintf(detail, sizeof(detail), "guest_ticks=%llu frozen_periods=%u ack_seq=%llu",
+		char detail[144];
+		snprintf(detail, sizeof(detail), "guest_ticks=%llu frozen_periods=%u ack_seq=%llu %s",
 			 (unsigned long long)wd->last_guest_ticks, wd->stale,
-			 (unsigned long long)sp->ack_seq);
+			 (unsigned long long)sp->ack_seq, latency());
 		recovery_simple_fault(FAULT_SOFT_LOCKUP, hv.ops->get_rip(), detail);
 	}
 }
@@ -110,12 +135,16 @@ void watchdog_update(uint64_t now)
 	if (wd->period_tsc == 0)
 		return; /* watchdog off (wd_ms=0) */
 	wd->now = now;
-	while (now >= wd->next_tsc) {
-		wd->next_tsc += wd->period_tsc;
-		/* Only a guest that runs and has a stub is watched. */
-		if ((hv.state == GS_RUNNING || hv.state == GS_HANDBACK) && hv.stub_up)
-			period_elapsed();
-	}
+	if (now < wd->next_tsc)
+		return;
+	/* One period per update: if the hypervisor itself was away for
+	 * longer (a burst of its own work), the guest is not blamed for it. */
+	wd->next_tsc += wd->period_tsc;
+	if (wd->next_tsc <= now)
+		wd->next_tsc = now + wd->period_tsc;
+	/* Only a guest that runs and has a stub is watched. */
+	if ((hv.state == GS_RUNNING || hv.state == GS_HANDBACK) && hv.stub_up)
+		period_elapsed();
 }
 
 void watchdog_queue_command(void)

@@ -12,6 +12,9 @@
 void uart_init(void);
 void plat_log_write(const char *s, unsigned len);
 void plat_log_flush(void);
+/* Writes as much of s as the UART takes without waiting; returns how
+ * many bytes of s it consumed. */
+unsigned plat_log_try_write(const char *s, unsigned len);
 
 uint64_t plat_tsc(void);
 /* Measures the TSC against the PIT; returns Hz. */

@@ -34,6 +34,26 @@ void plat_log_write(const char *s, unsigned len)
 	}
 }
 
+#define UART_FIFO 16
+
+unsigned plat_log_try_write(const char *s, unsigned len)
+{
+	unsigned used = 0, room;
+
+	if (!(inb(COM1 + 5) & LSR_THRE))
+		return 0;
+	/* THRE with the FIFO on: the whole FIFO is free. */
+	for (room = UART_FIFO; used < len && room >= 2; used++) {
+		if (s[used] == '\n') {
+			outb(COM1, '\r');
+			room--;
+		}
+		outb(COM1, (uint8_t)s[used]);
+		room--;
+	}
+	return used;
+}
+
 void plat_log_flush(void)
 {
 	for (unsigned spin = 0; spin < 1000000 && !(inb(COM1 + 5) & LSR_TEMT); spin++)

@@ -44,6 +44,7 @@ class Run:
         self.com2 = ""
         self.wall = 0.0
         self.stopped_by = ""
+        self.end_on_com2 = False
 
 
 def cmdline(run):
@@ -143,12 +144,13 @@ def execute(run, build):
         while True:
             time.sleep(0.2)
             text = read(com1)
+            watched = read(com2) if run.end_on_com2 else text
             if proc.poll() is not None:
                 run.stopped_by = f"emulator exited {proc.returncode}"
                 break
             if FIRMWARE_FAULT.search(text):
                 run.stopped_by = "fault text"
-            elif run.end_marker.search(text):
+            elif run.end_marker.search(watched):
                 time.sleep(0.5)  # let the last lines drain
                 run.stopped_by = "end marker"
             elif time.monotonic() - start > run.timeout:

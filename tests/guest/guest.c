@@ -265,6 +265,42 @@ static void scenario_badreport(void)
 	say_num("bad report refused status=", r.status, "\n");
 }
 
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* make bench: in Bochs the TSC counts executed instructions, so these
+ * figures are exact and repeatable. */
+static void scenario_bench_null(void)
+{
+	const unsigned calls = 1000;
+	uint64_t t0 = rdtsc();
+
+	for (unsigned i = 0; i < calls; i++)
+		hvstub_null(i);
+	uint64_t t1 = rdtsc();
+	say_num("bench null_round_trip_tsc=", (int64_t)((t1 - t0) / calls), "");
+	put_num(" calls=", calls, "\n");
+}
+
+/* A fixed CPU-bound workload (integer mixing, no memory traffic). */
+static void scenario_bench_work(void)
+{
+	uint64_t x = 1, t0 = rdtsc();
+
+	for (uint64_t i = 0; i < 6000000; i++) {
+		x = x * 6364136223846793005ull + i;
+		__asm__ volatile("" : "+r"(x));
+	}
+	uint64_t t1 = rdtsc();
+	say_num("bench work_tsc=", (int64_t)(t1 - t0), "");
+	put_num(" check=", (int64_t)(x & 0xffff), "\n");
+}
+
 struct scenario {
 	const char *name;
 	void (*run)(void);
@@ -278,6 +314,7 @@ static const struct scenario scenarios[] = {
 	{ "pf_netdrv", scenario_pf_netdrv }, { "lowmem", scenario_lowmem },
 	{ "noack", scenario_noack },	     { "nmihang", scenario_nmihang },
 	{ "triple", scenario_triple },	     { "badreport", scenario_badreport },
+	{ "bench_null", scenario_bench_null }, { "bench_work", scenario_bench_work },
 };
 
 static int word_is(const char *w, unsigned len, const char *name)

@@ -125,7 +125,7 @@ static void setup_controls(void)
 	v->msrpm_base_pa = (uint64_t)(uintptr_t)msrpm;
 	v->guest_asid = 1;
 	v->tlb_control = 1; /* flush this ASID on the first VMRUN */
-	v->vintr = 1ull << 24; /* V_INTR_MASKING: guest IF cannot mask host interrupts */
+	v->vintr = SVM_V_INTR_MASKING; /* guest IF cannot mask host interrupts */
 }
 
 static bool setup_npt(const struct vcpu_config *cfg)
@@ -262,6 +262,20 @@ static enum nmi_readiness svm_nmi_readiness(void)
 	return NMI_READY;
 }
 
+/* A virtual interrupt nobody will take (V_IRQ) plus the VINTR intercept:
+ * the exit comes when the guest could take it, and the hypervisor then
+ * injects the real one with EVENTINJ (APM 2 15.21.4). */
+static void svm_request_intr_window(bool on)
+{
+	if (on) {
+		guest_vmcb.vintr |= SVM_V_IRQ | SVM_V_INTR_PRIO_MAX | SVM_V_IGN_TPR;
+		guest_vmcb.intercept_misc1 |= SVM_INTERCEPT_VINTR;
+	} else {
+		guest_vmcb.vintr &= ~(SVM_V_IRQ | SVM_V_INTR_PRIO_MAX | SVM_V_IGN_TPR);
+		guest_vmcb.intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
+	}
+}
+
 /* The IRET intercept and the next tick exit open the window on SVM. */
 static void svm_request_nmi_window(bool on)
 {
@@ -277,6 +291,7 @@ static void svm_reset(const struct vcpu_config *cfg)
 	nmi_track.blocked = false;
 	nmi_track.iret_seen = false;
 	set_iret_intercept(false);
+	svm_request_intr_window(false);
 }
 
 static uint64_t svm_get_rsp(void)
@@ -308,6 +323,7 @@ const struct vcpu_ops svm_ops = {
 	.reset = svm_reset,
 	.nmi_readiness = svm_nmi_readiness,
 	.request_nmi_window = svm_request_nmi_window,
+	.request_intr_window = svm_request_intr_window,
 	.get_rsp = svm_get_rsp,
 	.get_cr2 = svm_get_cr2,
 	.get_cr3 = svm_get_cr3,

@@ -50,6 +50,9 @@ void svm_decode_exit(const struct svm_exit_info *x, struct hv_event *ev)
 	case SVM_EXIT_INTR:
 		ev->kind = EV_TIMER;
 		break;
+	case SVM_EXIT_VINTR:
+		ev->kind = EV_INTR_WINDOW;
+		break;
 	case SVM_EXIT_IRET:
 		ev->kind = EV_NMI_WINDOW;
 		break;

@@ -86,6 +86,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 /* Intercept vector 3 (offset 0x00C) and 4 (0x010), APM 2 Table B-1. */
 #define SVM_INTERCEPT_INTR (1u << 0)
 #define SVM_INTERCEPT_NMI (1u << 1)
+#define SVM_INTERCEPT_VINTR (1u << 4)
 #define SVM_INTERCEPT_CPUID (1u << 18)
 #define SVM_INTERCEPT_IRET (1u << 20)
 #define SVM_INTERCEPT_IOIO (1u << 27)
@@ -102,6 +103,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 enum svm_exit_code {
 	SVM_EXIT_INTR = 0x60,
 	SVM_EXIT_NMI = 0x61,
+	SVM_EXIT_VINTR = 0x64,
 	SVM_EXIT_CPUID = 0x72,
 	SVM_EXIT_IRET = 0x74,
 	SVM_EXIT_IOIO = 0x7B,
@@ -119,5 +121,11 @@ enum svm_exit_code {
 #define SVM_EVENT_TYPE_NMI (2ull << 8)
 
 #define MSR_VM_HSAVE_PA 0xC0010117u
+
+/* VMCB 0x060 bits (APM 2 Table B-1) */
+#define SVM_V_IRQ (1ull << 8)
+#define SVM_V_INTR_PRIO_MAX (0xFull << 16)
+#define SVM_V_IGN_TPR (1ull << 20)
+#define SVM_V_INTR_MASKING (1ull << 24)
 
 #endif

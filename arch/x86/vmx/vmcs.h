@@ -84,6 +84,7 @@ enum vmcs_field {
 #define PIN_NMI_EXITING (1u << 3)
 #define PIN_VIRTUAL_NMIS (1u << 5)
 #define PIN_PREEMPTION_TIMER (1u << 6)
+#define PROC_INTR_WINDOW (1u << 2)
 #define PROC_NMI_WINDOW (1u << 22)
 #define PROC_IO_BITMAPS (1u << 25)
 #define PROC_MSR_BITMAPS (1u << 28)
@@ -106,6 +107,7 @@ enum vmx_exit_reason {
 	VMX_EXIT_EXCEPTION_NMI = 0,
 	VMX_EXIT_EXTERNAL_INTR = 1,
 	VMX_EXIT_TRIPLE_FAULT = 2,
+	VMX_EXIT_INTR_WINDOW = 7,
 	VMX_EXIT_NMI_WINDOW = 8,
 	VMX_EXIT_CPUID = 10,
 	VMX_EXIT_HLT = 12,
@@ -129,6 +131,7 @@ enum vmx_exit_reason {
 #define BLOCKING_BY_STI (1u << 0)
 #define BLOCKING_BY_MOV_SS (1u << 1)
 #define BLOCKING_BY_NMI (1u << 3)
+#define ACTIVITY_HLT 1u
 /* "NMI unblocking due to IRET" in exit qualifications / interruption
  * information (SDM 3C 28.2.3) */
 #define NMI_UNBLOCKED_BY_IRET (1u << 12)

@@ -347,9 +347,24 @@ static void vmx_inject(const struct hv_inject *inj)
 	vmwrite(GUEST_ACTIVITY, 0); /* an injected event wakes a HLT-ed guest */
 }
 
+/* A guest halted by "sti; hlt" can exit with blocking by STI still set,
+ * although the HLT has completed: the shadow no longer applies, and an
+ * injection with it set would fail the entry checks (SDM 3C 26.3.1.5).
+ * Drop it while the guest is halted. */
+static uint64_t guest_interruptibility(void)
+{
+	uint64_t intr = vmread(GUEST_INTERRUPTIBILITY);
+
+	if ((intr & BLOCKING_BY_STI) && vmread(GUEST_ACTIVITY) == ACTIVITY_HLT) {
+		intr &= ~(uint64_t)BLOCKING_BY_STI;
+		vmwrite(GUEST_INTERRUPTIBILITY, intr);
+	}
+	return intr;
+}
+
 static bool vmx_can_inject_intr(void)
 {
-	return (vmread(GUEST_RFLAGS) & (1u << 9)) && (vmread(GUEST_INTERRUPTIBILITY) & 3) == 0 &&
+	return (vmread(GUEST_RFLAGS) & (1u << 9)) && (guest_interruptibility() & 3) == 0 &&
 	       !(vmread(ENTRY_INTR_INFO) & INTR_INFO_VALID);
 }
 
@@ -377,11 +392,22 @@ static void vmx_adjust_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 		r[2] &= ~(1u << 5); /* no nested VMX */
 }
 
-static void vmx_request_nmi_window(bool on)
+static void set_proc_control(uint32_t bit, bool on)
 {
 	uint64_t proc = vmread(PROC_CONTROLS);
 
-	vmwrite(PROC_CONTROLS, on ? proc | PROC_NMI_WINDOW : proc & ~(uint64_t)PROC_NMI_WINDOW);
+	vmwrite(PROC_CONTROLS, on ? proc | bit : proc & ~(uint64_t)bit);
+}
+
+static void vmx_request_nmi_window(bool on)
+{
+	set_proc_control(PROC_NMI_WINDOW, on);
+}
+
+/* SDM 3C 25.2: exits as soon as RFLAGS.IF=1 and no STI/MOV-SS blocking. */
+static void vmx_request_intr_window(bool on)
+{
+	set_proc_control(PROC_INTR_WINDOW, on);
 }
 
 /* With virtual NMIs, blocking by NMI is the guest's "in NMI handler"
@@ -390,7 +416,7 @@ static void vmx_request_nmi_window(bool on)
  * (SDM 3C 26.3.1.5). */
 static enum nmi_readiness vmx_nmi_readiness(void)
 {
-	uint64_t intr = vmread(GUEST_INTERRUPTIBILITY);
+	uint64_t intr = guest_interruptibility();
 
 	if (intr & BLOCKING_BY_NMI)
 		return NMI_BLOCKED;
@@ -404,6 +430,7 @@ static void vmx_reset(const struct vcpu_config *cfg)
 	setup_guest_state(cfg);
 	vmwrite(ENTRY_INTR_INFO, 0);
 	vmx_request_nmi_window(false);
+	vmx_request_intr_window(false);
 }
 
 static uint64_t vmx_get_rsp(void)
@@ -435,6 +462,7 @@ const struct vcpu_ops vmx_ops = {
 	.reset = vmx_reset,
 	.nmi_readiness = vmx_nmi_readiness,
 	.request_nmi_window = vmx_request_nmi_window,
+	.request_intr_window = vmx_request_intr_window,
 	.get_rsp = vmx_get_rsp,
 	.get_cr2 = vmx_get_cr2,
 	.get_cr3 = vmx_get_cr3,

@@ -42,6 +42,9 @@ void vmx_decode_exit(const struct vmx_exit_info *x, struct hv_event *ev)
 	case VMX_EXIT_EXCEPTION_NMI:
 		ev->kind = ((x->intr_info >> 8) & 7) == INTR_TYPE_NMI ? EV_HOST_NMI : EV_UNHANDLED;
 		break;
+	case VMX_EXIT_INTR_WINDOW:
+		ev->kind = EV_INTR_WINDOW;
+		break;
 	case VMX_EXIT_NMI_WINDOW:
 		ev->kind = EV_NMI_WINDOW;
 		break;
