@@ -10,6 +10,7 @@
 #include "hv.h"
 #include "log.h"
 #include "recovery.h"
+#include "report_check.h"
 
 static struct hv_report rep; /* one at a time; the guest is stopped meanwhile */
 
@@ -19,40 +20,6 @@ static const enum fault_type report_fault[HV_REP_TYPE_COUNT] = {
 	[HV_REP_LOW_MEMORY] = FAULT_LOW_MEMORY,
 	[HV_REP_ASSERT] = FAULT_ASSERT,
 };
-
-static bool terminated(const char *s, size_t cap)
-{
-	return memchr(s, '\0', cap) != NULL;
-}
-
-/* Makes a guest string safe for a log line: printable, no spaces. */
-static void sanitize(char *s, size_t cap)
-{
-	for (size_t i = 0; i < cap && s[i]; i++)
-		if (s[i] <= ' ' || s[i] > '~' || s[i] == '"' || s[i] == '*')
-			s[i] = '_';
-}
-
-static const char *validate(const struct hv_report *r)
-{
-	if (r->magic != HV_REPORT_MAGIC)
-		return "bad_magic";
-	if (r->version != HV_REPORT_VERSION || r->size != sizeof(*r))
-		return "bad_version_or_size";
-	if (r->boot_generation != hv.generation)
-		return "stale_generation";
-	if (r->seq <= hv.last_report_seq)
-		return "seq_not_increasing";
-	if (r->type == 0 || r->type >= HV_REP_TYPE_COUNT)
-		return "bad_type";
-	if (r->type == HV_REP_EXCEPTION && r->vector > 31)
-		return "bad_vector";
-	if (!terminated(r->module, sizeof(r->module)) || !terminated(r->message, sizeof(r->message)))
-		return "unterminated_string";
-	if (r->module_index < -1 || r->module_index > 255)
-		return "bad_module_index";
-	return NULL;
-}
 
 /* What the hypervisor can check against the vCPU: a #PF report's CR2
  * still sits in the guest's CR2 while its handler runs. */
@@ -99,15 +66,15 @@ int64_t report_handle(uint64_t gva, uint64_t size)
 		bad_report("unmapped_or_outside_guest_ram");
 		return HV_E_RANGE;
 	}
-	why = validate(&rep);
+	why = report_validate(&rep, hv.generation, hv.last_report_seq);
 	if (why != NULL) {
 		bad_report(why);
 		return HV_E_INVAL;
 	}
 	hv.last_report_seq = rep.seq;
 	hv.reports++;
-	sanitize(rep.module, sizeof(rep.module));
-	sanitize(rep.message, sizeof(rep.message));
+	report_sanitize(rep.module, sizeof(rep.module));
+	report_sanitize(rep.message, sizeof(rep.message));
 	log_report(&rep, cross_check_cr2(&rep));
 	const struct fault_event ev = {
 		.type = report_fault[rep.type],
