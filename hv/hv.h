@@ -30,6 +30,7 @@ _Static_assert(HV_WATCHDOG_MS >= 1 && HV_WATCHDOG_MS <= 10000, "watchdog period:
 _Static_assert(HV_WATCHDOG_K >= 1 && HV_WATCHDOG_K <= 100, "watchdog K: 1 to 100");
 
 struct hv_shared_page;
+#define HV_RECENT_EXITS_RING 8
 
 /* NMI watchdog state (watchdog.c). */
 struct watchdog {
@@ -86,6 +87,10 @@ struct hv_state {
 	enum guest_state state;
 	struct vcpu_config cfg;
 	uint64_t exit_tsc; /* TSC right after the last VM exit */
+	uint64_t exits;
+	uint64_t recent_exits[HV_RECENT_EXITS_RING];
+	uint32_t last_exit_kind;
+	uint64_t crash_test_tick; /* test aid: fault on purpose at this tick */
 };
 
 extern struct hv_state hv;
@@ -130,6 +135,18 @@ void watchdog_log_stats(void);
 
 /* Reports (report.c). */
 int64_t report_handle(uint64_t gva, uint64_t size);
+
+/* What the crash record keeps of the core's state (run.c). */
+#define HV_RECENT_EXITS 5
+struct hv_crash_context {
+	uint64_t exits;
+	uint64_t recent_exits[HV_RECENT_EXITS]; /* raw exit codes, newest first */
+	uint32_t last_kind;
+	uint64_t ticks, generation, guest_rip;
+};
+void hv_crash_context(struct hv_crash_context *ctx);
+/* How a crash of the hypervisor ends (onfault= / onstop=exit). */
+extern bool crash_exit_emulator, crash_reset_machine;
 
 /* Stub hello (hypercall.c). */
 void stub_hello_seen(void);

@@ -13,6 +13,7 @@
 #include "recovery.h"
 
 struct hv_state hv;
+bool crash_exit_emulator, crash_reset_machine;
 
 static const struct vcpu_ops *const backends[] = { &vmx_ops, &svm_ops };
 
@@ -52,9 +53,14 @@ static void read_settings(const char *cmdline)
 	if (hv.wd.k < 1 || hv.wd.k > 100)
 		hv.wd.k = HV_WATCHDOG_K;
 	hv.wd.platform_every = cmdline_get_u64(cmdline, "platform_nmi", 0);
+	hv.crash_test_tick = cmdline_get_u64(cmdline, "crash_test", 0);
+	char onfault[8];
+	crash_reset_machine = cmdline_get(cmdline, "onfault", onfault, sizeof(onfault)) &&
+			      strcmp(onfault, "reset") == 0;
 	char onstop[8];
 	hv.exit_emulator_on_stop = cmdline_get(cmdline, "onstop", onstop, sizeof(onstop)) &&
 				   strcmp(onstop, "exit") == 0;
+	crash_exit_emulator = hv.exit_emulator_on_stop;
 }
 
 const char *hv_prepare(const struct boot_info *bi)

@@ -26,6 +26,26 @@ void hv_stop_guest(const char *reason)
 	       (unsigned long long)log_dropped_total());
 }
 
+void hv_crash_context(struct hv_crash_context *ctx)
+{
+	ctx->exits = hv.exits;
+	for (unsigned i = 0; i < HV_RECENT_EXITS; i++)
+		ctx->recent_exits[i] = i < hv.exits ? hv.recent_exits[(hv.exits - 1 - i) % HV_RECENT_EXITS_RING] : 0;
+	ctx->last_kind = hv.last_exit_kind;
+	ctx->ticks = hv.ticks;
+	ctx->generation = hv.generation;
+	ctx->guest_rip = hv.ops ? hv.ops->get_rip() : 0;
+}
+
+/* Test aid (crash_test=N): the hypervisor touches memory it never mapped
+ * (above its 64 GiB identity map), to prove the crash record path. */
+static void crash_on_purpose(void)
+{
+	hv_log("crash_test: touching unmapped hypervisor memory on purpose");
+	log_drain(0);
+	(void)*(volatile uint64_t *)(uintptr_t)0x2000000000ull;
+}
+
 /* Counts ticks by the TSC, not by timer exits: an emulator may merge or
  * drop timer interrupts, the TSC never goes back. */
 static void ticks_catch_up(uint64_t now)
@@ -36,6 +56,8 @@ static void ticks_catch_up(uint64_t now)
 		if (hv.wd.platform_every && hv.ticks % hv.wd.platform_every == 0 &&
 		    (hv.state == GS_RUNNING || hv.state == GS_HANDBACK))
 			watchdog_forward_platform_nmi(); /* test aid: a platform NMI */
+		if (hv.crash_test_tick && hv.ticks == hv.crash_test_tick)
+			crash_on_purpose();
 		if (hv.ticklog && hv.ticks % hv.ticklog == 0)
 			hv_log("tick %llu guest_rip=0x%llx", (unsigned long long)hv.ticks,
 			       (unsigned long long)hv.ops->get_rip());
@@ -173,6 +195,8 @@ static void run_guest_once(void)
 	hv.ops->run(&hv.regs, hv.next_tick_tsc, &ev);
 	uint64_t now = plat_tsc();
 	hv.exit_tsc = now;
+	hv.recent_exits[hv.exits++ % HV_RECENT_EXITS_RING] = ev.raw;
+	hv.last_exit_kind = ev.kind;
 	ticks_catch_up(now);
 	vtimer_update(now);
 	if (!hv.stopped)

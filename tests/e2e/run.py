@@ -373,6 +373,17 @@ def check_bad_report(res, run):
               has(run.com2, r"^guest: bad report refused status=-3"))
 
 
+def check_hv_crash(res, run):
+    crash = find(run, "alarm", "hv_crash", vector="14", cr2="0x2000000000")
+    ctx = find(run, "alarm", "hv_crash_context")
+    res.check(run, "the hypervisor's own page fault leaves a crash record (emergency, CRC-framed)",
+              bool(crash) and crash[0]["level"] == "emerg" and bool(find(run, "alarm", "hv_crash_regs"))
+              and bool(ctx) and int(ctx[0]["fields"].get("exits", "0")) > 0)
+    res.check(run, "then the machine stops: nothing runs after the record",
+              bool(ctx) and ctx[0]["seq"] == max(r.get("seq", -1) for r in records(run))
+              and run.stopped_by.startswith("emulator exited"))
+
+
 RESTARTED = r"outcome restart confirmed generation=2"
 FAULT_RUNS = [
     # name, guest command line, hypervisor extras, end marker, check, backends
@@ -388,6 +399,8 @@ FAULT_RUNS = [
     ("no-hello", "hello@1 panic@1", "", STOPPED, check_no_hello, "all"),
     ("platform-nmi", "hello", "platform_nmi=7 maxticks=1500", STOPPED, check_platform_nmis, "all"),
     ("bad-report", "hello badreport", "maxticks=1000", STOPPED, check_bad_report, "all"),
+    # no end marker: the run must end by itself (the emulator-exit port)
+    ("hv-crash", "hello", "crash_test=300", r"(?!)", check_hv_crash, "all"),
 ]
 
 
