@@ -69,7 +69,7 @@ struct hv_state {
 	uint64_t ticklog, maxticks;
 	uint64_t launch_tsc;
 	uint64_t hypercalls;
-	uint64_t io_blocked;
+	uint64_t io_blocked, msr_blocked;
 	bool exit_emulator_on_stop;
 	bool stopped;
 	/* guest's virtual timer (HC_TIMER_SET) */
@@ -147,6 +147,10 @@ struct hv_crash_context {
 void hv_crash_context(struct hv_crash_context *ctx);
 /* How a crash of the hypervisor ends (onfault= / onstop=exit). */
 extern bool crash_exit_emulator, crash_reset_machine;
+
+/* CRC of the hypervisor's code and control structures (integrity.c). */
+uint32_t hv_integrity_crc(void);
+uint64_t hv_integrity_check(void); /* logs it too */
 
 /* Stub hello (hypercall.c). */
 void stub_hello_seen(void);

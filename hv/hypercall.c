@@ -61,6 +61,9 @@ static int64_t hc_info(struct guest_regs *r)
 	case HV_INFO_TIMER_FIRED:
 		r->rdx = hv.vtimer_fired;
 		return HV_OK;
+	case HV_INFO_INTEGRITY:
+		r->rdx = hv_integrity_check();
+		return HV_OK;
 	default:
 		return HV_E_INVAL;
 	}

@@ -54,6 +54,14 @@ static void read_settings(const char *cmdline)
 		hv.wd.k = HV_WATCHDOG_K;
 	hv.wd.platform_every = cmdline_get_u64(cmdline, "platform_nmi", 0);
 	hv.crash_test_tick = cmdline_get_u64(cmdline, "crash_test", 0);
+	char name[24];
+	if (cmdline_get(cmdline, "policy", name, sizeof(name))) {
+		const struct policy_config *p = policy_find(name);
+		if (p != NULL)
+			active_policy = p;
+		else
+			hv_log("policy=%s is not linked in; keeping %s", name, active_policy->name);
+	}
 	char onfault[8];
 	crash_reset_machine = cmdline_get(cmdline, "onfault", onfault, sizeof(onfault)) &&
 			      strcmp(onfault, "reset") == 0;
@@ -119,7 +127,7 @@ static void launch_on_own_stack(void)
 	log_set_clock(hv.boot->entry_tsc, hv.tsc_hz);
 	watchdog_init(hv.wd.period_ms, hv.wd.k);
 	hv_log("watchdog period_ms=%llu k=%u policy=%s", (unsigned long long)hv.wd.period_ms, hv.wd.k,
-	       policy.name);
+	       active_policy->name);
 	hv.generation = 1;
 	guest_build(hv.boot->guest_image, hv.boot->guest_size, cmdline_guest_part(hv.boot->cmdline),
 		    vendor, hv.generation, cfg);

@@ -18,6 +18,8 @@ static const char *const fault_names[FAULT_TYPE_COUNT] = {
 	[FAULT_TRIPLE_FAULT] = "triple_fault",
 	[FAULT_MEM_VIOLATION] = "mem_violation",
 	[FAULT_STUB_SILENT] = "stub_silent",
+	[FAULT_BLOCKED_IO] = "blocked_io",
+	[FAULT_BLOCKED_MSR] = "blocked_msr",
 };
 
 static const char *const action_names[ACT_COUNT] = {

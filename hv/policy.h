@@ -25,6 +25,8 @@ enum fault_type {
 	FAULT_TRIPLE_FAULT,  /* shutdown exit */
 	FAULT_MEM_VIOLATION, /* nested page fault outside guest RAM */
 	FAULT_STUB_SILENT,   /* no stub hello within the hello deadline */
+	FAULT_BLOCKED_IO,    /* the guest touched a port it does not own */
+	FAULT_BLOCKED_MSR,   /* the guest touched an MSR it may not */
 	FAULT_TYPE_COUNT
 };
 
@@ -99,6 +101,11 @@ struct policy_config {
 
 /* The table chosen at build time (make POLICY=name), generated. */
 extern const struct policy_config policy;
+/* Every policy linked in (NULL-terminated) and the one in force: the
+ * build's default unless the command line names another (policy=NAME). */
+extern const struct policy_config *const policy_registry[];
+extern const struct policy_config *active_policy;
+const struct policy_config *policy_find(const char *name);
 
 /*
  * First rule in table order that matches ev.  Never NULL for a table the

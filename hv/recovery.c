@@ -72,7 +72,7 @@ static void log_decision(const struct policy_rule *r, const struct fault_event *
 		  detail ? detail : "");
 	hv_record(LOG_INFO, CAT_DECISION,
 		  "match policy=%s rule=%s at=%s action=%s deadline_ms=%u exit_to_decision_tsc=%llu",
-		  policy.name, r->name, r->where, policy_action_name(r->action), r->deadline_ms,
+		  active_policy->name, r->name, r->where, policy_action_name(r->action), r->deadline_ms,
 		  (unsigned long long)(plat_tsc() - hv.exit_tsc));
 	hv_record(alarm_to_log[r->alarm], CAT_ALARM, "alarm id=%llu level=%s category=%s cause=%s",
 		  (unsigned long long)++rc.alarms, alarm_level_name(r->alarm),
@@ -83,26 +83,71 @@ static void log_decision(const struct policy_rule *r, const struct fault_event *
 		log_shared();
 }
 
-void recovery_fault(const struct fault_event *ev, const char *detail)
+/* Events whose rule only logs are limited to LOG_EVENTS_PER_SECOND per
+ * type, so a guest that provokes them in a loop cannot flood the log or
+ * crowd out the hypervisor's own records; the rest are counted and the
+ * count is reported when the second is over. */
+#define LOG_EVENTS_PER_SECOND 8
+
+static struct {
+	uint64_t window_start_ms;
+	uint32_t in_window[FAULT_TYPE_COUNT];
+	uint64_t suppressed[FAULT_TYPE_COUNT];
+} flood;
+
+/* Reports what the last window suppressed; runs once per loop too, so a
+ * burst is accounted for even if nothing follows it. */
+static void flood_window_roll(void)
 {
-	const struct policy_rule *r = policy_lookup(&policy, ev);
+	uint64_t now_ms = hv_now_ms();
+
+	if (now_ms - flood.window_start_ms >= 1000) {
+		for (unsigned i = 0; i < FAULT_TYPE_COUNT; i++) {
+			if (flood.suppressed[i])
+				hv_record(LOG_MINOR, CAT_STAT, "suppressed event=%s count=%llu window_ms=1000",
+					  fault_type_name((enum fault_type)i),
+					  (unsigned long long)flood.suppressed[i]);
+			flood.suppressed[i] = 0;
+			flood.in_window[i] = 0;
+		}
+		flood.window_start_ms = now_ms;
+	}
+}
+
+static bool flood_limited(enum fault_type t)
+{
+	flood_window_roll();
+	if (flood.in_window[t] < LOG_EVENTS_PER_SECOND) {
+		flood.in_window[t]++;
+		return false;
+	}
+	flood.suppressed[t]++;
+	return true;
+}
+
+enum policy_action recovery_fault(const struct fault_event *ev, const char *detail)
+{
+	const struct policy_rule *r = policy_lookup(active_policy, ev);
 
 	if (hv.state == GS_PARKED || hv.state == GS_BACKOFF)
-		return; /* the guest is not running: nothing new can happen */
+		return ACT_LOG; /* the guest is not running: nothing new can happen */
+	if (r->action == ACT_LOG && flood_limited(ev->type))
+		return ACT_LOG;
 	rc.fault_tsc = plat_tsc();
 	rc.rule = r;
 	log_decision(r, ev, detail);
 	do_action((enum policy_action)r->action, ev);
+	return (enum policy_action)r->action;
 }
 
-void recovery_simple_fault(enum fault_type type, uint64_t rip, const char *detail)
+enum policy_action recovery_simple_fault(enum fault_type type, uint64_t rip, const char *detail)
 {
 	const struct fault_event ev = {
 		.type = type, .vector = -1, .rip = rip, .module = NULL, .module_index = -1,
 		.stub_up = hv.stub_up,
 	};
 
-	recovery_fault(&ev, detail);
+	return recovery_fault(&ev, detail);
 }
 
 static void park(const char *why, enum alarm_level level)
@@ -126,14 +171,14 @@ static void schedule_reset(void)
 	uint32_t delay_ms = 0;
 	uint64_t now_ms = hv_now_ms();
 
-	if (!restart_allowed(&rc.budget, &policy, now_ms, &delay_ms)) {
+	if (!restart_allowed(&rc.budget, active_policy, now_ms, &delay_ms)) {
 		hv_record(LOG_EMERG, CAT_DECISION,
-			  "restart budget exhausted max=%u window_ms=%u: parking", policy.restart_max,
-			  policy.restart_window_ms);
+			  "restart budget exhausted max=%u window_ms=%u: parking", active_policy->restart_max,
+			  active_policy->restart_window_ms);
 		park("restart budget exhausted", ALARM_EMERGENCY);
 		return;
 	}
-	restart_record(&rc.budget, &policy, now_ms);
+	restart_record(&rc.budget, active_policy, now_ms);
 	hv.state = GS_BACKOFF;
 	rc.restart_at_tsc = plat_tsc() + hv_ms_to_tsc(delay_ms);
 	hv_record(LOG_INFO, CAT_ACTION, "reset scheduled backoff_ms=%u restarts_in_window=%u",
@@ -162,7 +207,7 @@ static void perform_reset(void)
 	hv.state = GS_RUNNING;
 	rc.awaiting_hello = true;
 	rc.after_reset = true;
-	rc.deadline_tsc = plat_tsc() + hv_ms_to_tsc(rc.rule ? rc.rule->deadline_ms : policy.hello_deadline_ms);
+	rc.deadline_tsc = plat_tsc() + hv_ms_to_tsc(rc.rule ? rc.rule->deadline_ms : active_policy->hello_deadline_ms);
 	hv_record(LOG_INFO, CAT_ACTION, "reset done generation=%llu cost_tsc=%llu",
 		  (unsigned long long)hv.generation, (unsigned long long)(plat_tsc() - t0));
 }
@@ -198,7 +243,7 @@ static void do_action(enum policy_action a, const struct fault_event *ev)
 			break;
 		}
 		hv_record(LOG_MINOR, CAT_OUTCOME, "handback impossible: no stub; escalating");
-		do_action(policy_escalate(&policy, ACT_HANDBACK), ev);
+		do_action(policy_escalate(active_policy, ACT_HANDBACK), ev);
 		break;
 	case ACT_RESET:
 		schedule_reset();
@@ -211,7 +256,7 @@ static void do_action(enum policy_action a, const struct fault_event *ev)
 
 static void escalate(const char *why)
 {
-	enum policy_action next = policy_escalate(&policy, rc.action);
+	enum policy_action next = policy_escalate(active_policy, rc.action);
 	const struct fault_event none = { .type = FAULT_HANG, .vector = -1, .module_index = -1 };
 
 	hv_record(LOG_MAJOR, CAT_OUTCOME, "timeout action=%s next=%s why=\"%s\"",
@@ -244,7 +289,7 @@ static void check_hello_deadline(uint64_t now)
 		 * then the ladder's next step. */
 		const struct fault_event ev = { .type = FAULT_STUB_SILENT, .vector = -1,
 						.module_index = -1 };
-		const struct policy_rule *r = policy_lookup(&policy, &ev);
+		const struct policy_rule *r = policy_lookup(active_policy, &ev);
 		hv_record(alarm_to_log[r->alarm], CAT_EVENT,
 			  "stub_silent after reset generation=%llu", (unsigned long long)hv.generation);
 		escalate("no hello after reset");
@@ -255,6 +300,7 @@ static void check_hello_deadline(uint64_t now)
 
 void recovery_update(uint64_t now)
 {
+	flood_window_roll();
 	switch (hv.state) {
 	case GS_BACKOFF:
 		if (now >= rc.restart_at_tsc)
@@ -287,5 +333,5 @@ void recovery_first_boot(void)
 	hv.state = GS_RUNNING;
 	rc.awaiting_hello = true;
 	rc.after_reset = false;
-	rc.deadline_tsc = plat_tsc() + hv_ms_to_tsc(policy.hello_deadline_ms);
+	rc.deadline_tsc = plat_tsc() + hv_ms_to_tsc(active_policy->hello_deadline_ms);
 }

@@ -12,7 +12,7 @@
 
 /* A fault found by the hypervisor or reported by the stub.  `detail` is
  * logged with the event ("key=value ..."). */
-void recovery_fault(const struct fault_event *ev, const char *detail);
+enum policy_action recovery_fault(const struct fault_event *ev, const char *detail);
 /* Deadlines and back-off; once per loop. */
 void recovery_update(uint64_t now);
 /* The stub said hello (first boot or after a reset). */
@@ -20,6 +20,6 @@ void recovery_hello(void);
 /* Starts the guest for the first time (generation 1). */
 void recovery_first_boot(void);
 /* Shorthand for faults with no vector/module. */
-void recovery_simple_fault(enum fault_type type, uint64_t rip, const char *detail);
+enum policy_action recovery_simple_fault(enum fault_type type, uint64_t rip, const char *detail);
 
 #endif

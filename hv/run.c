@@ -10,7 +10,6 @@
 #include "log.h"
 #include "recovery.h"
 
-#define IO_LOG_LIMIT 16
 #define LOG_DRAIN_PER_EXIT 16
 
 /* Ends the run (tick limit, or parked with onstop=exit). */
@@ -18,10 +17,12 @@ void hv_stop_guest(const char *reason)
 {
 	hv.stopped = true;
 	watchdog_log_stats();
-	hv_log("guest stopped: %s; ticks=%llu hypercalls=%llu io_blocked=%llu vtimer_fired=%llu "
+	hv_log("guest stopped: %s; ticks=%llu hypercalls=%llu io_blocked=%llu msr_blocked=%llu "
+	       "vtimer_fired=%llu "
 	       "generation=%llu reports=%llu log_dropped=%llu",
 	       reason, (unsigned long long)hv.ticks, (unsigned long long)hv.hypercalls,
-	       (unsigned long long)hv.io_blocked, (unsigned long long)hv.vtimer_fired,
+	       (unsigned long long)hv.io_blocked, (unsigned long long)hv.msr_blocked,
+	       (unsigned long long)hv.vtimer_fired,
 	       (unsigned long long)hv.generation, (unsigned long long)hv.reports,
 	       (unsigned long long)log_dropped_total());
 }
@@ -79,6 +80,13 @@ static const char *gpa_owner(uint64_t gpa)
 	return "unassigned";
 }
 
+static void inject_gp(void)
+{
+	const struct hv_inject gp = { .type = INJ_EXCEPTION, .vector = 13, .has_error = true };
+
+	hv.ops->inject(&gp);
+}
+
 static void handle_mem_violation(const struct hv_event *ev)
 {
 	char detail[128];
@@ -87,18 +95,32 @@ static void handle_mem_violation(const struct hv_event *ev)
 		 (unsigned long long)ev->gpa, (ev->access & ACC_READ) ? "r" : "",
 		 (ev->access & ACC_WRITE) ? "w" : "", (ev->access & ACC_EXEC) ? "x" : "",
 		 gpa_owner(ev->gpa));
-	hv_log("guest memory violation gpa=0x%llx access=%s%s%s rip=0x%llx: outside guest RAM (%s)",
-	       (unsigned long long)ev->gpa, (ev->access & ACC_READ) ? "r" : "",
-	       (ev->access & ACC_WRITE) ? "w" : "", (ev->access & ACC_EXEC) ? "x" : "",
-	       (unsigned long long)hv.ops->get_rip(), gpa_owner(ev->gpa));
-	recovery_simple_fault(FAULT_MEM_VIOLATION, hv.ops->get_rip(), detail);
+	/* A policy that lets the guest go on must still refuse the access:
+	 * the guest gets #GP(0) instead of the memory. */
+	if (recovery_simple_fault(FAULT_MEM_VIOLATION, hv.ops->get_rip(), detail) == ACT_LOG)
+		inject_gp();
+}
+
+/* MSRs the guest may not touch (the intercept bitmaps name them): #GP,
+ * as for an MSR the CPU does not have, and an event for the policy. */
+static void handle_msr(const struct hv_event *ev)
+{
+	char detail[64];
+
+	hv.msr_blocked++;
+	snprintf(detail, sizeof(detail), "msr=0x%x access=%s", ev->msr, ev->msr_write ? "w" : "r");
+	recovery_simple_fault(FAULT_BLOCKED_MSR, hv.ops->get_rip(), detail);
+	inject_gp();
 }
 
 static void handle_io(const struct hv_event *ev)
 {
-	if (hv.io_blocked++ < IO_LOG_LIMIT)
-		hv_log("guest io blocked port=0x%x %s size=%u rip=0x%llx", ev->port,
-		       ev->io_in ? "in" : "out", ev->io_size, (unsigned long long)hv.ops->get_rip());
+	char detail[64];
+
+	hv.io_blocked++;
+	snprintf(detail, sizeof(detail), "port=0x%x access=%s size=%u", ev->port,
+		 ev->io_in ? "in" : "out", ev->io_size);
+	recovery_simple_fault(FAULT_BLOCKED_IO, hv.ops->get_rip(), detail);
 	if (ev->io_in && !ev->io_string) {
 		uint64_t mask = ev->io_size == 4 ? 0xFFFFFFFFull : ((1ull << (8 * ev->io_size)) - 1);
 		hv.regs.rax |= mask; /* reads of a port nobody owns float high */
@@ -146,6 +168,9 @@ static void handle_event(const struct hv_event *ev)
 		break;
 	case EV_IO:
 		handle_io(ev);
+		break;
+	case EV_MSR:
+		handle_msr(ev);
 		break;
 	case EV_CPUID:
 		handle_cpuid(ev);

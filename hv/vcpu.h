@@ -23,6 +23,7 @@ enum hv_event_kind {
 	EV_HYPERCALL,     /* VMCALL / VMMCALL */
 	EV_MEM_VIOLATION, /* EPT violation / NPT fault: gpa, access */
 	EV_IO,            /* intercepted port access */
+	EV_MSR,           /* intercepted RDMSR / WRMSR: msr, msr_write */
 	EV_CPUID,         /* CPUID (always intercepted) */
 	EV_TRIPLE_FAULT,  /* triple fault / shutdown */
 	EV_HOST_NMI,      /* an NMI arrived that was not our timer */
@@ -47,6 +48,8 @@ struct hv_event {
 	uint8_t io_size;    /* EV_IO: 1, 2 or 4 */
 	bool io_in;         /* EV_IO: IN (true) or OUT */
 	bool io_string;     /* EV_IO: INS/OUTS */
+	uint32_t msr;       /* EV_MSR: ECX */
+	bool msr_write;     /* EV_MSR: WRMSR (true) or RDMSR */
 	uint8_t insn_len;   /* length of the exiting instruction, 0 if unknown */
 };
 
@@ -113,6 +116,9 @@ struct vcpu_ops {
 	uint64_t (*get_rsp)(void);
 	uint64_t (*get_cr2)(void);
 	uint64_t (*get_cr3)(void);
+	/* Folds the backend's static control structures (intercept bitmaps,
+	 * EPT/NPT tables) into a CRC-32. */
+	uint32_t (*control_crc)(uint32_t crc);
 };
 
 extern const struct vcpu_ops vmx_ops;

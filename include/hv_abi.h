@@ -69,6 +69,7 @@ enum hv_info {
 	HV_INFO_TICKS = 0,       /* hypervisor ticks since launch */
 	HV_INFO_TSC_HZ = 1,
 	HV_INFO_TIMER_FIRED = 2, /* virtual timer interrupts injected */
+	HV_INFO_INTEGRITY = 3,   /* CRC-32 of the hypervisor's code and control structures */
 };
 
 enum hv_status {

@@ -110,13 +110,41 @@ static inline void fuzz_build_tables(uint8_t *ram)
  * The blob is copied first and the patches applied over it, so an input
  * can both place data (a report) and corrupt single table entries.
  */
+/* Pages written since the last fuzz_fill_ram(): only those are zeroed
+ * again (a 2 MiB memset per input would dominate the run time). */
+#define FUZZ_RAM_MAX (2ull << 20)
+static uint8_t fuzz_dirty[FUZZ_RAM_MAX / 4096];
+static int fuzz_ram_clean_once;
+
+/* Marks [gpa, gpa + len) as written (e.g. by the code under test). */
+static inline void fuzz_mark_dirty(uint64_t ram_size, uint64_t gpa, uint64_t len)
+{
+	if (len == 0 || gpa >= ram_size)
+		return;
+	if (len > ram_size - gpa)
+		len = ram_size - gpa;
+	for (uint64_t pg = gpa / 4096; pg <= (gpa + len - 1) / 4096; pg++)
+		fuzz_dirty[pg] = 1;
+}
+
 static inline void fuzz_fill_ram(uint8_t *ram, uint64_t ram_size, struct fuzz_in *in)
 {
 	uint8_t patches = fuzz_u8(in) % 33;
 	uint64_t blob_gpa = fuzz_u32(in) % ram_size;
 	uint64_t poff[32], pval[32];
 
-	memset(ram, 0, ram_size);
+	FUZZ_ASSERT(ram_size <= FUZZ_RAM_MAX && ram_size % 4096 == 0);
+	if (!fuzz_ram_clean_once) {
+		memset(ram, 0, ram_size);
+		fuzz_ram_clean_once = 1;
+	} else {
+		for (uint64_t pg = 0; pg < ram_size / 4096; pg++)
+			if (fuzz_dirty[pg]) {
+				memset(ram + pg * 4096, 0, 4096);
+				fuzz_dirty[pg] = 0;
+			}
+	}
+	fuzz_mark_dirty(ram_size, FUZZ_PML4, FUZZ_PT + 4096 - FUZZ_PML4);
 	fuzz_build_tables(ram);
 	for (unsigned i = 0; i < patches; i++) {
 		poff[i] = fuzz_u32(in) % (ram_size - 7);
@@ -125,9 +153,12 @@ static inline void fuzz_fill_ram(uint8_t *ram, uint64_t ram_size, struct fuzz_in
 	size_t blob = fuzz_left(in);
 	if (blob > ram_size - blob_gpa)
 		blob = ram_size - blob_gpa;
+	fuzz_mark_dirty(ram_size, blob_gpa, blob);
 	fuzz_bytes(in, ram + blob_gpa, blob);
-	for (unsigned i = 0; i < patches; i++)
+	for (unsigned i = 0; i < patches; i++) {
+		fuzz_mark_dirty(ram_size, poff[i], 8);
 		fuzz_put64(ram, poff[i], pval[i]);
+	}
 }
 
 #endif

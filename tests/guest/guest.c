@@ -301,6 +301,105 @@ static void scenario_bench_work(void)
 	put_num(" check=", (int64_t)(x & 0xffff), "\n");
 }
 
+/* ---- isolation probe (policy=probe: denied accesses give #GP) ------------ */
+
+uint64_t probe_read(uint64_t addr);
+void probe_write(uint64_t addr, uint64_t value);
+uint8_t probe_in(uint16_t port);
+void probe_out(uint16_t port, uint8_t value);
+uint64_t probe_rdmsr(uint32_t msr);
+void probe_wrmsr(uint32_t msr, uint64_t value);
+void probe_gp_isr(void);
+volatile uint64_t probe_gp_count;
+
+static uint64_t integrity(void)
+{
+	return hvstub_info(HV_INFO_INTEGRITY).value;
+}
+
+static int port_is_ours(uint32_t port)
+{
+	return port >= 0x2F8 && port <= 0x2FF; /* COM2: the guest's console */
+}
+
+static void probe_memory(uint64_t *pages, uint64_t *caught)
+{
+	uint64_t base = boot->hv_image_base & ~0xFFFull, end = boot->hv_image_base + boot->hv_image_size;
+
+	for (uint64_t a = base; a < end; a += 4096) {
+		uint64_t before = probe_gp_count;
+		probe_read(a);
+		probe_write(a, 0xdeadbeefdeadbeefull);
+		*caught += probe_gp_count - before;
+		(*pages)++;
+	}
+}
+
+static const uint16_t forbidden_ports[] = {
+	0x20, 0x21, 0xA0, 0xA1, 0x40, 0x41, 0x42, 0x43, 0x61, 0x70, 0x71, 0x80, 0x3F8, 0x3F9,
+	0x3FA, 0x3FB, 0x3FC, 0x3FD, 0xCF8, 0xCFC, 0xCF9, 0xF4, 0x8900, 0xE9, 0x402, 0x510, 0x92,
+};
+
+static void probe_port(uint16_t port, uint64_t *tried, uint64_t *ff)
+{
+	if (port_is_ours(port))
+		return;
+	/* Writes first: 0xCF9, 0xF4 and 0x8900 would reset or end the machine. */
+	probe_out(port, 0x06);
+	*ff += probe_in(port) == 0xFF;
+	(*tried)++;
+}
+
+/* Virtualization state the guest may not see or move: on VMX the
+ * feature-control and VMX capability MSRs, on SVM VM_HSAVE_PA and VM_CR
+ * (EFER.SVME is checked separately: it must read as 0). */
+static const uint32_t forbidden_msrs_vmx[] = {
+	0x3A, 0x480, 0x481, 0x482, 0x483, 0x484, 0x485, 0x486, 0x487, 0x488, 0x489, 0x48A,
+	0x48B, 0x48C, 0x48D, 0x48E, 0x48F, 0x490, 0x491, 0xC0010117u, 0xC0010114u,
+};
+static const uint32_t forbidden_msrs_svm[] = { 0x3A, 0xC0010117u, 0xC0010114u };
+
+static void scenario_isolation(void)
+{
+	uint64_t crc0 = integrity(), pages = 0, caught = 0, ports = 0, ff = 0, msrs = 0;
+
+	set_gate(13, probe_gp_isr);
+	probe_memory(&pages, &caught);
+	for (unsigned i = 0; i < sizeof(forbidden_ports) / sizeof(forbidden_ports[0]); i++)
+		probe_port(forbidden_ports[i], &ports, &ff);
+	for (uint32_t p = 0; p < 0x10000; p += 61)
+		probe_port((uint16_t)p, &ports, &ff);
+	uint64_t gp0 = probe_gp_count;
+	int svm = boot->vendor == HVG_VENDOR_SVM;
+	const uint32_t *list = svm ? forbidden_msrs_svm : forbidden_msrs_vmx;
+	unsigned count = svm ? sizeof(forbidden_msrs_svm) / sizeof(forbidden_msrs_svm[0])
+			     : sizeof(forbidden_msrs_vmx) / sizeof(forbidden_msrs_vmx[0]);
+	for (unsigned i = 0; i < count; i++) {
+		probe_rdmsr(list[i]);
+		probe_wrmsr(list[i], 0);
+		msrs++;
+	}
+	probe_wrmsr(0x1B, 0xFEE00900ull); /* move the APIC: refused */
+	uint64_t msr_gp = probe_gp_count - gp0;
+	uint64_t efer = probe_rdmsr(0xC0000080u);
+	hvstub_install_idt(idt); /* the stub's hooks back */
+	set_gate(TIMER_VECTOR, timer_isr);
+	uint64_t crc1 = integrity();
+	say_num("isolation pages=", (int64_t)pages, "");
+	put_num(" mem_caught=", (int64_t)caught, "");
+	put_num(" ports=", (int64_t)ports, "");
+	put_num(" port_reads_ff=", (int64_t)ff, "");
+	put_num(" msrs=", (int64_t)msrs, "");
+	put_num(" msr_gp=", (int64_t)msr_gp, "");
+	put_num(" efer_svme=", (int64_t)((efer >> 12) & 1), "");
+	put_num(" integrity_same=", crc0 == crc1, "\n");
+	if (caught == 2 * pages && ff == ports && msr_gp == 2 * msrs + 1 && crc0 == crc1 &&
+	    !((efer >> 12) & 1))
+		say("isolation ok\n");
+	else
+		say("isolation BREACHED\n");
+}
+
 struct scenario {
 	const char *name;
 	void (*run)(void);
@@ -315,6 +414,7 @@ static const struct scenario scenarios[] = {
 	{ "noack", scenario_noack },	     { "nmihang", scenario_nmihang },
 	{ "triple", scenario_triple },	     { "badreport", scenario_badreport },
 	{ "bench_null", scenario_bench_null }, { "bench_work", scenario_bench_work },
+	{ "isolation", scenario_isolation },
 };
 
 static int word_is(const char *w, unsigned len, const char *name)

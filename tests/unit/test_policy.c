@@ -44,6 +44,8 @@ static const struct policy_rule test_rules[] = {
 	ANY_RULE("any_triple_fault", FAULT_TRIPLE_FAULT, ACT_RESET),
 	ANY_RULE("any_mem_violation", FAULT_MEM_VIOLATION, ACT_PARK),
 	ANY_RULE("any_stub_silent", FAULT_STUB_SILENT, ACT_RESET),
+	ANY_RULE("any_blocked_io", FAULT_BLOCKED_IO, ACT_LOG),
+	ANY_RULE("any_blocked_msr", FAULT_BLOCKED_MSR, ACT_LOG),
 };
 
 static const struct policy_config test_cfg = {

@@ -146,10 +146,30 @@ static void test_virt_insn(void **state)
 	assert_int_not_equal(kind_of(0x7E), EV_VIRT_INSN);
 }
 
+static void test_msr(void **state)
+{
+	(void)state;
+	struct hv_svm_msr_case {
+		uint64_t info1;
+		bool write;
+	} cases[] = { { 0, false }, { 1, true } };
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct svm_exit_info x = { .exitcode = 0x7C, .exitinfo1 = cases[i].info1,
+					   .rip = 0x1000, .ecx = 0xC0010117u };
+		struct hv_event ev;
+		svm_decode_exit(&x, &ev);
+		assert_int_equal(ev.kind, EV_MSR);
+		assert_int_equal(ev.msr, 0xC0010117u);
+		assert_int_equal(ev.msr_write, cases[i].write);
+		assert_int_equal(ev.insn_len, 2);
+	}
+}
+
 static void test_unhandled(void **state)
 {
 	(void)state;
-	static const uint64_t codes[] = { 0x0, 0x40 + 14, 0x62, 0x78 /* HLT */, 0x7C, 0x7E,
+	static const uint64_t codes[] = { 0x0, 0x40 + 14, 0x62, 0x78 /* HLT */, 0x7E,
 					  0x87, 0x401, 0x403, 0xFFFFFFFEull, 0x100000081ull };
 
 	for (unsigned i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
@@ -171,6 +191,7 @@ int main(void)
 		cmocka_unit_test(test_shutdown),
 		cmocka_unit_test(test_entry_failed),
 		cmocka_unit_test(test_virt_insn),
+		cmocka_unit_test(test_msr),
 		cmocka_unit_test(test_unhandled),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

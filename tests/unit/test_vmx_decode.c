@@ -168,10 +168,24 @@ static void test_virt_insn(void **state)
 	assert_int_not_equal(kind_of(51), EV_VIRT_INSN); /* RDTSCP */
 }
 
+static void test_msr(void **state)
+{
+	(void)state;
+	for (uint32_t reason = 31; reason <= 32; reason++) {
+		struct vmx_exit_info x = { .reason = reason, .insn_len = 2, .ecx = 0x3A };
+		struct hv_event ev;
+		vmx_decode_exit(&x, &ev);
+		assert_int_equal(ev.kind, EV_MSR);
+		assert_int_equal(ev.msr, 0x3A);
+		assert_int_equal(ev.msr_write, reason == 32);
+		assert_int_equal(ev.insn_len, 2);
+	}
+}
+
 static void test_unhandled(void **state)
 {
 	(void)state;
-	static const uint32_t reasons[] = { 12, 28, 31, 32, 49, 51, 54, 0xFFFF };
+	static const uint32_t reasons[] = { 12, 28, 49, 51, 54, 0xFFFF };
 
 	for (unsigned i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
 		assert_int_equal(kind_of(reasons[i]), EV_UNHANDLED);
@@ -195,6 +209,7 @@ int main(void)
 		cmocka_unit_test(test_external_interrupt),
 		cmocka_unit_test(test_entry_failed),
 		cmocka_unit_test(test_virt_insn),
+		cmocka_unit_test(test_msr),
 		cmocka_unit_test(test_unhandled),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

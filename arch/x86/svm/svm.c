@@ -8,6 +8,7 @@
 #include "../../../hv/hv.h"
 #include "../../../include/hv_abi.h"
 #include "../../../hv/nested_pt.h"
+#include "../../../hv/crc32.h"
 #include "../platform.h"
 #include "../x86.h"
 #include "svm_decode.h"
@@ -108,16 +109,42 @@ static void setup_guest_state(const struct vcpu_config *cfg)
 	v->g_pat = 0x0007040600070406ull;
 }
 
+/* MSR permission map (APM 2 15.11): two bits per MSR (read, write) for
+ * 0-0x1FFF at 0x000, 0xC0000000-0xC0001FFF at 0x800, 0xC0010000-
+ * 0xC0011FFF at 0x1000.  The guest may not touch SVM state (EFER.SVME is
+ * emulated, VM_HSAVE_PA, VM_CR) nor move the APIC. */
+static void msr_intercept(uint32_t msr, bool read, bool write)
+{
+	uint32_t base = msr >= 0xC0010000u ? 0x1000 : msr >= 0xC0000000u ? 0x800 : 0;
+	uint32_t bit = (msr & 0x1FFF) * 2;
+
+	if (read)
+		msrpm[base + bit / 8] |= (uint8_t)(1u << (bit % 8));
+	if (write)
+		msrpm[base + bit / 8] |= (uint8_t)(2u << (bit % 8));
+}
+
+static void setup_msrpm(void)
+{
+	memset(msrpm, 0, sizeof(msrpm));
+	msr_intercept(MSR_EFER, true, true);
+	msr_intercept(MSR_VM_HSAVE_PA, true, true);
+	msr_intercept(MSR_VM_CR, true, true);
+	msr_intercept(0x3A, true, true); /* IA32_FEATURE_CONTROL */
+	msr_intercept(0x1B, false, true); /* IA32_APIC_BASE */
+}
+
 static void setup_controls(void)
 {
 	struct vmcb *v = &guest_vmcb;
 
 	v->intercept_misc1 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI | SVM_INTERCEPT_CPUID |
-			     SVM_INTERCEPT_IOIO | SVM_INTERCEPT_SHUTDOWN;
+			     SVM_INTERCEPT_IOIO | SVM_INTERCEPT_MSR | SVM_INTERCEPT_SHUTDOWN;
 	/* VMRUN must be intercepted or VMRUN fails (APM 2 15.5.1). */
 	v->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
 			     SVM_INTERCEPT_VMSAVE | SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
 			     SVM_INTERCEPT_SKINIT;
+	setup_msrpm();
 	/* Every port exits except the guest's own COM2 (0x2F8-0x2FF). */
 	memset(iopm, 0xFF, sizeof(iopm));
 	iopm[0x2F8 / 8] = 0;
@@ -190,6 +217,27 @@ static void track_nmi_after_exit(void)
 		nmi_track.blocked = true;
 }
 
+static void svm_skip_insn(uint8_t len);
+
+/* EFER is intercepted so that the guest neither sees nor clears SVME,
+ * which VMRUN requires set in the guest (APM 2 15.5.1); everything else
+ * in EFER is the guest's.  Returns false to refuse the write (#GP). */
+static bool emulate_efer(struct guest_regs *regs, bool write)
+{
+	if (!write) {
+		uint64_t v = guest_vmcb.efer & ~EFER_SVME;
+		regs->rax = (uint32_t)v;
+		regs->rdx = v >> 32;
+	} else {
+		uint64_t v = (regs->rdx << 32) | (uint32_t)regs->rax;
+		if (v & EFER_SVME)
+			return false; /* no nested SVM for the guest */
+		guest_vmcb.efer = v | EFER_SVME;
+	}
+	svm_skip_insn(2);
+	return true;
+}
+
 static void svm_run(struct guest_regs *regs, uint64_t deadline_tsc, struct hv_event *ev)
 {
 	(void)deadline_tsc; /* the PIT NMI fires every tick */
@@ -205,8 +253,11 @@ static void svm_run(struct guest_regs *regs, uint64_t deadline_tsc, struct hv_ev
 		.exitinfo1 = guest_vmcb.exitinfo1,
 		.exitinfo2 = guest_vmcb.exitinfo2,
 		.rip = guest_vmcb.rip,
+		.ecx = (uint32_t)regs->rcx,
 	};
 	svm_decode_exit(&x, ev);
+	if (ev->kind == EV_MSR && ev->msr == MSR_EFER && emulate_efer(regs, ev->msr_write))
+		ev->kind = EV_NONE;
 	reinject_exitintinfo();
 }
 
@@ -309,6 +360,23 @@ static uint64_t svm_get_cr3(void)
 	return guest_vmcb.cr3;
 }
 
+/* The CPU sets the accessed and dirty bits in NPT entries as the guest
+ * runs (APM 2 15.25.4): leave them out of the CRC. */
+static uint32_t svm_control_crc(uint32_t crc)
+{
+	const uint64_t ad_bits = (1u << 5) | (1u << 6);
+
+	crc = crc32_ieee_update(crc, iopm, sizeof(iopm));
+	crc = crc32_ieee_update(crc, msrpm, sizeof(msrpm));
+	for (unsigned p = 0; p < sizeof(npt_pages) / sizeof(npt_pages[0]); p++) {
+		for (unsigned i = 0; i < PT_ENTRIES; i++) {
+			uint64_t e = npt_pages[p][i] & ~ad_bits;
+			crc = crc32_ieee_update(crc, &e, sizeof(e));
+		}
+	}
+	return crc;
+}
+
 const struct vcpu_ops svm_ops = {
 	.name = "svm",
 	.probe = svm_probe,
@@ -327,4 +395,5 @@ const struct vcpu_ops svm_ops = {
 	.get_rsp = svm_get_rsp,
 	.get_cr2 = svm_get_cr2,
 	.get_cr3 = svm_get_cr3,
+	.control_crc = svm_control_crc,
 };

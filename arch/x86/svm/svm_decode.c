@@ -8,6 +8,7 @@
  * not implement NRIP save, so the hypervisor does not rely on it. */
 #define LEN_VMMCALL 3
 #define LEN_CPUID 2
+#define LEN_RDMSR_WRMSR 2
 
 /* IOIO EXITINFO1 (APM 2 15.10.2): bit 0 IN, bit 2 string, bits 4-6 size,
  * bits 31:16 port; EXITINFO2 is the next RIP. */
@@ -66,6 +67,12 @@ void svm_decode_exit(const struct svm_exit_info *x, struct hv_event *ev)
 		break;
 	case SVM_EXIT_IOIO:
 		decode_io(x, ev);
+		break;
+	case SVM_EXIT_MSR: /* EXITINFO1: 0 RDMSR, 1 WRMSR (APM 2 15.11) */
+		ev->kind = EV_MSR;
+		ev->msr = x->ecx;
+		ev->msr_write = x->exitinfo1 & 1;
+		ev->insn_len = LEN_RDMSR_WRMSR;
 		break;
 	case SVM_EXIT_NPF:
 		decode_npf(x, ev);

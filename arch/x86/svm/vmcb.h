@@ -90,6 +90,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define SVM_INTERCEPT_CPUID (1u << 18)
 #define SVM_INTERCEPT_IRET (1u << 20)
 #define SVM_INTERCEPT_IOIO (1u << 27)
+#define SVM_INTERCEPT_MSR (1u << 28)
 #define SVM_INTERCEPT_SHUTDOWN (1u << 31)
 #define SVM_INTERCEPT_VMRUN (1u << 0)
 #define SVM_INTERCEPT_VMMCALL (1u << 1)
@@ -107,6 +108,7 @@ enum svm_exit_code {
 	SVM_EXIT_CPUID = 0x72,
 	SVM_EXIT_IRET = 0x74,
 	SVM_EXIT_IOIO = 0x7B,
+	SVM_EXIT_MSR = 0x7C,
 	SVM_EXIT_SHUTDOWN = 0x7F,
 	SVM_EXIT_VMRUN = 0x80,
 	SVM_EXIT_VMMCALL = 0x81,
@@ -121,6 +123,7 @@ enum svm_exit_code {
 #define SVM_EVENT_TYPE_NMI (2ull << 8)
 
 #define MSR_VM_HSAVE_PA 0xC0010117u
+#define MSR_VM_CR 0xC0010114u
 
 /* VMCB 0x060 bits (APM 2 Table B-1) */
 #define SVM_V_IRQ (1ull << 8)

@@ -8,6 +8,7 @@
 #include "../../../hv/nested_pt.h"
 #include "../../../hv/hv.h"
 #include "../../../include/hv_abi.h"
+#include "../../../hv/crc32.h"
 #include "../platform.h"
 #include "../x86.h"
 #include "vmcs.h"
@@ -139,6 +140,29 @@ static bool enable_vmx(const char **why)
 	return true;
 }
 
+/* MSR bitmap (SDM 3C 24.6.9): read-low, read-high, write-low,
+ * write-high, 1 KiB each; a set bit makes the access exit.  MSRs outside
+ * both ranges always exit.  The guest may not see or change VMX state
+ * (IA32_FEATURE_CONTROL, the VMX capability MSRs) nor move the APIC. */
+static void msr_intercept(uint32_t msr, bool read, bool write)
+{
+	uint32_t base = msr >= 0xC0000000u ? 0x400 : 0, bit = msr & 0x1FFF;
+
+	if (read)
+		msr_bitmap[base + bit / 8] |= (uint8_t)(1u << (bit % 8));
+	if (write)
+		msr_bitmap[0x800 + base + bit / 8] |= (uint8_t)(1u << (bit % 8));
+}
+
+static void setup_msr_bitmap(void)
+{
+	memset(msr_bitmap, 0, sizeof(msr_bitmap));
+	msr_intercept(MSR_FEATURE_CONTROL, true, true);
+	for (uint32_t msr = MSR_VMX_BASIC; msr <= MSR_VMX_VMFUNC; msr++)
+		msr_intercept(msr, true, true);
+	msr_intercept(MSR_APIC_BASE, false, true);
+}
+
 static void setup_controls(void)
 {
 	bool t = use_true_msrs();
@@ -170,6 +194,7 @@ static void setup_controls(void)
 	io_bitmaps[0][0x2F8 / 8] = 0;
 	vmwrite(IO_BITMAP_A, (uint64_t)(uintptr_t)io_bitmaps[0]);
 	vmwrite(IO_BITMAP_B, (uint64_t)(uintptr_t)io_bitmaps[1]);
+	setup_msr_bitmap();
 	vmwrite(MSR_BITMAP, (uint64_t)(uintptr_t)msr_bitmap);
 	preemption_shift = (unsigned)(rdmsr(MSR_VMX_MISC) & 0x1F); /* SDM 3C 25.5.1 */
 }
@@ -326,6 +351,7 @@ static void vmx_run(struct guest_regs *regs, uint64_t deadline_tsc, struct hv_ev
 		.intr_info = (uint32_t)vmread(EXIT_INTR_INFO),
 		.insn_len = (uint32_t)vmread(EXIT_INSN_LEN),
 		.gpa = vmread(GUEST_PHYS_ADDR),
+		.ecx = (uint32_t)regs->rcx,
 	};
 	__asm__ volatile("mov %%cr2, %0" : "=r"(exit_cr2));
 	vmx_decode_exit(&x, ev);
@@ -448,6 +474,14 @@ static uint64_t vmx_get_cr3(void)
 	return vmread(GUEST_CR3);
 }
 
+static uint32_t vmx_control_crc(uint32_t crc)
+{
+	crc = crc32_ieee_update(crc, io_bitmaps, sizeof(io_bitmaps));
+	crc = crc32_ieee_update(crc, msr_bitmap, sizeof(msr_bitmap));
+	crc = crc32_ieee_update(crc, ept_pages, sizeof(ept_pages));
+	return crc;
+}
+
 const struct vcpu_ops vmx_ops = {
 	.name = "vmx",
 	.probe = vmx_probe,
@@ -466,4 +500,5 @@ const struct vcpu_ops vmx_ops = {
 	.get_rsp = vmx_get_rsp,
 	.get_cr2 = vmx_get_cr2,
 	.get_cr3 = vmx_get_cr3,
+	.control_crc = vmx_control_crc,
 };

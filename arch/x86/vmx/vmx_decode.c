@@ -61,6 +61,12 @@ void vmx_decode_exit(const struct vmx_exit_info *x, struct hv_event *ev)
 	case VMX_EXIT_IO:
 		decode_io(x->qual, ev);
 		break;
+	case VMX_EXIT_RDMSR:
+	case VMX_EXIT_WRMSR:
+		ev->kind = EV_MSR;
+		ev->msr = x->ecx;
+		ev->msr_write = basic == VMX_EXIT_WRMSR;
+		break;
 	case VMX_EXIT_EPT_VIOLATION:
 		decode_ept_violation(x, ev);
 		break;

@@ -12,6 +12,7 @@ struct vmx_exit_info {
 	uint32_t intr_info;  /* EXIT_INTR_INFO */
 	uint32_t insn_len;   /* EXIT_INSN_LEN */
 	uint64_t gpa;        /* GUEST_PHYS_ADDR */
+	uint32_t ecx;        /* guest RCX (the MSR of RDMSR/WRMSR exits) */
 };
 
 void vmx_decode_exit(const struct vmx_exit_info *x, struct hv_event *ev);
