@@ -68,7 +68,7 @@ struct hv_state {
 	uint64_t ticks, next_tick_tsc;
 	uint64_t ticklog, maxticks;
 	uint64_t launch_tsc;
-	uint64_t hypercalls;
+	uint64_t hypercalls, hypercalls_refused;
 	uint64_t io_blocked, msr_blocked;
 	bool exit_emulator_on_stop;
 	bool stopped;
@@ -82,7 +82,7 @@ struct hv_state {
 	bool stub_up;
 	struct hv_shared_page *shared; /* in guest RAM, NULL until hello */
 	uint64_t generation;
-	uint64_t reports, last_report_seq;
+	uint64_t reports, last_report_seq, reports_refused;
 	struct watchdog wd;
 	enum guest_state state;
 	struct vcpu_config cfg;
@@ -119,6 +119,9 @@ uint64_t hv_ms_to_tsc(uint64_t ms);
 __attribute__((noreturn)) void hv_run_loop(void);
 void hv_stop_guest(const char *reason);
 void hypercall_handle(struct guest_regs *r);
+/* Counts a refused or noisy guest request; true if it may still be
+ * logged in this second (a guest may call in a loop). */
+bool refusal_logged(void);
 void vtimer_update(uint64_t now);
 void vtimer_try_inject(void);
 int64_t vtimer_set(uint64_t vector, uint64_t period_us);

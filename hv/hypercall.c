@@ -15,7 +15,8 @@ static int64_t hc_hello(struct guest_regs *r)
 	uint64_t version = r->rdi, shared = r->rsi;
 
 	if ((shared & 0xFFF) || shared >= HV_GUEST_RAM_SIZE || shared < HVG_BOOT_INFO_GPA) {
-		hv_log("hypercall hello rejected: shared page 0x%llx not a page of guest RAM",
+		if (refusal_logged())
+			hv_log("hypercall hello rejected: shared page 0x%llx not a page of guest RAM",
 		       (unsigned long long)shared);
 		return HV_E_RANGE;
 	}
@@ -79,6 +80,23 @@ static const hypercall_fn hypercalls[HC_COUNT] = {
 	[HC_REPORT] = hc_report,
 };
 
+/* Refusals are logged at most REFUSALS_LOGGED_PER_SECOND times a second;
+ * the rest are only counted (a guest may call in a loop). */
+#define REFUSALS_LOGGED_PER_SECOND 8
+
+bool refusal_logged(void)
+{
+	static uint64_t window_ms, in_window;
+	uint64_t now_ms = hv_now_ms();
+
+	hv.hypercalls_refused++;
+	if (now_ms - window_ms >= 1000) {
+		window_ms = now_ms;
+		in_window = 0;
+	}
+	return in_window++ < REFUSALS_LOGGED_PER_SECOND;
+}
+
 void hypercall_handle(struct guest_regs *r)
 {
 	uint64_t nr = r->rax;
@@ -87,11 +105,13 @@ void hypercall_handle(struct guest_regs *r)
 	hv.hypercalls++;
 	if (hv.ops->get_cpl() != 0) {
 		status = HV_E_PERM;
-		hv_log("hypercall %llu refused: caller at CPL %u", (unsigned long long)nr,
-		       hv.ops->get_cpl());
+		if (refusal_logged())
+			hv_log("hypercall %llu refused: caller at CPL %u", (unsigned long long)nr,
+			       hv.ops->get_cpl());
 	} else if (nr >= HC_COUNT) {
 		status = HV_E_NOSYS;
-		hv_log("hypercall %llu refused: unknown call number", (unsigned long long)nr);
+		if (refusal_logged())
+			hv_log("hypercall %llu refused: unknown call number", (unsigned long long)nr);
 	} else {
 		status = hypercalls[nr](r);
 	}

@@ -23,7 +23,12 @@ uint64_t hv_integrity_check(void)
 {
 	uint32_t crc = hv_integrity_crc();
 
-	hv_record(LOG_INFO, CAT_STAT, "integrity crc=%08x text_bytes=%llu", crc,
-		  (unsigned long long)(_etext - _text));
+	hv_record(LOG_INFO, CAT_STAT,
+		  "integrity crc=%08x text_bytes=%llu hypercalls=%llu refused=%llu reports_refused=%llu "
+		  "io_blocked=%llu msr_blocked=%llu", crc, (unsigned long long)(_etext - _text),
+		  (unsigned long long)hv.hypercalls, (unsigned long long)hv.hypercalls_refused,
+		  (unsigned long long)hv.reports_refused,
+		  (unsigned long long)hv.io_blocked, (unsigned long long)hv.msr_blocked);
+	watchdog_log_stats();
 	return crc;
 }

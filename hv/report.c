@@ -52,12 +52,36 @@ static void log_report(const struct hv_report *r, const char *cr2_check)
 		  (unsigned long long)r->stack[2], (unsigned long long)r->stack[3], r->message);
 }
 
+/* At most REPORTS_PER_SECOND reports are looked at; more get HV_E_BUSY
+ * and are counted, so a guest that floods reports cannot crowd out the
+ * watchdog or the hypervisor's own records. */
+#define REPORTS_PER_SECOND 16
+
+static bool report_rate_ok(void)
+{
+	static uint64_t window_ms, in_window;
+	uint64_t now_ms = hv_now_ms();
+
+	if (now_ms - window_ms >= 1000) {
+		window_ms = now_ms;
+		in_window = 0;
+	}
+	if (in_window < REPORTS_PER_SECOND) {
+		in_window++;
+		return true;
+	}
+	hv.reports_refused++;
+	return false;
+}
+
 int64_t report_handle(uint64_t gva, uint64_t size)
 {
 	const char *why;
 
 	if (!hv.stub_up)
 		return HV_E_STATE;
+	if (!report_rate_ok())
+		return HV_E_BUSY;
 	if (size != sizeof(rep)) {
 		bad_report("size");
 		return HV_E_INVAL;

@@ -19,11 +19,12 @@ void hv_stop_guest(const char *reason)
 	watchdog_log_stats();
 	hv_log("guest stopped: %s; ticks=%llu hypercalls=%llu io_blocked=%llu msr_blocked=%llu "
 	       "vtimer_fired=%llu "
-	       "generation=%llu reports=%llu log_dropped=%llu",
+	       "generation=%llu reports=%llu reports_refused=%llu log_dropped=%llu",
 	       reason, (unsigned long long)hv.ticks, (unsigned long long)hv.hypercalls,
 	       (unsigned long long)hv.io_blocked, (unsigned long long)hv.msr_blocked,
 	       (unsigned long long)hv.vtimer_fired,
 	       (unsigned long long)hv.generation, (unsigned long long)hv.reports,
+	       (unsigned long long)hv.reports_refused,
 	       (unsigned long long)log_dropped_total());
 }
 

@@ -17,15 +17,21 @@ int64_t vtimer_set(uint64_t vector, uint64_t period_us)
 	if (vector == 0) {
 		hv.vtimer_vector = 0;
 		hv.vtimer_pending = false;
+		/* A guest that stops its timer (tickless idle) is not locked up:
+		 * its tick count may stand still from now on. */
+		hv.wd.guest_ticks_alive = false;
 		return HV_OK;
 	}
-	if (vector < 32 || vector > 255 || period_us < hv.tick_us || period_us > VTIMER_MAX_PERIOD_US)
+	if (vector < 32 || vector > 255 || period_us < hv.tick_us || period_us > VTIMER_MAX_PERIOD_US) {
+		refusal_logged();
 		return HV_E_INVAL;
+	}
 	hv.vtimer_vector = (uint8_t)vector;
 	hv.vtimer_period_tsc = hv.tsc_hz * period_us / 1000000;
 	hv.vtimer_next_tsc = plat_tsc() + hv.vtimer_period_tsc;
-	hv_log("guest timer set vector=%llu period_us=%llu", (unsigned long long)vector,
-	       (unsigned long long)period_us);
+	if (refusal_logged())
+		hv_log("guest timer set vector=%llu period_us=%llu", (unsigned long long)vector,
+		       (unsigned long long)period_us);
 	return HV_OK;
 }
 

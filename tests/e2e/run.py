@@ -404,6 +404,26 @@ def check_isolation(res, run):
               bool(find(run, "stat", "suppressed")) and stream_clean(run))
 
 
+def check_fuzz(res, run):
+    m = re.search(r"^guest: fuzz calls=(\d+) ok=(\d+) nosys=(\d+) perm=(\d+) inval=(\d+) "
+                  r"range=(\d+) state=(\d+) busy=(\d+) undefined=(\d+)$", run.com2, re.M)
+    res.check(run, "100,000 random hypercalls: every one answered with a defined status",
+              m is not None and int(m.group(1)) == 100000 and m.group(9) == "0",
+              m.group(0) if m else "")
+    if m:
+        print(f"     {run.name}: calls {m.group(1)}, ok {m.group(2)}, nosys {m.group(3)}, "
+              f"inval {m.group(5)}, range {m.group(6)}, state {m.group(7)}, busy {m.group(8)}")
+    wd = find(run, "stat", "watchdog")
+    f = [r["fields"] for r in wd]
+    res.check(run, "the watchdog kept ticking through the fuzzing, every heartbeat answered",
+              len(f) >= 2 and int(f[-1]["periods"]) > int(f[0]["periods"]) and
+              int(f[-1]["sent"]) - int(f[-1]["acked"]) <= 1 and not find(run, "event", "hang")
+              and not find(run, "event", "soft_lockup"), str(f[-1]) if f else "")
+    crcs = [r["fields"].get("crc") for r in find(run, "stat", "integrity")]
+    res.check(run, "hypervisor faults: 0, code and control structures unchanged",
+              not find(run, "alarm", "hv_crash") and len(crcs) >= 2 and crcs[0] == crcs[-1])
+
+
 RESTARTED = r"outcome restart confirmed generation=2"
 # both integrity records, and the flood counts that follow a burst
 ISOLATION_DONE = r"(?s)(?=.*integrity crc=.*integrity crc=)(?=.*suppressed event=blocked_io)"
@@ -421,6 +441,8 @@ FAULT_RUNS = [
     ("no-hello", "hello@1 panic@1", "", STOPPED, check_no_hello, "all"),
     ("platform-nmi", "hello", "platform_nmi=7 maxticks=1500", STOPPED, check_platform_nmis, "all"),
     ("bad-report", "hello badreport", "maxticks=1000", STOPPED, check_bad_report, "all"),
+    ("fuzz", "hello fuzz", "maxticks=120000", r"(?s)integrity crc=.*integrity crc=", check_fuzz,
+     "all"),
     ("isolation", "hello isolation", "policy=probe maxticks=60000", ISOLATION_DONE,
      check_isolation, "all"),
     # no end marker: the run must end by itself (the emulator-exit port)
@@ -460,7 +482,7 @@ def plan(build):
         for name, guest, extra, end, check, where in FAULT_RUNS:
             if where == "no-bochs-svm" and emu == "bochs-svm":
                 continue
-            if emu == "qemu-uefi" and name not in ("isolation", "panic"):
+            if emu == "qemu-uefi" and name not in ("isolation", "panic", "fuzz"):
                 continue  # the UEFI path boots the same core: a sample is enough
             # the first occurrence of a key wins: extras go first
             hv_args = f"onstop=exit {extra} maxticks=8000".replace("  ", " ")

@@ -4,14 +4,16 @@
  * hv/vtimer.c linked as they are, HV_GUEST_RAM_MB=2, over a fake vCPU.
  *
  * Input layout (short inputs are zero-padded):
- *   header   u8 ncalls (mod 9), u8 flags, u64 cr3, u64 cr2, u64 rip,
+ *   header   u8 ncalls (mod 25), u8 flags, u64 cr3, u64 cr2, u64 rip,
  *            u64 generation, u64 last_report_seq, u64 tick_us,
  *            u64 tsc_hz, u64 tsc
  *            flags bit 0: the stub is already up (hello seen);
  *            bit 1: cr3 as given (else 0x3000 | low bits)
  *   calls    ncalls x {u8 sel, u8 cpl, u64 rdi, u64 rsi, u64 rdx, u64 rax}
  *            rax = sel if sel < 8 (HC_NULL..HC_REPORT, then unknown
- *            numbers 5..7), else the given 64-bit rax
+ *            numbers 5..7), else the given 64-bit rax; CPL = cpl % 4,
+ *            and hv_now_ms() advances by (cpl >> 2) * 100 ms before the
+ *            call (the rate limits: 24 calls can exceed 16 reports/s)
  *   RAM      the rest: fuzz_fill_ram() (identity tables, blob, patches)
  *
  * Invariants (trap on violation): RAX after each call is an enum
@@ -19,7 +21,8 @@
  * documented result for HC_NULL/HC_HELLO/HC_INFO; CPL != 0 is refused;
  * unknown numbers give HV_E_NOSYS; a successful hello names a page of
  * guest RAM; reports before hello give HV_E_STATE; the accepted report
- * sequence only grows; everything passed to the logger is a valid
+ * sequence only grows; a refused report (HV_E_BUSY, rate limit) changes
+ * nothing; everything passed to the logger is a valid
  * format/argument set (formatted with vsnprintf, so ASan checks %s
  * strings); recovery_fault gets a valid, sanitized event.  Guest RAM is
  * on the heap at its exact size: ASan reports any access outside it.
@@ -45,7 +48,7 @@ static uint8_t *ram;
 
 /* ---- fake vCPU ------------------------------------------------------- */
 static unsigned fake_cpl;
-static uint64_t fake_cr3, fake_cr2, fake_rip, fake_tsc;
+static uint64_t fake_cr3, fake_cr2, fake_rip, fake_tsc, fake_ms;
 static bool fake_can_inject;
 static unsigned injected;
 
@@ -77,6 +80,9 @@ static const struct vcpu_ops fake_ops = {
 /* ---- stubs for what the linked files call ------------------------------ */
 uint8_t *guest_ram(void) { return ram; }
 uint64_t plat_tsc(void) { return fake_tsc; }
+/* Each input starts far after the previous one: the rate-limit windows
+ * (static in hypercall.c and report.c) restart, so a run is repeatable. */
+uint64_t hv_now_ms(void) { return fake_ms; }
 void watchdog_reset(void) {}
 void recovery_hello(void) {}
 
@@ -130,13 +136,13 @@ static bool is_status(uint64_t rax)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = { data, size, 0 };
-	struct call calls[8];
+	struct call calls[24];
 
 	if (ram == NULL)
 		ram = malloc(RAM);
 	FUZZ_ASSERT(ram != NULL);
 
-	unsigned ncalls = fuzz_u8(&in) % 9;
+	unsigned ncalls = fuzz_u8(&in) % 25;
 	uint8_t flags = fuzz_u8(&in);
 	fake_cr3 = fuzz_u64(&in);
 	fake_cr2 = fuzz_u64(&in);
@@ -155,6 +161,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (hv.stub_up)
 		hv.shared = (struct hv_shared_page *)(ram + HVG_SHARED_GPA);
 	fake_can_inject = flags & 4;
+	fake_ms += 1000000;
 
 	for (unsigned i = 0; i < ncalls; i++) {
 		calls[i].sel = fuzz_u8(&in);
@@ -178,6 +185,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r.rsi = c->rsi;
 		r.rdx = c->rdx;
 		fake_cpl = c->cpl % 4;
+		fake_ms += (uint64_t)(c->cpl >> 2) * 100;
+		uint64_t reports = hv.reports;
 		before = r;
 
 		hypercall_handle(&r);
@@ -238,6 +247,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				FUZZ_ASSERT(st == HV_E_STATE);
 			if (st == HV_OK)
 				FUZZ_ASSERT(hv.last_report_seq > last_seq && before.rsi == sizeof(struct hv_report));
+			if (st == HV_E_BUSY)
+				FUZZ_ASSERT(hv.last_report_seq == last_seq && hv.reports == reports);
 			break;
 		}
 	}

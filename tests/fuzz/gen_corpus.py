@@ -59,6 +59,9 @@ put("fuzz_mb2", "mmap_only", mb2([(6, mmap)]))
 put("fuzz_mb2", "two_modules", mb2([(3, struct.pack("<II", 0x300000, 0x301000) + b"a\0"),
                                     (3, struct.pack("<II", 0x400000, 0x3ff000) + b"b\0")]))
 put("fuzz_mb2", "no_end", mb2([(1, b"x\0")])[:-8])
+# Regression: a memory map tag with a huge entry_size (off + entry_size
+# wrapped in parse_mmap and it read past the tag and the buffer).
+put("fuzz_mb2", "regress_mmap_entry_size_wrap", mb2([(6, struct.pack("<II", 0xfffffff8, 0))]))
 
 # ---- fuzz_report: u64 generation, u64 last_seq, struct hv_report ----------
 REPORT_SIZE = 232
@@ -128,3 +131,8 @@ put("fuzz_hypercall", "report_cross_page",
 put("fuzz_hypercall", "refusals",
     hc([(0, 3, 0, 0, 0, 0), (200, 0, 0, 0, 0, 1 << 63), (5, 0, 0, 0, 0, 0), (1, 0, 1, 0x9001, 0, 0),
         (1, 0, 1, 0x200000, 0, 0), (4, 0, 0, 232, 0, 0), (2, 0, 31, 1000, 0, 0)]))
+# 20 reports in the same second: the 17th and later get HV_E_BUSY; the last
+# one comes 1.2 s later (cpl byte 12 << 2 = 1200 ms) and is looked at again.
+put("fuzz_hypercall", "report_flood",
+    hc([(1, 0, 1, 0x9000, 0, 0)] + [(4, 0, 0x10000, REPORT_SIZE, 0, 0)] * 19 +
+       [(4, 12 << 2, 0x10000, REPORT_SIZE, 0, 0)], ram_part=ram(blob_gpa=0x10000, blob=rep)))

@@ -400,6 +400,81 @@ static void scenario_isolation(void)
 		say("isolation BREACHED\n");
 }
 
+/* ---- in-guest hypercall fuzzer ------------------------------------------ */
+
+#define FUZZ_CALLS 100000
+static uint8_t fuzz_scratch[8192] __attribute__((aligned(4096)));
+
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* Arguments that probe the edges: zero, all ones, non-canonical, the
+ * hypervisor's own addresses, the ends of guest RAM, misaligned, a real
+ * buffer with garbage in it, plain random. */
+static uint64_t fuzz_arg(uint64_t *seed)
+{
+	uint64_t r = xorshift(seed), ram = boot->ram_size;
+
+	switch (r % 12) {
+	case 0: return 0;
+	case 1: return ~0ull;
+	case 2: return 0x8000000000000000ull | (r >> 8);
+	case 3: return boot->hv_image_base + ((r >> 8) % (boot->hv_image_size + 1));
+	case 4: return ram - ((r >> 8) % 64);
+	case 5: return ram + ((r >> 8) % 0x100000);
+	case 6: return (uint64_t)(uintptr_t)fuzz_scratch + ((r >> 8) % sizeof(fuzz_scratch));
+	case 7: return (r >> 8) % 4096;
+	case 8: return sizeof(struct hv_report) + (r >> 60) - 8;
+	default: return xorshift(seed);
+	}
+}
+
+static uint64_t fuzz_number(uint64_t *seed)
+{
+	uint64_t r = xorshift(seed);
+
+	return (r & 7) < 6 ? (r >> 3) % (HC_COUNT + 2) : xorshift(seed);
+}
+
+static void scenario_fuzz(void)
+{
+	uint64_t seed = 0x9e3779b97f4a7c15ull, counts[8] = { 0 };
+
+	/* The fuzzer may point the guest timer at any vector: every one of
+	 * them counts as a timer tick, so the guest stays visibly alive. */
+	for (unsigned v = 32; v < 256; v++)
+		set_gate(v, timer_isr);
+	for (unsigned i = 0; i < sizeof(fuzz_scratch); i++)
+		fuzz_scratch[i] = (uint8_t)xorshift(&seed);
+	integrity();
+	for (unsigned i = 0; i < FUZZ_CALLS; i++) {
+		uint64_t nr = fuzz_number(&seed), a0 = fuzz_arg(&seed), a1 = fuzz_arg(&seed);
+		if (nr == HC_HELLO && a1 < boot->ram_size)
+			a1 |= 1; /* never move the shared page onto the guest's own code */
+		if (nr == HC_INFO && a0 == HV_INFO_INTEGRITY)
+			a0 = HV_INFO_TICKS;
+		struct hvstub_result r = hvstub_call(nr, a0, a1, fuzz_arg(&seed));
+		int64_t st = r.status;
+		counts[st <= 0 && st >= -6 ? -st : 7]++;
+	}
+	hvstub_timer_set(TIMER_VECTOR, TIMER_PERIOD_US); /* our own timer back */
+	say_num("fuzz calls=", FUZZ_CALLS, "");
+	put_num(" ok=", (int64_t)counts[0], "");
+	put_num(" nosys=", (int64_t)counts[1], "");
+	put_num(" perm=", (int64_t)counts[2], "");
+	put_num(" inval=", (int64_t)counts[3], "");
+	put_num(" range=", (int64_t)counts[4], "");
+	put_num(" state=", (int64_t)counts[5], "");
+	put_num(" busy=", (int64_t)counts[6], "");
+	put_num(" undefined=", (int64_t)counts[7], "\n");
+	integrity();
+}
+
 struct scenario {
 	const char *name;
 	void (*run)(void);
@@ -414,7 +489,7 @@ static const struct scenario scenarios[] = {
 	{ "noack", scenario_noack },	     { "nmihang", scenario_nmihang },
 	{ "triple", scenario_triple },	     { "badreport", scenario_badreport },
 	{ "bench_null", scenario_bench_null }, { "bench_work", scenario_bench_work },
-	{ "isolation", scenario_isolation },
+	{ "isolation", scenario_isolation }, { "fuzz", scenario_fuzz },
 };
 
 static int word_is(const char *w, unsigned len, const char *name)
