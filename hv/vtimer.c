@@ -29,6 +29,10 @@ int64_t vtimer_set(uint64_t vector, uint64_t period_us)
 	hv.vtimer_vector = (uint8_t)vector;
 	hv.vtimer_period_tsc = hv.tsc_hz * period_us / 1000000;
 	hv.vtimer_next_tsc = plat_tsc() + hv.vtimer_period_tsc;
+	/* A new period: judge the guest's tick count against it from now on,
+	 * not against how long the old (maybe much longer) one stood still. */
+	hv.wd.ticks_changed_tsc = plat_tsc();
+	hv.wd.stale = 0;
 	if (refusal_logged())
 		hv_log("guest timer set vector=%llu period_us=%llu", (unsigned long long)vector,
 		       (unsigned long long)period_us);
