@@ -9,7 +9,8 @@ import subprocess
 import sys
 import time
 
-DEMO_CMDLINE = "onstop=exit ticklog=500 maxticks=20000 -- hello null badcall timer probe"
+DEMO_CMDLINE = ("onstop=exit ticklog=1000 maxticks=4000 -- "
+                "hello null badcall timer probe@1 nmihang@2")
 USER_CMDLINE = "onstop=exit --"
 ANSI = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]")
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
