@@ -16,13 +16,15 @@ CC := gcc
 LD := ld
 OBJCOPY := objcopy
 
-.PHONY: all run test bench unit-test e2e-test deps deps-install clean
+.PHONY: all run test bench unit-test e2e-test deps deps-install clean fuzz fuzz-smoke static-check
 all: deps $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI $(BUILD)/hv.iso
 
 include mk/newlib.mk
 include mk/policy.mk
 -include mk/tools.mk
 -include mk/unit.mk
+-include mk/fuzz.mk
+-include mk/static.mk
 
 GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
 EFI_INC := /usr/include/efi
@@ -126,7 +128,7 @@ test: deps-install
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/guest-obj $(BUILD)/esp $(BUILD)/iso $(BUILD)/*.elf \
 		$(BUILD)/*.so $(BUILD)/*.iso $(BUILD)/*.map $(BUILD)/unit $(BUILD)/e2e $(BUILD)/gen \
-		$(BUILD)/tools $(BUILD)/policy $(BUILD)/run
+		$(BUILD)/tools $(BUILD)/policy $(BUILD)/run $(BUILD)/static
 
 -include $(shell find $(BUILD)/obj $(BUILD)/guest-obj -name '*.d' 2>/dev/null)
 

@@ -50,6 +50,17 @@ tail -n 1 "$BUILD/policy/test.log" | sed -n 's/^policy: \([0-9]*\) passed, \([0-
 [ -s "$BUILD/policy/summary.txt" ] || rm -f "$BUILD/policy/summary.txt"
 add_summary policy "$BUILD/policy/summary.txt"
 
+echo "== fuzz smoke (libFuzzer, 10 s per target)"
+rm -f "$BUILD/fuzz/summary.txt"
+make --no-print-directory fuzz-smoke BUILD="$BUILD"
+add_summary fuzz "$BUILD/fuzz/summary.txt"
+[ -f "$BUILD/fuzz/execs.txt" ] && cat "$BUILD/fuzz/execs.txt"
+
+echo "== static checks (cppcheck, gcc -fanalyzer)"
+rm -f "$BUILD/static/summary.txt"
+make --no-print-directory static-check BUILD="$BUILD"
+add_summary static "$BUILD/static/summary.txt"
+
 echo "== build checks"
 no_allocator() { ! grep -Eq 'lib_a-(malloc|mallocr|freer|reallocr|callocr|sbrkr)\.o' "$1"; }
 no_sse() { ! objdump -d "$1" | grep -Eq '%[xyz]mm[0-9]|%st\(|%mm[0-9]'; }

@@ -46,7 +46,8 @@ static void parse_mmap(const uint8_t *tag, uint32_t size, struct boot_info *bi)
 	memcpy(&entry_size, tag + 8, 4);
 	if (entry_size < 24)
 		return;
-	for (uint32_t off = 16; off + entry_size <= size; off += entry_size) {
+	/* entry_size comes from the loader: compare without overflowing. */
+	for (uint32_t off = 16; off <= size && size - off >= entry_size; off += entry_size) {
 		uint64_t base, len;
 		uint32_t type;
 		memcpy(&base, tag + off, 8);
