@@ -119,8 +119,9 @@ uint64_t hv_ms_to_tsc(uint64_t ms);
 __attribute__((noreturn)) void hv_run_loop(void);
 void hv_stop_guest(const char *reason);
 void hypercall_handle(struct guest_regs *r);
-/* Counts a refused or noisy guest request; true if it may still be
- * logged in this second (a guest may call in a loop). */
+/* True if one more guest-triggered line may be logged this second. */
+bool guest_line_allowed(void);
+/* Counts a refused guest request; true if it may still be logged. */
 bool refusal_logged(void);
 void vtimer_update(uint64_t now);
 void vtimer_try_inject(void);

@@ -80,21 +80,26 @@ static const hypercall_fn hypercalls[HC_COUNT] = {
 	[HC_REPORT] = hc_report,
 };
 
-/* Refusals are logged at most REFUSALS_LOGGED_PER_SECOND times a second;
- * the rest are only counted (a guest may call in a loop). */
-#define REFUSALS_LOGGED_PER_SECOND 8
+/* Guest-triggered log lines are limited to GUEST_LINES_PER_SECOND a
+ * second (a guest may call in a loop); refusals are counted either way. */
+#define GUEST_LINES_PER_SECOND 8
 
-bool refusal_logged(void)
+bool guest_line_allowed(void)
 {
 	static uint64_t window_ms, in_window;
 	uint64_t now_ms = hv_now_ms();
 
-	hv.hypercalls_refused++;
 	if (now_ms - window_ms >= 1000) {
 		window_ms = now_ms;
 		in_window = 0;
 	}
-	return in_window++ < REFUSALS_LOGGED_PER_SECOND;
+	return in_window++ < GUEST_LINES_PER_SECOND;
+}
+
+bool refusal_logged(void)
+{
+	hv.hypercalls_refused++;
+	return guest_line_allowed();
 }
 
 void hypercall_handle(struct guest_regs *r)

@@ -28,6 +28,7 @@ static struct {
 	uint64_t restart_at_tsc;
 	uint64_t fault_tsc;             /* for the fault-to-hello gap */
 	uint64_t cmd_id;
+	uint32_t hello_deadline_ms;     /* for the reset under way */
 	bool awaiting_hello;
 	bool after_reset;
 	struct restart_budget budget;
@@ -131,8 +132,15 @@ enum policy_action recovery_fault(const struct fault_event *ev, const char *deta
 
 	if (hv.state == GS_PARKED || hv.state == GS_BACKOFF)
 		return ACT_LOG; /* the guest is not running: nothing new can happen */
-	if (r->action == ACT_LOG && flood_limited(ev->type))
+	if (r->action == ACT_LOG) {
+		/* Recorded only: an action already under way (a hand-back
+		 * waiting for its acknowledgement) keeps its rule and clock. */
+		if (!flood_limited(ev->type)) {
+			log_decision(r, ev, detail);
+			hv_record(LOG_INFO, CAT_OUTCOME, "logged guest_continues=yes");
+		}
 		return ACT_LOG;
+	}
 	rc.fault_tsc = plat_tsc();
 	rc.rule = r;
 	log_decision(r, ev, detail);
@@ -207,7 +215,7 @@ static void perform_reset(void)
 	hv.state = GS_RUNNING;
 	rc.awaiting_hello = true;
 	rc.after_reset = true;
-	rc.deadline_tsc = plat_tsc() + hv_ms_to_tsc(rc.rule ? rc.rule->deadline_ms : active_policy->hello_deadline_ms);
+	rc.deadline_tsc = plat_tsc() + hv_ms_to_tsc(rc.hello_deadline_ms);
 	hv_record(LOG_INFO, CAT_ACTION, "reset done generation=%llu cost_tsc=%llu",
 		  (unsigned long long)hv.generation, (unsigned long long)(plat_tsc() - t0));
 }
@@ -234,8 +242,7 @@ static void do_action(enum policy_action a, const struct fault_event *ev)
 {
 	rc.action = a;
 	switch (a) {
-	case ACT_LOG:
-		hv_record(LOG_INFO, CAT_OUTCOME, "logged guest_continues=yes");
+	case ACT_LOG: /* only reached by escalation: nothing more to do */
 		break;
 	case ACT_HANDBACK:
 		if (hv.stub_up && hv.shared) {
@@ -246,6 +253,11 @@ static void do_action(enum policy_action a, const struct fault_event *ev)
 		do_action(policy_escalate(active_policy, ACT_HANDBACK), ev);
 		break;
 	case ACT_RESET:
+		/* The rule's deadline if it chose the reset, else (a reset the
+		 * ladder reached) the policy's hello deadline. */
+		rc.hello_deadline_ms = rc.rule && rc.rule->action == ACT_RESET
+					       ? rc.rule->deadline_ms
+					       : active_policy->hello_deadline_ms;
 		schedule_reset();
 		break;
 	default:

@@ -55,14 +55,14 @@ static void ticks_catch_up(uint64_t now)
 	while (now >= hv.next_tick_tsc) {
 		hv.ticks++;
 		hv.next_tick_tsc += hv.tick_tsc;
-		if (hv.wd.platform_every && hv.ticks % hv.wd.platform_every == 0 &&
+		if (hv.wd.platform_every && hv.ticks % hv.wd.platform_every == 0 && hv.stub_up &&
 		    (hv.state == GS_RUNNING || hv.state == GS_HANDBACK))
 			watchdog_forward_platform_nmi(); /* test aid: a platform NMI */
 		if (hv.crash_test_tick && hv.ticks == hv.crash_test_tick)
 			crash_on_purpose();
 		if (hv.ticklog && hv.ticks % hv.ticklog == 0)
-			hv_log("tick %llu guest_rip=0x%llx", (unsigned long long)hv.ticks,
-			       (unsigned long long)hv.ops->get_rip());
+			hv_record(LOG_INFO, CAT_TICK, "tick %llu guest_rip=0x%llx",
+				  (unsigned long long)hv.ticks, (unsigned long long)hv.ops->get_rip());
 		if (hv.maxticks && hv.ticks >= hv.maxticks) {
 			hv_stop_guest("tick limit reached (maxticks)");
 			return;

@@ -33,7 +33,7 @@ int64_t vtimer_set(uint64_t vector, uint64_t period_us)
 	 * not against how long the old (maybe much longer) one stood still. */
 	hv.wd.ticks_changed_tsc = plat_tsc();
 	hv.wd.stale = 0;
-	if (refusal_logged())
+	if (guest_line_allowed())
 		hv_log("guest timer set vector=%llu period_us=%llu", (unsigned long long)vector,
 		       (unsigned long long)period_us);
 	return HV_OK;

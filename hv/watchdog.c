@@ -67,9 +67,13 @@ static void check_soft_lockup(const struct hv_shared_page *sp)
 		wd->last_guest_ticks = ticks;
 		wd->ticks_changed_tsc = wd->now;
 		wd->stale = 0;
-	} else if (wd->guest_ticks_alive || timer_held) {
-		uint64_t frozen = wd->now - wd->ticks_changed_tsc;
-		wd->stale = (uint32_t)(frozen / window);
+	} else if (wd->guest_ticks_alive) {
+		wd->stale = (uint32_t)((wd->now - wd->ticks_changed_tsc) / window);
+	} else if (timer_held) {
+		/* No tick count from the stub: how long the interrupt has waited. */
+		wd->stale = (uint32_t)((wd->now - hv.vtimer_pending_since) / window);
+	} else {
+		wd->stale = 0;
 	}
 }
 

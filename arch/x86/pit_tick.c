@@ -7,8 +7,8 @@
  * RFLAGS.IF=0.  With the SVM NMI intercept, an NMI exits the guest
  * regardless of the guest's IF and of V_INTR_MASKING; the NMI stays
  * pending and is taken by the host IDT's vector 2 at STGI (AMD APM 2
- * 15.12 and 15.17).  The LAPIC-timer + INTR-intercept route misses
- * IF=0 guests under Bochs (see docs/design.md).
+ * 15.12 and 15.17).  The LAPIC timer (lapic_tick_start, below) is the
+ * second source, for guests that hold NMIs (see docs/design.md).
  */
 #include <stdint.h>
 

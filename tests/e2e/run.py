@@ -435,7 +435,7 @@ FAULT_RUNS = [
     ("noack", "hello noack@1 lowmem@1", "", RESTARTED, check_noack, "all"),
     ("cli-spin", "hello spin@1", "", RESTARTED, check_soft_lockup, "all"),
     ("nmi-hang", "hello nmihang@1", "", RESTARTED, check_nmi_hang, "all"),
-    # Bochs 2.7 panics on an SVM guest's triple fault (platform.md)
+    # Bochs 2.7 panics on an SVM guest's triple fault (shared/docs/platform.md)
     ("triple", "hello triple@1", "", RESTARTED, check_triple, "no-bochs-svm"),
     ("crashloop", "hello panic", "", STOPPED, check_crashloop, "all"),
     ("no-hello", "hello@1 panic@1", "", STOPPED, check_no_hello, "all"),

@@ -1,19 +1,9 @@
 /* The test guest's console: COM2 (0x2F8), polled, plus a tiny formatter. */
 #include "console.h"
 
+#include "../../arch/x86/x86.h"
+
 #define COM2 0x2F8
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
 
 void con_init(void)
 {

@@ -7,23 +7,12 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "../../hv/elf64.h"
 #include "../../hv/elf_load.h"
 
-/* Local copies of the on-disk layouts (System V gABI). */
-struct ehdr {
-	uint8_t e_ident[16];
-	uint16_t e_type, e_machine;
-	uint32_t e_version;
-	uint64_t e_entry, e_phoff, e_shoff;
-	uint32_t e_flags;
-	uint16_t e_ehsize, e_phentsize, e_phnum, e_shentsize, e_shnum, e_shstrndx;
-};
-struct phdr {
-	uint32_t p_type, p_flags;
-	uint64_t p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align;
-};
-_Static_assert(sizeof(struct ehdr) == 64, "ehdr");
-_Static_assert(sizeof(struct phdr) == 56, "phdr");
+/* The on-disk layouts, shared with the loader. */
+#define ehdr elf64_ehdr
+#define phdr elf64_phdr
 
 #define PT_NULL 0
 #define PT_LOAD 1
