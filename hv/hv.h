@@ -91,6 +91,7 @@ struct hv_state {
 	uint64_t recent_exits[HV_RECENT_EXITS_RING];
 	uint32_t last_exit_kind;
 	uint64_t crash_test_tick; /* test aid: fault on purpose at this tick */
+	uint64_t self_nmi_tick;   /* test aid: NMI the hypervisor at this tick */
 };
 
 extern struct hv_state hv;

@@ -54,6 +54,7 @@ static void read_settings(const char *cmdline)
 		hv.wd.k = HV_WATCHDOG_K;
 	hv.wd.platform_every = cmdline_get_u64(cmdline, "platform_nmi", 0);
 	hv.crash_test_tick = cmdline_get_u64(cmdline, "crash_test", 0);
+	hv.self_nmi_tick = cmdline_get_u64(cmdline, "self_nmi", 0);
 	char name[24];
 	if (cmdline_get(cmdline, "policy", name, sizeof(name))) {
 		const struct policy_config *p = policy_find(name);

@@ -60,6 +60,8 @@ static void ticks_catch_up(uint64_t now)
 			watchdog_forward_platform_nmi(); /* test aid: a platform NMI */
 		if (hv.crash_test_tick && hv.ticks == hv.crash_test_tick)
 			crash_on_purpose();
+		if (hv.self_nmi_tick && hv.ticks == hv.self_nmi_tick)
+			plat_self_nmi(); /* test aid: an NMI while the hypervisor runs */
 		if (hv.ticklog && hv.ticks % hv.ticklog == 0)
 			hv_record(LOG_INFO, CAT_TICK, "tick %llu guest_rip=0x%llx",
 				  (unsigned long long)hv.ticks, (unsigned long long)hv.ops->get_rip());
@@ -229,6 +231,22 @@ static void run_guest_once(void)
 		handle_event(&ev);
 }
 
+/* An NMI the host IDT took while the hypervisor itself ran (VMX; on SVM
+ * those are the tick): recorded as an alarm and passed on to the guest,
+ * whose stub tells it from the watchdog's own. */
+static void check_host_nmis(void)
+{
+	static uint64_t seen;
+	uint64_t now = host_nmi_count;
+
+	if (hv.ops->host_nmis_are_ticks || now == seen)
+		return;
+	hv_record(LOG_MAJOR, CAT_ALARM, "unexpected_nmi count=%llu where=hypervisor forwarded=yes",
+		  (unsigned long long)(now - seen));
+	for (; seen < now; seen++)
+		watchdog_forward_platform_nmi();
+}
+
 /* The guest is not running (back-off or parked): wait for the next tick. */
 static void idle_until_next_tick(void)
 {
@@ -245,6 +263,7 @@ void hv_run_loop(void)
 			run_guest_once();
 		else
 			idle_until_next_tick();
+		check_host_nmis();
 		uint64_t now = plat_tsc();
 		if (!hv.stopped) {
 			watchdog_update(now);

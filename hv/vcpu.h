@@ -88,6 +88,9 @@ struct vcpu_config {
 
 struct vcpu_ops {
 	const char *name;
+	/* SVM's tick is an NMI the host takes at STGI; on VMX an NMI that
+	 * reaches the host IDT arrived while the hypervisor itself ran. */
+	bool host_nmis_are_ticks;
 	/* true if the CPU supports this backend; *why explains a "no". */
 	bool (*probe)(const char **why);
 	/* Enables the extension, builds the VMCS/VMCB and EPT/NPT. */

@@ -132,3 +132,14 @@ void lapic_tick_start(uint64_t period_us, uint64_t tsc_hz)
 	mmio_write32(LAPIC_BASE + LAPIC_LVT_TIMER, LAPIC_TICK_VECTOR | LAPIC_TIMER_PERIODIC);
 	mmio_write32(LAPIC_BASE + LAPIC_TIMER_INIT, (uint32_t)count);
 }
+
+/* Test aid: an NMI to this CPU while the hypervisor runs (LAPIC ICR to
+ * its own APIC ID, delivery mode NMI, level assert; SDM 3A 10.6.1). */
+void plat_self_nmi(void)
+{
+	uint32_t r[4];
+
+	cpuid(1, 0, r);
+	mmio_write32(LAPIC_BASE + 0x310, (r[1] >> 24) << 24);
+	mmio_write32(LAPIC_BASE + 0x300, (1u << 14) | (4u << 8));
+}

@@ -48,6 +48,8 @@ void plat_end_stray_interrupt(void);
 #define LAPIC_TICK_VECTOR 0xF0
 void lapic_tick_start(uint64_t period_us, uint64_t tsc_hz);
 
+void plat_self_nmi(void);
+
 /* Start the PIT-driven NMI tick (SVM's timer, see docs/design.md). */
 void pit_nmi_tick_start(uint64_t period_us);
 

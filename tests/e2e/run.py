@@ -424,6 +424,15 @@ def check_fuzz(res, run):
               not find(run, "alarm", "hv_crash") and len(crcs) >= 2 and crcs[0] == crcs[-1])
 
 
+def check_host_nmi(res, run):
+    stat = find(run, "stat", "watchdog")
+    f = stat[-1]["fields"] if stat else {}
+    res.check(run, "an NMI while the hypervisor runs is an alarm, then passed to the guest",
+              bool(find(run, "alarm", "unexpected_nmi", where="hypervisor")) and
+              int(f.get("platform_seen", "0")) >= 1 and not find(run, "alarm", "hv_crash") and
+              not find(run, "event", "hang"), str(f))
+
+
 RESTARTED = r"outcome restart confirmed generation=2"
 # both integrity records, and the flood counts that follow a burst
 ISOLATION_DONE = r"(?s)(?=.*integrity crc=.*integrity crc=)(?=.*suppressed event=blocked_io)"
@@ -445,6 +454,8 @@ FAULT_RUNS = [
      "all"),
     ("isolation", "hello isolation", "policy=probe maxticks=60000", ISOLATION_DONE,
      check_isolation, "all"),
+    # on SVM host NMIs are the tick itself: only VMX can tell
+    ("host-nmi", "hello", "self_nmi=300 maxticks=800", STOPPED, check_host_nmi, "vmx-only"),
     # no end marker: the run must end by itself (the emulator-exit port)
     ("hv-crash", "hello", "crash_test=300", r"(?!)", check_hv_crash, "all"),
 ]
@@ -481,6 +492,8 @@ def plan(build):
     for emu in ("bochs-vmx", "bochs-svm", "qemu-iso", "qemu-uefi"):
         for name, guest, extra, end, check, where in FAULT_RUNS:
             if where == "no-bochs-svm" and emu == "bochs-svm":
+                continue
+            if where == "vmx-only" and emu != "bochs-vmx":
                 continue
             if emu == "qemu-uefi" and name not in ("isolation", "panic", "fuzz"):
                 continue  # the UEFI path boots the same core: a sample is enough

@@ -379,6 +379,7 @@ static uint32_t svm_control_crc(uint32_t crc)
 
 const struct vcpu_ops svm_ops = {
 	.name = "svm",
+	.host_nmis_are_ticks = true,
 	.probe = svm_probe,
 	.init = svm_init,
 	.run = svm_run,
