@@ -64,18 +64,20 @@ static void build_gdt(uint8_t *ram)
 }
 
 /* Identity map of the low 4 GiB with 2 MiB pages: the guest can name any
- * GPA below 4 GiB; EPT/NPT decides what is really there. */
+ * GPA below 4 GiB; EPT/NPT decides what is really there.  User/supervisor
+ * is set at every level so a guest may run code at CPL 3 without first
+ * building tables of its own. */
 static void build_guest_page_tables(uint8_t *ram)
 {
 	uint64_t *pml4 = (uint64_t *)(ram + HVG_PML4_GPA);
 	uint64_t *pdpt = (uint64_t *)(ram + HVG_PDPT_GPA);
 
-	pml4[0] = HVG_PDPT_GPA | 0x03;
+	pml4[0] = HVG_PDPT_GPA | 0x07;
 	for (unsigned g = 0; g < 4; g++) {
 		uint64_t *pd = (uint64_t *)(ram + HVG_PD_GPA + g * 4096ull);
-		pdpt[g] = (HVG_PD_GPA + g * 4096ull) | 0x03;
+		pdpt[g] = (HVG_PD_GPA + g * 4096ull) | 0x07;
 		for (unsigned i = 0; i < 512; i++)
-			pd[i] = (((uint64_t)g << 30) | ((uint64_t)i << 21)) | 0x83;
+			pd[i] = (((uint64_t)g << 30) | ((uint64_t)i << 21)) | 0x87;
 	}
 }
 

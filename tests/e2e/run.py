@@ -365,6 +365,12 @@ def check_platform_nmis(res, run):
               not find(run, "event", "hang") and not find(run, "event", "soft_lockup"))
 
 
+def check_usercall(res, run):
+    res.check(run, "a hypercall from CPL 3 gets HV_E_PERM and is logged",
+              has(run.com2, r"^guest: hypercall from CPL 3 refused status=-2$") and
+              has(run.com1, r"hypercall 0 refused: caller at CPL 3"))
+
+
 def check_bad_report(res, run):
     res.check(run, "malformed report is its own event, logged, guest continues",
               bool(find(run, "event", "bad_report", reason="bad_magic")) and
@@ -450,6 +456,7 @@ FAULT_RUNS = [
     ("no-hello", "hello@1 panic@1", "", STOPPED, check_no_hello, "all"),
     ("platform-nmi", "hello", "platform_nmi=7 maxticks=1500", STOPPED, check_platform_nmis, "all"),
     ("bad-report", "hello badreport", "maxticks=1000", STOPPED, check_bad_report, "all"),
+    ("usercall", "hello usercall", "maxticks=600", STOPPED, check_usercall, "all"),
     ("fuzz", "hello fuzz", "maxticks=120000", r"(?s)integrity crc=.*integrity crc=", check_fuzz,
      "all"),
     ("isolation", "hello isolation", "policy=probe maxticks=60000", ISOLATION_DONE,

@@ -277,6 +277,7 @@ static const struct scenario scenarios[] = {
 	{ "triple", scenario_triple },	     { "badreport", scenario_badreport },
 	{ "bench_null", scenario_bench_null }, { "bench_work", scenario_bench_work },
 	{ "isolation", scenario_isolation }, { "fuzz", scenario_fuzz },
+	{ "usercall", scenario_usercall },
 };
 
 static int word_is(const char *w, unsigned len, const char *name)

@@ -218,3 +218,57 @@ void scenario_fuzz(void)
 	put_num(" undefined=", (int64_t)counts[7], "\n");
 	integrity();
 }
+
+/* ---- a hypercall from CPL 3 must be refused --------------------------- */
+
+int64_t user_hypercall(int use_vmmcall);
+void user_return_isr(void);
+extern char user_rsp0_top[];
+
+struct __attribute__((packed)) tss64 {
+	uint32_t reserved0;
+	uint64_t rsp0, rsp1, rsp2, reserved1, ist[7], reserved2;
+	uint16_t reserved3, iomap_base;
+};
+
+static struct tss64 tss;
+static uint64_t user_gdt[7] __attribute__((aligned(16)));
+
+/* Kernel code/data as the hypervisor's boot GDT has them, then user data
+ * (0x18), user code (0x20) and a 64-bit TSS (0x28). */
+static void install_user_gdt(void)
+{
+	uint64_t base = (uint64_t)(uintptr_t)&tss, limit = sizeof(tss) - 1;
+	struct __attribute__((packed)) {
+		uint16_t limit;
+		uint64_t base;
+	} gdtr = { sizeof(user_gdt) - 1, (uint64_t)(uintptr_t)user_gdt };
+
+	tss.rsp0 = (uint64_t)(uintptr_t)user_rsp0_top;
+	tss.iomap_base = sizeof(tss);
+	user_gdt[1] = 0x00AF9B000000FFFFull;
+	user_gdt[2] = 0x00CF93000000FFFFull;
+	user_gdt[3] = 0x00CFF3000000FFFFull;
+	user_gdt[4] = 0x00AFFB000000FFFFull;
+	user_gdt[5] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | (0x89ull << 40) |
+		      (((limit >> 16) & 0xF) << 48) | (((base >> 24) & 0xFF) << 56);
+	user_gdt[6] = base >> 32;
+	__asm__ volatile("lgdt %0; ltr %w1" ::"m"(gdtr), "r"(0x28) : "memory");
+}
+
+void scenario_usercall(void)
+{
+	uint8_t *gate = idt + 0x80 * 16;
+	int64_t st;
+
+	install_user_gdt();
+	set_gate(0x80, user_return_isr);
+	gate[5] = 0xEE; /* present, DPL 3, interrupt gate: reachable from CPL 3 */
+	__asm__ volatile("cli");
+	st = user_hypercall(boot->vendor == HVG_VENDOR_SVM);
+	__asm__ volatile("sti");
+	if (st == HV_E_PERM)
+		say_num("hypercall from CPL 3 refused status=", st, "\n");
+	else
+		say_num("hypercall from CPL 3 NOT refused status=", st, "\n");
+}

@@ -27,5 +27,6 @@ void scenario_bench_null(void);
 void scenario_bench_work(void);
 void scenario_isolation(void);
 void scenario_fuzz(void);
+void scenario_usercall(void);
 
 #endif
