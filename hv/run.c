@@ -31,8 +31,10 @@ void hv_stop_guest(const char *reason)
 void hv_crash_context(struct hv_crash_context *ctx)
 {
 	ctx->exits = hv.exits;
-	for (unsigned i = 0; i < HV_RECENT_EXITS; i++)
-		ctx->recent_exits[i] = i < hv.exits ? hv.recent_exits[(hv.exits - 1 - i) % HV_RECENT_EXITS_RING] : 0;
+	for (unsigned i = 0; i < HV_RECENT_EXITS; i++) {
+		uint64_t n = hv.exits - 1 - i; /* newest first */
+		ctx->recent_exits[i] = i < hv.exits ? hv.recent_exits[n % HV_RECENT_EXITS_RING] : 0;
+	}
 	ctx->last_kind = hv.last_exit_kind;
 	ctx->ticks = hv.ticks;
 	ctx->generation = hv.generation;
@@ -48,6 +50,18 @@ static void crash_on_purpose(void)
 	(void)*(volatile uint64_t *)(uintptr_t)0x2000000000ull;
 }
 
+/* Command-line test aids that act at a given tick (docs: README). */
+static void tick_test_aids(void)
+{
+	if (hv.wd.platform_every && hv.ticks % hv.wd.platform_every == 0 && hv.stub_up &&
+	    (hv.state == GS_RUNNING || hv.state == GS_HANDBACK))
+		watchdog_forward_platform_nmi(); /* platform_nmi=N */
+	if (hv.crash_test_tick && hv.ticks == hv.crash_test_tick)
+		crash_on_purpose(); /* crash_test=N */
+	if (hv.self_nmi_tick && hv.ticks == hv.self_nmi_tick)
+		plat_self_nmi(); /* self_nmi=N: an NMI while the hypervisor runs */
+}
+
 /* Counts ticks by the TSC, not by timer exits: an emulator may merge or
  * drop timer interrupts, the TSC never goes back. */
 static void ticks_catch_up(uint64_t now)
@@ -55,13 +69,7 @@ static void ticks_catch_up(uint64_t now)
 	while (now >= hv.next_tick_tsc) {
 		hv.ticks++;
 		hv.next_tick_tsc += hv.tick_tsc;
-		if (hv.wd.platform_every && hv.ticks % hv.wd.platform_every == 0 && hv.stub_up &&
-		    (hv.state == GS_RUNNING || hv.state == GS_HANDBACK))
-			watchdog_forward_platform_nmi(); /* test aid: a platform NMI */
-		if (hv.crash_test_tick && hv.ticks == hv.crash_test_tick)
-			crash_on_purpose();
-		if (hv.self_nmi_tick && hv.ticks == hv.self_nmi_tick)
-			plat_self_nmi(); /* test aid: an NMI while the hypervisor runs */
+		tick_test_aids();
 		if (hv.ticklog && hv.ticks % hv.ticklog == 0)
 			hv_record(LOG_INFO, CAT_TICK, "tick %llu guest_rip=0x%llx",
 				  (unsigned long long)hv.ticks, (unsigned long long)hv.ops->get_rip());
