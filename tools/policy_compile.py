@@ -223,6 +223,20 @@ def parse_command(rule, tok):
     rule.command_text = tok
 
 
+def take_key(tok, seen, allowed, what, misplaced, misplaced_msg):
+    """KEY=VALUE from one side of '->': known there, not from the other
+    side, and not given twice."""
+    key, val = split_kv(tok)
+    if key in misplaced:
+        raise PolicyError(misplaced_msg.format(key=key))
+    if key not in allowed:
+        raise PolicyError(f"unknown {what} '{key}' (expected {one_of(allowed)})")
+    if key in seen:
+        raise PolicyError(f"duplicate key '{key}'")
+    seen.add(key)
+    return key, val
+
+
 def parse_rule_body(rule, toks):
     if toks.count("->") == 0:
         raise PolicyError("missing '->' between the match keys and the action")
@@ -231,14 +245,8 @@ def parse_rule_body(rule, toks):
     arrow = toks.index("->")
     seen = set()
     for tok in toks[:arrow]:
-        key, val = split_kv(tok)
-        if key in OUTCOME_KEYS:
-            raise PolicyError(f"'{key}' belongs after '->'")
-        if key not in MATCH_KEYS:
-            raise PolicyError(f"unknown match key '{key}' (expected {one_of(MATCH_KEYS)})")
-        if key in seen:
-            raise PolicyError(f"duplicate key '{key}'")
-        seen.add(key)
+        key, val = take_key(tok, seen, MATCH_KEYS, "match key",
+                            OUTCOME_KEYS, f"'{{key}}' belongs after '->'")
         parse_match(rule, key, val)
     if rule.event is None:
         raise PolicyError("missing event= (every rule matches one event type)")
@@ -261,14 +269,8 @@ def parse_rule_body(rule, toks):
             if tok in COMMANDS or tok.startswith("user:"):
                 raise PolicyError(f"command '{tok}' applies only to handback, not {action}")
             raise PolicyError(f"unexpected '{tok}' after the action (expected KEY=VALUE)")
-        key, val = split_kv(tok)
-        if key in MATCH_KEYS:
-            raise PolicyError(f"match key '{key}' belongs before '->'")
-        if key not in OUTCOME_KEYS:
-            raise PolicyError(f"unknown key '{key}' (expected {one_of(OUTCOME_KEYS)})")
-        if key in seen:
-            raise PolicyError(f"duplicate key '{key}'")
-        seen.add(key)
+        key, val = take_key(tok, seen, OUTCOME_KEYS, "key",
+                            MATCH_KEYS, "match key '{key}' belongs before '->'")
         parse_outcome(rule, key, val)
     if action in ("handback", "reset") and not rule.deadline:
         raise PolicyError(f"missing deadline= (required for {action}: 1-{DEADLINE_MAX} ms)")
