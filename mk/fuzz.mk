@@ -93,7 +93,7 @@ fuzz: $(FUZZ_BINS)
 
 fuzz-smoke: $(FUZZ_BINS)
 	@echo "fuzz-smoke: $(words $(FUZZ_TARGETS)) targets, $(FUZZ_SMOKE_SECONDS)s each, $(FUZZ_JOBS) at a time"
-	@tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SMOKE_SECONDS) $(FUZZ_JOBS) $(FUZZ_SPECS)
+	@FUZZ_SEED=1 tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SMOKE_SECONDS) $(FUZZ_JOBS) $(FUZZ_SPECS)
 
 fuzz-clean:
 	rm -rf $(FUZZ_DIR)

@@ -23,8 +23,10 @@ if [ "${1:-}" = "--one" ]; then
 	[ -d "$seeds" ] && cp -n "$seeds"/* "$work"/ 2>/dev/null
 	# A hung target is stopped well after its time (libFuzzer's own
 	# -timeout catches slow single inputs first).
+	# FUZZ_SEED (set by fuzz-smoke) fixes libFuzzer's random choices, so the
+	# short run in make test takes the same path on every machine.
 	timeout -k 5 $((secs + 60)) "$dir/bin/$name" -max_total_time="$secs" -max_len="$maxlen" \
-		-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$art/" \
+		${FUZZ_SEED:+-seed=$FUZZ_SEED} -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$art/" \
 		"$work" >"$log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *\([0-9][0-9]*\).*/\1/p' "$log" | tail -n 1)
