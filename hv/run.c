@@ -10,7 +10,7 @@
 #include "log.h"
 #include "recovery.h"
 
-#define LOG_DRAIN_PER_EXIT 16
+#define LOG_DRAIN_WHILE_IDLE 16
 
 /* Ends the run (tick limit, or parked with onstop=exit). */
 void hv_stop_guest(const char *reason)
@@ -280,7 +280,7 @@ void hv_run_loop(void)
 		if (guest_runs())
 			log_drain_nonblocking();
 		else
-			log_drain(LOG_DRAIN_PER_EXIT);
+			log_drain(LOG_DRAIN_WHILE_IDLE);
 	}
 	log_drain(0);
 	if (hv.exit_emulator_on_stop)

@@ -66,38 +66,33 @@ probe_gp_isr:
 	pushq %rax
 	pushq %rcx
 	movq 24(%rsp), %rax          /* faulting RIP */
-	leaq probe_read_insn(%rip), %rcx
-	cmpq %rcx, %rax
-	je 3f
-	leaq probe_write_insn(%rip), %rcx
-	cmpq %rcx, %rax
-	je 3f
-	leaq probe_in_insn(%rip), %rcx
-	cmpq %rcx, %rax
-	je 1f
-	leaq probe_out_insn(%rip), %rcx
-	cmpq %rcx, %rax
-	je 1f
-	leaq probe_rdmsr_insn(%rip), %rcx
-	cmpq %rcx, %rax
+	leaq probe_insns(%rip), %rcx
+1:	cmpq $0, (%rcx)
+	je 9f                        /* not a probe: a real bug in the guest */
+	cmpq (%rcx), %rax
 	je 2f
-	leaq probe_wrmsr_insn(%rip), %rcx
-	cmpq %rcx, %rax
-	je 2f
-	/* not a probe: a real bug in the guest; stop here */
-9:	cli
-	hlt
-	jmp 9b
-1:	incq %rax
-	jmp 4f
-2:	addq $2, %rax
-	jmp 4f
-3:	addq $3, %rax
-4:	movq %rax, 24(%rsp)
+	addq $16, %rcx
+	jmp 1b
+2:	addq 8(%rcx), %rax           /* + instruction length */
+	movq %rax, 24(%rsp)
 	lock incq probe_gp_count(%rip)
 	popq %rcx
 	popq %rax
 	addq $8, %rsp                /* error code */
 	iretq
+9:	cli
+	hlt
+	jmp 9b
+
+	.section .rodata
+	.align 8
+probe_insns:                         /* address, length; 0 ends the table */
+	.quad probe_read_insn, 3
+	.quad probe_write_insn, 3
+	.quad probe_in_insn, 1
+	.quad probe_out_insn, 1
+	.quad probe_rdmsr_insn, 2
+	.quad probe_wrmsr_insn, 2
+	.quad 0, 0
 
 	.section .note.GNU-stack, "", @progbits
