@@ -9,6 +9,9 @@ BUILD ?= build
 GUEST_RAM_MB ?= 8
 WATCHDOG_MS ?= 100
 WATCHDOG_K ?= 2
+# Test aids (crash_test=, self_nmi=, platform_nmi=; docs: README) are
+# compiled in for the e2e build, never into an appliance build.
+TEST_AIDS ?= $(if $(filter appliance,$(POLICY)),0,1)
 V ?= 0
 Q := $(if $(filter 1,$(V)),,@)
 
@@ -33,13 +36,14 @@ EFI_LIB := /usr/lib
 WARN := -Wall -Wextra -Werror
 # The hypervisor never touches the guest's x87/SSE state: general
 # registers only.  PIC because the same objects link into the EFI image.
-HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fpic \
+HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -ffreestanding -fno-stack-protector -fpic \
 	-fshort-wchar -mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables \
 	-fno-omit-frame-pointer -nostdinc -isystem $(NEWLIB_INCLUDE) -isystem $(GCC_INCLUDE) \
-	-DHV_GUEST_RAM_MB=$(GUEST_RAM_MB) -DHV_WATCHDOG_MS=$(WATCHDOG_MS) -DHV_WATCHDOG_K=$(WATCHDOG_K)
-HV_ASFLAGS := -g -fpic
+	-DHV_GUEST_RAM_MB=$(GUEST_RAM_MB) -DHV_WATCHDOG_MS=$(WATCHDOG_MS) -DHV_WATCHDOG_K=$(WATCHDOG_K) \
+	$(if $(filter 1,$(TEST_AIDS)),-DHV_TEST_AIDS)
+HV_ASFLAGS := -g -fpic -I.
 
-HV_CORE_SRC := $(wildcard hv/*.c) $(wildcard arch/x86/*.c) $(wildcard arch/x86/vmx/*.c) \
+HV_CORE_SRC := $(wildcard hv/*.c) $(wildcard lib/*.c) $(wildcard arch/x86/*.c) $(wildcard arch/x86/vmx/*.c) \
 	$(wildcard arch/x86/svm/*.c)
 HV_CORE_ASM := $(wildcard arch/x86/*.S) $(wildcard arch/x86/vmx/*.S) $(wildcard arch/x86/svm/*.S)
 HV_CORE_OBJ := $(patsubst %,$(BUILD)/obj/%.o,$(HV_CORE_SRC) $(HV_CORE_ASM)) $(POLICY_OBJ)
@@ -52,17 +56,24 @@ deps:
 deps-install:
 	$(Q)scripts/deps.sh --install
 
-$(BUILD)/obj/%.c.o: %.c $(NEWLIB_LIBC)
+# Objects depend on the flags they were built with: a change of
+# GUEST_RAM_MB, WATCHDOG_*, TEST_AIDS or POLICY rebuilds them.
+HV_FLAGS_STAMP := $(BUILD)/obj/flags.stamp
+HV_FLAGS_NOW := $(HV_CFLAGS) $(HV_ASFLAGS)
+$(shell mkdir -p $(BUILD)/obj; [ "$$(cat $(HV_FLAGS_STAMP) 2>/dev/null)" = '$(HV_FLAGS_NOW)' ] || \
+	echo '$(HV_FLAGS_NOW)' > $(HV_FLAGS_STAMP))
+
+$(BUILD)/obj/%.c.o: %.c $(NEWLIB_LIBC) $(HV_FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC       $<"
 	$(Q)$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/obj/%.S.o: %.S
+$(BUILD)/obj/%.S.o: %.S $(HV_FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  AS       $<"
 	$(Q)$(CC) $(HV_ASFLAGS) -c $< -o $@
 
-$(EFI_OBJ): boot/efi/efi_main.c $(NEWLIB_LIBC)
+$(EFI_OBJ): boot/efi/efi_main.c $(NEWLIB_LIBC) $(HV_FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC       $<"
 	$(Q)$(CC) $(HV_CFLAGS) -I$(EFI_INC) -I$(EFI_INC)/x86_64 -MMD -MP -c $< -o $@
@@ -100,7 +111,7 @@ $(BUILD)/hv.iso: $(BUILD)/hv.elf $(BUILD)/guest.elf tests/e2e/grub.cfg
 # --- Test guest (freestanding ELF64 at 1 MiB, links the stub) ----------------
 GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fno-pic \
 	-mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables -nostdinc \
-	-isystem $(GCC_INCLUDE)
+	-isystem $(GCC_INCLUDE) -DHVSTUB_TEST_AIDS
 GUEST_SRC := $(wildcard tests/guest/*.c) $(wildcard tests/guest/*.S) $(wildcard guest-stub/*.c) $(wildcard guest-stub/*.S)
 GUEST_OBJ := $(patsubst %,$(BUILD)/guest-obj/%.o,$(GUEST_SRC))
 

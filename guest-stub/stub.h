@@ -128,7 +128,11 @@ void hvstub_register_platform_nmi(void (*fn)(void));
  */
 int hvstub_register_command(uint32_t op, int64_t (*fn)(const volatile uint64_t args[4]));
 
-/* Test hook: when on, the NMI handler spins forever (no ack, no iretq). */
+#ifdef HVSTUB_TEST_AIDS
+/* Test hooks, built only with -DHVSTUB_TEST_AIDS (the test guest): never
+ * part of a production stub. */
+
+/* When on, the NMI handler spins forever (no ack, no iretq). */
 void hvstub_set_nmi_hang(int on);
 
 /*
@@ -137,6 +141,7 @@ void hvstub_set_nmi_hang(int on);
  * (ack_seq), as is every heartbeat.
  */
 void hvstub_set_command_ignore(int on);
+#endif
 
 /* ---- Exceptions, reports, modules (stub_report.c) ------------------- */
 

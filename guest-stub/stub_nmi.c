@@ -11,8 +11,14 @@ static uint64_t acked_seq;
 static uint64_t done_cmd_id;
 
 volatile int hvstub__parked;
+#ifdef HVSTUB_TEST_AIDS
 static volatile int nmi_hang;
 static volatile int cmd_ignore;
+#else
+/* Without the test aids the handler never hangs or ignores a command. */
+#define nmi_hang 0
+#define cmd_ignore 0
+#endif
 
 static void (*volatile collector)(volatile struct hv_shared_page *sp);
 static const volatile uint64_t *volatile tick_counter;
@@ -45,6 +51,7 @@ void hvstub_register_platform_nmi(void (*fn)(void))
 	platform_nmi_fn = fn;
 }
 
+#ifdef HVSTUB_TEST_AIDS
 void hvstub_set_nmi_hang(int on)
 {
 	nmi_hang = on;
@@ -54,6 +61,7 @@ void hvstub_set_command_ignore(int on)
 {
 	cmd_ignore = on;
 }
+#endif
 
 int hvstub_register_command(uint32_t op, int64_t (*fn)(const volatile uint64_t args[4]))
 {

@@ -1,4 +1,4 @@
-#include "bootinfo.h"
+#include "hv/bootinfo.h"
 
 void boot_mmap_add(struct boot_info *bi, uint64_t base, uint64_t len, uint32_t type)
 {

@@ -1,4 +1,4 @@
-#include "cmdline.h"
+#include "hv/cmdline.h"
 
 #include <string.h>
 

@@ -1,9 +1,9 @@
-#include "elf_load.h"
+#include "hv/elf_load.h"
 
 #include <stddef.h>
 #include <string.h>
 
-#include "elf64.h"
+#include "hv/elf64.h"
 
 #define PT_LOAD 1
 #define PF_X 1

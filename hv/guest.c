@@ -4,10 +4,10 @@
  */
 #include <string.h>
 
-#include "../include/hv_abi.h"
-#include "elf_load.h"
-#include "hv.h"
-#include "log.h"
+#include "hv/guest.h"
+#include "hv/elf_load.h"
+#include "include/hv_abi.h"
+#include "lib/log.h"
 
 static uint8_t guest_ram_arena[HV_GUEST_RAM_SIZE] __attribute__((aligned(4096)));
 static uint8_t guest_image_store[HV_GUEST_IMAGE_MAX] __attribute__((aligned(4096)));
@@ -54,13 +54,37 @@ bool guest_check_image(const uint8_t *image, uint64_t size)
 	return false;
 }
 
+/* The guest's boot state (docs/guest-boot.md), defined once for both
+ * backends: 64-bit paging on (Intel SDM 3A 9.8.5, AMD APM 2 14.6), flat
+ * code and data segments, the power-on PAT (SDM 3A 11.12.4). */
+#define CR0_PE (1ull << 0)
+#define CR0_MP (1ull << 1)
+#define CR0_ET (1ull << 4)
+#define CR0_NE (1ull << 5)
+#define CR0_WP (1ull << 16)
+#define CR0_PG (1ull << 31)
+#define CR4_PAE (1ull << 5)
+#define EFER_LME (1ull << 8)
+#define EFER_LMA (1ull << 10)
+
+static const struct vcpu_boot_state guest_boot_state = {
+	.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG,
+	.cr4 = CR4_PAE,
+	.efer = EFER_LME | EFER_LMA,
+	.pat = 0x0007040600070406ull,
+	.code_sel = HVG_SEL_CODE,
+	.data_sel = HVG_SEL_DATA,
+	.code_desc = 0x00AF9B000000FFFFull, /* 64-bit code, present, accessed */
+	.data_desc = 0x00CF93000000FFFFull, /* data, writable, present, accessed */
+};
+
 static void build_gdt(uint8_t *ram)
 {
 	uint64_t *gdt = (uint64_t *)(ram + HVG_GDT_GPA);
 
 	gdt[0] = 0;
-	gdt[HVG_SEL_CODE / 8] = 0x00AF9B000000FFFFull; /* 64-bit code, accessed */
-	gdt[HVG_SEL_DATA / 8] = 0x00CF93000000FFFFull; /* data, accessed */
+	gdt[HVG_SEL_CODE / 8] = guest_boot_state.code_desc;
+	gdt[HVG_SEL_DATA / 8] = guest_boot_state.data_desc;
 }
 
 /* Identity map of the low 4 GiB with 2 MiB pages: the guest can name any
@@ -81,8 +105,7 @@ static void build_guest_page_tables(uint8_t *ram)
 	}
 }
 
-static void build_boot_info(uint8_t *ram, const char *cmdline, uint32_t vendor,
-			    uint64_t generation)
+static void build_boot_info(uint8_t *ram, const char *cmdline, const struct guest_host_info *host)
 {
 	struct hvg_boot_info *bi = (struct hvg_boot_info *)(ram + HVG_BOOT_INFO_GPA);
 	size_t len = strlen(cmdline);
@@ -92,30 +115,59 @@ static void build_boot_info(uint8_t *ram, const char *cmdline, uint32_t vendor,
 	bi->magic = HVG_BOOT_MAGIC;
 	bi->version = HV_ABI_VERSION;
 	bi->ram_size = HV_GUEST_RAM_SIZE;
-	bi->vendor = vendor;
+	bi->vendor = host->vendor;
 	bi->cmdline_len = (uint32_t)len;
 	bi->shared_page_gpa = HVG_SHARED_GPA;
-	bi->boot_generation = generation;
-	bi->tsc_hz = hv.tsc_hz;
-	bi->tick_us = hv.tick_us;
-	bi->hv_image_base = hv.boot->hv_base;
-	bi->hv_image_size = hv.boot->hv_size;
+	bi->boot_generation = host->generation;
+	bi->tsc_hz = host->tsc_hz;
+	bi->tick_us = host->tick_us;
+	bi->hv_image_base = host->hv_base;
+	bi->hv_image_size = host->hv_size;
 	memcpy(bi->cmdline, cmdline, len);
 	bi->cmdline[len] = '\0';
 }
 
-void guest_build(const uint8_t *image, uint64_t size, const char *cmdline, uint32_t vendor,
-		 uint64_t generation, struct vcpu_config *cfg)
+void guest_dirty_mark(struct guest_dirty *d, uint64_t gpa)
+{
+	if (gpa < HV_GUEST_RAM_SIZE)
+		d->bits[gpa / GUEST_PAGE_SIZE / 64] |= 1ull << (gpa / GUEST_PAGE_SIZE % 64);
+}
+
+/* Clears the pages named in `written` (all of RAM if NULL): a reset
+ * costs in proportion to what the guest wrote, not to its RAM size. */
+static uint64_t clear_written(uint8_t *ram, struct guest_dirty *written)
+{
+	uint64_t cleared = 0;
+
+	if (written == NULL) {
+		memset(ram, 0, HV_GUEST_RAM_SIZE);
+		return GUEST_PAGES;
+	}
+	for (uint64_t w = 0; w < GUEST_PAGES / 64; w++) {
+		for (uint64_t bits = written->bits[w]; bits != 0; bits &= bits - 1) {
+			uint64_t page = w * 64 + (uint64_t)__builtin_ctzll(bits);
+			memset(ram + page * GUEST_PAGE_SIZE, 0, GUEST_PAGE_SIZE);
+			cleared++;
+		}
+		written->bits[w] = 0;
+	}
+	return cleared;
+}
+
+uint64_t guest_build(const uint8_t *image, uint64_t size, const char *cmdline,
+		     const struct guest_host_info *host, struct guest_dirty *written,
+		     struct vcpu_config *cfg)
 {
 	struct elf_result res;
 	uint8_t *ram = guest_ram_arena;
+	uint64_t cleared = clear_written(ram, written);
 
-	memset(ram, 0, HV_GUEST_RAM_SIZE);
 	/* Checked by guest_check_image() before launch: cannot fail here. */
 	elf_load(image, size, &guest_window, ram, &res);
 	build_gdt(ram);
 	build_guest_page_tables(ram);
-	build_boot_info(ram, cmdline, vendor, generation);
+	build_boot_info(ram, cmdline, host);
+	cfg->boot = guest_boot_state;
 	cfg->ram = ram;
 	cfg->ram_size = HV_GUEST_RAM_SIZE;
 	cfg->entry_rip = res.entry;
@@ -124,7 +176,8 @@ void guest_build(const uint8_t *image, uint64_t size, const char *cmdline, uint3
 	cfg->guest_cr3 = HVG_PML4_GPA;
 	cfg->gdt_gpa = HVG_GDT_GPA;
 	cfg->gdt_limit = 3 * 8 - 1;
-	cfg->tick_tsc = hv.tick_tsc;
-	cfg->tick_us = hv.tick_us;
-	cfg->tsc_hz = hv.tsc_hz;
+	cfg->tick_us = host->tick_us;
+	cfg->tick_tsc = host->tsc_hz * host->tick_us / 1000000;
+	cfg->tsc_hz = host->tsc_hz;
+	return cleared;
 }

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "hv.h"
+#include "hv/guest.h"
 
 #define PAGE_SIZE 4096ull
 #define PTE_PRESENT 1ull

@@ -1,29 +1,34 @@
 /* Hypercall dispatch (ABI in include/hv_abi.h, docs/hypercalls.md). */
-#include "../include/hv_abi.h"
-#include "hv.h"
-#include "log.h"
-#include "recovery.h"
+#include "arch/x86/platform.h"
+#include "hv/actions.h"
+#include "hv/guest.h"
+#include "hv/hypercall.h"
+#include "hv/integrity.h"
+#include "hv/report.h"
+#include "include/hv_abi.h"
+#include "lib/log.h"
 
-static int64_t hc_null(struct guest_regs *r)
+static int64_t hc_null(struct vm *vm)
 {
-	r->rdx = ~r->rdi;
+	vm->regs.rdx = ~vm->regs.rdi;
 	return HV_OK;
 }
 
-static int64_t hc_hello(struct guest_regs *r)
+static int64_t hc_hello(struct vm *vm)
 {
-	uint64_t version = r->rdi, shared = r->rsi;
+	uint64_t version = vm->regs.rdi, shared = vm->regs.rsi;
 
 	if ((shared & 0xFFF) || shared >= HV_GUEST_RAM_SIZE || shared < HVG_BOOT_INFO_GPA) {
-		if (refusal_logged())
+		if (vm_refusal_logged(vm))
 			hv_log("hypercall hello rejected: shared page 0x%llx not a page of guest RAM",
-		       (unsigned long long)shared);
+			       (unsigned long long)shared);
 		return HV_E_RANGE;
 	}
 	hv_log("guest hello stub_version=%llu shared_page=0x%llx generation=%llu",
 	       (unsigned long long)version, (unsigned long long)shared,
-	       (unsigned long long)hv.generation);
+	       (unsigned long long)vm->stub.generation);
 	struct hv_shared_page *sp = guest_gpa_ptr(shared, 4096);
+	vm_hv_wrote_guest_page(shared); /* written through our map: a reset clears it */
 	/* Only the hypervisor's half: the stub's counters stay (it may have
 	 * counted platform NMIs before its hello). */
 	sp->nmi_seq = 0;
@@ -32,45 +37,61 @@ static int64_t hc_hello(struct guest_regs *r)
 	sp->cmd_op = HV_CMD_NONE;
 	sp->magic = HV_SHARED_MAGIC;
 	sp->version = HV_ABI_VERSION;
-	hv.shared = sp;
-	hv.stub_up = true;
-	watchdog_reset();
-	recovery_hello();
-	r->rdx = HV_ABI_VERSION;
+	vm->stub.shared = sp;
+	vm->stub.up = true;
+	uint64_t now = plat_tsc();
+	wd_restart(&vm->wd, now);
+	vm_recovery_hello(vm, now);
+	vm->regs.rdx = HV_ABI_VERSION;
 	return HV_OK;
 }
 
-static int64_t hc_timer_set(struct guest_regs *r)
+static int64_t hc_timer_set(struct vm *vm)
 {
-	return vtimer_set(r->rdi, r->rsi);
+	uint64_t vector = vm->regs.rdi, period_us = vm->regs.rsi, now = plat_tsc();
+
+	switch (vtimer_set(&vm->vt, vector, period_us, vm->set.tick_us, vm->clk.tsc_hz, now)) {
+	case VTIMER_STOPPED:
+		wd_timer_changed(&vm->wd, now, true);
+		return HV_OK;
+	case VTIMER_STARTED:
+		wd_timer_changed(&vm->wd, now, false);
+		if (vm_guest_line_allowed(vm))
+			hv_log("guest timer set vector=%llu period_us=%llu", (unsigned long long)vector,
+			       (unsigned long long)period_us);
+		return HV_OK;
+	default:
+		vm_refusal_logged(vm);
+		return HV_E_INVAL;
+	}
 }
 
-static int64_t hc_report(struct guest_regs *r)
+static int64_t hc_report(struct vm *vm)
 {
-	return report_handle(r->rdi, r->rsi);
+	return report_handle(vm, vm->regs.rdi, vm->regs.rsi);
 }
 
-static int64_t hc_info(struct guest_regs *r)
+static int64_t hc_info(struct vm *vm)
 {
-	switch (r->rdi) {
+	switch (vm->regs.rdi) {
 	case HV_INFO_TICKS:
-		r->rdx = hv.ticks;
+		vm->regs.rdx = vm->clk.ticks;
 		return HV_OK;
 	case HV_INFO_TSC_HZ:
-		r->rdx = hv.tsc_hz;
+		vm->regs.rdx = vm->clk.tsc_hz;
 		return HV_OK;
 	case HV_INFO_TIMER_FIRED:
-		r->rdx = hv.vtimer_fired;
+		vm->regs.rdx = vm->vt.fired;
 		return HV_OK;
 	case HV_INFO_INTEGRITY:
-		r->rdx = hv_integrity_check();
+		vm->regs.rdx = hv_integrity_check(vm);
 		return HV_OK;
 	default:
 		return HV_E_INVAL;
 	}
 }
 
-typedef int64_t (*hypercall_fn)(struct guest_regs *r);
+typedef int64_t (*hypercall_fn)(struct vm *vm);
 
 static const hypercall_fn hypercalls[HC_COUNT] = {
 	[HC_NULL] = hc_null,
@@ -80,45 +101,23 @@ static const hypercall_fn hypercalls[HC_COUNT] = {
 	[HC_REPORT] = hc_report,
 };
 
-/* Guest-triggered log lines are limited to GUEST_LINES_PER_SECOND a
- * second (a guest may call in a loop); refusals are counted either way. */
-#define GUEST_LINES_PER_SECOND 8
-
-bool guest_line_allowed(void)
+void hypercall_handle(struct vm *vm)
 {
-	static uint64_t window_ms, in_window;
-	uint64_t now_ms = hv_now_ms();
-
-	if (now_ms - window_ms >= 1000) {
-		window_ms = now_ms;
-		in_window = 0;
-	}
-	return in_window++ < GUEST_LINES_PER_SECOND;
-}
-
-bool refusal_logged(void)
-{
-	hv.hypercalls_refused++;
-	return guest_line_allowed();
-}
-
-void hypercall_handle(struct guest_regs *r)
-{
-	uint64_t nr = r->rax;
+	uint64_t nr = vm->regs.rax;
+	unsigned cpl = vm->ops->get_cpl();
 	int64_t status;
 
-	hv.hypercalls++;
-	if (hv.ops->get_cpl() != 0) {
+	vm->stats.hypercalls++;
+	if (cpl != 0) {
 		status = HV_E_PERM;
-		if (refusal_logged())
-			hv_log("hypercall %llu refused: caller at CPL %u", (unsigned long long)nr,
-			       hv.ops->get_cpl());
+		if (vm_refusal_logged(vm))
+			hv_log("hypercall %llu refused: caller at CPL %u", (unsigned long long)nr, cpl);
 	} else if (nr >= HC_COUNT) {
 		status = HV_E_NOSYS;
-		if (refusal_logged())
+		if (vm_refusal_logged(vm))
 			hv_log("hypercall %llu refused: unknown call number", (unsigned long long)nr);
 	} else {
-		status = hypercalls[nr](r);
+		status = hypercalls[nr](vm);
 	}
-	r->rax = (uint64_t)status;
+	vm->regs.rax = (uint64_t)status;
 }

@@ -6,29 +6,24 @@
  * _text/_etext come from the linker script (gnu-efi's for the UEFI
  * image, linker.ld for the Multiboot2 kernel).
  */
-#include "crc32.h"
-#include "hv.h"
-#include "log.h"
+#include "hv/actions.h"
+#include "hv/integrity.h"
+#include "lib/crc32.h"
+#include "lib/log.h"
 
 extern char _text[], _etext[];
 
-uint32_t hv_integrity_crc(void)
+uint64_t hv_integrity_check(const struct vm *vm)
 {
-	uint32_t crc = crc32_ieee(_text, (size_t)(_etext - _text));
-
-	return hv.ops->control_crc(crc);
-}
-
-uint64_t hv_integrity_check(void)
-{
-	uint32_t crc = hv_integrity_crc();
+	uint32_t crc = vm->ops->control_crc(crc32_ieee(_text, (size_t)(_etext - _text)));
+	const struct vm_stats *st = &vm->stats;
 
 	hv_record(LOG_INFO, CAT_STAT,
 		  "integrity crc=%08x text_bytes=%llu hypercalls=%llu refused=%llu reports_refused=%llu "
 		  "io_blocked=%llu msr_blocked=%llu", crc, (unsigned long long)(_etext - _text),
-		  (unsigned long long)hv.hypercalls, (unsigned long long)hv.hypercalls_refused,
-		  (unsigned long long)hv.reports_refused,
-		  (unsigned long long)hv.io_blocked, (unsigned long long)hv.msr_blocked);
-	watchdog_log_stats();
+		  (unsigned long long)st->hypercalls, (unsigned long long)st->hypercalls_refused,
+		  (unsigned long long)st->reports_refused, (unsigned long long)st->io_blocked,
+		  (unsigned long long)st->msr_blocked);
+	vm_log_watchdog_stats(vm);
 	return crc;
 }

@@ -7,7 +7,7 @@
  */
 #include <stddef.h>
 
-#include "../arch/x86/platform.h"
+#include "arch/x86/platform.h"
 
 struct _reent;
 

@@ -1,19 +1,18 @@
 /*
  * The arch-neutral entry.  Both boot paths fill a struct boot_info and
  * call hv_prepare() (firmware still present: may fail and return) and
- * then hv_launch() (firmware gone: never returns).
+ * then hv_launch() (firmware gone: never returns).  The core's state is
+ * composed here, once (hv/vm.h).
  */
-#include <string.h>
+#include "arch/x86/platform.h"
+#include "hv/cmdline.h"
+#include "hv/guest.h"
+#include "hv/hv.h"
+#include "hv/run.h"
+#include "include/hv_abi.h"
+#include "lib/log.h"
 
-#include "../arch/x86/platform.h"
-#include "../include/hv_abi.h"
-#include "cmdline.h"
-#include "hv.h"
-#include "log.h"
-#include "recovery.h"
-
-struct hv_state hv;
-bool crash_exit_emulator, crash_reset_machine;
+static struct vm vm;
 
 static const struct vcpu_ops *const backends[] = { &vmx_ops, &svm_ops };
 
@@ -33,66 +32,67 @@ static const struct vcpu_ops *select_backend(void)
 	return NULL;
 }
 
-static void read_settings(const char *cmdline)
+static void log_setting_note(void *ctx, const char *msg)
 {
-	hv.tick_us = cmdline_get_u64(cmdline, "tick_us", HV_DEFAULT_TICK_US);
-	if (hv.tick_us < 100 || hv.tick_us > 50000) {
-		hv_log("tick_us=%llu out of range 100..50000, using %u",
-		       (unsigned long long)hv.tick_us, HV_DEFAULT_TICK_US);
-		hv.tick_us = HV_DEFAULT_TICK_US;
-	}
-	hv.ticklog = cmdline_get_u64(cmdline, "ticklog", HV_DEFAULT_TICKLOG);
-	hv.maxticks = cmdline_get_u64(cmdline, "maxticks", 0);
-	hv.wd.period_ms = cmdline_get_u64(cmdline, "wd_ms", HV_WATCHDOG_MS);
-	if (hv.wd.period_ms > 10000) { /* 0 turns the watchdog off */
-		hv_log("wd_ms=%llu out of range 0..10000, using %u", (unsigned long long)hv.wd.period_ms,
-		       HV_WATCHDOG_MS);
-		hv.wd.period_ms = HV_WATCHDOG_MS;
-	}
-	hv.wd.k = (uint32_t)cmdline_get_u64(cmdline, "wd_k", HV_WATCHDOG_K);
-	if (hv.wd.k < 1 || hv.wd.k > 100)
-		hv.wd.k = HV_WATCHDOG_K;
-	hv.wd.platform_every = cmdline_get_u64(cmdline, "platform_nmi", 0);
-	hv.crash_test_tick = cmdline_get_u64(cmdline, "crash_test", 0);
-	hv.self_nmi_tick = cmdline_get_u64(cmdline, "self_nmi", 0);
-	char name[24];
-	if (cmdline_get(cmdline, "policy", name, sizeof(name))) {
-		const struct policy_config *p = policy_find(name);
-		if (p != NULL)
-			active_policy = p;
-		else
-			hv_log("policy=%s is not linked in; keeping %s", name, active_policy->name);
-	}
-	char onfault[8];
-	crash_reset_machine = cmdline_get(cmdline, "onfault", onfault, sizeof(onfault)) &&
-			      strcmp(onfault, "reset") == 0;
-	char onstop[8];
-	hv.exit_emulator_on_stop = cmdline_get(cmdline, "onstop", onstop, sizeof(onstop)) &&
-				   strcmp(onstop, "exit") == 0;
-	crash_exit_emulator = hv.exit_emulator_on_stop;
+	(void)ctx;
+	hv_log("%s", msg);
 }
 
-const char *hv_prepare(const struct boot_info *bi)
+static void read_settings(const char *cmdline)
+{
+	settings_parse(cmdline, &vm.set, log_setting_note, NULL);
+	vm.policy = &policy; /* the build's POLICY */
+	if (vm.set.policy[0]) {
+		const struct policy_config *p = policy_find(vm.set.policy);
+		if (p != NULL)
+			vm.policy = p;
+		else
+			hv_log("policy=%s is not linked in; keeping %s", vm.set.policy, vm.policy->name);
+	}
+	vm.guest_cmdline = cmdline_guest_part(cmdline);
+	plat_set_crash_stop(vm.set.onstop_exit, vm.set.onfault_reset);
+}
+
+bool hv_onstop_exit(void)
+{
+	return vm.set.onstop_exit;
+}
+
+const char *hv_prepare_text(enum hv_prepare_result r)
+{
+	switch (r) {
+	case HV_PREPARED:
+		return "ok";
+	case HV_PREP_NO_BACKEND:
+		return "no VMX or SVM";
+	case HV_PREP_NO_GUEST:
+		return "no guest image";
+	default:
+		return "bad guest image";
+	}
+}
+
+enum hv_prepare_result hv_prepare(const struct boot_info *bi)
 {
 	uart_init();
-	hv.boot = bi;
+	vm.boot = bi;
 	hv_log("hypervisor starting boot=%s image=0x%llx+0x%llx cmdline=\"%s\"",
 	       boot_path_name[bi->path], (unsigned long long)bi->hv_base,
 	       (unsigned long long)bi->hv_size, bi->cmdline);
 	read_settings(bi->cmdline);
-	hv.ops = select_backend();
-	if (hv.ops == NULL) {
+	vm.ops = select_backend();
+	if (vm.ops == NULL) {
 		hv_log("ERROR no usable hardware virtualization (need VMX with EPT or SVM with NPT)");
-		return "no VMX or SVM";
+		return HV_PREP_NO_BACKEND;
 	}
-	hv_log("backend %s selected", hv.ops->name);
+	hv_log("backend %s selected", vm.ops->name);
 	if (bi->guest_image == NULL || bi->guest_size == 0) {
 		hv_log("ERROR no guest image was loaded");
-		return "no guest image";
+		return HV_PREP_NO_GUEST;
 	}
 	if (!guest_check_image(bi->guest_image, bi->guest_size))
-		return "bad guest image";
-	return NULL;
+		return HV_PREP_BAD_GUEST;
+	return HV_PREPARED;
 }
 
 static void log_memory_map(const struct boot_info *bi)
@@ -101,52 +101,62 @@ static void log_memory_map(const struct boot_info *bi)
 	       bi->mmap_dropped, (unsigned long long)(boot_mmap_usable_bytes(bi) >> 10));
 }
 
-uint64_t hv_ms_to_tsc(uint64_t ms)
+/* The clock, the watchdog, the recovery machine and the rate limits,
+ * once the TSC rate is known. */
+static void start_clock(uint64_t tsc_hz)
 {
-	return hv.tsc_hz / 1000 * ms;
-}
+	struct vm_clock *c = &vm.clk;
 
-uint64_t hv_now_ms(void)
-{
-	return (plat_tsc() - hv.launch_tsc) / (hv.tsc_hz / 1000);
+	c->tsc_hz = tsc_hz;
+	c->tsc_per_ms = tsc_hz / 1000 ? tsc_hz / 1000 : 1;
+	c->tsc_per_us = tsc_hz / 1000000 ? tsc_hz / 1000000 : 1;
+	c->tick_tsc = tsc_hz * vm.set.tick_us / 1000000;
+	if (c->tick_tsc == 0)
+		c->tick_tsc = 1;
+	hv_log("tsc %llu Hz, tick %llu us = %llu tsc", (unsigned long long)tsc_hz,
+	       (unsigned long long)vm.set.tick_us, (unsigned long long)c->tick_tsc);
+	log_set_clock(vm.boot->entry_tsc, tsc_hz);
+	uint64_t now = plat_tsc();
+	wd_init(&vm.wd, vm_ms_to_tsc(&vm, vm.set.wd_ms), (uint32_t)vm.set.wd_k);
+	recovery_init(&vm.rc, vm.policy, c->tsc_per_ms, now);
+	rate_init(&vm.guest_lines, vm_ms_to_tsc(&vm, 1000), VM_GUEST_LINES_PER_SECOND, now);
+	rate_init(&vm.reports, vm_ms_to_tsc(&vm, 1000), VM_REPORTS_PER_SECOND, now);
+	hv_log("watchdog period_ms=%llu k=%u policy=%s", (unsigned long long)vm.set.wd_ms,
+	       (unsigned)vm.set.wd_k, vm.policy->name);
 }
 
 static void launch_on_own_stack(void)
 {
-	struct vcpu_config *cfg = &hv.cfg;
 	const char *why = "";
-	uint32_t vendor = hv.ops == &vmx_ops ? HVG_VENDOR_VMX : HVG_VENDOR_SVM;
 
 	plat_take_over_cpu();
-	log_memory_map(hv.boot);
-	hv.tsc_hz = plat_calibrate_tsc();
-	hv.tick_tsc = hv.tsc_hz * hv.tick_us / 1000000;
-	if (hv.tick_tsc == 0)
-		hv.tick_tsc = 1;
-	hv_log("tsc %llu Hz, tick %llu us = %llu tsc", (unsigned long long)hv.tsc_hz,
-	       (unsigned long long)hv.tick_us, (unsigned long long)hv.tick_tsc);
-	log_set_clock(hv.boot->entry_tsc, hv.tsc_hz);
-	watchdog_init(hv.wd.period_ms, hv.wd.k);
-	hv_log("watchdog period_ms=%llu k=%u policy=%s", (unsigned long long)hv.wd.period_ms, hv.wd.k,
-	       active_policy->name);
-	hv.generation = 1;
-	guest_build(hv.boot->guest_image, hv.boot->guest_size, cmdline_guest_part(hv.boot->cmdline),
-		    vendor, hv.generation, cfg);
-	if (!hv.ops->init(cfg, &why)) {
-		hv_log("ERROR %s setup failed: %s", hv.ops->name, why);
+	log_memory_map(vm.boot);
+	start_clock(plat_calibrate_tsc());
+	vm.stub.generation = 1;
+	const struct guest_host_info host = {
+		.vendor = vm.ops->vendor == VCPU_VENDOR_INTEL ? HVG_VENDOR_VMX : HVG_VENDOR_SVM,
+		.generation = vm.stub.generation,
+		.tsc_hz = vm.clk.tsc_hz,
+		.tick_us = vm.set.tick_us,
+		.hv_base = vm.boot->hv_base,
+		.hv_size = vm.boot->hv_size,
+	};
+	guest_build(vm.boot->guest_image, vm.boot->guest_size, vm.guest_cmdline, &host, NULL, &vm.cfg);
+	if (!vm.ops->init(&vm.cfg, &why)) {
+		hv_log("ERROR %s setup failed: %s", vm.ops->name, why);
 		plat_emulator_exit(3);
 		plat_halt();
 	}
-	hv.launch_tsc = plat_tsc();
-	hv.next_tick_tsc = hv.launch_tsc + hv.tick_tsc;
-	hv.regs.rdi = cfg->entry_rdi;
+	vm.clk.launch_tsc = plat_tsc();
+	vm.clk.next_tick_tsc = vm.clk.launch_tsc + vm.clk.tick_tsc;
+	vm.regs.rdi = vm.cfg.entry_rdi;
 	hv_log("launching guest entry=0x%llx ram=%llu KiB boot-to-guest tsc=%llu (since hv entry %llu)",
-	       (unsigned long long)cfg->entry_rip, (unsigned long long)(cfg->ram_size >> 10),
-	       (unsigned long long)hv.launch_tsc,
-	       (unsigned long long)(hv.launch_tsc - hv.boot->entry_tsc));
-	watchdog_reset();
-	recovery_first_boot();
-	hv_run_loop();
+	       (unsigned long long)vm.cfg.entry_rip, (unsigned long long)(vm.cfg.ram_size >> 10),
+	       (unsigned long long)vm.clk.launch_tsc,
+	       (unsigned long long)(vm.clk.launch_tsc - vm.boot->entry_tsc));
+	wd_restart(&vm.wd, vm.clk.launch_tsc);
+	recovery_start(&vm.rc, vm.clk.launch_tsc);
+	vm_run_loop(&vm);
 }
 
 void hv_launch(void)

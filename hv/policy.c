@@ -1,5 +1,5 @@
 /* Fault policy lookup, escalation ladder and restart budget (docs/policy.md). */
-#include "policy.h"
+#include "hv/policy.h"
 
 #include <string.h>
 

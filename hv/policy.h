@@ -101,10 +101,8 @@ struct policy_config {
 
 /* The table chosen at build time (make POLICY=name), generated. */
 extern const struct policy_config policy;
-/* Every policy linked in (NULL-terminated) and the one in force: the
- * build's default unless the command line names another (policy=NAME). */
+/* Every policy linked in (NULL-terminated). */
 extern const struct policy_config *const policy_registry[];
-extern const struct policy_config *active_policy;
 const struct policy_config *policy_find(const char *name);
 
 /*

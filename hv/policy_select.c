@@ -1,14 +1,13 @@
 /*
- * The policy in force.  Every policy file is linked in (mk/policy.mk
+ * Finding a policy by name.  Every policy file is linked in (mk/policy.mk
  * generates policy_registry); the build's POLICY is the default and the
- * command line may name another one (policy=NAME).
+ * command line may name another one (policy=NAME): the core keeps the
+ * one in force in its own state (hv/vm.h).
  */
 #include <stddef.h>
 #include <string.h>
 
-#include "policy.h"
-
-const struct policy_config *active_policy = &policy;
+#include "hv/policy.h"
 
 const struct policy_config *policy_find(const char *name)
 {

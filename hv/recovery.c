@@ -1,349 +1,249 @@
-/*
- * Decide and act (features M10-M14, M30, M31).  Every step is logged:
- * the event, the decision (which rule), the alarm, each action and its
- * outcome.  Reset reloads the guest from the pristine image copy; a
- * restart must be confirmed by the stub's hello within the deadline; the
- * restart budget and its back-off come from the policy.
- */
-#include <stdio.h>
+/* Decide and act: the recovery state machine (hv/recovery.h). */
+#include "hv/recovery.h"
 
-#include "../arch/x86/platform.h"
-#include "../include/hv_abi.h"
-#include "cmdline.h"
-#include "hv.h"
-#include "log.h"
-#include "recovery.h"
-
-static const enum log_level alarm_to_log[] = {
-	[ALARM_INFO] = LOG_INFO,
-	[ALARM_MINOR] = LOG_MINOR,
-	[ALARM_MAJOR] = LOG_MAJOR,
-	[ALARM_EMERGENCY] = LOG_EMERG,
-};
-
-static struct {
-	const struct policy_rule *rule; /* rule whose action is in progress */
-	enum policy_action action;
-	uint64_t deadline_tsc;          /* handback acknowledgement / hello */
-	uint64_t restart_at_tsc;
-	uint64_t fault_tsc;             /* for the fault-to-hello gap */
-	uint64_t cmd_id;
-	uint32_t hello_deadline_ms;     /* for the reset under way */
-	bool awaiting_hello;
-	bool after_reset;
-	struct restart_budget budget;
-	uint64_t alarms;
-} rc;
-
-static void do_action(enum policy_action a, const struct fault_event *ev);
-
-static void log_regs(void)
+/* Adds an effect.  The list is sized for the longest chain a call can
+ * make (tests/unit/test_recovery.c drives the worst cases); were it ever
+ * full, the last slot is reused rather than written past. */
+static struct rec_fx *fx_add(struct rec_fx_list *out, enum rec_fx_kind kind)
 {
-	const struct guest_regs *r = &hv.regs;
+	unsigned i = out->n < REC_FX_MAX ? out->n++ : REC_FX_MAX - 1;
 
-	hv_record(LOG_INFO, CAT_EVENT,
-		  "regs rip=0x%llx rsp=0x%llx cr2=0x%llx cr3=0x%llx rax=0x%llx rbx=0x%llx rcx=0x%llx "
-		  "rdx=0x%llx rsi=0x%llx rdi=0x%llx rbp=0x%llx",
-		  (unsigned long long)hv.ops->get_rip(), (unsigned long long)hv.ops->get_rsp(),
-		  (unsigned long long)hv.ops->get_cr2(), (unsigned long long)hv.ops->get_cr3(),
-		  (unsigned long long)r->rax, (unsigned long long)r->rbx, (unsigned long long)r->rcx,
-		  (unsigned long long)r->rdx, (unsigned long long)r->rsi, (unsigned long long)r->rdi,
-		  (unsigned long long)r->rbp);
+	out->fx[i] = (struct rec_fx){ .kind = kind };
+	return &out->fx[i];
 }
 
-static void log_shared(void)
+static uint64_t ms_to_tsc(const struct recovery *rc, uint64_t ms)
 {
-	const struct hv_shared_page *sp = hv.shared;
+	return ms * rc->tsc_per_ms;
+}
 
-	if (sp == NULL)
+void recovery_init(struct recovery *rc, const struct policy_config *p, uint64_t tsc_per_ms,
+		   uint64_t now)
+{
+	*rc = (struct recovery){ .policy = p, .tsc_per_ms = tsc_per_ms ? tsc_per_ms : 1 };
+	for (unsigned t = 0; t < FAULT_TYPE_COUNT; t++)
+		rate_init(&rc->flood[t], ms_to_tsc(rc, 1000), REC_LOG_EVENTS_PER_SECOND, now);
+	rc->flood_check_tsc = now + ms_to_tsc(rc, 1000);
+}
+
+static void await_hello(struct recovery *rc, uint64_t now, uint32_t deadline_ms, bool after_reset)
+{
+	rc->state = GS_RUNNING;
+	rc->awaiting_hello = true;
+	rc->after_reset = after_reset;
+	rc->deadline_tsc = now + ms_to_tsc(rc, deadline_ms);
+}
+
+void recovery_start(struct recovery *rc, uint64_t now)
+{
+	await_hello(rc, now, rc->policy->hello_deadline_ms, false);
+}
+
+void recovery_reset_done(struct recovery *rc, uint64_t now)
+{
+	await_hello(rc, now, rc->hello_deadline_ms, true);
+}
+
+static void park(struct recovery *rc, const char *why, enum alarm_level level,
+		 struct rec_fx_list *out)
+{
+	struct rec_fx *fx = fx_add(out, FX_PARK);
+
+	rc->state = GS_PARKED;
+	rc->awaiting_hello = false;
+	fx->why = why;
+	fx->level = (uint8_t)level;
+	fx->alarm_id = ++rc->alarms;
+}
+
+static void schedule_reset(struct recovery *rc, uint64_t now, struct rec_fx_list *out)
+{
+	uint32_t delay_ms = 0;
+	uint64_t now_ms = now / rc->tsc_per_ms;
+
+	if (!restart_allowed(&rc->budget, rc->policy, now_ms, &delay_ms)) {
+		fx_add(out, FX_BUDGET_EXHAUSTED);
+		park(rc, "restart budget exhausted", ALARM_EMERGENCY, out);
 		return;
-	hv_record(LOG_INFO, CAT_EVENT,
-		  "collector free_memory=%llu uptime_ms=%llu custom0=%llu custom1=%llu guest_ticks=%llu",
-		  (unsigned long long)sp->free_memory, (unsigned long long)sp->uptime_ms,
-		  (unsigned long long)sp->custom[0], (unsigned long long)sp->custom[1],
-		  (unsigned long long)sp->guest_ticks);
+	}
+	restart_record(&rc->budget, rc->policy, now_ms);
+	rc->state = GS_BACKOFF;
+	rc->restart_at_tsc = now + ms_to_tsc(rc, delay_ms);
+	struct rec_fx *fx = fx_add(out, FX_RESET_SCHEDULED);
+	fx->backoff_ms = delay_ms;
+	fx->restarts = rc->budget.count;
 }
 
-static void log_decision(const struct policy_rule *r, const struct fault_event *ev,
-			 const char *detail)
+static void send_command(struct recovery *rc, const struct fault_event *ev, uint64_t now,
+			 struct rec_fx_list *out)
 {
-	hv_record(alarm_to_log[r->alarm], CAT_EVENT, "%s vector=%d rip=0x%llx module=%s stub=%s %s",
-		  fault_type_name(ev->type), ev->vector, (unsigned long long)ev->rip,
-		  ev->module && ev->module[0] ? ev->module : "-", ev->stub_up ? "up" : "down",
-		  detail ? detail : "");
-	hv_record(LOG_INFO, CAT_DECISION,
-		  "match policy=%s rule=%s at=%s action=%s deadline_ms=%u exit_to_decision_tsc=%llu",
-		  active_policy->name, r->name, r->where, policy_action_name(r->action), r->deadline_ms,
-		  (unsigned long long)(plat_tsc() - hv.exit_tsc));
-	hv_record(alarm_to_log[r->alarm], CAT_ALARM, "alarm id=%llu level=%s category=%s cause=%s",
-		  (unsigned long long)++rc.alarms, alarm_level_name(r->alarm),
-		  fault_type_name(ev->type), r->name);
-	if (r->record & REC_REGS)
-		log_regs();
-	if (r->record & REC_SHARED)
-		log_shared();
+	const struct policy_rule *r = rc->rule;
+	struct rec_fx *fx = fx_add(out, FX_HANDBACK);
+
+	fx->arg = r->command_arg;
+	if (fx->arg == POLICY_ARG_MODULE)
+		fx->arg = ev->module_index < 0 ? UINT64_MAX : (uint64_t)ev->module_index;
+	fx->command = r->command;
+	fx->cmd_id = ++rc->cmd_id;
+	fx->deadline_ms = r->deadline_ms;
+	rc->state = GS_HANDBACK;
+	rc->deadline_tsc = now + ms_to_tsc(rc, r->deadline_ms);
 }
 
-/* Events whose rule only logs are limited to LOG_EVENTS_PER_SECOND per
- * type, so a guest that provokes them in a loop cannot flood the log or
- * crowd out the hypervisor's own records; the rest are counted and the
- * count is reported when the second is over. */
-#define LOG_EVENTS_PER_SECOND 8
-
-static struct {
-	uint64_t window_start_ms;
-	uint32_t in_window[FAULT_TYPE_COUNT];
-	uint64_t suppressed[FAULT_TYPE_COUNT];
-} flood;
-
-/* Reports what the last window suppressed; runs once per loop too, so a
- * burst is accounted for even if nothing follows it. */
-static void flood_window_roll(void)
+/* Runs an action; a hand-back with nobody to take it goes up the ladder
+ * at once.  A loop, not recursion: the ladder ends in park. */
+static void do_action(struct recovery *rc, enum policy_action a, const struct fault_event *ev,
+		      uint64_t now, bool can_handback, struct rec_fx_list *out)
 {
-	uint64_t now_ms = hv_now_ms();
-
-	if (now_ms - flood.window_start_ms >= 1000) {
-		for (unsigned i = 0; i < FAULT_TYPE_COUNT; i++) {
-			if (flood.suppressed[i])
-				hv_record(LOG_MINOR, CAT_STAT, "suppressed event=%s count=%llu window_ms=1000",
-					  fault_type_name((enum fault_type)i),
-					  (unsigned long long)flood.suppressed[i]);
-			flood.suppressed[i] = 0;
-			flood.in_window[i] = 0;
+	for (unsigned steps = 0; steps <= POLICY_LADDER_MAX; steps++) {
+		rc->action = a;
+		switch (a) {
+		case ACT_LOG: /* only reached by escalation: nothing more to do */
+			return;
+		case ACT_HANDBACK:
+			if (can_handback && rc->rule) {
+				send_command(rc, ev, now, out);
+				return;
+			}
+			fx_add(out, FX_HANDBACK_NO_STUB);
+			a = policy_escalate(rc->policy, ACT_HANDBACK);
+			continue;
+		case ACT_RESET:
+			/* The rule's deadline if it chose the reset, else (a reset
+			 * the ladder reached) the policy's hello deadline. */
+			rc->hello_deadline_ms = rc->rule && rc->rule->action == ACT_RESET
+							? rc->rule->deadline_ms
+							: rc->policy->hello_deadline_ms;
+			schedule_reset(rc, now, out);
+			return;
+		default:
+			break;
 		}
-		flood.window_start_ms = now_ms;
+		break;
 	}
+	park(rc, rc->rule ? rc->rule->name : "policy",
+	     (enum alarm_level)(rc->rule ? rc->rule->alarm : ALARM_MAJOR), out);
 }
 
-static bool flood_limited(enum fault_type t)
+static void decided(struct recovery *rc, const struct policy_rule *r, struct rec_fx_list *out)
 {
-	flood_window_roll();
-	if (flood.in_window[t] < LOG_EVENTS_PER_SECOND) {
-		flood.in_window[t]++;
-		return false;
-	}
-	flood.suppressed[t]++;
-	return true;
+	struct rec_fx *fx = fx_add(out, FX_DECISION);
+
+	fx->rule = r;
+	fx->alarm_id = ++rc->alarms;
 }
 
-enum policy_action recovery_fault(const struct fault_event *ev, const char *detail)
+enum policy_action recovery_fault(struct recovery *rc, const struct fault_event *ev, uint64_t now,
+				  bool can_handback, struct rec_fx_list *out)
 {
-	const struct policy_rule *r = policy_lookup(active_policy, ev);
-
-	if (hv.state == GS_PARKED || hv.state == GS_BACKOFF)
+	if (!recovery_guest_runs(rc))
 		return ACT_LOG; /* the guest is not running: nothing new can happen */
+	const struct policy_rule *r = policy_lookup(rc->policy, ev);
+	if (r == NULL) {
+		fx_add(out, FX_NO_RULE)->fault = (uint8_t)ev->type;
+		return ACT_LOG;
+	}
 	if (r->action == ACT_LOG) {
 		/* Recorded only: an action already under way (a hand-back
 		 * waiting for its acknowledgement) keeps its rule and clock. */
-		if (!flood_limited(ev->type)) {
-			log_decision(r, ev, detail);
-			hv_record(LOG_INFO, CAT_OUTCOME, "logged guest_continues=yes");
+		if (rate_allow(&rc->flood[ev->type], now)) {
+			decided(rc, r, out);
+			fx_add(out, FX_LOGGED);
 		}
 		return ACT_LOG;
 	}
-	rc.fault_tsc = plat_tsc();
-	rc.rule = r;
-	log_decision(r, ev, detail);
-	do_action((enum policy_action)r->action, ev);
+	rc->fault_tsc = now;
+	rc->rule = r;
+	decided(rc, r, out);
+	do_action(rc, (enum policy_action)r->action, ev, now, can_handback, out);
 	return (enum policy_action)r->action;
 }
 
-enum policy_action recovery_simple_fault(enum fault_type type, uint64_t rip, const char *detail)
+static void escalate(struct recovery *rc, const char *why, uint64_t now, bool can_handback,
+		     struct rec_fx_list *out)
 {
-	const struct fault_event ev = {
-		.type = type, .vector = -1, .rip = rip, .module = NULL, .module_index = -1,
-		.stub_up = hv.stub_up,
-	};
+	static const struct fault_event none = { .type = FAULT_HANG, .vector = -1, .module_index = -1 };
+	enum policy_action next = policy_escalate(rc->policy, rc->action);
+	struct rec_fx *fx = fx_add(out, FX_TIMEOUT);
 
-	return recovery_fault(&ev, detail);
+	fx->action = (uint8_t)rc->action;
+	fx->next = (uint8_t)next;
+	fx->why = why;
+	rc->state = GS_RUNNING;
+	do_action(rc, next, &none, now, can_handback, out);
 }
 
-static void park(const char *why, enum alarm_level level)
+static void check_handback(struct recovery *rc, uint64_t now, const struct rec_guest *g,
+			   struct rec_fx_list *out)
 {
-	hv.state = GS_PARKED;
-	rc.awaiting_hello = false;
-	hv_record(LOG_INFO, CAT_ACTION, "park reason=%s generation=%llu", why,
-		  (unsigned long long)hv.generation);
-	hv_record(alarm_to_log[level], CAT_ALARM, "alarm id=%llu level=%s category=parked cause=%s",
-		  (unsigned long long)++rc.alarms, alarm_level_name(level), why);
-	hv_record(LOG_INFO, CAT_OUTCOME, "parked guest_rip=0x%llx state_kept=yes",
-		  (unsigned long long)hv.ops->get_rip());
-	if (hv.exit_emulator_on_stop)
-		hv_stop_guest("parked");
-	else
-		watchdog_log_stats();
+	if (g->cmd_ack_id == rc->cmd_id) {
+		struct rec_fx *fx = fx_add(out, FX_HANDBACK_ACKED);
+		rc->state = GS_RUNNING;
+		fx->cmd_id = rc->cmd_id;
+		fx->gap_tsc = now - rc->fault_tsc;
+	} else if (now >= rc->deadline_tsc) {
+		escalate(rc, "handback not acknowledged before the deadline", now, g->can_handback, out);
+	}
 }
 
-static void schedule_reset(void)
+static void check_hello_deadline(struct recovery *rc, uint64_t now, const struct rec_guest *g,
+				 struct rec_fx_list *out)
 {
-	uint32_t delay_ms = 0;
-	uint64_t now_ms = hv_now_ms();
-
-	if (!restart_allowed(&rc.budget, active_policy, now_ms, &delay_ms)) {
-		hv_record(LOG_EMERG, CAT_DECISION,
-			  "restart budget exhausted max=%u window_ms=%u: parking", active_policy->restart_max,
-			  active_policy->restart_window_ms);
-		park("restart budget exhausted", ALARM_EMERGENCY);
+	if (!rc->awaiting_hello || now < rc->deadline_tsc)
+		return;
+	rc->awaiting_hello = false;
+	if (!rc->after_reset) {
+		fx_add(out, FX_SILENT_AFTER_BOOT);
 		return;
 	}
-	restart_record(&rc.budget, active_policy, now_ms);
-	hv.state = GS_BACKOFF;
-	rc.restart_at_tsc = plat_tsc() + hv_ms_to_tsc(delay_ms);
-	hv_record(LOG_INFO, CAT_ACTION, "reset scheduled backoff_ms=%u restarts_in_window=%u",
-		  delay_ms, rc.budget.count);
+	/* The reset's expected outcome did not come: its own event, then the
+	 * ladder's next step. */
+	const struct fault_event ev = { .type = FAULT_STUB_SILENT, .vector = -1, .module_index = -1 };
+	const struct policy_rule *r = policy_lookup(rc->policy, &ev);
+	fx_add(out, FX_SILENT_AFTER_RESET)->level = r ? r->alarm : ALARM_MAJOR;
+	escalate(rc, "no hello after reset", now, g->can_handback, out);
 }
 
-/* Reload the image from the pristine copy, clear the rest of RAM, reset
- * the vCPU and the guest's devices, next boot generation (M11). */
-static void perform_reset(void)
+/* Rolls the windows that are over and reports what they held back.  Runs
+ * on the tick only once a window may have ended (windows start when they
+ * roll, so none ends before the earliest start plus the window). */
+static void roll_flood_windows(struct recovery *rc, uint64_t now, struct rec_fx_list *out)
 {
-	uint32_t vendor = hv.ops == &vmx_ops ? HVG_VENDOR_VMX : HVG_VENDOR_SVM;
-	uint64_t t0 = plat_tsc();
+	uint64_t earliest = UINT64_MAX;
 
-	hv.generation++;
-	guest_build(hv.boot->guest_image, hv.boot->guest_size, cmdline_guest_part(hv.boot->cmdline),
-		    vendor, hv.generation, &hv.cfg);
-	hv.ops->reset(&hv.cfg);
-	for (unsigned i = 0; i < sizeof(hv.regs) / sizeof(uint64_t); i++)
-		((uint64_t *)&hv.regs)[i] = 0;
-	hv.regs.rdi = hv.cfg.entry_rdi;
-	hv.stub_up = false;
-	hv.shared = NULL;
-	hv.last_report_seq = 0;
-	vtimer_reset();
-	watchdog_reset();
-	hv.state = GS_RUNNING;
-	rc.awaiting_hello = true;
-	rc.after_reset = true;
-	rc.deadline_tsc = plat_tsc() + hv_ms_to_tsc(rc.hello_deadline_ms);
-	hv_record(LOG_INFO, CAT_ACTION, "reset done generation=%llu cost_tsc=%llu",
-		  (unsigned long long)hv.generation, (unsigned long long)(plat_tsc() - t0));
-}
-
-static void send_command(const struct fault_event *ev)
-{
-	const struct policy_rule *r = rc.rule;
-	struct hv_shared_page *sp = hv.shared;
-	uint64_t arg = r->command_arg;
-
-	if (arg == POLICY_ARG_MODULE)
-		arg = ev->module_index < 0 ? UINT64_MAX : (uint64_t)ev->module_index;
-	sp->cmd_op = r->command;
-	sp->cmd_args[0] = arg;
-	__atomic_store_n(&sp->cmd_id, ++rc.cmd_id, __ATOMIC_RELEASE);
-	watchdog_queue_command();
-	hv.state = GS_HANDBACK;
-	rc.deadline_tsc = plat_tsc() + hv_ms_to_tsc(r->deadline_ms);
-	hv_record(LOG_INFO, CAT_ACTION, "handback command=%u arg=%llu cmd_id=%llu deadline_ms=%u",
-		  r->command, (unsigned long long)arg, (unsigned long long)rc.cmd_id, r->deadline_ms);
-}
-
-static void do_action(enum policy_action a, const struct fault_event *ev)
-{
-	rc.action = a;
-	switch (a) {
-	case ACT_LOG: /* only reached by escalation: nothing more to do */
-		break;
-	case ACT_HANDBACK:
-		if (hv.stub_up && hv.shared) {
-			send_command(ev);
-			break;
+	if (now < rc->flood_check_tsc)
+		return;
+	for (unsigned t = 0; t < FAULT_TYPE_COUNT; t++) {
+		rate_roll(&rc->flood[t], now);
+		if (rc->flood[t].window_start + rc->flood[t].window < earliest)
+			earliest = rc->flood[t].window_start + rc->flood[t].window;
+		uint64_t n = rate_take_refused(&rc->flood[t]);
+		if (n) {
+			struct rec_fx *fx = fx_add(out, FX_SUPPRESSED);
+			fx->fault = (uint8_t)t;
+			fx->count = n;
 		}
-		hv_record(LOG_MINOR, CAT_OUTCOME, "handback impossible: no stub; escalating");
-		do_action(policy_escalate(active_policy, ACT_HANDBACK), ev);
-		break;
-	case ACT_RESET:
-		/* The rule's deadline if it chose the reset, else (a reset the
-		 * ladder reached) the policy's hello deadline. */
-		rc.hello_deadline_ms = rc.rule && rc.rule->action == ACT_RESET
-					       ? rc.rule->deadline_ms
-					       : active_policy->hello_deadline_ms;
-		schedule_reset();
-		break;
-	default:
-		park(rc.rule ? rc.rule->name : "policy", (enum alarm_level)(rc.rule ? rc.rule->alarm : ALARM_MAJOR));
-		break;
 	}
+	rc->flood_check_tsc = earliest;
 }
 
-static void escalate(const char *why)
+void recovery_tick(struct recovery *rc, uint64_t now, const struct rec_guest *g,
+		   struct rec_fx_list *out)
 {
-	enum policy_action next = policy_escalate(active_policy, rc.action);
-	const struct fault_event none = { .type = FAULT_HANG, .vector = -1, .module_index = -1 };
-
-	hv_record(LOG_MAJOR, CAT_OUTCOME, "timeout action=%s next=%s why=\"%s\"",
-		  policy_action_name(rc.action), policy_action_name(next), why);
-	hv.state = GS_RUNNING;
-	do_action(next, &none);
+	roll_flood_windows(rc, now, out);
+	if (rc->state == GS_BACKOFF && now >= rc->restart_at_tsc)
+		fx_add(out, FX_RESET);
+	else if (rc->state == GS_HANDBACK)
+		check_handback(rc, now, g, out);
+	if (rc->state == GS_RUNNING)
+		check_hello_deadline(rc, now, g, out);
 }
 
-static void check_handback(uint64_t now)
+void recovery_hello(struct recovery *rc, uint64_t now, struct rec_fx_list *out)
 {
-	const struct hv_shared_page *sp = hv.shared;
-
-	if (sp && sp->cmd_ack_id == rc.cmd_id) {
-		hv.state = GS_RUNNING;
-		hv_record(LOG_INFO, CAT_OUTCOME, "handback acknowledged cmd_id=%llu result=%lld gap_ms=%llu",
-			  (unsigned long long)rc.cmd_id, (long long)sp->cmd_result,
-			  (unsigned long long)((now - rc.fault_tsc) * 1000 / hv.tsc_hz));
-	} else if (now >= rc.deadline_tsc) {
-		escalate("handback not acknowledged before the deadline");
-	}
-}
-
-static void check_hello_deadline(uint64_t now)
-{
-	if (!rc.awaiting_hello || now < rc.deadline_tsc)
+	if (!rc->awaiting_hello)
 		return;
-	rc.awaiting_hello = false;
-	if (rc.after_reset) {
-		/* The reset's expected outcome did not come: its own event,
-		 * then the ladder's next step. */
-		const struct fault_event ev = { .type = FAULT_STUB_SILENT, .vector = -1,
-						.module_index = -1 };
-		const struct policy_rule *r = policy_lookup(active_policy, &ev);
-		hv_record(alarm_to_log[r->alarm], CAT_EVENT,
-			  "stub_silent after reset generation=%llu", (unsigned long long)hv.generation);
-		escalate("no hello after reset");
-	} else {
-		recovery_simple_fault(FAULT_STUB_SILENT, hv.ops->get_rip(), "no hello after boot");
-	}
-}
-
-void recovery_update(uint64_t now)
-{
-	flood_window_roll();
-	switch (hv.state) {
-	case GS_BACKOFF:
-		if (now >= rc.restart_at_tsc)
-			perform_reset();
-		break;
-	case GS_HANDBACK:
-		check_handback(now);
-		break;
-	default:
-		break;
-	}
-	if (hv.state == GS_RUNNING)
-		check_hello_deadline(now);
-}
-
-void recovery_hello(void)
-{
-	if (!rc.awaiting_hello)
-		return;
-	rc.awaiting_hello = false;
-	if (rc.after_reset)
-		hv_record(LOG_INFO, CAT_OUTCOME, "restart confirmed generation=%llu gap_ms=%llu gap_tsc=%llu",
-			  (unsigned long long)hv.generation,
-			  (unsigned long long)((plat_tsc() - rc.fault_tsc) * 1000 / hv.tsc_hz),
-			  (unsigned long long)(plat_tsc() - rc.fault_tsc));
-}
-
-void recovery_first_boot(void)
-{
-	hv.state = GS_RUNNING;
-	rc.awaiting_hello = true;
-	rc.after_reset = false;
-	rc.deadline_tsc = plat_tsc() + hv_ms_to_tsc(active_policy->hello_deadline_ms);
+	rc->awaiting_hello = false;
+	if (rc->after_reset)
+		fx_add(out, FX_RESTART_CONFIRMED)->gap_tsc = now - rc->fault_tsc;
 }

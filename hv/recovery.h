@@ -1,25 +1,131 @@
 /*
- * Decide and act: a fault event is looked up in the compiled-in policy,
- * and the chosen action runs with a deadline; when the deadline passes
- * without the expected outcome, the policy's ladder names the next step.
+ * Decide and act, as a pure state machine (features M10-M14, M30, M31).
+ * A fault event is looked up in the policy; the chosen action runs with
+ * a deadline; when the deadline passes without the expected outcome, the
+ * policy's ladder names the next step; restarts are limited by the
+ * policy's budget with exponential back-off.
+ *
+ * The machine takes its inputs (the time in TSC cycles, the stub's
+ * acknowledgements, hellos) and returns what to do as a list of effects;
+ * the run loop applies them (write a command, reload the guest, park,
+ * log).  It touches no global, no platform call and no backend, so host
+ * tests drive it through whole scenarios.
  */
 #ifndef HV_RECOVERY_H
 #define HV_RECOVERY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
-#include "policy.h"
+#include "hv/policy.h"
+#include "hv/ratelimit.h"
 
-/* A fault found by the hypervisor or reported by the stub.  `detail` is
- * logged with the event ("key=value ..."). */
-enum policy_action recovery_fault(const struct fault_event *ev, const char *detail);
-/* Deadlines and back-off; once per loop. */
-void recovery_update(uint64_t now);
+enum guest_state {
+	GS_RUNNING,  /* the guest runs */
+	GS_HANDBACK, /* the guest runs; a command waits for its acknowledgement */
+	GS_BACKOFF,  /* stopped, waiting to be restarted */
+	GS_PARKED,   /* stopped for good; state kept for inspection */
+};
+
+enum rec_fx_kind {
+	FX_DECISION,          /* rule matched ev: event, decision and alarm records (alarm_id) */
+	FX_LOGGED,            /* a log-only rule: the guest continues */
+	FX_SUPPRESSED,        /* a window held back `count` log-only events of `fault` */
+	FX_HANDBACK,          /* write command/arg/cmd_id into the shared page, queue a command NMI */
+	FX_HANDBACK_NO_STUB,  /* a hand-back with no stub to take it: escalating */
+	FX_RESET_SCHEDULED,   /* the guest stops; reset after backoff_ms */
+	FX_BUDGET_EXHAUSTED,  /* the restart budget is spent: parking */
+	FX_RESET,             /* reload and restart the guest now; then recovery_reset_done() */
+	FX_PARK,              /* stop the guest for good: why, level, alarm_id */
+	FX_TIMEOUT,           /* `action` timed out; `next` follows: why */
+	FX_HANDBACK_ACKED,    /* cmd_id acknowledged, gap_tsc since the fault */
+	FX_RESTART_CONFIRMED, /* the stub said hello after a reset, gap_tsc since the fault */
+	FX_SILENT_AFTER_RESET,/* no hello after a reset: the event record (level) */
+	FX_SILENT_AFTER_BOOT, /* no hello after the first boot: raise FAULT_STUB_SILENT */
+	FX_NO_RULE,           /* the policy has no rule for `fault` (a table the compiler
+			       * would refuse): logged only */
+};
+
+struct rec_fx {
+	enum rec_fx_kind kind;
+	const struct policy_rule *rule; /* FX_DECISION */
+	const char *why;                /* FX_PARK, FX_TIMEOUT */
+	uint8_t action, next;           /* FX_TIMEOUT */
+	uint8_t level;                  /* FX_PARK, FX_SILENT_AFTER_RESET: enum alarm_level */
+	uint8_t fault;                  /* FX_SUPPRESSED: enum fault_type */
+	uint16_t command;               /* FX_HANDBACK */
+	uint32_t deadline_ms;           /* FX_HANDBACK */
+	uint32_t backoff_ms, restarts;  /* FX_RESET_SCHEDULED */
+	uint64_t arg, cmd_id;           /* FX_HANDBACK, FX_HANDBACK_ACKED */
+	uint64_t alarm_id;              /* FX_DECISION, FX_PARK */
+	uint64_t gap_tsc;               /* FX_HANDBACK_ACKED, FX_RESTART_CONFIRMED */
+	uint64_t count;                 /* FX_SUPPRESSED */
+};
+
+/* A fault runs at most: decision, hand-back impossible, budget spent,
+ * park; a ladder step a few more.  FAULT_TYPE_COUNT suppression reports. */
+#define REC_FX_MAX (FAULT_TYPE_COUNT + 8)
+
+struct rec_fx_list {
+	unsigned n;
+	struct rec_fx fx[REC_FX_MAX];
+};
+
+/* Log-only events recorded per type and second; the rest are counted
+ * (FX_SUPPRESSED), so a guest that provokes them in a loop cannot flood
+ * the log or crowd out the hypervisor's own records. */
+#define REC_LOG_EVENTS_PER_SECOND 8
+
+struct recovery {
+	const struct policy_config *policy;
+	uint64_t tsc_per_ms;
+	enum guest_state state;
+	const struct policy_rule *rule; /* rule whose action is in progress */
+	enum policy_action action;
+	uint64_t deadline_tsc;          /* hand-back acknowledgement / hello */
+	uint64_t restart_at_tsc;
+	uint64_t fault_tsc;             /* for the fault-to-outcome gaps */
+	uint64_t cmd_id;
+	uint32_t hello_deadline_ms;     /* for the reset under way */
+	bool awaiting_hello;
+	bool after_reset;
+	struct restart_budget budget;
+	uint64_t alarms;
+	struct rate_limit flood[FAULT_TYPE_COUNT];
+	uint64_t flood_check_tsc;       /* no flood window ends before this */
+};
+
+void recovery_init(struct recovery *rc, const struct policy_config *p, uint64_t tsc_per_ms,
+		   uint64_t now);
+/* The first boot (generation 1): the stub must say hello in time. */
+void recovery_start(struct recovery *rc, uint64_t now);
+
+/* A fault found by the hypervisor or reported by the stub.  `can_handback`:
+ * the stub is up and its shared page known.  Returns the action chosen
+ * (ACT_LOG when the guest is not running: nothing new can happen then). */
+enum policy_action recovery_fault(struct recovery *rc, const struct fault_event *ev, uint64_t now,
+				  bool can_handback, struct rec_fx_list *out);
+
+/* What the machine reads of the guest once per tick. */
+struct rec_guest {
+	bool can_handback;   /* the stub is up and its shared page known */
+	uint64_t cmd_ack_id; /* the last command the stub acknowledged (0: none) */
+};
+
+/* Deadlines, back-off and the flood windows; once per hypervisor tick. */
+void recovery_tick(struct recovery *rc, uint64_t now, const struct rec_guest *g,
+		   struct rec_fx_list *out);
+
 /* The stub said hello (first boot or after a reset). */
-void recovery_hello(void);
-/* Starts the guest for the first time (generation 1). */
-void recovery_first_boot(void);
-/* Shorthand for faults with no vector/module. */
-enum policy_action recovery_simple_fault(enum fault_type type, uint64_t rip, const char *detail);
+void recovery_hello(struct recovery *rc, uint64_t now, struct rec_fx_list *out);
+
+/* The run loop carried out FX_RESET: the guest runs again and its stub
+ * must say hello before the reset's deadline. */
+void recovery_reset_done(struct recovery *rc, uint64_t now);
+
+static inline bool recovery_guest_runs(const struct recovery *rc)
+{
+	return rc->state == GS_RUNNING || rc->state == GS_HANDBACK;
+}
 
 #endif

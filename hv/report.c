@@ -3,14 +3,13 @@
  * cross-checked against the real vCPU state, then handed to the policy.
  * A report that does not validate is itself an event (bad_report).
  */
-#include <stdio.h>
-#include <string.h>
-
-#include "../include/hv_abi.h"
-#include "hv.h"
-#include "log.h"
-#include "recovery.h"
-#include "report_check.h"
+#include "arch/x86/platform.h"
+#include "hv/actions.h"
+#include "hv/guest.h"
+#include "hv/report.h"
+#include "hv/report_check.h"
+#include "include/hv_abi.h"
+#include "lib/log.h"
 
 static struct hv_report rep; /* one at a time; the guest is stopped meanwhile */
 
@@ -23,19 +22,11 @@ static const enum fault_type report_fault[HV_REP_TYPE_COUNT] = {
 
 /* What the hypervisor can check against the vCPU: a #PF report's CR2
  * still sits in the guest's CR2 while its handler runs. */
-static const char *cross_check_cr2(const struct hv_report *r)
+static const char *cross_check_cr2(const struct vm *vm, const struct hv_report *r)
 {
-	if (r->type != HV_REP_EXCEPTION || r->vector != 14)
+	if (r->type != HV_REP_EXCEPTION || r->vector != X86_VEC_PF)
 		return "n/a";
-	return r->cr2 == hv.ops->get_cr2() ? "match" : "mismatch";
-}
-
-static void bad_report(const char *why)
-{
-	char detail[64];
-
-	snprintf(detail, sizeof(detail), "reason=%s", why);
-	recovery_simple_fault(FAULT_BAD_REPORT, hv.ops->get_rip(), detail);
+	return r->cr2 == vm->ops->get_cr2() ? "match" : "mismatch";
 }
 
 static void log_report(const struct hv_report *r, const char *cr2_check)
@@ -52,54 +43,43 @@ static void log_report(const struct hv_report *r, const char *cr2_check)
 		  (unsigned long long)r->stack[2], (unsigned long long)r->stack[3], r->message);
 }
 
-/* At most REPORTS_PER_SECOND reports are looked at; more get HV_E_BUSY
- * and are counted, so a guest that floods reports cannot crowd out the
- * watchdog or the hypervisor's own records. */
-#define REPORTS_PER_SECOND 16
-
-static bool report_rate_ok(void)
+/* At most VM_REPORTS_PER_SECOND reports are looked at; more get
+ * HV_E_BUSY and are counted, so a guest that floods reports cannot crowd
+ * out the watchdog or the hypervisor's own records. */
+static bool report_rate_ok(struct vm *vm)
 {
-	static uint64_t window_ms, in_window;
-	uint64_t now_ms = hv_now_ms();
-
-	if (now_ms - window_ms >= 1000) {
-		window_ms = now_ms;
-		in_window = 0;
-	}
-	if (in_window < REPORTS_PER_SECOND) {
-		in_window++;
+	if (rate_allow(&vm->reports, plat_tsc()))
 		return true;
-	}
-	hv.reports_refused++;
+	vm->stats.reports_refused++;
 	return false;
 }
 
-int64_t report_handle(uint64_t gva, uint64_t size)
+int64_t report_handle(struct vm *vm, uint64_t gva, uint64_t size)
 {
 	const char *why;
 
-	if (!hv.stub_up)
+	if (!vm->stub.up)
 		return HV_E_STATE;
-	if (!report_rate_ok())
+	if (!report_rate_ok(vm))
 		return HV_E_BUSY;
 	if (size != sizeof(rep)) {
-		bad_report("size");
+		vm_simple_fault(vm, FAULT_BAD_REPORT, "reason=%s", "size");
 		return HV_E_INVAL;
 	}
-	if (!guest_copy_from(hv.ops->get_cr3(), gva, &rep, sizeof(rep))) {
-		bad_report("unmapped_or_outside_guest_ram");
+	if (!guest_copy_from(vm->ops->get_cr3(), gva, &rep, sizeof(rep))) {
+		vm_simple_fault(vm, FAULT_BAD_REPORT, "reason=%s", "unmapped_or_outside_guest_ram");
 		return HV_E_RANGE;
 	}
-	why = report_validate(&rep, hv.generation, hv.last_report_seq);
+	why = report_validate(&rep, vm->stub.generation, vm->stub.last_report_seq);
 	if (why != NULL) {
-		bad_report(why);
+		vm_simple_fault(vm, FAULT_BAD_REPORT, "reason=%s", why);
 		return HV_E_INVAL;
 	}
-	hv.last_report_seq = rep.seq;
-	hv.reports++;
+	vm->stub.last_report_seq = rep.seq;
+	vm->stats.reports++;
 	report_sanitize(rep.module, sizeof(rep.module));
 	report_sanitize(rep.message, sizeof(rep.message));
-	log_report(&rep, cross_check_cr2(&rep));
+	log_report(&rep, cross_check_cr2(vm, &rep));
 	const struct fault_event ev = {
 		.type = report_fault[rep.type],
 		.vector = rep.type == HV_REP_EXCEPTION ? (int)rep.vector : -1,
@@ -108,6 +88,6 @@ int64_t report_handle(uint64_t gva, uint64_t size)
 		.module_index = rep.module_index,
 		.stub_up = true,
 	};
-	recovery_fault(&ev, "source=report");
+	vm_fault(vm, &ev, "source=report");
 	return HV_OK;
 }

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "report_check.h"
+#include "hv/report_check.h"
 
 static bool terminated(const char *s, size_t cap)
 {

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../include/hv_abi.h"
+#include "include/hv_abi.h"
 
 /* NULL if the report is well formed for this boot generation and newer
  * than last_seq; else a short reason ("bad_magic", ...). */

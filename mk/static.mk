@@ -29,12 +29,12 @@ STATIC_DIR            := $(BUILD)/static
 STATIC_CPPCHECK       ?= cppcheck
 STATIC_SUPPRESSIONS   := tests/static/cppcheck-suppressions.txt
 STATIC_EFI_INC        := -I/usr/include/efi -I/usr/include/efi/x86_64
-STATIC_CPPCHECK_DIRS  := hv arch boot guest-stub
+STATIC_CPPCHECK_DIRS  := hv lib arch boot guest-stub
 STATIC_CPPCHECK_FLAGS ?= --enable=warning,portability,performance --error-exitcode=1 \
-			 --inline-suppr --std=c11 -D__x86_64__ -I include -I hv $(STATIC_EFI_INC) \
+			 --inline-suppr --std=c11 -D__x86_64__ -I . $(STATIC_EFI_INC) \
 			 --suppress=missingIncludeSystem --suppressions-list=$(STATIC_SUPPRESSIONS) \
 			 --template='{file}:{line}: {severity}: {id}: {message}' -q -j 2
-STATIC_ANALYZER_SRCS  := $(wildcard hv/*.c arch/x86/*.c arch/x86/vmx/*.c arch/x86/svm/*.c \
+STATIC_ANALYZER_SRCS  := $(wildcard hv/*.c lib/*.c arch/x86/*.c arch/x86/vmx/*.c arch/x86/svm/*.c \
 			   boot/mb2/*.c) boot/efi/efi_main.c
 
 .PHONY: static-check static-clean

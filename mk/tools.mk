@@ -6,10 +6,10 @@
 #   TOOLS_CFLAGS   default: -std=gnu11 -O2 -Wall -Wextra -Werror
 #   TOOLS_DIR      $(BUILD)/tools
 #   HVLOG_DECODE   $(BUILD)/tools/hvlog-decode: captured COM1 log -> JSON Lines
-#   HVLOG_PARSE_SRCS  the line parser (tools/hvlog_parse.c, hv/crc32.c), for
+#   HVLOG_PARSE_SRCS  the line parser (tools/hvlog_parse.c, lib/crc32.c), for
 #                  a fuzz target calling hvlog_parse_line()
 #   HVLOG_SAMPLE   $(BUILD)/tools/hvlog-sample: test helper, the real
-#                  hv/log.c on a fake platform, prints sample logs
+#                  lib/log.c on a fake platform, prints sample logs
 #   tools          phony: build $(HVLOG_DECODE)
 #   tools-test     phony: decoder tests (tests/tools/run.sh); writes
 #                  $(BUILD)/tools/summary.txt "tools <passed> <failed>" and
@@ -25,9 +25,9 @@ TOOLS_SAVED_DEFAULT_GOAL := $(.DEFAULT_GOAL)
 
 TOOLS_DIR    := $(BUILD)/tools
 TOOLS_CC     ?= gcc
-TOOLS_CFLAGS ?= -std=gnu11 -O2 -Wall -Wextra -Werror
+TOOLS_CFLAGS ?= -I. -std=gnu11 -O2 -Wall -Wextra -Werror
 
-HVLOG_PARSE_SRCS := tools/hvlog_parse.c hv/crc32.c
+HVLOG_PARSE_SRCS := tools/hvlog_parse.c lib/crc32.c
 HVLOG_DECODE     := $(TOOLS_DIR)/hvlog-decode
 HVLOG_SAMPLE     := $(TOOLS_DIR)/hvlog-sample
 
@@ -35,14 +35,14 @@ HVLOG_SAMPLE     := $(TOOLS_DIR)/hvlog-sample
 
 tools: $(HVLOG_DECODE)
 
-$(HVLOG_DECODE): tools/hvlog-decode.c $(HVLOG_PARSE_SRCS) tools/hvlog_parse.h hv/crc32.h mk/tools.mk
+$(HVLOG_DECODE): tools/hvlog-decode.c $(HVLOG_PARSE_SRCS) tools/hvlog_parse.h lib/crc32.h mk/tools.mk
 	@mkdir -p $(@D)
 	$(TOOLS_CC) $(TOOLS_CFLAGS) -o $@ tools/hvlog-decode.c $(HVLOG_PARSE_SRCS)
 
-$(HVLOG_SAMPLE): tests/tools/hvlog_sample.c hv/log.c hv/crc32.c hv/log.h hv/crc32.h \
+$(HVLOG_SAMPLE): tests/tools/hvlog_sample.c lib/log.c lib/crc32.c lib/log.h lib/crc32.h \
 		arch/x86/platform.h mk/tools.mk
 	@mkdir -p $(@D)
-	$(TOOLS_CC) $(TOOLS_CFLAGS) -o $@ tests/tools/hvlog_sample.c hv/log.c hv/crc32.c
+	$(TOOLS_CC) $(TOOLS_CFLAGS) -o $@ tests/tools/hvlog_sample.c lib/log.c lib/crc32.c
 
 tools-test: $(HVLOG_DECODE) $(HVLOG_SAMPLE)
 	@tests/tools/run.sh $(HVLOG_DECODE) $(HVLOG_SAMPLE) $(TOOLS_DIR)

@@ -25,7 +25,7 @@ UNIT_SAVED_DEFAULT_GOAL := $(.DEFAULT_GOAL)
 
 UNIT_DIR     := $(BUILD)/unit
 UNIT_CC      ?= gcc
-UNIT_CFLAGS  ?= -std=gnu11 -O1 -g -Wall -Wextra -Werror -fno-omit-frame-pointer \
+UNIT_CFLAGS  ?= -I. -std=gnu11 -O1 -g -Wall -Wextra -Werror -fno-omit-frame-pointer \
 		-fsanitize=address,undefined -fno-sanitize-recover=undefined
 UNIT_LDLIBS  ?= -lcmocka
 UNIT_TIMEOUT ?= 60
@@ -33,12 +33,19 @@ UNIT_TIMEOUT ?= 60
 # Module sources each test program is linked with.
 UNIT_SRCS_test_cmdline     := hv/cmdline.c
 UNIT_SRCS_test_elf         := hv/elf_load.c
-UNIT_SRCS_test_nested_pt   := hv/nested_pt.c
+UNIT_SRCS_test_nested_pt   := lib/nested_pt.c
 UNIT_SRCS_test_bootinfo    := hv/bootinfo.c
 UNIT_SRCS_test_mb2_info    := boot/mb2/mb2_info.c hv/bootinfo.c
 UNIT_SRCS_test_vmx_decode  := arch/x86/vmx/vmx_decode.c
 UNIT_SRCS_test_svm_decode  := arch/x86/svm/svm_decode.c
-UNIT_SRCS_test_log         := hv/log.c hv/crc32.c
+UNIT_SRCS_test_log         := lib/log.c lib/crc32.c
+UNIT_SRCS_test_recovery    := hv/recovery.c hv/policy.c hv/ratelimit.c
+UNIT_SRCS_test_watchdog    := hv/watchdog.c
+UNIT_SRCS_test_vtimer      := hv/vtimer.c
+UNIT_SRCS_test_ratelimit   := hv/ratelimit.c
+UNIT_SRCS_test_settings    := hv/settings.c hv/cmdline.c
+UNIT_SRCS_test_settings_release := hv/settings.c hv/cmdline.c
+$(UNIT_DIR)/test_settings: UNIT_CFLAGS += -DHV_TEST_AIDS
 # test_policy also checks the shipped default policy, as compiled by
 # tools/policy_compile.py (the generated file includes "hv/policy.h").
 UNIT_POLICY_C              := $(UNIT_DIR)/gen/default_policy.c
@@ -47,7 +54,7 @@ UNIT_SRCS_test_policy      := hv/policy.c $(UNIT_POLICY_C)
 UNIT_TESTS := $(sort $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c)))
 UNIT_BINS  := $(addprefix $(UNIT_DIR)/,$(UNIT_TESTS))
 # Header dependencies: coarse but simple (the modules are small).
-UNIT_HDRS  := $(wildcard hv/*.h boot/mb2/*.h arch/x86/*.h arch/x86/vmx/*.h \
+UNIT_HDRS  := $(wildcard hv/*.h lib/*.h vcpu/*.h boot/mb2/*.h arch/x86/*.h arch/x86/vmx/*.h \
 			 arch/x86/svm/*.h include/*.h)
 
 .PHONY: unit-test unit-build unit-clean unit-cmocka-check
@@ -67,7 +74,6 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_PROGRAM,$(t))))
 $(UNIT_POLICY_C): policy/default.policy tools/policy_compile.py
 	@mkdir -p $(@D)
 	python3 tools/policy_compile.py $< -o $@
-$(UNIT_DIR)/test_policy: UNIT_CFLAGS += -I.
 
 unit-build: $(UNIT_BINS)
 

@@ -68,6 +68,11 @@ check "UEFI image links no allocator (hv-efi.map)" no_allocator "$BUILD/hv-efi.m
 check "Multiboot2 image links no allocator (hv-mb2.map)" no_allocator "$BUILD/hv-mb2.map"
 check "hypervisor code has no x87/SSE instructions" no_sse "$BUILD/hv.elf"
 check "newlib archive has no x87/SSE instructions" make --no-print-directory newlib-check BUILD="$BUILD"
+check "layering: every include allowed for its layer (scripts/check-layers.py)" \
+	python3 scripts/check-layers.py layers
+check "no include cycle among the core's modules (hv/)" python3 scripts/check-layers.py cycles
+check "no vendor test in the core: only hv/main.c names the backends" \
+	python3 scripts/check-layers.py vendors
 check "ESP tree has BOOTX64.EFI" test -s "$BUILD/esp/EFI/BOOT/BOOTX64.EFI"
 check "bootable ISO exists" test -s "$BUILD/hv.iso"
 

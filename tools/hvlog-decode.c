@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hvlog_parse.h"
+#include "tools/hvlog_parse.h"
 
 /* A longer line keeps its last LINE_CAP / 2 .. LINE_CAP bytes: a record
  * always ends its line. */

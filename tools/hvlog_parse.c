@@ -1,9 +1,9 @@
 /* Parser of report-stream lines (see hvlog_parse.h). */
-#include "hvlog_parse.h"
+#include "tools/hvlog_parse.h"
 
 #include <string.h>
 
-#include "../hv/crc32.h"
+#include "lib/crc32.h"
 
 const char *const hvlog_level_names[4] = { "info", "minor", "major", "emerg" };
 const char *const hvlog_cat_names[8] = { "log",	    "event", "decision", "action",

@@ -7,8 +7,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "platform.h"
-#include "x86.h"
+#include "vcpu/vcpu.h"
+#include "arch/x86/platform.h"
+#include "arch/x86/x86.h"
 
 #define IDENTITY_GIB 64 /* 2 MiB pages over the first 64 GiB */
 #define IST_STACK_SIZE 8192
@@ -87,9 +88,9 @@ static void build_idt(void)
 		set_gate(v, isr_stub_table[v], 0);
 	/* NMI, #DF and #MC may arrive on a broken stack: give them their own
 	 * (SDM 3A 6.14.5, Interrupt Stack Table). */
-	set_gate(2, (uint64_t)(uintptr_t)isr_nmi, IST_NMI);
-	set_gate(8, isr_stub_table[8], IST_DF);
-	set_gate(18, isr_stub_table[18], IST_MC);
+	set_gate(X86_VEC_NMI, (uint64_t)(uintptr_t)isr_nmi, IST_NMI);
+	set_gate(X86_VEC_DF, isr_stub_table[X86_VEC_DF], IST_DF);
+	set_gate(X86_VEC_MC, isr_stub_table[X86_VEC_MC], IST_MC);
 	set_gate(LAPIC_TICK_VECTOR, (uint64_t)(uintptr_t)isr_lapic_tick, 0);
 }
 

@@ -12,8 +12,8 @@
  */
 #include <stdint.h>
 
-#include "platform.h"
-#include "x86.h"
+#include "arch/x86/platform.h"
+#include "arch/x86/x86.h"
 
 #define PIT_HZ 1193182ull
 #define PIT_CH0 0x40

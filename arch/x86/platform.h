@@ -36,7 +36,7 @@ void plat_emulator_exit(uint8_t code);
 
 __attribute__((noreturn)) void plat_halt(void);
 
-/* NMIs the host IDT took (arch/x86/idt). */
+/* NMIs the host IDT took (arch/x86/isr.S). */
 extern volatile uint64_t host_nmi_count;
 
 /* Masks every interrupt source the firmware left on (arch/x86/pit_tick.c). */
@@ -49,6 +49,21 @@ void plat_end_stray_interrupt(void);
 void lapic_tick_start(uint64_t period_us, uint64_t tsc_hz);
 
 void plat_self_nmi(void);
+
+/* What the hypervisor's crash record keeps of the core's state.  The
+ * core registers a function that fills it, so the platform's fault
+ * handler never calls up into the core (docs/design.md, Structure). */
+#define PLAT_CRASH_RECENT_EXITS 5
+struct plat_crash_context {
+	uint64_t exits;
+	uint64_t recent_exits[PLAT_CRASH_RECENT_EXITS]; /* raw exit codes, newest first */
+	uint32_t last_kind;
+	uint64_t ticks, generation, guest_rip;
+};
+void plat_set_crash_context(void (*fill)(struct plat_crash_context *ctx));
+/* How a crash of the hypervisor ends (onstop=exit, onfault=reset);
+ * both off: halt. */
+void plat_set_crash_stop(bool exit_emulator, bool reset_machine);
 
 /* Start the PIT-driven NMI tick (SVM's timer, see docs/design.md). */
 void pit_nmi_tick_start(uint64_t period_us);

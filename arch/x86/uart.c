@@ -1,6 +1,6 @@
 /* 16550 UART on COM1: the hypervisor's log port.  Polled, 115200 8N1. */
-#include "platform.h"
-#include "x86.h"
+#include "arch/x86/platform.h"
+#include "arch/x86/x86.h"
 
 #define COM1 0x3F8
 #define LSR_THRE 0x20

@@ -88,11 +88,49 @@ static inline uint16_t read_tr(void)
 	return v;
 }
 
+/* MSRs the hypervisor reads, writes or keeps from the guest (Intel SDM
+ * 4 Table 2-2, AMD APM 2 Appendix A). */
+#define MSR_APIC_BASE 0x1Bu
+#define MSR_FEATURE_CONTROL 0x3Au
+#define MSR_PAT 0x277u
+#define MSR_VMX_BASIC 0x480u
+#define MSR_VMX_PINBASED 0x481u
+#define MSR_VMX_PROCBASED 0x482u
+#define MSR_VMX_EXIT 0x483u
+#define MSR_VMX_ENTRY 0x484u
+#define MSR_VMX_MISC 0x485u
+#define MSR_VMX_CR0_FIXED0 0x486u
+#define MSR_VMX_CR0_FIXED1 0x487u
+#define MSR_VMX_CR4_FIXED0 0x488u
+#define MSR_VMX_CR4_FIXED1 0x489u
+#define MSR_VMX_PROCBASED2 0x48Bu
+#define MSR_VMX_EPT_VPID_CAP 0x48Cu
+#define MSR_VMX_TRUE_PINBASED 0x48Du
+#define MSR_VMX_TRUE_PROCBASED 0x48Eu
+#define MSR_VMX_TRUE_EXIT 0x48Fu
+#define MSR_VMX_TRUE_ENTRY 0x490u
+#define MSR_VMX_VMFUNC 0x491u
 #define MSR_EFER 0xC0000080u
 #define MSR_FS_BASE 0xC0000100u
 #define MSR_GS_BASE 0xC0000101u
-#define MSR_PAT 0x277u
+#define MSR_VM_CR 0xC0010114u
+#define MSR_VM_HSAVE_PA 0xC0010117u
+/* First MSRs of the ranges the VMX MSR bitmap (SDM 3C 24.6.9) and the
+ * SVM MSR permission map (APM 2 15.11) cover besides 0-0x1FFF. */
+#define MSR_RANGE_C000 0xC0000000u
+#define MSR_RANGE_C001 0xC0010000u
+
+/* IA32_FEATURE_CONTROL (SDM 3C 23.7): lock, VMXON outside SMX. */
+#define FEATURE_CONTROL_LOCK (1ull << 0)
+#define FEATURE_CONTROL_VMX (1ull << 2)
+
 #define EFER_SVME (1ull << 12)
+
+/* CPUID feature bits the backends probe and hide (SDM 2A CPUID,
+ * APM 3 Appendix E). */
+#define CPUID_1_ECX_VMX (1u << 5)
+#define CPUID_80000001_ECX_SVM (1u << 2)
+#define CPUID_8000000A_EDX_NP (1u << 0)
 
 #define CR0_PE (1ull << 0)
 #define CR0_MP (1ull << 1)
@@ -102,6 +140,21 @@ static inline uint16_t read_tr(void)
 #define CR0_PG (1ull << 31)
 #define CR4_PAE (1ull << 5)
 #define CR4_VMXE (1ull << 13)
+#define RFLAGS_IF (1ull << 9)
+
+/* Base and limit of a code or data segment descriptor (SDM 3A 3.4.5):
+ * the limit counts 4 KiB units when G (bit 55) is set. */
+static inline uint64_t seg_desc_base(uint64_t d)
+{
+	return ((d >> 16) & 0xFFFFFFull) | ((d >> 32) & 0xFF000000ull);
+}
+
+static inline uint32_t seg_desc_limit(uint64_t d)
+{
+	uint32_t limit = (uint32_t)(d & 0xFFFF) | (uint32_t)((d >> 32) & 0xF0000);
+
+	return (d & (1ull << 55)) ? (limit << 12) | 0xFFF : limit;
+}
 
 /* Host GDT selectors (arch/x86/cpu.c). */
 #define HOST_SEL_CODE 0x08

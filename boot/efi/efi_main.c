@@ -11,11 +11,11 @@
 #include <efilib.h>
 #include <string.h>
 
-#include "../../arch/x86/platform.h"
-#include "../../arch/x86/x86.h"
-#include "../../hv/cmdline.h"
-#include "../../hv/hv.h"
-#include "../../hv/log.h"
+#include "arch/x86/platform.h"
+#include "arch/x86/x86.h"
+#include "hv/cmdline.h"
+#include "hv/hv.h"
+#include "lib/log.h"
 
 #define CONFIG_PATH "\\hv.cfg"
 #define DEFAULT_GUEST_PATH "\\guest.elf"
@@ -166,13 +166,13 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	}
 	read_config(root);
 	read_guest(root);
-	const char *err = hv_prepare(&boot);
-	if (err != NULL) {
-		hv_log("returning to the firmware: %s", err);
+	enum hv_prepare_result r = hv_prepare(&boot);
+	if (r != HV_PREPARED) {
+		hv_log("returning to the firmware: %s", hv_prepare_text(r));
 		plat_log_flush();
 		return boot.guest_image == NULL ? EFI_NOT_FOUND
-		       : hv.ops == NULL        ? EFI_UNSUPPORTED
-					       : EFI_LOAD_ERROR;
+		       : r == HV_PREP_NO_BACKEND ? EFI_UNSUPPORTED
+						 : EFI_LOAD_ERROR;
 	}
 	s = exit_boot_services(image);
 	if (EFI_ERROR(s)) {

@@ -1,4 +1,4 @@
-#include "mb2_info.h"
+#include "boot/mb2/mb2_info.h"
 
 #include <string.h>
 

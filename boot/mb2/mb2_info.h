@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "../../hv/bootinfo.h"
+#include "hv/bootinfo.h"
 
 #define MB2_BOOT_MAGIC 0x36d76289u
 

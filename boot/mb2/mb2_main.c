@@ -1,11 +1,11 @@
 /* Multiboot2 boot path: boot information -> struct boot_info -> hv core. */
 #include <string.h>
 
-#include "../../arch/x86/platform.h"
-#include "../../arch/x86/x86.h"
-#include "../../hv/hv.h"
-#include "../../hv/log.h"
-#include "mb2_info.h"
+#include "arch/x86/platform.h"
+#include "arch/x86/x86.h"
+#include "hv/hv.h"
+#include "lib/log.h"
+#include "boot/mb2/mb2_info.h"
 
 #define MB2_INFO_LIMIT (1u << 20)
 
@@ -35,7 +35,7 @@ static void take_guest_module(const struct mb2_module *mod)
 
 static __attribute__((noreturn)) void boot_failed(void)
 {
-	if (hv.exit_emulator_on_stop)
+	if (hv_onstop_exit())
 		plat_emulator_exit(4);
 	plat_halt();
 }
@@ -58,7 +58,7 @@ void mb2_main(uint32_t magic, uint64_t info)
 		hv_log("ERROR %s", mb2_status_text(st));
 	else
 		take_guest_module(&mod);
-	if (hv_prepare(&boot) != NULL)
+	if (hv_prepare(&boot) != HV_PREPARED)
 		boot_failed();
 	hv_launch();
 }

@@ -4,6 +4,7 @@ clock sync=none the guest TSC counts executed instructions) on VMX and
 SVM, and in TSC cycles under QEMU TCG where that is meaningful.
 Prints one table; the README quotes it."""
 import argparse
+import collections
 import concurrent.futures
 import os
 import re
@@ -17,12 +18,16 @@ RESTARTED = e2e.RESTARTED
 
 
 def guest_value(run, key):
+    if run is None:
+        return None
     m = re.search(rf"^guest: bench .*\b{key}=(\d+)", run.com2, re.M)
     return int(m.group(1)) if m else None
 
 
 def field(run, cat, name, key):
     """The value of `key` in the first such record that has it."""
+    if run is None:
+        return None
     for rec in e2e.find(run, cat, name):
         if key in rec["fields"]:
             return int(rec["fields"][key])
@@ -54,7 +59,7 @@ def percent(with_wd, without):
 
 
 def summarize(emu, results):
-    r = dict(results)
+    r = collections.defaultdict(lambda: None, results)
     unit = "instr" if emu.startswith("bochs") else "TSC"
     rows = []
     rows.append(("null hypercall round trip", f"{guest_value(r['null'], 'null_round_trip_tsc')} {unit}"))
@@ -85,11 +90,18 @@ def summarize(emu, results):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
+    ap.add_argument("--emu", default="bochs-vmx,bochs-svm,qemu-iso",
+                    help="comma-separated emulators (default: all three)")
+    ap.add_argument("--rows", default="",
+                    help="comma-separated runs to make (null, work0, work1, work10, work100, "
+                         "lockup, hang, report); default: all; rows not run print n/a")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     e2e.DECODER = os.path.join(build, "tools", "hvlog-decode")
-    emus = ["bochs-vmx", "bochs-svm", "qemu-iso"]
-    jobs = [(emu, key, run) for emu in emus for key, run in plan(emu)]
+    emus = args.emu.split(",")
+    keep = set(args.rows.split(",")) if args.rows else None
+    jobs = [(emu, key, run) for emu in emus for key, run in plan(emu)
+            if keep is None or key in keep]
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(lambda j: e2e.execute(j[2], build), jobs))
     print()

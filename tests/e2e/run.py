@@ -291,6 +291,18 @@ def check_panic(res, run):
     res.check(run, "fault-to-hello gap logged", bool(gap) and "gap_ms" in gap[0]["fields"])
 
 
+def check_ram_cleared(res, run):
+    check_chain(res, run, "panic", "any_panic", "reset", "restart", generation="2")
+    for gen in (1, 2):
+        res.check(run, f"generation {gen} starts with the image's data, zero bss and zero free RAM",
+                  has(run.com2, rf"^guest: ram check generation={gen} data=ok bss=ok high=ok$"))
+    done = find(run, "action", "reset")
+    cleared = [r["fields"].get("cleared_pages", "") for r in done if "cleared_pages" in r["fields"]]
+    m = re.match(r"(\d+)/(\d+)$", cleared[0]) if cleared else None
+    res.check(run, "the reset cleared only the pages the guest wrote (EPT/NPT dirty bits)",
+              bool(m) and 0 < int(m.group(1)) < int(m.group(2)), str(cleared))
+
+
 def check_pf_netdrv(res, run):
     check_chain(res, run, "exception", "pf_in_netdrv", "handback", "handback",
                 cmd_id="1", result="0")
@@ -445,6 +457,8 @@ ISOLATION_DONE = r"(?s)(?=.*integrity crc=.*integrity crc=)(?=.*suppressed event
 FAULT_RUNS = [
     # name, guest command line, hypervisor extras, end marker, check, backends
     ("panic", "hello panic@1", "", RESTARTED, check_panic, "all"),
+    # ramcheck before hello: its line is out before the end marker
+    ("ram-clear", "ramcheck hello panic@1", "", RESTARTED, check_ram_cleared, "all"),
     ("pf-netdrv", "hello pf_netdrv@1", "", r"outcome handback acknowledged", check_pf_netdrv, "all"),
     ("lowmem", "hello lowmem@1", "", r"outcome handback acknowledged", check_lowmem, "all"),
     ("noack", "hello noack@1 lowmem@1", "", RESTARTED, check_noack, "all"),

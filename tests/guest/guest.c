@@ -262,6 +262,41 @@ static void scenario_badreport(void)
 	say_num("bad report refused status=", r.status, "\n");
 }
 
+/* A reset must give the next generation guest RAM as the last build left
+ * it: the image's data reloaded, its bss and every other page zero, even
+ * though the hypervisor clears only the pages the guest wrote.  Checks
+ * that, then writes over all three for the next generation to check. */
+#define RAMCHECK_DATA 0x5eedull
+static volatile uint64_t ramcheck_data = RAMCHECK_DATA;
+static volatile uint64_t ramcheck_bss;
+
+static const char *ok_or(int ok, const char *bad)
+{
+	return ok ? "ok" : bad;
+}
+
+static void scenario_ramcheck(void)
+{
+	/* 64 KiB below the end of RAM: no part of the image, stack or tables. */
+	volatile uint64_t *high = (volatile uint64_t *)(uintptr_t)(boot->ram_size - 0x10000);
+	int high_zero = 1;
+
+	for (unsigned i = 0; i < 512; i++)
+		high_zero &= high[i] == 0;
+	say_num("ram check generation=", (int64_t)boot->boot_generation, "");
+	con_puts(" data=");
+	con_puts(ok_or(ramcheck_data == RAMCHECK_DATA, "stale"));
+	con_puts(" bss=");
+	con_puts(ok_or(ramcheck_bss == 0, "stale"));
+	con_puts(" high=");
+	con_puts(ok_or(high_zero, "stale"));
+	con_puts("\n");
+	ramcheck_data = ~RAMCHECK_DATA;
+	ramcheck_bss = boot->boot_generation;
+	for (unsigned i = 0; i < 512; i++)
+		high[i] = 0xA5A5A5A5A5A5A5A5ull ^ i;
+}
+
 struct scenario {
 	const char *name;
 	void (*run)(void);
@@ -277,7 +312,7 @@ static const struct scenario scenarios[] = {
 	{ "triple", scenario_triple },	     { "badreport", scenario_badreport },
 	{ "bench_null", scenario_bench_null }, { "bench_work", scenario_bench_work },
 	{ "isolation", scenario_isolation }, { "fuzz", scenario_fuzz },
-	{ "usercall", scenario_usercall },
+	{ "usercall", scenario_usercall },   { "ramcheck", scenario_ramcheck },
 };
 
 static int word_is(const char *w, unsigned len, const char *name)

@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../arch/x86/platform.h"
-#include "../../hv/log.h"
+#include "arch/x86/platform.h"
+#include "lib/log.h"
 
 static uint64_t fake_tsc;
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../hv/bootinfo.h"
+#include "hv/bootinfo.h"
 
 static struct boot_info bi;
 

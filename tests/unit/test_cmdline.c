@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../hv/cmdline.h"
+#include "hv/cmdline.h"
 
 static void test_get_basic(void **state)
 {

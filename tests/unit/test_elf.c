@@ -7,8 +7,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../hv/elf64.h"
-#include "../../hv/elf_load.h"
+#include "hv/elf64.h"
+#include "hv/elf_load.h"
 
 /* The on-disk layouts, shared with the loader. */
 #define ehdr elf64_ehdr

@@ -14,9 +14,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../arch/x86/platform.h"
-#include "../../hv/crc32.h"
-#include "../../hv/log.h"
+#include "arch/x86/platform.h"
+#include "lib/crc32.h"
+#include "lib/log.h"
 
 /* --- fake platform ------------------------------------------------------ */
 

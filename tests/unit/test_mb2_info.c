@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../boot/mb2/mb2_info.h"
+#include "boot/mb2/mb2_info.h"
 
 #define BUF_SIZE 4096
 

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../hv/policy.h"
-#include "../../include/hv_abi.h"
+#include "hv/policy.h"
+#include "include/hv_abi.h"
 
 /* A catch-all: event type only. */
 #define ANY_RULE(nm, ev, act) \

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../arch/x86/svm/svm_decode.h"
+#include "arch/x86/svm/svm_decode.h"
 
 static struct hv_event decode(uint64_t code, uint64_t info1, uint64_t info2, uint64_t rip)
 {

@@ -1,13 +1,15 @@
 /* Host unit tests for arch/x86/vmx/vmx_decode.c (SDM 3D Appendix C exit
- * reasons, 3C Tables 28-5 and 28-7 qualifications). */
+ * reasons, 3C Tables 28-5 and 28-7 qualifications, and which exit
+ * fields each reason needs, 3C 28.2). */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../arch/x86/vmx/vmx_decode.h"
+#include "arch/x86/vmx/vmx_decode.h"
 
 static struct hv_event decode(uint32_t reason, uint64_t qual, uint32_t intr_info,
 			      uint32_t insn_len, uint64_t gpa)
@@ -196,6 +198,96 @@ static void test_unhandled(void **state)
 	assert_int_equal(ev.qual, 0x55);
 }
 
+static void test_exit_fields(void **state)
+{
+	(void)state;
+	const unsigned q = VMX_FIELD_QUAL, ii = VMX_FIELD_INTR_INFO, len = VMX_FIELD_INSN_LEN,
+		       gpa = VMX_FIELD_GPA;
+
+	assert_int_equal(vmx_exit_fields(52), 0);         /* preemption timer */
+	assert_int_equal(vmx_exit_fields(7), 0);          /* interrupt window */
+	assert_int_equal(vmx_exit_fields(8), 0);          /* NMI window */
+	assert_int_equal(vmx_exit_fields(2), 0);          /* triple fault */
+	assert_int_equal(vmx_exit_fields(0), ii | q);     /* exception or NMI */
+	assert_int_equal(vmx_exit_fields(1), ii);         /* external interrupt */
+	assert_int_equal(vmx_exit_fields(18), len);       /* VMCALL */
+	assert_int_equal(vmx_exit_fields(10), len);       /* CPUID */
+	assert_int_equal(vmx_exit_fields(31), len);       /* RDMSR */
+	assert_int_equal(vmx_exit_fields(32), len);       /* WRMSR */
+	assert_int_equal(vmx_exit_fields(30), q | len);   /* I/O */
+	assert_int_equal(vmx_exit_fields(48), q | gpa);   /* EPT violation */
+	/* Rare reasons keep the qualification for the log. */
+	assert_int_equal(vmx_exit_fields(12), q | len);   /* HLT */
+	assert_int_equal(vmx_exit_fields(49), q | len);   /* EPT misconfiguration */
+	assert_int_equal(vmx_exit_fields((1u << 31) | 33), q);
+	assert_int_equal(vmx_exit_fields((1u << 31) | 52), q); /* bit 31 wins */
+	/* Bits 30:16 do not change the basic reason. */
+	assert_int_equal(vmx_exit_fields((1u << 27) | 30), q | len);
+}
+
+/* vmx_run() reads only the fields vmx_exit_fields() names and leaves the
+ * rest 0: for every reason the decoded event must be the one the full
+ * set of fields gives, with qual and insn_len 0 where they were not read,
+ * and an event the core skips or reports must have what it needs. */
+static void check_fields_suffice(const struct vmx_exit_info *full)
+{
+	unsigned need = vmx_exit_fields(full->reason);
+	struct vmx_exit_info part = *full;
+	struct hv_event evf, evp;
+
+	if (!(need & VMX_FIELD_QUAL))
+		part.qual = 0;
+	if (!(need & VMX_FIELD_INTR_INFO))
+		part.intr_info = 0;
+	if (!(need & VMX_FIELD_INSN_LEN))
+		part.insn_len = 0;
+	if (!(need & VMX_FIELD_GPA))
+		part.gpa = 0;
+	vmx_decode_exit(full, &evf);
+	vmx_decode_exit(&part, &evp);
+	assert_int_equal(evp.kind, evf.kind);
+	assert_int_equal(evp.raw, evf.raw);
+	assert_int_equal(evp.gpa, evf.gpa);
+	assert_int_equal(evp.access, evf.access);
+	assert_int_equal(evp.port, evf.port);
+	assert_int_equal(evp.io_size, evf.io_size);
+	assert_int_equal(evp.io_in, evf.io_in);
+	assert_int_equal(evp.io_string, evf.io_string);
+	assert_int_equal(evp.msr, evf.msr);
+	assert_int_equal(evp.msr_write, evf.msr_write);
+	bool qual_read = (need & VMX_FIELD_QUAL) || evf.kind == EV_HOST_INTR; /* qual = intr_info */
+	assert_int_equal(evp.qual, qual_read ? evf.qual : 0);
+	assert_int_equal(evp.insn_len, (need & VMX_FIELD_INSN_LEN) ? evf.insn_len : 0);
+	if (evf.kind == EV_HYPERCALL || evf.kind == EV_CPUID || evf.kind == EV_IO || evf.kind == EV_MSR)
+		assert_int_equal(evp.insn_len, full->insn_len);
+	if (evf.kind == EV_ENTRY_FAILED || evf.kind == EV_UNHANDLED)
+		assert_int_equal(evp.qual, full->qual);
+}
+
+static void test_fields_suffice(void **state)
+{
+	(void)state;
+	static const uint32_t intr_infos[] = {
+		(1u << 31) | (2u << 8) | 2 | (1u << 12), /* NMI, unblocked by IRET */
+		(1u << 31) | (3u << 8) | 14,             /* #PF */
+		(1u << 31) | 0x20,                       /* external interrupt 0x20 */
+	};
+	static const uint32_t flags[] = { 0, 1u << 27, 1u << 31 };
+
+	for (unsigned f = 0; f < sizeof(flags) / sizeof(flags[0]); f++) {
+		for (uint32_t basic = 0; basic <= 80; basic++) {
+			for (unsigned i = 0; i < sizeof(intr_infos) / sizeof(intr_infos[0]); i++) {
+				const struct vmx_exit_info full = {
+					.reason = flags[f] | basic, .qual = 0x0CFC1000ull | 0x1B,
+					.intr_info = intr_infos[i], .insn_len = 3,
+					.gpa = 0xFEE00000ull, .ecx = 0x3A,
+				};
+				check_fields_suffice(&full);
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,6 +303,8 @@ int main(void)
 		cmocka_unit_test(test_virt_insn),
 		cmocka_unit_test(test_msr),
 		cmocka_unit_test(test_unhandled),
+		cmocka_unit_test(test_exit_fields),
+		cmocka_unit_test(test_fields_suffice),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

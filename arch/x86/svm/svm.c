@@ -5,14 +5,13 @@
  */
 #include <string.h>
 
-#include "../../../hv/hv.h"
-#include "../../../include/hv_abi.h"
-#include "../../../hv/nested_pt.h"
-#include "../../../hv/crc32.h"
-#include "../platform.h"
-#include "../x86.h"
-#include "svm_decode.h"
-#include "vmcb.h"
+#include "vcpu/vcpu.h"
+#include "lib/crc32.h"
+#include "lib/nested_pt.h"
+#include "arch/x86/platform.h"
+#include "arch/x86/x86.h"
+#include "arch/x86/svm/svm_decode.h"
+#include "arch/x86/svm/vmcb.h"
 
 void svm_enter(uint64_t vmcb_pa, struct guest_regs *regs, uint64_t host_save_pa);
 
@@ -21,7 +20,7 @@ static struct vmcb host_save_vmcb; /* VMSAVE/VMLOAD area for host state */
 static uint8_t host_hsave[4096] __attribute__((aligned(4096)));
 static uint8_t iopm[3 * 4096] __attribute__((aligned(4096)));
 static uint8_t msrpm[2 * 4096] __attribute__((aligned(4096)));
-static pt_page npt_pages[PT_PAGES_FOR(HV_GUEST_RAM_SIZE)];
+static pt_page npt_pages[PT_PAGES_FOR(VCPU_RAM_MAX)];
 
 /* SVM has no virtual-NMI blocking state the hypervisor can read, and
  * QEMU's TCG lets a second injected NMI nest: track "the guest is in its
@@ -34,12 +33,20 @@ static struct {
 } nmi_track;
 
 /* NPT entries are ordinary long-mode entries; they need U/S set or every
- * guest access faults (APM 2 15.25.5: all guest accesses are user). */
+ * guest access faults (APM 2 15.25.5: all guest accesses are user).  The
+ * CPU sets the D bit (bit 6, APM 2 5.4.1) of a leaf on a guest write. */
 static const struct pt_flags npt_flags = {
 	.table = 0x7,
 	.leaf = 0x7,
 	.present_mask = 0x1,
+	.dirty = 1u << 6,
 };
+
+/* The NPT's root and the guest RAM it maps, for svm_take_dirty. */
+static struct {
+	uint64_t *root;
+	uint64_t ram_size;
+} npt;
 
 static bool svm_probe(const char **why)
 {
@@ -51,62 +58,76 @@ static bool svm_probe(const char **why)
 		return false;
 	}
 	cpuid(0x80000001u, 0, r);
-	if (!(r[2] & (1u << 2))) {
+	if (!(r[2] & CPUID_80000001_ECX_SVM)) {
 		*why = "CPUID reports no SVM";
 		return false;
 	}
 	cpuid(0x8000000Au, 0, r);
-	if (!(r[3] & 1u)) {
+	if (!(r[3] & CPUID_8000000A_EDX_NP)) {
 		*why = "SVM without nested paging (NPT)";
 		return false;
 	}
 	return true;
 }
 
-static uint16_t seg_attrib(uint32_t type, bool code)
+/* SVM segment attributes (APM 2 15.5.1 and Table B-2): descriptor bits
+ * 40-47 (type, S, DPL, P) in attrib 0-7, bits 52-55 (AVL, L, D/B, G) in
+ * attrib 8-11. */
+static uint16_t svm_seg_attrib(uint64_t desc)
 {
-	/* type | S | P | (L for code, D/B for data) | G (APM 2 15.5.1) */
-	return (uint16_t)(type | (1u << 4) | (1u << 7) | (code ? (1u << 9) : (1u << 10)) | (1u << 11));
+	return (uint16_t)(((desc >> 40) & 0xFF) | ((desc >> 44) & 0xF00));
 }
 
-static void set_seg(struct vmcb_seg *s, uint16_t sel, uint16_t attrib, uint32_t limit)
+static void set_seg(struct vmcb_seg *s, uint16_t sel, uint16_t attrib, uint32_t limit, uint64_t base)
 {
 	s->selector = sel;
 	s->attrib = attrib;
 	s->limit = limit;
-	s->base = 0;
+	s->base = base;
 }
 
-static void setup_guest_state(const struct vcpu_config *cfg)
+/* A code or data segment as the GDT describes it. */
+static void set_seg_from(struct vmcb_seg *s, uint16_t sel, uint64_t desc)
+{
+	set_seg(s, sel, svm_seg_attrib(desc), seg_desc_limit(desc), seg_desc_base(desc));
+}
+
+static void setup_guest_segments(const struct vcpu_boot_state *b)
 {
 	struct vmcb *v = &guest_vmcb;
-	uint16_t data = seg_attrib(3, false);
+	struct vmcb_seg *data_segs[] = { &v->ss, &v->ds, &v->es, &v->fs, &v->gs };
 
-	set_seg(&v->cs, HVG_SEL_CODE, seg_attrib(0xB, true), 0xFFFFFFFF);
-	set_seg(&v->ss, HVG_SEL_DATA, data, 0xFFFFFFFF);
-	set_seg(&v->ds, HVG_SEL_DATA, data, 0xFFFFFFFF);
-	set_seg(&v->es, HVG_SEL_DATA, data, 0xFFFFFFFF);
-	set_seg(&v->fs, HVG_SEL_DATA, data, 0xFFFFFFFF);
-	set_seg(&v->gs, HVG_SEL_DATA, data, 0xFFFFFFFF);
-	set_seg(&v->tr, 0, 0x8B, 0x67);
-	set_seg(&v->ldtr, 0, 0, 0);
+	set_seg_from(&v->cs, b->code_sel, b->code_desc);
+	for (unsigned i = 0; i < sizeof(data_segs) / sizeof(data_segs[0]); i++)
+		set_seg_from(data_segs[i], b->data_sel, b->data_desc);
+	set_seg(&v->tr, 0, 0x8B, 0x67, 0); /* busy 64-bit TSS */
+	set_seg(&v->ldtr, 0, 0, 0, 0);
+}
+
+/* 64-bit guest state from the core's boot state (docs/guest-boot.md). */
+static void setup_guest_state(const struct vcpu_config *cfg)
+{
+	const struct vcpu_boot_state *b = &cfg->boot;
+	struct vmcb *v = &guest_vmcb;
+
+	setup_guest_segments(b);
 	v->gdtr.base = cfg->gdt_gpa;
 	v->gdtr.limit = cfg->gdt_limit;
 	v->idtr.base = 0;
 	v->idtr.limit = 0;
 	v->cpl = 0;
 	/* EFER.SVME must stay set in the guest (APM 2 15.5.1, VMRUN checks). */
-	v->efer = 0x500 | EFER_SVME;
-	v->cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
+	v->efer = b->efer | EFER_SVME;
+	v->cr0 = b->cr0;
 	v->cr3 = cfg->guest_cr3;
-	v->cr4 = CR4_PAE;
+	v->cr4 = b->cr4;
 	v->dr6 = 0xFFFF0FF0;
 	v->dr7 = 0x400;
 	v->rflags = 0x2;
 	v->rip = cfg->entry_rip;
 	v->rsp = cfg->entry_rsp;
 	v->rax = 0;
-	v->g_pat = 0x0007040600070406ull;
+	v->g_pat = b->pat;
 }
 
 /* MSR permission map (APM 2 15.11): two bits per MSR (read, write) for
@@ -115,7 +136,7 @@ static void setup_guest_state(const struct vcpu_config *cfg)
  * emulated, VM_HSAVE_PA, VM_CR) nor move the APIC. */
 static void msr_intercept(uint32_t msr, bool read, bool write)
 {
-	uint32_t base = msr >= 0xC0010000u ? 0x1000 : msr >= 0xC0000000u ? 0x800 : 0;
+	uint32_t base = msr >= MSR_RANGE_C001 ? 0x1000 : msr >= MSR_RANGE_C000 ? 0x800 : 0;
 	uint32_t bit = (msr & 0x1FFF) * 2;
 
 	if (read)
@@ -130,8 +151,8 @@ static void setup_msrpm(void)
 	msr_intercept(MSR_EFER, true, true);
 	msr_intercept(MSR_VM_HSAVE_PA, true, true);
 	msr_intercept(MSR_VM_CR, true, true);
-	msr_intercept(0x3A, true, true); /* IA32_FEATURE_CONTROL */
-	msr_intercept(0x1B, false, true); /* IA32_APIC_BASE */
+	msr_intercept(MSR_FEATURE_CONTROL, true, true);
+	msr_intercept(MSR_APIC_BASE, false, true);
 }
 
 static void setup_controls(void)
@@ -151,7 +172,7 @@ static void setup_controls(void)
 	v->iopm_base_pa = (uint64_t)(uintptr_t)iopm;
 	v->msrpm_base_pa = (uint64_t)(uintptr_t)msrpm;
 	v->guest_asid = 1;
-	v->tlb_control = 1; /* flush this ASID on the first VMRUN */
+	v->tlb_control = SVM_TLB_FLUSH_ALL; /* start from an empty TLB */
 	v->vintr = SVM_V_INTR_MASKING; /* guest IF cannot mask host interrupts */
 }
 
@@ -165,6 +186,8 @@ static bool setup_npt(const struct vcpu_config *cfg)
 		return false;
 	guest_vmcb.np_enable = 1;
 	guest_vmcb.n_cr3 = (uint64_t)(uintptr_t)root;
+	npt.root = root;
+	npt.ram_size = cfg->ram_size;
 	return true;
 }
 
@@ -184,13 +207,6 @@ static bool svm_init(const struct vcpu_config *cfg, const char **why)
 	return true;
 }
 
-/* An event cut short by the exit is re-injected (APM 2 15.7.2). */
-static void reinject_exitintinfo(void)
-{
-	if (guest_vmcb.exitintinfo & SVM_EVENT_VALID)
-		guest_vmcb.eventinj = guest_vmcb.exitintinfo;
-}
-
 static void set_iret_intercept(bool on)
 {
 	if (on)
@@ -199,10 +215,8 @@ static void set_iret_intercept(bool on)
 		guest_vmcb.intercept_misc1 &= ~SVM_INTERCEPT_IRET;
 }
 
-static void track_nmi_after_exit(void)
+static void track_nmi_after_exit(uint64_t exitintinfo)
 {
-	uint64_t info = guest_vmcb.exitintinfo;
-
 	if (guest_vmcb.exitcode == SVM_EXIT_IRET) {
 		/* The IRET has not run yet: NMIs unblock once RIP moves on. */
 		nmi_track.iret_seen = true;
@@ -213,7 +227,7 @@ static void track_nmi_after_exit(void)
 		nmi_track.iret_seen = false;
 	}
 	/* An NMI whose delivery was cut short is re-injected: still blocked. */
-	if ((info & SVM_EVENT_VALID) && (info & (7ull << 8)) == SVM_EVENT_TYPE_NMI)
+	if ((exitintinfo & SVM_EVENT_VALID) && (exitintinfo & SVM_EVENT_TYPE_MASK) == SVM_EVENT_TYPE_NMI)
 		nmi_track.blocked = true;
 }
 
@@ -245,9 +259,12 @@ static void svm_run(struct guest_regs *regs, uint64_t deadline_tsc, struct hv_ev
 	svm_enter((uint64_t)(uintptr_t)&guest_vmcb, regs, (uint64_t)(uintptr_t)&host_save_vmcb);
 	regs->rax = guest_vmcb.rax;
 	guest_vmcb.tlb_control = 0;
-	/* Whatever was injected has been delivered or sits in EXITINTINFO. */
-	guest_vmcb.eventinj = 0;
-	track_nmi_after_exit();
+	/* Whatever was injected has been delivered or sits in EXITINTINFO
+	 * (APM 2 15.7.2); an event cut short by the exit is re-injected.
+	 * One store either way: nothing below reads EVENTINJ. */
+	uint64_t exitintinfo = guest_vmcb.exitintinfo;
+	guest_vmcb.eventinj = (exitintinfo & SVM_EVENT_VALID) ? exitintinfo : 0;
+	track_nmi_after_exit(exitintinfo);
 	struct svm_exit_info x = {
 		.exitcode = guest_vmcb.exitcode,
 		.exitinfo1 = guest_vmcb.exitinfo1,
@@ -258,7 +275,6 @@ static void svm_run(struct guest_regs *regs, uint64_t deadline_tsc, struct hv_ev
 	svm_decode_exit(&x, ev);
 	if (ev->kind == EV_MSR && ev->msr == MSR_EFER && emulate_efer(regs, ev->msr_write))
 		ev->kind = EV_NONE;
-	reinject_exitintinfo();
 }
 
 static void svm_inject(const struct hv_inject *inj)
@@ -277,7 +293,7 @@ static void svm_inject(const struct hv_inject *inj)
 
 static bool svm_can_inject_intr(void)
 {
-	return (guest_vmcb.rflags & (1u << 9)) && !(guest_vmcb.interrupt_shadow & 1) &&
+	return (guest_vmcb.rflags & RFLAGS_IF) && !(guest_vmcb.interrupt_shadow & 1) &&
 	       !(guest_vmcb.eventinj & SVM_EVENT_VALID);
 }
 
@@ -301,7 +317,7 @@ static void svm_adjust_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
 	(void)sub;
 	if (leaf == 0x80000001u)
-		r[2] &= ~(1u << 2); /* no nested SVM */
+		r[2] &= ~CPUID_80000001_ECX_SVM; /* no nested SVM */
 }
 
 static enum nmi_readiness svm_nmi_readiness(void)
@@ -318,11 +334,18 @@ static enum nmi_readiness svm_nmi_readiness(void)
  * injects the real one with EVENTINJ (APM 2 15.21.4). */
 static void svm_request_intr_window(bool on)
 {
+	const uint64_t virq = SVM_V_IRQ | SVM_V_INTR_PRIO_MAX | SVM_V_IGN_TPR;
+
 	if (on) {
-		guest_vmcb.vintr |= SVM_V_IRQ | SVM_V_INTR_PRIO_MAX | SVM_V_IGN_TPR;
+		guest_vmcb.vintr |= virq;
 		guest_vmcb.intercept_misc1 |= SVM_INTERCEPT_VINTR;
-	} else {
-		guest_vmcb.vintr &= ~(SVM_V_IRQ | SVM_V_INTR_PRIO_MAX | SVM_V_IGN_TPR);
+	} else if (guest_vmcb.intercept_misc1 & SVM_INTERCEPT_VINTR) {
+		/* Otherwise already off: the bits are set only together with
+		 * the intercept, and of them the CPU writes back only V_IRQ,
+		 * which without AVIC it can clear but not set (APM 2 15.21.4,
+		 * Table B-1).  The core asks for "off" before nearly every
+		 * entry. */
+		guest_vmcb.vintr &= ~virq;
 		guest_vmcb.intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
 	}
 }
@@ -338,7 +361,7 @@ static void svm_reset(const struct vcpu_config *cfg)
 	setup_guest_state(cfg);
 	guest_vmcb.eventinj = 0;
 	guest_vmcb.interrupt_shadow = 0;
-	guest_vmcb.tlb_control = 1;
+	guest_vmcb.tlb_control = SVM_TLB_FLUSH_ALL;
 	nmi_track.blocked = false;
 	nmi_track.iret_seen = false;
 	set_iret_intercept(false);
@@ -377,8 +400,22 @@ static uint32_t svm_control_crc(uint32_t crc)
 	return crc;
 }
 
+/* Collects and clears the NPT dirty bits of guest RAM (APM 2 15.25.5),
+ * then flushes the TLB at the next VMRUN (svm_run clears TLB_CONTROL
+ * after each one): a cached translation could let the next write
+ * through without setting the bit again (APM 2 15.16). */
+static bool svm_take_dirty(uint64_t *bitmap, uint64_t pages)
+{
+	if (npt.root == NULL || pages < npt.ram_size / 4096)
+		return false;
+	pt_take_dirty(npt.root, 0, npt.ram_size, &npt_flags, bitmap, pages);
+	guest_vmcb.tlb_control = SVM_TLB_FLUSH_ALL;
+	return true;
+}
+
 const struct vcpu_ops svm_ops = {
 	.name = "svm",
+	.vendor = VCPU_VENDOR_AMD,
 	.host_nmis_are_ticks = true,
 	.probe = svm_probe,
 	.init = svm_init,
@@ -397,4 +434,5 @@ const struct vcpu_ops svm_ops = {
 	.get_cr2 = svm_get_cr2,
 	.get_cr3 = svm_get_cr3,
 	.control_crc = svm_control_crc,
+	.take_dirty = svm_take_dirty,
 };

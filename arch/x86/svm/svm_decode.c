@@ -1,8 +1,6 @@
-#include "svm_decode.h"
+#include "arch/x86/svm/svm_decode.h"
 
-#include <string.h>
-
-#include "vmcb.h"
+#include "arch/x86/svm/vmcb.h"
 
 /* Instruction lengths for exits without a usable nRIP: QEMU's TCG does
  * not implement NRIP save, so the hypervisor does not rely on it. */
@@ -37,9 +35,9 @@ static void decode_npf(const struct svm_exit_info *x, struct hv_event *ev)
 
 void svm_decode_exit(const struct svm_exit_info *x, struct hv_event *ev)
 {
-	memset(ev, 0, sizeof(*ev));
-	ev->raw = x->exitcode;
-	ev->qual = x->exitinfo1;
+	/* A compound literal, not memset(): the freestanding build does not
+	 * inline memset, and this runs on every exit. */
+	*ev = (struct hv_event){ .raw = x->exitcode, .qual = x->exitinfo1 };
 	/* VMEXIT_INVALID is -1; compare the low 32 bits (TCG reports
 	 * 0x00000000FFFFFFFF). */
 	if ((uint32_t)x->exitcode == SVM_EXIT_INVALID) {

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "../../../hv/vcpu.h"
+#include "vcpu/vcpu.h"
 
 struct svm_exit_info {
 	uint64_t exitcode;

@@ -1,13 +1,14 @@
 /*
  * Guest entry and exit for SVM (AMD APM Vol. 2, 15.5).  struct
- * guest_regs layout in ../guest_regs.inc; guest RAX lives in the VMCB.
+ * guest_regs offsets in vcpu/guest_regs_offsets.h; guest RAX lives in the
+ * VMCB.
  *
  * void svm_enter(uint64_t vmcb_pa, struct guest_regs *regs, uint64_t host_save_pa)
  *
  * GIF is cleared around the switch so that an NMI (the hypervisor's
  * tick) is taken only after the host state is fully back, at STGI.
  */
-#include "../guest_regs.inc"
+#include "arch/x86/guest_regs.inc"
 
 	.text
 	.code64
@@ -21,8 +22,8 @@ svm_enter:
 	vmsave                      /* host FS, GS, TR, LDTR, syscall MSRs */
 	movq %rdi, %rax             /* guest VMCB */
 	LOAD_GUEST_GPRS %rsi
-	movq 0x30(%rsi), %rdi
-	movq 0x28(%rsi), %rsi
+	movq GREG_RDI(%rsi), %rdi
+	movq GREG_RSI(%rsi), %rsi
 	vmload
 	sti                         /* host IF=1: an interrupt exits the guest (INTR intercept) */
 	vmrun
@@ -31,7 +32,7 @@ svm_enter:
 	movq 16(%rsp), %rdi         /* regs */
 	SAVE_GUEST_GPRS %rdi
 	popq %rax
-	movq %rax, 0x30(%rdi)
+	movq %rax, GREG_RDI(%rdi)
 	popq %rax                   /* host save area */
 	vmload
 	addq $8, %rsp

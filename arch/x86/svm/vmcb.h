@@ -5,6 +5,7 @@
 #ifndef ARCH_SVM_VMCB_H
 #define ARCH_SVM_VMCB_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct __attribute__((packed)) vmcb_seg {
@@ -72,16 +73,72 @@ struct __attribute__((packed, aligned(4096))) vmcb {
 	uint8_t reserved12[0x1000 - 0x670];
 };
 
-_Static_assert(__builtin_offsetof(struct vmcb, eventinj) == 0x0A8, "VMCB EVENTINJ");
-_Static_assert(__builtin_offsetof(struct vmcb, next_rip) == 0x0C8, "VMCB nRIP");
-_Static_assert(__builtin_offsetof(struct vmcb, cpl) == 0x4CB, "VMCB CPL");
-_Static_assert(__builtin_offsetof(struct vmcb, efer) == 0x4D0, "VMCB EFER");
-_Static_assert(__builtin_offsetof(struct vmcb, rflags) == 0x570, "VMCB RFLAGS");
-_Static_assert(__builtin_offsetof(struct vmcb, rsp) == 0x5D8, "VMCB RSP");
-_Static_assert(__builtin_offsetof(struct vmcb, rax) == 0x5F8, "VMCB RAX");
-_Static_assert(__builtin_offsetof(struct vmcb, cr2) == 0x640, "VMCB CR2");
-_Static_assert(__builtin_offsetof(struct vmcb, g_pat) == 0x668, "VMCB G_PAT");
+/* Every field above at its offset in AMD APM 2 Appendix B: Table B-1
+ * (control area) and Table B-2 (state save area, from 0x400). */
+#define VMCB_AT(field, off) \
+	_Static_assert(offsetof(struct vmcb, field) == (off), "VMCB " #field " (APM 2 Appendix B)")
+VMCB_AT(intercept_cr, 0x000);
+VMCB_AT(intercept_dr, 0x004);
+VMCB_AT(intercept_exceptions, 0x008);
+VMCB_AT(intercept_misc1, 0x00C);
+VMCB_AT(intercept_misc2, 0x010);
+VMCB_AT(intercept_misc3, 0x014);
+VMCB_AT(pause_filter_thresh, 0x03C);
+VMCB_AT(pause_filter_count, 0x03E);
+VMCB_AT(iopm_base_pa, 0x040);
+VMCB_AT(msrpm_base_pa, 0x048);
+VMCB_AT(tsc_offset, 0x050);
+VMCB_AT(guest_asid, 0x058);
+VMCB_AT(tlb_control, 0x05C);
+VMCB_AT(vintr, 0x060);
+VMCB_AT(interrupt_shadow, 0x068);
+VMCB_AT(exitcode, 0x070);
+VMCB_AT(exitinfo1, 0x078);
+VMCB_AT(exitinfo2, 0x080);
+VMCB_AT(exitintinfo, 0x088);
+VMCB_AT(np_enable, 0x090);
+VMCB_AT(eventinj, 0x0A8);
+VMCB_AT(n_cr3, 0x0B0);
+VMCB_AT(lbr_virt_enable, 0x0B8);
+VMCB_AT(vmcb_clean, 0x0C0);
+VMCB_AT(next_rip, 0x0C8);
+VMCB_AT(es, 0x400);
+VMCB_AT(cs, 0x410);
+VMCB_AT(ss, 0x420);
+VMCB_AT(ds, 0x430);
+VMCB_AT(fs, 0x440);
+VMCB_AT(gs, 0x450);
+VMCB_AT(gdtr, 0x460);
+VMCB_AT(ldtr, 0x470);
+VMCB_AT(idtr, 0x480);
+VMCB_AT(tr, 0x490);
+VMCB_AT(cpl, 0x4CB);
+VMCB_AT(efer, 0x4D0);
+VMCB_AT(cr4, 0x548);
+VMCB_AT(cr3, 0x550);
+VMCB_AT(cr0, 0x558);
+VMCB_AT(dr7, 0x560);
+VMCB_AT(dr6, 0x568);
+VMCB_AT(rflags, 0x570);
+VMCB_AT(rip, 0x578);
+VMCB_AT(rsp, 0x5D8);
+VMCB_AT(rax, 0x5F8);
+VMCB_AT(star, 0x600);
+VMCB_AT(lstar, 0x608);
+VMCB_AT(cstar, 0x610);
+VMCB_AT(sfmask, 0x618);
+VMCB_AT(kernel_gs_base, 0x620);
+VMCB_AT(sysenter_cs, 0x628);
+VMCB_AT(sysenter_esp, 0x630);
+VMCB_AT(sysenter_eip, 0x638);
+VMCB_AT(cr2, 0x640);
+VMCB_AT(g_pat, 0x668);
 _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
+/* A segment register in the state save area (APM 2 Table B-2). */
+_Static_assert(offsetof(struct vmcb_seg, selector) == 0 && offsetof(struct vmcb_seg, attrib) == 2 &&
+		       offsetof(struct vmcb_seg, limit) == 4 && offsetof(struct vmcb_seg, base) == 8 &&
+		       sizeof(struct vmcb_seg) == 16,
+	       "VMCB segment layout (APM 2 Table B-2)");
 
 /* Intercept vector 3 (offset 0x00C) and 4 (0x010), APM 2 Table B-1. */
 #define SVM_INTERCEPT_INTR (1u << 0)
@@ -118,12 +175,15 @@ enum svm_exit_code {
 	SVM_EXIT_INVALID = 0xFFFFFFFFu, /* -1: VMRUN refused the VMCB */
 };
 
+/* EVENTINJ / EXITINTINFO (APM 2 15.20, 15.7.2) */
 #define SVM_EVENT_VALID (1ull << 31)
 #define SVM_EVENT_HAS_ERROR (1ull << 11)
+#define SVM_EVENT_TYPE_MASK (7ull << 8)
 #define SVM_EVENT_TYPE_NMI (2ull << 8)
 
-#define MSR_VM_HSAVE_PA 0xC0010117u
-#define MSR_VM_CR 0xC0010114u
+/* TLB_CONTROL (VMCB 0x05C, APM 2 15.16.1 and Table B-1): 1 flushes the
+ * whole TLB, every ASID, at the next VMRUN; every SVM CPU supports it. */
+#define SVM_TLB_FLUSH_ALL 1u
 
 /* VMCB 0x060 bits (APM 2 Table B-1) */
 #define SVM_V_IRQ (1ull << 8)

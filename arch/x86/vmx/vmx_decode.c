@@ -1,8 +1,6 @@
-#include "vmx_decode.h"
+#include "arch/x86/vmx/vmx_decode.h"
 
-#include <string.h>
-
-#include "vmcs.h"
+#include "arch/x86/vmx/vmcs.h"
 
 /* I/O exit qualification (SDM 3C Table 28-5). */
 static void decode_io(uint64_t q, struct hv_event *ev)
@@ -27,10 +25,9 @@ void vmx_decode_exit(const struct vmx_exit_info *x, struct hv_event *ev)
 {
 	uint32_t basic = x->reason & 0xFFFF;
 
-	memset(ev, 0, sizeof(*ev));
-	ev->raw = x->reason;
-	ev->qual = x->qual;
-	ev->insn_len = (uint8_t)x->insn_len;
+	/* A compound literal, not memset(): the freestanding build does not
+	 * inline memset, and this runs on every exit. */
+	*ev = (struct hv_event){ .raw = x->reason, .qual = x->qual, .insn_len = (uint8_t)x->insn_len };
 	if (x->reason & VMX_EXIT_FAILED_ENTRY) {
 		ev->kind = EV_ENTRY_FAILED;
 		return;

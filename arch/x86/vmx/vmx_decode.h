@@ -1,11 +1,15 @@
-/* VM-exit decoding into arch-neutral events: a pure function, unit-tested. */
+/* VM-exit decoding into arch-neutral events: pure functions, unit-tested. */
 #ifndef ARCH_VMX_DECODE_H
 #define ARCH_VMX_DECODE_H
 
 #include <stdint.h>
 
-#include "../../../hv/vcpu.h"
+#include "vcpu/vcpu.h"
+#include "arch/x86/vmx/vmcs.h"
 
+/* The exit-information fields, as read from the VMCS after an exit.  A
+ * field the exit reason does not need (vmx_exit_fields()) is not read
+ * and stays 0. */
 struct vmx_exit_info {
 	uint32_t reason;     /* EXIT_REASON */
 	uint64_t qual;       /* EXIT_QUALIFICATION */
@@ -15,6 +19,73 @@ struct vmx_exit_info {
 	uint32_t ecx;        /* guest RCX (the MSR of RDMSR/WRMSR exits) */
 };
 
+/* The fields above, as bits of vmx_exit_fields(). */
+enum {
+	VMX_FIELD_QUAL = 1u << 0,
+	VMX_FIELD_INTR_INFO = 1u << 1,
+	VMX_FIELD_INSN_LEN = 1u << 2,
+	VMX_FIELD_GPA = 1u << 3,
+};
+
+/*
+ * The exit-information fields each exit reason needs, so that vmx_run()
+ * reads no more of them than that (each VMREAD counts on the hot path):
+ * the qualification (SDM 3C 28.2.1) for I/O, EPT violations and
+ * exceptions, the interruption information (28.2.2) for exception/NMI
+ * and external-interrupt exits, the instruction length (28.2.5) for the
+ * instructions the core skips, the guest-physical address (28.2.1) for
+ * EPT violations.  Rare reasons keep the qualification for the log of an
+ * unhandled exit or a failed entry (SDM 3C "VM-Entry Failures During or
+ * After Loading Guest State").  Inline: it runs on every exit.
+ */
+static inline unsigned vmx_exit_fields(uint32_t reason)
+{
+	if (reason & VMX_EXIT_FAILED_ENTRY)
+		return VMX_FIELD_QUAL;
+	switch (reason & 0xFFFF) {
+	case VMX_EXIT_PREEMPTION_TIMER:
+	case VMX_EXIT_INTR_WINDOW:
+	case VMX_EXIT_NMI_WINDOW:
+	case VMX_EXIT_TRIPLE_FAULT:
+		return 0;
+	case VMX_EXIT_EXCEPTION_NMI:
+		return VMX_FIELD_INTR_INFO | VMX_FIELD_QUAL;
+	case VMX_EXIT_EXTERNAL_INTR:
+		return VMX_FIELD_INTR_INFO;
+	case VMX_EXIT_VMCALL:
+	case VMX_EXIT_CPUID:
+	case VMX_EXIT_RDMSR:
+	case VMX_EXIT_WRMSR:
+		return VMX_FIELD_INSN_LEN;
+	case VMX_EXIT_IO:
+		return VMX_FIELD_QUAL | VMX_FIELD_INSN_LEN;
+	case VMX_EXIT_EPT_VIOLATION:
+		return VMX_FIELD_QUAL | VMX_FIELD_GPA;
+	default:
+		return VMX_FIELD_QUAL | VMX_FIELD_INSN_LEN;
+	}
+}
+
+/* False for exits caused by executing an instruction: they never happen
+ * during event delivery, so their IDT-vectoring information is never
+ * valid (SDM 3C 28.2.4) and need not be read. */
+static inline bool vmx_exit_may_vector(uint32_t reason)
+{
+	switch (reason & 0xFFFF) {
+	case VMX_EXIT_VMCALL:
+	case VMX_EXIT_CPUID:
+	case VMX_EXIT_RDMSR:
+	case VMX_EXIT_WRMSR:
+	case VMX_EXIT_IO:
+		return (reason & VMX_EXIT_FAILED_ENTRY) != 0;
+	default:
+		return true;
+	}
+}
+
+/* The fields vmx_exit_fields() leaves out must be 0: the event's kind
+ * and details never depend on them, but qual and insn_len are copied
+ * into the event (for the log) whatever the reason. */
 void vmx_decode_exit(const struct vmx_exit_info *x, struct hv_event *ev);
 
 #endif

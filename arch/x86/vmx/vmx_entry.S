@@ -1,5 +1,6 @@
 /* Guest entry and exit for VMX (Intel SDM 3C 26-27). */
-#include "../guest_regs.inc"
+#include "arch/x86/guest_regs.inc"
+#include "arch/x86/vmx/vmcs.h"
 
 	.text
 	.code64
@@ -10,13 +11,13 @@
 vmx_enter:
 	PUSH_HOST_CALLEE_SAVED
 	pushq %rdi                  /* regs, found again at exit */
-	movl $0x6C14, %eax          /* HOST_RSP */
+	movl $VMCS_HOST_RSP, %eax
 	vmwrite %rsp, %rax
 	testl %esi, %esi            /* flags survive the loads below */
-	movq 0x00(%rdi), %rax
-	movq 0x28(%rdi), %rsi
+	movq GREG_RAX(%rdi), %rax
+	movq GREG_RSI(%rdi), %rsi
 	LOAD_GUEST_GPRS %rdi
-	movq 0x30(%rdi), %rdi
+	movq GREG_RDI(%rdi), %rdi
 	jnz 1f
 	vmlaunch
 	jmp 2f
@@ -32,10 +33,10 @@ vmx_enter:
 vmx_exit_point:
 	pushq %rdi                  /* guest rdi */
 	movq 8(%rsp), %rdi          /* regs */
-	movq %rax, 0x00(%rdi)
+	movq %rax, GREG_RAX(%rdi)
 	SAVE_GUEST_GPRS %rdi
 	popq %rax
-	movq %rax, 0x30(%rdi)
+	movq %rax, GREG_RDI(%rdi)
 	addq $8, %rsp
 	POP_HOST_CALLEE_SAVED
 	xorl %eax, %eax

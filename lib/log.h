@@ -34,7 +34,6 @@
 
 /* One line, including its "\n" (the UART layer sends "\r\n"). */
 #define LOG_LINE_MAX 256
-#define HV_LOG_LINE_MAX LOG_LINE_MAX /* old name */
 /* Ring slots; a power of two. */
 #define LOG_RING_RECORDS 128
 

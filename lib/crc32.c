@@ -1,5 +1,5 @@
 /* CRC-32 (IEEE 802.3 / zlib), four bits at a time: a 64-byte table. */
-#include "crc32.h"
+#include "lib/crc32.h"
 
 static const uint32_t crc32_nibble[16] = {
 	0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4,

@@ -8,14 +8,53 @@
 #define HV_VCPU_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "vcpu/guest_regs_offsets.h"
+
+/* The largest guest RAM a backend must map (EPT/NPT pools are sized
+ * from it); a build setting (make GUEST_RAM_MB=). */
+#ifndef HV_GUEST_RAM_MB
+#define HV_GUEST_RAM_MB 8
+#endif
+#define VCPU_RAM_MAX ((uint64_t)HV_GUEST_RAM_MB << 20)
+
+/* Exception vectors the core injects or reads (Intel SDM 3A 6.3.1,
+ * AMD APM 2 8.2). */
+enum x86_vector {
+	X86_VEC_NMI = 2,
+	X86_VEC_UD = 6,
+	X86_VEC_DF = 8,
+	X86_VEC_MC = 18,
+	X86_VEC_GP = 13,
+	X86_VEC_PF = 14,
+};
+
 /* Guest general-purpose registers the backends save and restore around
- * every entry.  The layout is used by the entry assembly: keep it. */
+ * every entry.  The entry assembly addresses them through the GREG_*
+ * offsets; the asserts below keep the two in step. */
 struct guest_regs {
 	uint64_t rax, rcx, rdx, rbx, rbp, rsi, rdi;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 };
+
+_Static_assert(offsetof(struct guest_regs, rax) == GREG_RAX, "GREG_RAX");
+_Static_assert(offsetof(struct guest_regs, rcx) == GREG_RCX, "GREG_RCX");
+_Static_assert(offsetof(struct guest_regs, rdx) == GREG_RDX, "GREG_RDX");
+_Static_assert(offsetof(struct guest_regs, rbx) == GREG_RBX, "GREG_RBX");
+_Static_assert(offsetof(struct guest_regs, rbp) == GREG_RBP, "GREG_RBP");
+_Static_assert(offsetof(struct guest_regs, rsi) == GREG_RSI, "GREG_RSI");
+_Static_assert(offsetof(struct guest_regs, rdi) == GREG_RDI, "GREG_RDI");
+_Static_assert(offsetof(struct guest_regs, r8) == GREG_R8, "GREG_R8");
+_Static_assert(offsetof(struct guest_regs, r9) == GREG_R9, "GREG_R9");
+_Static_assert(offsetof(struct guest_regs, r10) == GREG_R10, "GREG_R10");
+_Static_assert(offsetof(struct guest_regs, r11) == GREG_R11, "GREG_R11");
+_Static_assert(offsetof(struct guest_regs, r12) == GREG_R12, "GREG_R12");
+_Static_assert(offsetof(struct guest_regs, r13) == GREG_R13, "GREG_R13");
+_Static_assert(offsetof(struct guest_regs, r14) == GREG_R14, "GREG_R14");
+_Static_assert(offsetof(struct guest_regs, r15) == GREG_R15, "GREG_R15");
+_Static_assert(sizeof(struct guest_regs) == GREG_SIZE, "GREG_SIZE");
 
 enum hv_event_kind {
 	EV_NONE = 0,      /* exit needing no action (e.g. a lost race) */
@@ -71,8 +110,19 @@ enum nmi_readiness {
 	NMI_NOT_NOW,      /* shadow or another event is being injected */
 };
 
+/* The guest's boot state (docs/guest-boot.md), chosen by the core once
+ * for both backends: the backends only translate it into VMCS fields or
+ * VMCB offsets.  Segment descriptors are in the GDT format (Intel SDM 3A
+ * 3.4.5); each backend derives its access rights from them. */
+struct vcpu_boot_state {
+	uint64_t cr0, cr4, efer, pat;
+	uint16_t code_sel, data_sel;
+	uint64_t code_desc, data_desc;
+};
+
 /* What the backend needs to set up the guest. */
 struct vcpu_config {
+	struct vcpu_boot_state boot;
 	uint8_t *ram;          /* host address of guest RAM (GPA 0) */
 	uint64_t ram_size;
 	uint64_t entry_rip;
@@ -86,8 +136,12 @@ struct vcpu_config {
 	uint64_t tsc_hz;
 };
 
+/* Which hypercall instruction the guest must use (VMCALL or VMMCALL). */
+enum vcpu_vendor { VCPU_VENDOR_INTEL = 1, VCPU_VENDOR_AMD = 2 };
+
 struct vcpu_ops {
 	const char *name;
+	enum vcpu_vendor vendor;
 	/* SVM's tick is an NMI the host takes at STGI; on VMX an NMI that
 	 * reaches the host IDT arrived while the hypervisor itself ran. */
 	bool host_nmis_are_ticks;
@@ -122,6 +176,14 @@ struct vcpu_ops {
 	/* Folds the backend's static control structures (intercept bitmaps,
 	 * EPT/NPT tables) into a CRC-32. */
 	uint32_t (*control_crc)(uint32_t crc);
+	/* Sets the bit of every 4 KiB guest page written since the last call
+	 * in `bitmap` (bit n = GPA n * 4096; `pages` bits), forgets those
+	 * writes, and makes sure the next write to each page is recorded
+	 * again (EPT accessed/dirty flags, NPT dirty bits, with the TLB
+	 * flush each needs).  Returns false if the CPU cannot record writes:
+	 * the caller must then treat every page as written.  A guest reset
+	 * clears only the pages written (docs/design.md, Reset). */
+	bool (*take_dirty)(uint64_t *bitmap, uint64_t pages);
 };
 
 extern const struct vcpu_ops vmx_ops;

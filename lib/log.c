@@ -6,15 +6,15 @@
  * only snprintf/vsnprintf from the C library, so the host unit test links
  * this file with fakes of the two (tests/unit/test_log.c).
  */
-#include "log.h"
+#include "lib/log.h"
 
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../arch/x86/platform.h"
-#include "crc32.h"
+#include "arch/x86/platform.h"
+#include "lib/crc32.h"
 
 /* " *" + 8 hex digits + "\n" */
 #define LOG_TAIL 11

@@ -1,0 +1,62 @@
+/*
+ * How the hypervisor stops: ending an emulator run, resetting the
+ * machine, halting.  The core chooses how a crash ends
+ * (plat_set_crash_stop, from onstop= and onfault=) before anything can
+ * crash; host_fault.c carries it out.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86/platform.h"
+#include "arch/x86/stop.h"
+#include "arch/x86/x86.h"
+
+#define QEMU_DEBUG_EXIT_PORT 0xF4 /* isa-debug-exit: status (code << 1) | 1 */
+#define BOCHS_SHUTDOWN_PORT 0x8900 /* "Shutdown" written here ends the simulation */
+#define PCI_RESET_CONTROL 0xCF9 /* Reset Control register (Intel ICH/PCH datasheets) */
+#define RESET_CONTROL_SYS_RST 0x02 /* with RST_CPU: a hard (system) reset */
+#define RESET_CONTROL_RST_CPU 0x04
+#define CRASH_EXIT_CODE 5 /* the emulator exit code of a hypervisor crash */
+
+static bool crash_exit_emulator, crash_reset_machine;
+
+void plat_set_crash_stop(bool exit_emulator, bool reset_machine)
+{
+	crash_exit_emulator = exit_emulator;
+	crash_reset_machine = reset_machine;
+}
+
+void plat_emulator_exit(uint8_t code)
+{
+	static const char shutdown[] = "Shutdown";
+
+	plat_log_flush();
+	outl(QEMU_DEBUG_EXIT_PORT, code);
+	for (const char *p = shutdown; *p; p++)
+		outb(BOCHS_SHUTDOWN_PORT, (uint8_t)*p);
+}
+
+void plat_halt(void)
+{
+	plat_log_flush();
+	halt_forever();
+	__builtin_unreachable();
+}
+
+/* The reset bits are set first, then RST_CPU's 0->1 transition starts
+ * the reset. */
+static void reset_machine(void)
+{
+	outb(PCI_RESET_CONTROL, RESET_CONTROL_SYS_RST);
+	outb(PCI_RESET_CONTROL, RESET_CONTROL_SYS_RST | RESET_CONTROL_RST_CPU);
+}
+
+void x86_crash_stop(void)
+{
+	if (crash_exit_emulator)
+		plat_emulator_exit(CRASH_EXIT_CODE);
+	if (crash_reset_machine)
+		reset_machine();
+	halt_forever();
+	__builtin_unreachable();
+}

@@ -1,0 +1,355 @@
+/*
+ * Applying the recovery machine's effects (hv/recovery.h), and the
+ * records that go with them (docs/report-stream.md).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "arch/x86/platform.h"
+#include "hv/actions.h"
+#include "hv/guest.h"
+#include "include/hv_abi.h"
+#include "lib/log.h"
+
+static const enum log_level alarm_to_log[] = {
+	[ALARM_INFO] = LOG_INFO,
+	[ALARM_MINOR] = LOG_MINOR,
+	[ALARM_MAJOR] = LOG_MAJOR,
+	[ALARM_EMERGENCY] = LOG_EMERG,
+};
+
+static enum log_level alarm_log_level(unsigned level)
+{
+	return level < sizeof(alarm_to_log) / sizeof(alarm_to_log[0]) ? alarm_to_log[level] : LOG_MAJOR;
+}
+
+static uint64_t tsc_to_ms(const struct vm *vm, uint64_t tsc)
+{
+	return tsc / vm->clk.tsc_per_ms;
+}
+
+void vm_log_watchdog_stats(const struct vm *vm)
+{
+	const struct watchdog *wd = &vm->wd;
+	const struct hv_shared_page *sp = vm->stub.shared;
+
+	hv_record(LOG_INFO, CAT_STAT,
+		  "watchdog periods=%llu commands=%llu sent=%llu pending=%llu acked=%llu "
+		  "platform_sent=%llu platform_pending=%llu platform_seen=%llu",
+		  (unsigned long long)wd->periods, (unsigned long long)wd->commands,
+		  (unsigned long long)wd->sent_seq, (unsigned long long)wd->pending_hv,
+		  (unsigned long long)(sp ? sp->ack_seq : 0), (unsigned long long)wd->platform_sent,
+		  (unsigned long long)wd->pending_platform,
+		  (unsigned long long)(sp ? sp->platform_nmis : 0));
+}
+
+void vm_stop(struct vm *vm, const char *reason)
+{
+	vm->stopped = true;
+	vm_log_watchdog_stats(vm);
+	hv_log("guest stopped: %s; ticks=%llu hypercalls=%llu io_blocked=%llu msr_blocked=%llu "
+	       "vtimer_fired=%llu generation=%llu reports=%llu reports_refused=%llu log_dropped=%llu",
+	       reason, (unsigned long long)vm->clk.ticks, (unsigned long long)vm->stats.hypercalls,
+	       (unsigned long long)vm->stats.io_blocked, (unsigned long long)vm->stats.msr_blocked,
+	       (unsigned long long)vm->vt.fired, (unsigned long long)vm->stub.generation,
+	       (unsigned long long)vm->stats.reports, (unsigned long long)vm->stats.reports_refused,
+	       (unsigned long long)log_dropped_total());
+}
+
+bool vm_guest_line_allowed(struct vm *vm)
+{
+	return rate_allow(&vm->guest_lines, plat_tsc());
+}
+
+bool vm_refusal_logged(struct vm *vm)
+{
+	vm->stats.hypercalls_refused++;
+	return vm_guest_line_allowed(vm);
+}
+
+static void log_regs(const struct vm *vm)
+{
+	const struct guest_regs *r = &vm->regs;
+	const struct vcpu_ops *ops = vm->ops;
+
+	hv_record(LOG_INFO, CAT_EVENT,
+		  "regs rip=0x%llx rsp=0x%llx cr2=0x%llx cr3=0x%llx rax=0x%llx rbx=0x%llx rcx=0x%llx "
+		  "rdx=0x%llx rsi=0x%llx rdi=0x%llx rbp=0x%llx",
+		  (unsigned long long)ops->get_rip(), (unsigned long long)ops->get_rsp(),
+		  (unsigned long long)ops->get_cr2(), (unsigned long long)ops->get_cr3(),
+		  (unsigned long long)r->rax, (unsigned long long)r->rbx, (unsigned long long)r->rcx,
+		  (unsigned long long)r->rdx, (unsigned long long)r->rsi, (unsigned long long)r->rdi,
+		  (unsigned long long)r->rbp);
+}
+
+static void log_collector(const struct vm *vm)
+{
+	const struct hv_shared_page *sp = vm->stub.shared;
+
+	if (sp == NULL)
+		return;
+	hv_record(LOG_INFO, CAT_EVENT,
+		  "collector free_memory=%llu uptime_ms=%llu custom0=%llu custom1=%llu guest_ticks=%llu",
+		  (unsigned long long)sp->free_memory, (unsigned long long)sp->uptime_ms,
+		  (unsigned long long)sp->custom[0], (unsigned long long)sp->custom[1],
+		  (unsigned long long)sp->guest_ticks);
+}
+
+/* What the fault is and what the policy made of it: the event (with its
+ * evidence), the decision (rule, file and line, how long it took from the
+ * VM exit), the alarm, and what the rule asks to record. */
+struct decided_fault {
+	const struct fault_event *ev;
+	const char *detail;
+	uint64_t decided_tsc;
+};
+
+static void log_decision(const struct vm *vm, const struct rec_fx *fx, const struct decided_fault *d)
+{
+	const struct policy_rule *r = fx->rule;
+	const struct fault_event *ev = d->ev;
+	enum log_level level = alarm_log_level(r->alarm);
+
+	hv_record(level, CAT_EVENT, "%s vector=%d rip=0x%llx module=%s stub=%s %s",
+		  fault_type_name(ev->type), ev->vector, (unsigned long long)ev->rip,
+		  ev->module && ev->module[0] ? ev->module : "-", ev->stub_up ? "up" : "down", d->detail);
+	hv_record(LOG_INFO, CAT_DECISION,
+		  "match policy=%s rule=%s at=%s action=%s deadline_ms=%u exit_to_decision_tsc=%llu",
+		  vm->policy->name, r->name, r->where, policy_action_name((enum policy_action)r->action),
+		  r->deadline_ms, (unsigned long long)(d->decided_tsc - vm->trace.exit_tsc));
+	hv_record(level, CAT_ALARM, "alarm id=%llu level=%s category=%s cause=%s",
+		  (unsigned long long)fx->alarm_id, alarm_level_name((enum alarm_level)r->alarm),
+		  fault_type_name(ev->type), r->name);
+	if (r->record & REC_REGS)
+		log_regs(vm);
+	if (r->record & REC_SHARED)
+		log_collector(vm);
+}
+
+static void send_command(struct vm *vm, const struct rec_fx *fx)
+{
+	struct hv_shared_page *sp = vm->stub.shared;
+
+	if (sp == NULL)
+		return; /* the machine asks only when the stub is up */
+	sp->cmd_op = fx->command;
+	sp->cmd_args[0] = fx->arg;
+	__atomic_store_n(&sp->cmd_id, fx->cmd_id, __ATOMIC_RELEASE);
+	wd_queue_command(&vm->wd);
+	hv_record(LOG_INFO, CAT_ACTION, "handback command=%u arg=%llu cmd_id=%llu deadline_ms=%u",
+		  fx->command, (unsigned long long)fx->arg, (unsigned long long)fx->cmd_id,
+		  fx->deadline_ms);
+}
+
+/* The pages the guest wrote since it was last built (a static arena: no
+ * heap), filled by the backend at each reset. */
+static struct guest_dirty written;
+
+void vm_hv_wrote_guest_page(uint64_t gpa)
+{
+	guest_dirty_mark(&written, gpa);
+}
+
+/* What must be cleared: the pages the backend saw the guest write, and
+ * those the hypervisor wrote through its own map (every shared page a
+ * stub registered, marked at its hello).  NULL (clear everything) when
+ * the backend cannot track writes. */
+static struct guest_dirty *pages_to_clear(const struct vm *vm)
+{
+	return vm->ops->take_dirty(written.bits, GUEST_PAGES) ? &written : NULL;
+}
+
+/* Reload the image from the pristine copy into cleared RAM, reset the
+ * vCPU and the guest's devices, next boot generation (M11). */
+static void reset_guest(struct vm *vm)
+{
+	uint64_t t0 = plat_tsc();
+	struct guest_dirty *clear = pages_to_clear(vm);
+	const struct guest_host_info host = {
+		.vendor = vm->ops->vendor == VCPU_VENDOR_INTEL ? HVG_VENDOR_VMX : HVG_VENDOR_SVM,
+		.generation = ++vm->stub.generation,
+		.tsc_hz = vm->clk.tsc_hz,
+		.tick_us = vm->set.tick_us,
+		.hv_base = vm->boot->hv_base,
+		.hv_size = vm->boot->hv_size,
+	};
+
+	uint64_t cleared = guest_build(vm->boot->guest_image, vm->boot->guest_size, vm->guest_cmdline,
+				       &host, clear, &vm->cfg);
+	vm->ops->reset(&vm->cfg);
+	vm->regs = (struct guest_regs){ .rdi = vm->cfg.entry_rdi };
+	vm->nmi_window = vm->intr_window = false; /* the backend's reset turned them off */
+	vm->stub = (struct stub_link){ .generation = host.generation };
+	vtimer_reset(&vm->vt);
+	uint64_t now = plat_tsc();
+	wd_restart(&vm->wd, now);
+	recovery_reset_done(&vm->rc, now);
+	hv_record(LOG_INFO, CAT_ACTION, "reset done generation=%llu cost_tsc=%llu cleared_pages=%llu/%llu",
+		  (unsigned long long)vm->stub.generation, (unsigned long long)(plat_tsc() - t0),
+		  (unsigned long long)cleared, (unsigned long long)GUEST_PAGES);
+}
+
+static void park(struct vm *vm, const struct rec_fx *fx)
+{
+	hv_record(LOG_INFO, CAT_ACTION, "park reason=%s generation=%llu", fx->why,
+		  (unsigned long long)vm->stub.generation);
+	hv_record(alarm_log_level(fx->level), CAT_ALARM, "alarm id=%llu level=%s category=parked cause=%s",
+		  (unsigned long long)fx->alarm_id, alarm_level_name((enum alarm_level)fx->level), fx->why);
+	hv_record(LOG_INFO, CAT_OUTCOME, "parked guest_rip=0x%llx state_kept=yes",
+		  (unsigned long long)vm->ops->get_rip());
+	if (vm->set.onstop_exit)
+		vm_stop(vm, "parked");
+	else
+		vm_log_watchdog_stats(vm);
+}
+
+static void log_outcome(const struct vm *vm, const struct rec_fx *fx)
+{
+	const struct policy_config *p = vm->policy;
+
+	switch (fx->kind) {
+	case FX_LOGGED:
+		hv_record(LOG_INFO, CAT_OUTCOME, "logged guest_continues=yes");
+		break;
+	case FX_SUPPRESSED:
+		hv_record(LOG_MINOR, CAT_STAT, "suppressed event=%s count=%llu window_ms=1000",
+			  fault_type_name((enum fault_type)fx->fault), (unsigned long long)fx->count);
+		break;
+	case FX_HANDBACK_NO_STUB:
+		hv_record(LOG_MINOR, CAT_OUTCOME, "handback impossible: no stub; escalating");
+		break;
+	case FX_RESET_SCHEDULED:
+		hv_record(LOG_INFO, CAT_ACTION, "reset scheduled backoff_ms=%u restarts_in_window=%u",
+			  fx->backoff_ms, fx->restarts);
+		break;
+	case FX_BUDGET_EXHAUSTED:
+		hv_record(LOG_EMERG, CAT_DECISION, "restart budget exhausted max=%u window_ms=%u: parking",
+			  p->restart_max, p->restart_window_ms);
+		break;
+	case FX_TIMEOUT:
+		hv_record(LOG_MAJOR, CAT_OUTCOME, "timeout action=%s next=%s why=\"%s\"",
+			  policy_action_name((enum policy_action)fx->action),
+			  policy_action_name((enum policy_action)fx->next), fx->why);
+		break;
+	case FX_HANDBACK_ACKED:
+		hv_record(LOG_INFO, CAT_OUTCOME, "handback acknowledged cmd_id=%llu result=%lld gap_ms=%llu",
+			  (unsigned long long)fx->cmd_id,
+			  (long long)(vm->stub.shared ? vm->stub.shared->cmd_result : 0),
+			  (unsigned long long)tsc_to_ms(vm, fx->gap_tsc));
+		break;
+	case FX_RESTART_CONFIRMED:
+		hv_record(LOG_INFO, CAT_OUTCOME, "restart confirmed generation=%llu gap_ms=%llu gap_tsc=%llu",
+			  (unsigned long long)vm->stub.generation,
+			  (unsigned long long)tsc_to_ms(vm, fx->gap_tsc), (unsigned long long)fx->gap_tsc);
+		break;
+	case FX_SILENT_AFTER_RESET:
+		hv_record(alarm_log_level(fx->level), CAT_EVENT, "stub_silent after reset generation=%llu",
+			  (unsigned long long)vm->stub.generation);
+		break;
+	case FX_NO_RULE:
+		hv_log("ERROR policy %s has no rule for event %s: logged only", p->name,
+		       fault_type_name((enum fault_type)fx->fault));
+		break;
+	default:
+		break;
+	}
+}
+
+/* Applies the effects in order.  Returns true if the first boot's stub
+ * stayed silent: the caller raises that fault (no recursion here). */
+static bool apply(struct vm *vm, const struct rec_fx_list *out, const struct decided_fault *d)
+{
+	bool silent_after_boot = false;
+
+	for (unsigned i = 0; i < out->n; i++) {
+		const struct rec_fx *fx = &out->fx[i];
+		switch (fx->kind) {
+		case FX_DECISION:
+			if (d != NULL)
+				log_decision(vm, fx, d);
+			break;
+		case FX_HANDBACK:
+			send_command(vm, fx);
+			break;
+		case FX_RESET:
+			reset_guest(vm);
+			break;
+		case FX_PARK:
+			park(vm, fx);
+			break;
+		case FX_SILENT_AFTER_BOOT:
+			silent_after_boot = true;
+			break;
+		default:
+			log_outcome(vm, fx);
+			break;
+		}
+	}
+	return silent_after_boot;
+}
+
+static enum policy_action fault_v(struct vm *vm, const struct fault_event *ev, const char *fmt,
+				  va_list ap)
+{
+	struct rec_fx_list out;
+	out.n = 0; /* only n: clearing the whole list costs more than the rest */
+	bool can_handback = vm->stub.up && vm->stub.shared != NULL;
+	enum policy_action a = recovery_fault(&vm->rc, ev, plat_tsc(), can_handback, &out);
+	struct decided_fault d = { .ev = ev, .decided_tsc = plat_tsc() };
+	char detail[192];
+
+	if (out.n == 0)
+		return a; /* not recorded (flood limit, guest not running) */
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	d.detail = detail;
+	apply(vm, &out, &d);
+	return a;
+}
+
+enum policy_action vm_fault(struct vm *vm, const struct fault_event *ev, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	enum policy_action a = fault_v(vm, ev, fmt, ap);
+	va_end(ap);
+	return a;
+}
+
+enum policy_action vm_simple_fault(struct vm *vm, enum fault_type type, const char *fmt, ...)
+{
+	const struct fault_event ev = {
+		.type = type, .vector = -1, .rip = vm->ops->get_rip(), .module = NULL,
+		.module_index = -1, .stub_up = vm->stub.up,
+	};
+	va_list ap;
+
+	va_start(ap, fmt);
+	enum policy_action a = fault_v(vm, &ev, fmt, ap);
+	va_end(ap);
+	return a;
+}
+
+void vm_recovery_tick(struct vm *vm, uint64_t now)
+{
+	const struct hv_shared_page *sp = vm->stub.shared;
+	const struct rec_guest g = {
+		.can_handback = vm->stub.up && sp != NULL,
+		.cmd_ack_id = sp ? sp->cmd_ack_id : 0,
+	};
+	struct rec_fx_list out;
+
+	out.n = 0;
+	recovery_tick(&vm->rc, now, &g, &out);
+	if (apply(vm, &out, NULL))
+		vm_simple_fault(vm, FAULT_STUB_SILENT, "no hello after boot");
+}
+
+void vm_recovery_hello(struct vm *vm, uint64_t now)
+{
+	struct rec_fx_list out;
+
+	out.n = 0;
+	recovery_hello(&vm->rc, now, &out);
+	apply(vm, &out, NULL);
+}

@@ -1,0 +1,40 @@
+/*
+ * Applying the recovery machine's decisions: the records of each fault
+ * (event, decision, alarm, action, outcome), writing a command into the
+ * shared page, reloading the guest, parking it, and ending the run.
+ */
+#ifndef HV_ACTIONS_H
+#define HV_ACTIONS_H
+
+#include <stdbool.h>
+
+#include "hv/vm.h"
+
+/* A fault: the policy decides first, then `fmt` (the event's evidence,
+ * "key=value ...") is formatted and everything is recorded and acted on.
+ * Returns the action the policy chose. */
+enum policy_action vm_fault(struct vm *vm, const struct fault_event *ev, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The same for a fault with no vector or module, at the guest's RIP. */
+enum policy_action vm_simple_fault(struct vm *vm, enum fault_type type, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Recovery deadlines, back-off and flood windows; once per tick. */
+void vm_recovery_tick(struct vm *vm, uint64_t now);
+/* The stub said hello. */
+void vm_recovery_hello(struct vm *vm, uint64_t now);
+
+/* The hypervisor wrote the guest page holding gpa through its own map
+ * (EPT/NPT do not see it): the next reset must clear it too. */
+void vm_hv_wrote_guest_page(uint64_t gpa);
+
+/* Ends the run (tick limit, failed entry, parked with onstop=exit). */
+void vm_stop(struct vm *vm, const char *reason);
+void vm_log_watchdog_stats(const struct vm *vm);
+
+/* True if one more guest-triggered line may be logged this second. */
+bool vm_guest_line_allowed(struct vm *vm);
+/* Counts a refused guest request; true if it may still be logged. */
+bool vm_refusal_logged(struct vm *vm);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * Guest RAM (a static arena, GPA 0 = its first byte, the only memory
+ * EPT/NPT maps), the pristine image copy, building the guest's boot
+ * state, and checked access to guest memory.
+ */
+#ifndef HV_GUEST_H
+#define HV_GUEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vcpu/vcpu.h"
+
+#define HV_GUEST_RAM_SIZE VCPU_RAM_MAX
+#define HV_GUEST_IMAGE_MAX (2u << 20)
+
+_Static_assert(HV_GUEST_RAM_MB >= 2 && HV_GUEST_RAM_MB <= 1024, "guest RAM: 2 MiB to 1 GiB");
+
+#define GUEST_PAGE_SIZE 4096ull
+#define GUEST_PAGES (HV_GUEST_RAM_SIZE / GUEST_PAGE_SIZE)
+_Static_assert(GUEST_PAGES % 64 == 0, "guest RAM is a whole number of bitmap words");
+
+/* Guest pages written since the guest was last built: what a reset must
+ * clear (one bit per 4 KiB page). */
+struct guest_dirty {
+	uint64_t bits[GUEST_PAGES / 64];
+};
+
+/* Marks the page holding gpa as written: for the hypervisor's own writes
+ * into guest RAM (the shared page), which EPT/NPT do not record. */
+void guest_dirty_mark(struct guest_dirty *d, uint64_t gpa);
+
+/* What the boot-info page tells the guest about its host. */
+struct guest_host_info {
+	uint32_t vendor; /* enum hvg_vendor */
+	uint64_t generation;
+	uint64_t tsc_hz, tick_us;
+	uint64_t hv_base, hv_size;
+};
+
+uint8_t *guest_ram(void);
+uint8_t *guest_image_buffer(uint64_t *capacity);
+/* Validates an image against the guest RAM window; logs what is wrong. */
+bool guest_check_image(const uint8_t *image, uint64_t size);
+/* Clears guest RAM, loads the image and writes the boot-info page, GDT
+ * and identity page tables (docs/guest-boot.md); fills cfg, including the
+ * vCPU's boot state.  `written` names the pages to clear (every page not
+ * named must still be zero or hold what the last build put there); NULL
+ * clears all of guest RAM.  The bits are cleared as the pages are.
+ * Returns the number of pages cleared. */
+uint64_t guest_build(const uint8_t *image, uint64_t size, const char *cmdline,
+		     const struct guest_host_info *host, struct guest_dirty *written,
+		     struct vcpu_config *cfg);
+/* Copies len bytes at guest-virtual gva (walking the guest's own page
+ * tables from cr3) into dst.  Every table and data access is checked
+ * against guest RAM; returns false if anything is out of bounds or not
+ * present. */
+bool guest_copy_from(uint64_t cr3, uint64_t gva, void *dst, uint64_t len);
+/* Host pointer for [gpa, gpa+len) if it lies inside guest RAM, else NULL. */
+void *guest_gpa_ptr(uint64_t gpa, uint64_t len);
+
+#endif

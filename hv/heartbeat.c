@@ -1,0 +1,146 @@
+/*
+ * The NMI watchdog and the guest timer, applied (hv/heartbeat.h).  The
+ * decisions are the pure modules' (hv/watchdog.c, hv/vtimer.c); this
+ * file reads the shared page, writes the sequence number, injects, and
+ * formats the evidence for the policy.
+ */
+#include <stdio.h>
+
+#include "hv/actions.h"
+#include "hv/heartbeat.h"
+#include "include/hv_abi.h"
+
+_Static_assert(WD_REASON_WATCHDOG == HV_NMI_WATCHDOG, "watchdog reason as in the ABI");
+_Static_assert(WD_REASON_COMMAND == HV_NMI_COMMAND, "command reason as in the ABI");
+
+/* Detection latency, from the end of the last healthy period. */
+static void latency(const struct vm *vm, uint64_t now, char *buf, size_t size)
+{
+	const struct watchdog *wd = &vm->wd;
+	uint64_t t = now - wd->last_ok_tsc;
+
+	snprintf(buf, size, "latency_us=%llu latency_periods=%llu",
+		 (unsigned long long)(t / vm->clk.tsc_per_us),
+		 (unsigned long long)((t + wd->period_tsc / 2) / wd->period_tsc));
+}
+
+static void report_verdict(struct vm *vm, enum wd_verdict v, uint64_t now, uint64_t ack_seq)
+{
+	const struct watchdog *wd = &vm->wd;
+	char lat[48];
+
+	latency(vm, now, lat, sizeof(lat));
+	switch (v) {
+	case WD_HANG_MISSED:
+		vm_simple_fault(vm, FAULT_HANG, "missed=%u sent_seq=%llu ack_seq=%llu period_ms=%llu %s",
+				wd->missed, (unsigned long long)wd->sent_seq, (unsigned long long)ack_seq,
+				(unsigned long long)vm->set.wd_ms, lat);
+		break;
+	case WD_HANG_BLOCKED:
+		vm_simple_fault(vm, FAULT_HANG, "nmi_blocked_periods=%u pending=%llu period_ms=%llu %s",
+				wd->blocked, (unsigned long long)wd->pending_hv,
+				(unsigned long long)vm->set.wd_ms, lat);
+		break;
+	case WD_SOFT_LOCKUP:
+		vm_simple_fault(vm, FAULT_SOFT_LOCKUP, "guest_ticks=%llu frozen_periods=%u ack_seq=%llu %s",
+				(unsigned long long)wd->last_guest_ticks, wd->stale,
+				(unsigned long long)ack_seq, lat);
+		break;
+	default:
+		break;
+	}
+}
+
+void heartbeat_period(struct vm *vm, uint64_t now)
+{
+	const struct hv_shared_page *sp = vm->stub.shared;
+	/* Only a guest that runs and has a stub is watched. */
+	bool watched = recovery_guest_runs(&vm->rc) && vm->stub.up && sp != NULL;
+	struct wd_guest_view g = { .timer_period_tsc = 0 };
+
+	if (watched) {
+		g.ack_seq = sp->ack_seq;
+		g.guest_ticks = sp->guest_ticks;
+	}
+	if (vm->vt.vector) {
+		g.timer_period_tsc = vm->vt.period_tsc;
+		g.timer_pending = vm->vt.pending;
+		g.timer_pending_since = vm->vt.pending_since;
+	}
+	enum wd_verdict v = wd_period(&vm->wd, now, watched, &g);
+	if (v != WD_OK)
+		report_verdict(vm, v, now, g.ack_seq);
+}
+
+static void set_nmi_window(struct vm *vm, bool on)
+{
+	if (vm->nmi_window != on) {
+		vm->nmi_window = on;
+		vm->ops->request_nmi_window(on);
+	}
+}
+
+static void set_intr_window(struct vm *vm, bool on)
+{
+	if (vm->intr_window != on) {
+		vm->intr_window = on;
+		vm->ops->request_intr_window(on);
+	}
+}
+
+/* Pending NMIs are injected only when the guest can take one (not in its
+ * NMI handler, no STI or MOV-SS shadow, no other event being injected);
+ * otherwise the backend is asked for an NMI window. */
+static bool inject_nmi(struct vm *vm)
+{
+	static const struct hv_inject nmi = { .type = INJ_NMI, .vector = X86_VEC_NMI };
+	struct hv_shared_page *sp = vm->stub.shared;
+	uint32_t reason;
+	uint64_t seq;
+
+	if (vm->ops->nmi_readiness() != NMI_READY) {
+		set_nmi_window(vm, true);
+		return false;
+	}
+	switch (wd_take_nmi(&vm->wd, sp != NULL, &reason, &seq)) {
+	case WD_NMI_HYPERVISOR:
+		/* Reason and number first: the NMI is taken at the entry. */
+		sp->nmi_reason = reason;
+		__atomic_store_n(&sp->nmi_seq, seq, __ATOMIC_RELEASE);
+		break;
+	case WD_NMI_PLATFORM:
+		break;
+	default:
+		return false;
+	}
+	vm->ops->inject(&nmi);
+	set_nmi_window(vm, false);
+	return true;
+}
+
+/* The guest timer's interrupt goes in only if no NMI did: one event per
+ * entry (Intel SDM 3C 26.6, AMD APM 2 15.20).  After an NMI the backend
+ * is not even asked. */
+static void inject_timer(struct vm *vm, bool nmi_injected)
+{
+	if (nmi_injected || !vm->ops->can_inject_intr()) {
+		/* Come back as soon as the guest can take it, not a tick later:
+		 * the NMI heartbeat must not starve the guest's own timer. */
+		set_intr_window(vm, true);
+		return;
+	}
+	set_intr_window(vm, false);
+	const struct hv_inject irq = { .type = INJ_EXT_INTR, .vector = vm->vt.vector };
+	vm->ops->inject(&irq);
+	vtimer_delivered(&vm->vt);
+}
+
+void heartbeat_inject(struct vm *vm)
+{
+	bool nmi_injected = wd_nmi_pending(&vm->wd) && inject_nmi(vm);
+
+	if (vtimer_due(&vm->vt))
+		inject_timer(vm, nmi_injected);
+	else if (vm->intr_window)
+		set_intr_window(vm, false);
+}

@@ -1,0 +1,58 @@
+/*
+ * The hypervisor's boot settings: the "key=value" words of its command line
+ * (README.md, "The hypervisor command line").  hv/settings.c reads them
+ * through one table (key, kind, range, default, field, what a bad value
+ * does, test aid or not), so the ranges and defaults live in one place.
+ *
+ * Pure logic: no global state, no logging, no platform calls, so host unit
+ * tests can check every edge.  Messages go to a caller-supplied callback.
+ */
+#ifndef HV_SETTINGS_H
+#define HV_SETTINGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Same definitions as in hv/hv.h (identical redefinitions are allowed, so
+ * both headers may be included together). */
+#define HV_DEFAULT_TICK_US 1000
+#define HV_DEFAULT_TICKLOG 1000
+#ifndef HV_WATCHDOG_MS
+#define HV_WATCHDOG_MS 100
+#endif
+#ifndef HV_WATCHDOG_K
+#define HV_WATCHDOG_K 2
+#endif
+
+/* Size of the policy name buffer, NUL included: names of at most
+ * SETTINGS_POLICY_MAX - 1 characters fit; a longer one is refused rather
+ * than cut short, since a cut name could match a different policy. */
+#define SETTINGS_POLICY_MAX 24
+
+struct hv_settings {
+	uint64_t tick_us;   /* 100..50000, default 1000; out of range -> message, default */
+	uint64_t ticklog;   /* default 1000, 0 = off */
+	uint64_t maxticks;  /* default 0 = no limit */
+	uint64_t wd_ms;     /* 0..10000 (0 = watchdog off), default HV_WATCHDOG_MS;
+			     * out of range -> message, default */
+	uint64_t wd_k;      /* 1..100, default HV_WATCHDOG_K; out of range -> message, default */
+	char policy[SETTINGS_POLICY_MAX]; /* "" = the build's default */
+	bool onstop_exit;   /* onstop=exit */
+	bool onfault_reset; /* onfault=reset */
+	/* Test aids: only in builds with HV_TEST_AIDS defined; otherwise always 0
+	 * and the key is refused with a message. */
+	uint64_t platform_nmi, crash_test, self_nmi;
+};
+
+/* One line of text about a setting (out of range, refused); the caller logs it. */
+typedef void (*settings_note_fn)(void *ctx, const char *msg);
+
+/* Fills *s from the command line (only the keys before the first "--" word:
+ * hv/cmdline.c stops there).  Never fails: a bad value gets its default and
+ * a note.  Every field of *s is written.  note may be NULL (no messages). */
+void settings_parse(const char *cmdline, struct hv_settings *s, settings_note_fn note, void *ctx);
+
+/* True if this build has the test aids (HV_TEST_AIDS). */
+bool settings_test_aids_built(void);
+
+#endif

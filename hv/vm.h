@@ -1,0 +1,86 @@
+/*
+ * The core's state, composed in one place from the structures each
+ * module owns.  The pure modules (watchdog, vtimer, recovery, rate
+ * limits, settings) own their structures and are changed only through
+ * their functions; the glue (run loop, exits, hypercalls, reports,
+ * actions) owns the rest, field group by field group, as marked.
+ */
+#ifndef HV_VM_H
+#define HV_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hv/bootinfo.h"
+#include "hv/policy.h"
+#include "hv/ratelimit.h"
+#include "hv/recovery.h"
+#include "hv/settings.h"
+#include "hv/vtimer.h"
+#include "hv/watchdog.h"
+#include "vcpu/vcpu.h"
+
+struct hv_shared_page;
+
+/* Time (main.c sets it once, the run loop advances the tick). */
+struct vm_clock {
+	uint64_t tsc_hz, tsc_per_ms, tsc_per_us;
+	uint64_t launch_tsc;
+	uint64_t tick_tsc, next_tick_tsc, ticks;
+};
+
+/* The stub's link (hypercall.c, report.c; cleared by a reset). */
+struct stub_link {
+	bool up;                       /* said hello since the last (re)start */
+	struct hv_shared_page *shared; /* in guest RAM, NULL until hello */
+	uint64_t generation;           /* boot generation, 1 at first boot */
+	uint64_t last_report_seq;
+};
+
+/* Counters for the stop and integrity records (whoever counts). */
+struct vm_stats {
+	uint64_t hypercalls, hypercalls_refused;
+	uint64_t io_blocked, msr_blocked;
+	uint64_t reports, reports_refused;
+};
+
+/* The last exits, for the crash record (run.c). */
+#define VM_RECENT_EXITS 8
+struct exit_trace {
+	uint64_t exit_tsc; /* TSC right after the last VM exit */
+	uint64_t exits;
+	uint64_t recent[VM_RECENT_EXITS];
+	uint32_t last_kind;
+};
+
+/* Guest-triggered log lines and reports allowed per second. */
+#define VM_GUEST_LINES_PER_SECOND 8
+#define VM_REPORTS_PER_SECOND 16
+
+struct vm {
+	const struct vcpu_ops *ops;
+	const struct boot_info *boot;
+	const struct policy_config *policy;
+	struct hv_settings set;
+	const char *guest_cmdline; /* the text after "--" */
+	struct vm_clock clk;
+	struct guest_regs regs;
+	struct vcpu_config cfg;
+	struct stub_link stub;
+	struct vm_stats stats;
+	struct exit_trace trace;
+	struct vtimer vt;
+	struct watchdog wd;
+	struct recovery rc;
+	struct rate_limit guest_lines, reports;
+	uint64_t host_nmis_seen;
+	bool nmi_window, intr_window; /* window exits requested (heartbeat.c) */
+	bool stopped;
+};
+
+static inline uint64_t vm_ms_to_tsc(const struct vm *vm, uint64_t ms)
+{
+	return vm->clk.tsc_per_ms * ms;
+}
+
+#endif

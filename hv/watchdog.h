@@ -1,0 +1,102 @@
+/*
+ * The NMI watchdog's logic (features M1-M3, M9), pure: the run loop
+ * passes the time and what the guest wrote into the shared page, and
+ * applies what comes back (write the sequence number, inject the NMI,
+ * hand a verdict to the policy).  No globals, no platform calls.
+ *
+ * Every period one heartbeat NMI is queued.  Pending NMIs are counted,
+ * never folded into a flag.  At each period boundary of a watched guest
+ * (running, stub up):
+ *  - an NMI sent and not acknowledged counts as missed; K missed in a
+ *    row, or a heartbeat still pending (the guest is NMI-blocked) for K
+ *    periods, is a hang: the guest no longer answers NMIs;
+ *  - NMIs answered while the guest's own timer count (copied into the
+ *    shared page by the stub) stays frozen for K windows is a soft
+ *    lockup: the guest answers NMIs but no longer services interrupts.
+ */
+#ifndef HV_WATCHDOG_H
+#define HV_WATCHDOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct watchdog {
+	uint64_t period_tsc;       /* 0: watchdog off */
+	uint32_t k;
+	uint64_t next_tsc;         /* next period boundary */
+	uint64_t periods;          /* periods watched since the last restart */
+	uint64_t sent_seq;         /* last sequence number sent with an NMI */
+	uint64_t pending_hv;       /* heartbeat/command NMIs not yet injected */
+	uint32_t pending_reason;   /* reason for the next one (enum hv_nmi_reason) */
+	uint64_t commands;         /* command NMIs queued */
+	uint64_t pending_platform; /* platform NMIs to forward */
+	uint64_t platform_sent;
+	uint32_t missed, blocked, stale;
+	uint64_t last_ok_tsc;      /* end of the last period that looked healthy */
+	uint64_t last_guest_ticks;
+	uint64_t ticks_changed_tsc; /* when the guest's tick count last moved */
+	bool guest_ticks_alive;
+	bool tickless;             /* the guest stopped its timer: its count may stand */
+};
+
+/* What the run loop reads for a period: the shared page and the guest
+ * timer's state. */
+struct wd_guest_view {
+	uint64_t ack_seq;        /* the stub's acknowledged sequence number */
+	uint64_t guest_ticks;    /* the stub's copy of its tick count */
+	uint64_t timer_period_tsc; /* 0: the guest has no timer */
+	bool timer_pending;      /* an interrupt waits for the guest */
+	uint64_t timer_pending_since;
+};
+
+enum wd_verdict {
+	WD_OK,
+	WD_HANG_MISSED,  /* K heartbeats in a row not acknowledged */
+	WD_HANG_BLOCKED, /* a heartbeat pending for K periods: NMI-blocked */
+	WD_SOFT_LOCKUP,  /* NMIs answered, the guest's timer frozen K windows */
+};
+
+/* NMI reasons as in the shared page (include/hv_abi.h enum hv_nmi_reason). */
+#define WD_REASON_WATCHDOG 1u
+#define WD_REASON_COMMAND 3u
+
+enum wd_nmi {
+	WD_NMI_NONE,
+	WD_NMI_HYPERVISOR, /* write reason and sequence number, then inject */
+	WD_NMI_PLATFORM,   /* inject with the shared page untouched */
+};
+
+void wd_init(struct watchdog *wd, uint64_t period_tsc, uint32_t k);
+/* A guest (re)start or a stub hello: counters cleared, clock from now. */
+void wd_restart(struct watchdog *wd, uint64_t now);
+
+/* True if a period boundary has passed at `now`. */
+static inline bool wd_due(const struct watchdog *wd, uint64_t now)
+{
+	return wd->period_tsc != 0 && now >= wd->next_tsc;
+}
+
+/* Ends the period (call when wd_due()).  `watched`: the guest runs and
+ * its stub said hello; only then is a heartbeat queued and the guest
+ * judged, from `g`.  One period per call: time the hypervisor itself
+ * was away is not held against the guest. */
+enum wd_verdict wd_period(struct watchdog *wd, uint64_t now, bool watched,
+			  const struct wd_guest_view *g);
+
+/* The guest stopped (tickless) or restarted its timer. */
+void wd_timer_changed(struct watchdog *wd, uint64_t now, bool stopped);
+
+void wd_queue_command(struct watchdog *wd);
+void wd_queue_platform(struct watchdog *wd);
+
+static inline bool wd_nmi_pending(const struct watchdog *wd)
+{
+	return (wd->pending_hv | wd->pending_platform) != 0;
+}
+
+/* Takes the next NMI to inject now that the guest can take one.  A
+ * hypervisor NMI needs the shared page (have_shared); *reason and *seq
+ * are what to write into it before the injection. */
+enum wd_nmi wd_take_nmi(struct watchdog *wd, bool have_shared, uint32_t *reason, uint64_t *seq);
+
+#endif
