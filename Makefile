@@ -109,7 +109,7 @@ $(BUILD)/hv.iso: $(BUILD)/hv.elf $(BUILD)/guest.elf tests/e2e/grub.cfg
 		|| { cat $(BUILD)/grub-mkrescue.log; exit 1; }
 
 # --- Test guest (freestanding ELF64 at 1 MiB, links the stub) ----------------
-GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fno-pic \
+GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -ffreestanding -fno-stack-protector -fno-pic \
 	-mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables -nostdinc \
 	-isystem $(GCC_INCLUDE) -DHVSTUB_TEST_AIDS
 GUEST_SRC := $(wildcard tests/guest/*.c) $(wildcard tests/guest/*.S) $(wildcard guest-stub/*.c) $(wildcard guest-stub/*.S)

@@ -141,22 +141,33 @@ static void send_command(struct vm *vm, const struct rec_fx *fx)
 		  fx->deadline_ms);
 }
 
-/* The pages the guest wrote since it was last built (a static arena: no
- * heap), filled by the backend at each reset. */
-static struct guest_dirty written;
-
-void vm_hv_wrote_guest_page(uint64_t gpa)
+void vm_hv_wrote_guest_page(struct vm *vm, uint64_t gpa)
 {
-	guest_dirty_mark(&written, gpa);
+	guest_dirty_mark(&vm->written, gpa);
 }
 
 /* What must be cleared: the pages the backend saw the guest write, and
  * those the hypervisor wrote through its own map (every shared page a
  * stub registered, marked at its hello).  NULL (clear everything) when
  * the backend cannot track writes. */
-static struct guest_dirty *pages_to_clear(const struct vm *vm)
+static struct guest_dirty *pages_to_clear(struct vm *vm)
 {
-	return vm->ops->take_dirty(written.bits, GUEST_PAGES) ? &written : NULL;
+	return vm->ops->take_dirty(vm->written.bits, GUEST_PAGES) ? &vm->written : NULL;
+}
+
+uint64_t vm_build_guest(struct vm *vm, struct guest_dirty *clear)
+{
+	const struct guest_host_info host = {
+		.vendor = vm->ops->vendor == VCPU_VENDOR_INTEL ? HVG_VENDOR_VMX : HVG_VENDOR_SVM,
+		.generation = vm->stub.generation,
+		.tsc_hz = vm->clk.tsc_hz,
+		.tick_us = vm->set.tick_us,
+		.hv_base = vm->boot->hv_base,
+		.hv_size = vm->boot->hv_size,
+	};
+
+	return guest_build(vm->boot->guest_image, vm->boot->guest_size, vm->guest_cmdline, &host,
+			   clear, &vm->cfg);
 }
 
 /* Reload the image from the pristine copy into cleared RAM, reset the
@@ -165,21 +176,13 @@ static void reset_guest(struct vm *vm)
 {
 	uint64_t t0 = plat_tsc();
 	struct guest_dirty *clear = pages_to_clear(vm);
-	const struct guest_host_info host = {
-		.vendor = vm->ops->vendor == VCPU_VENDOR_INTEL ? HVG_VENDOR_VMX : HVG_VENDOR_SVM,
-		.generation = ++vm->stub.generation,
-		.tsc_hz = vm->clk.tsc_hz,
-		.tick_us = vm->set.tick_us,
-		.hv_base = vm->boot->hv_base,
-		.hv_size = vm->boot->hv_size,
-	};
 
-	uint64_t cleared = guest_build(vm->boot->guest_image, vm->boot->guest_size, vm->guest_cmdline,
-				       &host, clear, &vm->cfg);
+	vm->stub.generation++;
+	uint64_t cleared = vm_build_guest(vm, clear);
 	vm->ops->reset(&vm->cfg);
 	vm->regs = (struct guest_regs){ .rdi = vm->cfg.entry_rdi };
 	vm->nmi_window = vm->intr_window = false; /* the backend's reset turned them off */
-	vm->stub = (struct stub_link){ .generation = host.generation };
+	vm->stub = (struct stub_link){ .generation = vm->stub.generation };
 	vtimer_reset(&vm->vt);
 	uint64_t now = plat_tsc();
 	wd_restart(&vm->wd, now);

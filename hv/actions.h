@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 
+#include "hv/guest.h"
 #include "hv/vm.h"
 
 /* A fault: the policy decides first, then `fmt` (the event's evidence,
@@ -24,9 +25,14 @@ void vm_recovery_tick(struct vm *vm, uint64_t now);
 /* The stub said hello. */
 void vm_recovery_hello(struct vm *vm, uint64_t now);
 
+/* Builds the guest for boot generation vm->stub.generation into guest
+ * RAM, clearing the pages in `clear` (NULL: all of RAM); fills vm->cfg.
+ * Returns the pages cleared. */
+uint64_t vm_build_guest(struct vm *vm, struct guest_dirty *clear);
+
 /* The hypervisor wrote the guest page holding gpa through its own map
  * (EPT/NPT do not see it): the next reset must clear it too. */
-void vm_hv_wrote_guest_page(uint64_t gpa);
+void vm_hv_wrote_guest_page(struct vm *vm, uint64_t gpa);
 
 /* Ends the run (tick limit, failed entry, parked with onstop=exit). */
 void vm_stop(struct vm *vm, const char *reason);

@@ -8,6 +8,7 @@
 #include "hv/elf_load.h"
 #include "include/hv_abi.h"
 #include "lib/log.h"
+#include "vcpu/x86_regs.h"
 
 static uint8_t guest_ram_arena[HV_GUEST_RAM_SIZE] __attribute__((aligned(4096)));
 static uint8_t guest_image_store[HV_GUEST_IMAGE_MAX] __attribute__((aligned(4096)));
@@ -57,16 +58,6 @@ bool guest_check_image(const uint8_t *image, uint64_t size)
 /* The guest's boot state (docs/guest-boot.md), defined once for both
  * backends: 64-bit paging on (Intel SDM 3A 9.8.5, AMD APM 2 14.6), flat
  * code and data segments, the power-on PAT (SDM 3A 11.12.4). */
-#define CR0_PE (1ull << 0)
-#define CR0_MP (1ull << 1)
-#define CR0_ET (1ull << 4)
-#define CR0_NE (1ull << 5)
-#define CR0_WP (1ull << 16)
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-
 static const struct vcpu_boot_state guest_boot_state = {
 	.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG,
 	.cr4 = CR4_PAE,

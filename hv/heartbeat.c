@@ -135,10 +135,23 @@ static void inject_timer(struct vm *vm, bool nmi_injected)
 	vtimer_delivered(&vm->vt);
 }
 
+/* A heartbeat due at the same entry as the guest's timer interrupt waits
+ * for the next tick (wd_defer_heartbeat()): the interrupt goes in now,
+ * and neither needs an extra window exit. */
+static bool heartbeat_waits(struct vm *vm)
+{
+	return vtimer_due(&vm->vt) && vm->wd.pending_platform == 0 &&
+	       wd_defer_heartbeat(&vm->wd, vm->clk.tick_tsc);
+}
+
 void heartbeat_inject(struct vm *vm)
 {
-	bool nmi_injected = wd_nmi_pending(&vm->wd) && inject_nmi(vm);
+	bool nmi_injected = wd_nmi_pending(&vm->wd) && !heartbeat_waits(vm) && inject_nmi(vm);
 
+	/* Nothing left to inject (a hello dropped the pending NMIs): an open
+	 * NMI window would make every entry exit at once. */
+	if (!wd_nmi_pending(&vm->wd) && vm->nmi_window)
+		set_nmi_window(vm, false);
 	if (vtimer_due(&vm->vt))
 		inject_timer(vm, nmi_injected);
 	else if (vm->intr_window)

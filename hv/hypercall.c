@@ -28,7 +28,7 @@ static int64_t hc_hello(struct vm *vm)
 	       (unsigned long long)version, (unsigned long long)shared,
 	       (unsigned long long)vm->stub.generation);
 	struct hv_shared_page *sp = guest_gpa_ptr(shared, 4096);
-	vm_hv_wrote_guest_page(shared); /* written through our map: a reset clears it */
+	vm_hv_wrote_guest_page(vm, shared); /* written through our map: a reset clears it */
 	/* Only the hypervisor's half: the stub's counters stay (it may have
 	 * counted platform NMIs before its hello). */
 	sp->nmi_seq = 0;

@@ -5,11 +5,11 @@
  * composed here, once (hv/vm.h).
  */
 #include "arch/x86/platform.h"
+#include "hv/actions.h"
 #include "hv/cmdline.h"
 #include "hv/guest.h"
 #include "hv/hv.h"
 #include "hv/run.h"
-#include "include/hv_abi.h"
 #include "lib/log.h"
 
 static struct vm vm;
@@ -133,15 +133,7 @@ static void launch_on_own_stack(void)
 	log_memory_map(vm.boot);
 	start_clock(plat_calibrate_tsc());
 	vm.stub.generation = 1;
-	const struct guest_host_info host = {
-		.vendor = vm.ops->vendor == VCPU_VENDOR_INTEL ? HVG_VENDOR_VMX : HVG_VENDOR_SVM,
-		.generation = vm.stub.generation,
-		.tsc_hz = vm.clk.tsc_hz,
-		.tick_us = vm.set.tick_us,
-		.hv_base = vm.boot->hv_base,
-		.hv_size = vm.boot->hv_size,
-	};
-	guest_build(vm.boot->guest_image, vm.boot->guest_size, vm.guest_cmdline, &host, NULL, &vm.cfg);
+	vm_build_guest(&vm, NULL);
 	if (!vm.ops->init(&vm.cfg, &why)) {
 		hv_log("ERROR %s setup failed: %s", vm.ops->name, why);
 		plat_emulator_exit(3);

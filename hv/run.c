@@ -117,7 +117,7 @@ static void run_guest_once(struct vm *vm)
 {
 	struct hv_event ev;
 
-	if (wd_nmi_pending(&vm->wd) || vtimer_due(&vm->vt) || vm->intr_window)
+	if (wd_nmi_pending(&vm->wd) || vtimer_due(&vm->vt) || vm->intr_window || vm->nmi_window)
 		heartbeat_inject(vm);
 	vm->ops->run(&vm->regs, vm->clk.next_tick_tsc, &ev);
 	uint64_t now = plat_tsc();

@@ -13,8 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Same definitions as in hv/hv.h (identical redefinitions are allowed, so
- * both headers may be included together). */
+/* Build-time defaults (make WATCHDOG_MS= WATCHDOG_K=), their ranges
+ * checked when the hypervisor is compiled. */
 #define HV_DEFAULT_TICK_US 1000
 #define HV_DEFAULT_TICKLOG 1000
 #ifndef HV_WATCHDOG_MS
@@ -23,6 +23,8 @@
 #ifndef HV_WATCHDOG_K
 #define HV_WATCHDOG_K 2
 #endif
+_Static_assert(HV_WATCHDOG_MS >= 1 && HV_WATCHDOG_MS <= 10000, "watchdog period: 1 ms to 10 s");
+_Static_assert(HV_WATCHDOG_K >= 1 && HV_WATCHDOG_K <= 100, "watchdog K: 1 to 100");
 
 /* Size of the policy name buffer, NUL included: names of at most
  * SETTINGS_POLICY_MAX - 1 characters fit; a longer one is refused rather

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "hv/bootinfo.h"
+#include "hv/guest.h"
 #include "hv/policy.h"
 #include "hv/ratelimit.h"
 #include "hv/recovery.h"
@@ -73,6 +74,7 @@ struct vm {
 	struct watchdog wd;
 	struct recovery rc;
 	struct rate_limit guest_lines, reports;
+	struct guest_dirty written; /* pages a reset must clear (actions.c) */
 	uint64_t host_nmis_seen;
 	bool nmi_window, intr_window; /* window exits requested (heartbeat.c) */
 	bool stopped;

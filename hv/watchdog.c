@@ -117,9 +117,19 @@ void wd_queue_platform(struct watchdog *wd)
 	wd->pending_platform++;
 }
 
+bool wd_defer_heartbeat(struct watchdog *wd, uint64_t tick_tsc)
+{
+	if (wd->deferred || wd->pending_hv == 0 || wd->pending_reason != WD_REASON_WATCHDOG ||
+	    wd->period_tsc < WD_DEFER_MIN_TICKS * tick_tsc)
+		return false;
+	wd->deferred = true;
+	return true;
+}
+
 enum wd_nmi wd_take_nmi(struct watchdog *wd, bool have_shared, uint32_t *reason, uint64_t *seq)
 {
 	if (wd->pending_hv && have_shared) {
+		wd->deferred = false;
 		*reason = wd->pending_reason;
 		*seq = ++wd->sent_seq;
 		wd->pending_hv--;

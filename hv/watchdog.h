@@ -37,7 +37,12 @@ struct watchdog {
 	uint64_t ticks_changed_tsc; /* when the guest's tick count last moved */
 	bool guest_ticks_alive;
 	bool tickless;             /* the guest stopped its timer: its count may stand */
+	bool deferred;             /* the next heartbeat already waited one tick */
 };
+
+/* A heartbeat may wait for the next tick when the period is at least
+ * this many ticks long (the wait is then at most a quarter period). */
+#define WD_DEFER_MIN_TICKS 4
 
 /* What the run loop reads for a period: the shared page and the guest
  * timer's state. */
@@ -93,6 +98,14 @@ static inline bool wd_nmi_pending(const struct watchdog *wd)
 {
 	return (wd->pending_hv | wd->pending_platform) != 0;
 }
+
+/* True if the pending heartbeat may wait one hypervisor tick, because
+ * another event (the guest's timer interrupt) goes into this entry: one
+ * event goes in per entry (Intel SDM 3C 26.6, AMD APM 2 15.20), so both
+ * at once would cost an extra exit.  Once per heartbeat, never for a
+ * command NMI or a platform NMI, and only for periods of at least
+ * WD_DEFER_MIN_TICKS ticks.  Counts the deferral. */
+bool wd_defer_heartbeat(struct watchdog *wd, uint64_t tick_tsc);
 
 /* Takes the next NMI to inject now that the guest can take one.  A
  * hypervisor NMI needs the shared page (have_shared); *reason and *seq

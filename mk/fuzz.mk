@@ -32,7 +32,7 @@ FUZZ_SAVED_DEFAULT_GOAL := $(.DEFAULT_GOAL)
 
 FUZZ_DIR           := $(BUILD)/fuzz
 FUZZ_CC            ?= clang-14
-FUZZ_CFLAGS        ?= -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+FUZZ_CFLAGS        ?= -I. -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		      -std=gnu11 -Wall -Wextra -Werror
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
@@ -47,9 +47,14 @@ FUZZ_SRCS_fuzz_elf        := hv/elf_load.c
 FUZZ_SRCS_fuzz_mb2        := boot/mb2/mb2_info.c hv/bootinfo.c
 FUZZ_SRCS_fuzz_report     := hv/report_check.c
 FUZZ_SRCS_fuzz_cmdline    := hv/cmdline.c
-FUZZ_SRCS_fuzz_hvlog      := tools/hvlog_parse.c hv/crc32.c
+FUZZ_SRCS_fuzz_hvlog      := tools/hvlog_parse.c lib/crc32.c
+# fuzz_hypercall links the real core (only the backend, platform, log, guest
+# RAM/guest_build and the image CRC are faked) and the shipped default
+# policy, compiled by tools/policy_compile.py as for the hypervisor.
+FUZZ_POLICY_C             := $(FUZZ_DIR)/gen/default_policy.c
 FUZZ_SRCS_fuzz_hypercall  := hv/hypercall.c hv/report.c hv/report_check.c hv/guest_mem.c \
-			     hv/vtimer.c
+			     hv/actions.c hv/recovery.c hv/policy.c hv/ratelimit.c hv/watchdog.c \
+			     hv/vtimer.c hv/heartbeat.c hv/settings.c hv/cmdline.c $(FUZZ_POLICY_C)
 FUZZ_SRCS_fuzz_guest_copy := hv/guest_mem.c
 FUZZ_DEFS_fuzz_hypercall  := -DHV_GUEST_RAM_MB=2
 FUZZ_DEFS_fuzz_guest_copy := -DHV_GUEST_RAM_MB=2
@@ -66,7 +71,7 @@ FUZZ_Q := $(if $(filter 1,$(V)),,@)
 
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/bin/,$(FUZZ_TARGETS))
 # Header dependencies: coarse but simple.
-FUZZ_HDRS := $(wildcard tests/fuzz/*.h hv/*.h boot/mb2/*.h arch/x86/*.h include/*.h tools/*.h)
+FUZZ_HDRS := $(wildcard tests/fuzz/*.h hv/*.h lib/*.h vcpu/*.h boot/mb2/*.h arch/x86/*.h include/*.h tools/*.h)
 
 .PHONY: fuzz fuzz-smoke fuzz-build fuzz-clean fuzz-toolchain-check
 
@@ -82,6 +87,11 @@ $(FUZZ_DIR)/bin/$(1): tests/fuzz/$(1).c $$(FUZZ_SRCS_$(1)) $$(FUZZ_HDRS) mk/fuzz
 	$$(FUZZ_Q)$$(FUZZ_CC) $$(FUZZ_CFLAGS) $$(FUZZ_DEFS_$(1)) -o $$@ tests/fuzz/$(1).c $$(FUZZ_SRCS_$(1))
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_PROGRAM,$(t))))
+
+$(FUZZ_POLICY_C): policy/default.policy tools/policy_compile.py
+	@mkdir -p $(@D)
+	@echo "  POLICY   $@"
+	$(FUZZ_Q)python3 tools/policy_compile.py $< -o $@
 
 fuzz-build: $(FUZZ_BINS)
 

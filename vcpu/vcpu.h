@@ -150,7 +150,12 @@ struct vcpu_ops {
 	/* Enables the extension, builds the VMCS/VMCB and EPT/NPT. */
 	bool (*init)(const struct vcpu_config *cfg, const char **why);
 	/* Enters the guest; returns on the next exit, decoded.  Guarantees
-	 * an exit no later than `deadline_tsc` (the next tick). */
+	 * an exit once the guest has run until `deadline_tsc` (the next
+	 * tick).  VMX counts only the guest's own time towards it (the
+	 * preemption timer's count is saved at each exit and re-armed when the
+	 * deadline moves), so the exit may come later by the hypervisor's
+	 * time since the deadline was set: at most one tick, because every
+	 * exit past the deadline runs the tick and moves it. */
 	void (*run)(struct guest_regs *regs, uint64_t deadline_tsc, struct hv_event *ev);
 	void (*inject)(const struct hv_inject *inj);
 	/* true if an external interrupt can be injected now: guest IF=1,

@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include "vcpu/x86_regs.h"
+
 static inline uint64_t rdtsc(void)
 {
 	uint32_t lo, hi;
@@ -124,22 +126,12 @@ static inline uint16_t read_tr(void)
 #define FEATURE_CONTROL_LOCK (1ull << 0)
 #define FEATURE_CONTROL_VMX (1ull << 2)
 
-#define EFER_SVME (1ull << 12)
-
 /* CPUID feature bits the backends probe and hide (SDM 2A CPUID,
  * APM 3 Appendix E). */
 #define CPUID_1_ECX_VMX (1u << 5)
 #define CPUID_80000001_ECX_SVM (1u << 2)
 #define CPUID_8000000A_EDX_NP (1u << 0)
 
-#define CR0_PE (1ull << 0)
-#define CR0_MP (1ull << 1)
-#define CR0_ET (1ull << 4)
-#define CR0_NE (1ull << 5)
-#define CR0_WP (1ull << 16)
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define CR4_VMXE (1ull << 13)
 #define RFLAGS_IF (1ull << 9)
 
 /* Base and limit of a code or data segment descriptor (SDM 3A 3.4.5):

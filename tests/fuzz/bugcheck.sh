@@ -9,7 +9,7 @@
 set -u
 SECS=${1:-10}
 CC=${FUZZ_CC:-clang-14}
-CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter"
+CFLAGS="-I. -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter"
 tmp=$(mktemp -d /tmp/fuzz-bugcheck.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 caught=0 missed=0
@@ -20,8 +20,9 @@ mutate() {
 	shift 5
 	tree=$tmp/$name
 	mkdir -p "$tree/tests"
-	cp -r hv include arch boot tools "$tree"/
+	cp -r hv lib vcpu include arch boot tools policy "$tree"/
 	cp -r tests/fuzz "$tree/tests/"
+	python3 tools/policy_compile.py policy/default.policy -o "$tree/default_policy.c"
 	sed -i "$expr" "$tree/$file"
 	if cmp -s "$file" "$tree/$file"; then
 		echo "bugcheck: $name: the mutation no longer applies to $file" >&2
@@ -67,7 +68,9 @@ mutate copy_chunk fuzz_guest_copy hv/guest_mem.c \
 # The same lower bound through the hypercall path (HC_HELLO, HC_REPORT).
 mutate gpa_bound_hc fuzz_hypercall hv/guest_mem.c \
 	's/gpa >= HV_GUEST_RAM_SIZE || len/len/' \
-	-DHV_GUEST_RAM_MB=2 hv/hypercall.c hv/report.c hv/report_check.c hv/guest_mem.c hv/vtimer.c
+	-DHV_GUEST_RAM_MB=2 hv/hypercall.c hv/report.c hv/report_check.c hv/guest_mem.c \
+	hv/actions.c hv/recovery.c hv/policy.c hv/ratelimit.c hv/watchdog.c hv/vtimer.c \
+	hv/heartbeat.c hv/settings.c hv/cmdline.c default_policy.c
 # A segment may end past the guest RAM window.
 mutate elf_memsz fuzz_elf hv/elf_load.c \
 	's/ph->p_paddr > win->ram_size ||/ph->p_paddr > win->ram_size) return ELF_E_SEG_OUTSIDE; if (0 \&\&/' \

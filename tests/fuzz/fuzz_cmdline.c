@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../hv/cmdline.h"
-#include "fuzz_common.h"
+#include "hv/cmdline.h"
+#include "tests/fuzz/fuzz_common.h"
 
 static const char *const keys[] = {
 	"tick_us", "ticklog", "maxticks", "wd_ms", "wd_k", "onfault", "guest", "a", "-",

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../hv/elf_load.h"
-#include "fuzz_common.h"
+#include "hv/elf_load.h"
+#include "tests/fuzz/fuzz_common.h"
 
 #define RAM_SIZE (1ull << 20)
 #define LOAD_MIN 0x1000ull

@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../hv/hv.h"
-#include "fuzz_common.h"
+#include "hv/guest.h"
+#include "tests/fuzz/fuzz_common.h"
 
 #define RAM HV_GUEST_RAM_SIZE
 #define LEN_MAX (64u << 10)

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../hv/crc32.h"
-#include "../../tools/hvlog_parse.h"
-#include "fuzz_common.h"
+#include "lib/crc32.h"
+#include "tools/hvlog_parse.h"
+#include "tests/fuzz/fuzz_common.h"
 
 static void check_span(const struct hvlog_record *r, struct hvlog_span s)
 {

@@ -1,32 +1,104 @@
 /*
- * fuzz_hypercall: the hypercall decoder and validator, hypercall_handle()
- * with hv/hypercall.c, hv/report.c, hv/report_check.c, hv/guest_mem.c and
- * hv/vtimer.c linked as they are, HV_GUEST_RAM_MB=2, over a fake vCPU.
+ * fuzz_hypercall: the hypercall path through the REAL core.
+ * hypercall_handle() with hv/hypercall.c, report.c, report_check.c,
+ * guest_mem.c, actions.c, recovery.c, policy.c, ratelimit.c, watchdog.c,
+ * vtimer.c, heartbeat.c, settings.c, cmdline.c and the compiled default
+ * policy (policy/default.policy through tools/policy_compile.py) linked as
+ * they are, HV_GUEST_RAM_MB=2.  Only what lies below the core is faked:
+ * the backend (a struct vcpu_ops), the platform (plat_tsc under the
+ * harness's control), the log (hv_record), guest RAM (guest_ram,
+ * guest_build, guest_dirty_mark: hv/guest.c has an 8 MiB static arena)
+ * and hv_integrity_check (the real one CRCs the linked image).
+ *
+ * Each input is one guest's run, set up as hv/main.c does (settings,
+ * start_clock, launch): between the calls time advances and the run
+ * loop's periodic work runs (vtimer_update, heartbeat_period when the
+ * watchdog period is due, vm_recovery_tick), followed by an entry
+ * (heartbeat_inject) and the guest's answer (the stub acknowledging
+ * heartbeats and commands, its tick count).  So the recovery machine
+ * really decides: hand-backs, resets (fake guest_build + ops->reset) after
+ * their back-off, parks when the restart budget is spent.
  *
  * Input layout (short inputs are zero-padded):
  *   header   u8 ncalls (mod 25), u8 flags, u64 cr3, u64 cr2, u64 rip,
- *            u64 generation, u64 last_report_seq, u64 tick_us,
- *            u64 tsc_hz, u64 tsc
- *            flags bit 0: the stub is already up (hello seen);
- *            bit 1: cr3 as given (else 0x3000 | low bits)
- *   calls    ncalls x {u8 sel, u8 cpl, u64 rdi, u64 rsi, u64 rdx, u64 rax}
+ *            u64 generation, u64 last_report_seq, u16 tick_us,
+ *            u16 wd_ms, u8 wd_k, u64 tsc_hz, u64 tsc
+ *            flags bit 0: the stub is already up (hello seen at launch,
+ *            shared page at HVG_SHARED_GPA); bit 1: cr3 as given (else
+ *            0x3000 | low bits); bit 2: AMD backend (else Intel); bit 3:
+ *            onstop=exit; bit 4: the backend records guest writes
+ *            (take_dirty; else a reset clears all RAM).  tick_us, wd_ms
+ *            and wd_k go through the real settings_parse() as
+ *            "tick_us=.. wd_ms=.. wd_k=.. -- fuzz" (out of range: the
+ *            default).  tsc_hz = 1 MHz + (tsc_hz mod 10 GHz); the TSC
+ *            starts at tsc mod 2^56.
+ *   calls    ncalls x {u8 sel, u8 cpl, u8 ctl, u8 wval, u32 wgpa, u64 rdi,
+ *            u64 rsi, u64 rdx, u64 rax}
  *            rax = sel if sel < 8 (HC_NULL..HC_REPORT, then unknown
- *            numbers 5..7), else the given 64-bit rax; CPL = cpl % 4,
- *            and hv_now_ms() advances by (cpl >> 2) * 100 ms before the
- *            call (the rate limits: 24 calls can exceed 16 reports/s)
- *   RAM      the rest: fuzz_fill_ram() (identity tables, blob, patches)
+ *            numbers 5..7), else the given 64-bit rax; CPL = cpl % 4.
+ *            Before the call (cpl >> 2) steps pass, each 100 ms (ctl bit 7:
+ *            one hypervisor tick); each step is a tick of the run loop and,
+ *            while the guest runs, an entry.  A guest in back-off is idled
+ *            until its reset; the calls of a parked or stopped guest are
+ *            not made.
+ *            ctl bits 0-1: nmi_readiness (0 ready, 1 blocked, 2 not now,
+ *            3 ready); bit 2: can_inject_intr; bit 3: the stub acknowledges
+ *            the last command (cmd_ack_id = cmd_id); bit 4: the stub
+ *            acknowledges a heartbeat NMI it got (ack_seq = nmi_seq);
+ *            bit 5: the guest's tick count moves; bit 6: a platform NMI
+ *            arrives (wd_queue_platform, as run.c forwards host NMIs).
+ *            wval != 0: before the call the guest writes that byte at
+ *            GPA wgpa mod RAM size (its own memory, page tables included).
+ *   RAM      the rest: fuzz_fill_ram() (identity tables, blob, patches):
+ *            what the launch's build put there.  A reset's guest_build
+ *            clears the pages it is told to and applies it again (the
+ *            image reloaded).
  *
- * Invariants (trap on violation): RAX after each call is an enum
- * hv_status; registers other than RAX/RDX are preserved; RDX is the
- * documented result for HC_NULL/HC_HELLO/HC_INFO; CPL != 0 is refused;
- * unknown numbers give HV_E_NOSYS; a successful hello names a page of
- * guest RAM; reports before hello give HV_E_STATE; the accepted report
- * sequence only grows; a refused report (HV_E_BUSY, rate limit) changes
- * nothing; everything passed to the logger is a valid
- * format/argument set (formatted with vsnprintf, so ASan checks %s
- * strings); recovery_fault gets a valid, sanitized event.  Guest RAM is
- * on the heap at its exact size: ASan reports any access outside it.
+ * Invariants (trap on violation):
+ *  - each call: RAX is an enum hv_status; registers other than RAX/RDX
+ *    preserved; RDX is the documented result for HC_NULL, HC_HELLO and
+ *    HC_INFO (ticks, tsc_hz, timer count, integrity) and unchanged on an
+ *    error; CPL != 0 gives HV_E_PERM; unknown numbers HV_E_NOSYS; a
+ *    successful hello names a page of guest RAM (and the stub is up, the
+ *    shared page initialised); reports before hello give HV_E_STATE; the
+ *    accepted report sequence only grows (and an accepted report is
+ *    logged with its seq and generation, and decided on); a refused
+ *    report (HV_E_BUSY, rate limit) or one before hello changes nothing
+ *    and logs nothing; only reports can lead to decisions; a call never
+ *    resets the guest; stats.hypercalls counts every call, stats.reports
+ *    the accepted reports; HC_TIMER_SET sets vt.vector as asked;
+ *  - always: the recovery state is an enum guest_state, a park is for
+ *    good; stub.up == (shared != NULL) and the shared page is a page of
+ *    RAM; a hand-back only with the stub up; every decision is logged as
+ *    event + decision + alarm record (CAT_EVENT, CAT_DECISION "match",
+ *    CAT_ALARM), alarm ids count up by one, and decisions + parks equal
+ *    the machine's alarm count; every record is valid for vsnprintf (ASan
+ *    checks %s arguments), has level/cat in range, and is printable ASCII
+ *    without '*' (guest strings are sanitized); the guest was stopped
+ *    (vm.stopped) only parked with onstop=exit;
+ *  - resets: at most one per tick, guest_build then ops->reset on
+ *    vm.cfg, after it the stub is down (up false, shared NULL, report
+ *    seq 0), the generation grew by exactly one, the guest timer is off,
+ *    the machine waits for the hello; the generation changes only so; a
+ *    guest in back-off is reset once its restart time has come; the pages
+ *    the reset leaves alone (neither written by the guest, as the
+ *    backend's take_dirty reports, nor marked by the core for its own
+ *    writes) still hold what the last build put there or zeros, and
+ *    guest_dirty_mark is only given guest RAM;
+ *  - injections (heartbeat_inject after each tick and call): at most one
+ *    event per entry, NMIs have vector 2 and only when the vCPU is ready
+ *    (a heartbeat/command NMI with the shared page's reason and sequence
+ *    number written first), interrupts have the guest timer's vector
+ *    (>= 32) and only when the vCPU can take one; a pending NMI or timer
+ *    interrupt that can go in does (a heartbeat may wait once, for an
+ *    entry that takes the timer interrupt: never a command or platform
+ *    NMI); window requests toggle (the core's
+ *    flags match the backend's); no window is left open with nothing to
+ *    inject.
+ * Guest RAM is on the heap at its exact size: ASan reports any access
+ * outside it.
  */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -34,96 +106,468 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../arch/x86/platform.h"
-#include "../../hv/hv.h"
-#include "../../hv/log.h"
-#include "../../hv/recovery.h"
-#include "../../include/hv_abi.h"
-#include "fuzz_common.h"
+#include "arch/x86/platform.h"
+#include "hv/actions.h"
+#include "hv/cmdline.h"
+#include "hv/guest.h"
+#include "hv/heartbeat.h"
+#include "hv/hypercall.h"
+#include "hv/integrity.h"
+#include "hv/settings.h"
+#include "hv/vm.h"
+#include "include/hv_abi.h"
+#include "lib/log.h"
+#include "tests/fuzz/fuzz_common.h"
 
 #define RAM HV_GUEST_RAM_SIZE
+#define MAX_CALLS 24
+#define INTEGRITY_CRC 0x1234abcdu
 
-struct hv_state hv;
+#ifdef FUZZ_VERBOSE
+#define VLOG(...) fprintf(stderr, __VA_ARGS__)
+#else
+#define VLOG(...) ((void)0)
+#endif
+
+static struct vm vm;
+static struct boot_info boot;
+static const uint8_t fake_image[16];
 static uint8_t *ram;
+static struct fuzz_in ram_desc; /* the input's RAM part: what a reset reloads */
+static char cmdline[128];
+static uint64_t fake_tsc;
 
-/* ---- fake vCPU ------------------------------------------------------- */
-static unsigned fake_cpl;
-static uint64_t fake_cr3, fake_cr2, fake_rip, fake_tsc, fake_ms;
-static bool fake_can_inject;
-static unsigned injected;
+/* ---- the fake backend ---------------------------------------------------- */
+static struct {
+	unsigned cpl;
+	uint64_t cr3, cr2, rip, rsp;
+	enum nmi_readiness nmi;       /* before anything is injected */
+	bool intr_ok;                 /* can_inject_intr before anything is injected */
+	bool nmi_window, intr_window; /* as requested */
+	bool event;                   /* an event is being injected at the next entry */
+	bool built;                   /* guest_build ran, ops->reset not yet */
+	bool tracks;                  /* take_dirty works (EPT A/D, NPT dirty bits) */
+	uint64_t written[GUEST_PAGES / 64]; /* pages the guest wrote since take_dirty */
+	uint64_t resets, builds, nmis, irqs, platform_seen, skips;
+} cpu;
 
-static unsigned get_cpl(void) { return fake_cpl; }
-static uint64_t get_cr3(void) { return fake_cr3; }
-static uint64_t get_cr2(void) { return fake_cr2; }
-static uint64_t get_rip(void) { return fake_rip; }
-static uint64_t get_rsp(void) { return 0x80000; }
-static bool can_inject_intr(void) { return fake_can_inject; }
-static void request_intr_window(bool on) { (void)on; }
+/* The guest wrote guest RAM at gpa: the backend's dirty log records it. */
+static void guest_wrote(uint64_t gpa)
+{
+	FUZZ_ASSERT(gpa < RAM);
+	cpu.written[gpa / GUEST_PAGE_SIZE / 64] |= 1ull << (gpa / GUEST_PAGE_SIZE % 64);
+	fuzz_mark_dirty(RAM, gpa, 1);
+}
+
+static bool take_dirty(uint64_t *bitmap, uint64_t pages)
+{
+	FUZZ_ASSERT(pages == GUEST_PAGES);
+	bool tracks = cpu.tracks;
+	for (uint64_t w = 0; w < GUEST_PAGES / 64; w++) {
+		if (tracks)
+			bitmap[w] |= cpu.written[w];
+		cpu.written[w] = 0;
+	}
+	return tracks;
+}
+
+static unsigned get_cpl(void) { return cpu.cpl; }
+static uint64_t get_cr3(void) { return cpu.cr3; }
+static uint64_t get_cr2(void) { return cpu.cr2; }
+static uint64_t get_rip(void) { return cpu.rip; }
+static uint64_t get_rsp(void) { return cpu.rsp; }
+static void skip_insn(uint8_t len) { (void)len; cpu.skips++; }
+
+/* Another event already being injected blocks both kinds (SDM 3C 26.6). */
+static bool can_inject_intr(void) { return cpu.intr_ok && !cpu.event; }
+static enum nmi_readiness nmi_readiness(void) { return cpu.event ? NMI_NOT_NOW : cpu.nmi; }
+
+static void request_nmi_window(bool on)
+{
+	FUZZ_ASSERT(on != cpu.nmi_window); /* the core asks only for a change */
+	cpu.nmi_window = on;
+}
+
+static void request_intr_window(bool on)
+{
+	FUZZ_ASSERT(on != cpu.intr_window);
+	cpu.intr_window = on;
+}
+
 static void inject(const struct hv_inject *inj)
 {
-	FUZZ_ASSERT(inj->type == INJ_EXT_INTR && inj->vector >= 32);
-	injected++;
+	FUZZ_ASSERT(!cpu.event); /* one event per entry */
+	cpu.event = true;
+	FUZZ_ASSERT(recovery_guest_runs(&vm.rc));
+	if (inj->type == INJ_NMI) {
+		FUZZ_ASSERT(inj->vector == X86_VEC_NMI && cpu.nmi == NMI_READY);
+		if (vm.wd.platform_sent != cpu.platform_seen) {
+			/* A forwarded platform NMI: the shared page untouched. */
+			FUZZ_ASSERT(vm.wd.platform_sent == cpu.platform_seen + 1);
+			cpu.platform_seen++;
+		} else {
+			const struct hv_shared_page *sp = vm.stub.shared;
+			FUZZ_ASSERT(sp != NULL && sp->nmi_seq == vm.wd.sent_seq &&
+				    (sp->nmi_reason == HV_NMI_WATCHDOG || sp->nmi_reason == HV_NMI_COMMAND));
+		}
+		cpu.nmis++;
+	} else {
+		FUZZ_ASSERT(inj->type == INJ_EXT_INTR && cpu.intr_ok);
+		FUZZ_ASSERT(inj->vector >= VTIMER_MIN_VECTOR && inj->vector == vm.vt.vector);
+		cpu.irqs++;
+	}
 }
 
-static const struct vcpu_ops fake_ops = {
-	.name = "fuzz",
-	.get_cpl = get_cpl,
-	.get_cr3 = get_cr3,
-	.get_cr2 = get_cr2,
-	.get_rip = get_rip,
-	.get_rsp = get_rsp,
-	.can_inject_intr = can_inject_intr,
-	.request_intr_window = request_intr_window,
-	.inject = inject,
-};
+static void reset(const struct vcpu_config *cfg)
+{
+	FUZZ_ASSERT(cfg == &vm.cfg && cpu.built);
+	cpu.built = false;
+	cpu.resets++;
+	/* The boot state: the backend's reset also drops windows and events. */
+	cpu.cr3 = cfg->guest_cr3;
+	cpu.rip = cfg->entry_rip;
+	cpu.rsp = cfg->entry_rsp;
+	cpu.cr2 = 0;
+	cpu.nmi_window = cpu.intr_window = cpu.event = false;
+}
 
-/* ---- stubs for what the linked files call ------------------------------ */
+#define FAKE_OPS(vend)                                                                  \
+	{                                                                               \
+		.name = "fuzz", .vendor = (vend), .inject = inject,                    \
+		.can_inject_intr = can_inject_intr, .get_rip = get_rip,                 \
+		.skip_insn = skip_insn, .get_cpl = get_cpl, .reset = reset,             \
+		.nmi_readiness = nmi_readiness, .request_nmi_window = request_nmi_window, \
+		.request_intr_window = request_intr_window, .get_rsp = get_rsp,         \
+		.get_cr2 = get_cr2, .get_cr3 = get_cr3, .take_dirty = take_dirty,       \
+	}
+static const struct vcpu_ops fake_intel = FAKE_OPS(VCPU_VENDOR_INTEL);
+static const struct vcpu_ops fake_amd = FAKE_OPS(VCPU_VENDOR_AMD);
+
+/* ---- the fake platform, guest RAM and integrity ---------------------------- */
+uint64_t plat_tsc(void) { return fake_tsc++; }
 uint8_t *guest_ram(void) { return ram; }
-uint64_t plat_tsc(void) { return fake_tsc; }
-/* Each input starts far after the previous one: the rate-limit windows
- * (static in hypercall.c and report.c) restart, so a run is repeatable. */
-uint64_t hv_now_ms(void) { return fake_ms; }
-void watchdog_reset(void) {}
-void recovery_hello(void) {}
-
-static unsigned faults;
-
-enum policy_action recovery_fault(const struct fault_event *ev, const char *detail)
+uint64_t hv_integrity_check(const struct vm *v)
 {
-	FUZZ_ASSERT((unsigned)ev->type < FAULT_TYPE_COUNT);
-	FUZZ_ASSERT(ev->vector >= -1 && ev->vector <= 31);
-	FUZZ_ASSERT(ev->module_index >= -1 && ev->module_index <= 255);
-	if (ev->module != NULL)
-		for (const char *s = ev->module; *s; s++)
-			FUZZ_ASSERT(*s > ' ' && *s <= '~' && *s != '"' && *s != '*');
-	FUZZ_ASSERT(detail != NULL && strlen(detail) < 256);
-	faults++;
-	return ACT_LOG;
+	vm_log_watchdog_stats(v); /* as the real one: reads the shared page */
+	return INTEGRITY_CRC;
 }
 
-enum policy_action recovery_simple_fault(enum fault_type type, uint64_t rip, const char *detail)
+static void fill_cfg(struct vcpu_config *cfg)
 {
-	const struct fault_event ev = { .type = type, .vector = -1, .rip = rip, .module_index = -1 };
-	return recovery_fault(&ev, detail);
+	cfg->ram = ram;
+	cfg->ram_size = RAM;
+	cfg->entry_rip = HVG_LOAD_MIN_GPA;
+	cfg->entry_rsp = HVG_STACK_TOP_GPA;
+	cfg->entry_rdi = HVG_BOOT_INFO_GPA;
+	cfg->guest_cr3 = HVG_PML4_GPA;
+	cfg->gdt_gpa = HVG_GDT_GPA;
+	cfg->gdt_limit = 23;
+	cfg->tick_tsc = vm.clk.tick_tsc;
+	cfg->tick_us = vm.set.tick_us;
+	cfg->tsc_hz = vm.clk.tsc_hz;
 }
 
-/* HV_INFO_INTEGRITY: the real one CRCs the hypervisor image. */
-uint64_t hv_integrity_check(void) { return 0x12345678; }
+/* guest.c's, which cannot be linked (its 8 MiB arena). */
+void guest_dirty_mark(struct guest_dirty *d, uint64_t gpa)
+{
+	FUZZ_ASSERT(gpa < RAM); /* the core marks only pages of guest RAM */
+	d->bits[gpa / GUEST_PAGE_SIZE / 64] |= 1ull << (gpa / GUEST_PAGE_SIZE % 64);
+}
+
+/* What a build puts into RAM: the input's RAM description over zeros
+ * (made on the first reset of an input, in a buffer of its own). */
+static uint8_t *pristine;
+static bool pristine_ok;
+
+static const uint8_t *pristine_ram(void)
+{
+	if (!pristine_ok) {
+		uint8_t dirty[sizeof(fuzz_dirty)];
+		struct fuzz_in d = ram_desc;
+		/* fuzz_fill_ram() keeps the page bookkeeping of `ram`: keep it. */
+		memcpy(dirty, fuzz_dirty, sizeof(dirty));
+		memset(pristine, 0, RAM);
+		fuzz_fill_ram(pristine, RAM, &d);
+		memcpy(fuzz_dirty, dirty, sizeof(dirty));
+		pristine_ok = true;
+	}
+	return pristine;
+}
+
+static bool page_is_zero(const uint8_t *p)
+{
+	for (unsigned i = 0; i < GUEST_PAGE_SIZE; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* The real one (guest.c) reloads the image into its 8 MiB arena.  Here,
+ * with the same contract: the pages named in `written` (all of RAM if
+ * NULL) are cleared and their bits with them, every other page must
+ * still be zero or hold what the last build put there (else a write the
+ * core did not name survives the reset), then the input's RAM
+ * description is applied again (the image reloaded). */
+uint64_t guest_build(const uint8_t *image, uint64_t size, const char *cl,
+		     const struct guest_host_info *host, struct guest_dirty *written,
+		     struct vcpu_config *cfg)
+{
+	uint64_t cleared = 0;
+
+	FUZZ_ASSERT(image == boot.guest_image && size == boot.guest_size && cl == vm.guest_cmdline);
+	FUZZ_ASSERT(cfg == &vm.cfg && !cpu.built);
+	FUZZ_ASSERT(host->generation == vm.stub.generation);
+	FUZZ_ASSERT(host->vendor == (vm.ops->vendor == VCPU_VENDOR_INTEL ? HVG_VENDOR_VMX : HVG_VENDOR_SVM));
+	FUZZ_ASSERT(host->tsc_hz == vm.clk.tsc_hz && host->tick_us == vm.set.tick_us);
+	FUZZ_ASSERT(host->hv_base == boot.hv_base && host->hv_size == boot.hv_size);
+	FUZZ_ASSERT((written == NULL) == !cpu.tracks);
+	const uint8_t *want = pristine_ram();
+	for (uint64_t pg = 0; pg < GUEST_PAGES; pg++) {
+		uint8_t *p = ram + pg * GUEST_PAGE_SIZE;
+		if (written == NULL || (written->bits[pg / 64] >> (pg % 64) & 1)) {
+			cleared++;
+			continue;
+		}
+		FUZZ_ASSERT(memcmp(p, want + pg * GUEST_PAGE_SIZE, GUEST_PAGE_SIZE) == 0 || page_is_zero(p));
+	}
+	if (written != NULL)
+		memset(written->bits, 0, sizeof(written->bits));
+	memcpy(ram, want, RAM);
+	memset(cfg, 0, sizeof(*cfg));
+	fill_cfg(cfg);
+	cpu.built = true;
+	cpu.builds++;
+	return cleared;
+}
+
+/* ---- the fake log ------------------------------------------------------------ */
+static struct {
+	uint64_t records, events, decisions, parks, reports;
+	uint64_t alarm_id;        /* last alarm id seen */
+	enum log_cat last_cat;
+	bool expect_alarm;        /* a decision record was the last one */
+	unsigned report_type;     /* of the last "report" record */
+	uint64_t report_seq, report_gen;
+} lg;
+
+uint64_t log_dropped_total(void) { return 0; }
+
+static bool starts(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
 
 void hv_record(enum log_level level, enum log_cat cat, const char *fmt, ...)
 {
 	char line[LOG_LINE_MAX];
 	va_list ap;
+	int n;
 
 	FUZZ_ASSERT((unsigned)level <= LOG_EMERG && (unsigned)cat <= CAT_TICK);
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	FUZZ_ASSERT(n >= 0);
+	unsigned quotes = 0;
+	for (const char *s = line; *s; s++) {
+		FUZZ_ASSERT(*s >= ' ' && *s <= '~' && *s != '*');
+		quotes += *s == '"';
+	}
+	lg.records++;
+	if (lg.expect_alarm) /* event, decision, then its alarm */
+		FUZZ_ASSERT(cat == CAT_ALARM && starts(line, "alarm id="));
+	lg.expect_alarm = false;
+	switch (cat) {
+	case CAT_EVENT:
+		lg.events++;
+		if (starts(line, "report seq=")) {
+			lg.reports++;
+			FUZZ_ASSERT(sscanf(line, "report seq=%" SCNu64 " gen=%" SCNu64 " source=%*u type=%u", &lg.report_seq,
+					   &lg.report_gen, &lg.report_type) == 3);
+			/* msg="..." is the only quoted value: sanitized strings. */
+			FUZZ_ASSERT((size_t)n >= sizeof(line) ? quotes <= 2 : quotes == 2);
+		}
+		break;
+	case CAT_DECISION:
+		if (starts(line, "match ")) {
+			FUZZ_ASSERT(lg.last_cat == CAT_EVENT);
+			lg.decisions++;
+			lg.expect_alarm = true;
+		}
+		break;
+	case CAT_ALARM:
+		if (starts(line, "alarm id=")) {
+			uint64_t id = strtoull(line + 9, NULL, 10);
+			FUZZ_ASSERT(id == lg.alarm_id + 1);
+			lg.alarm_id = id;
+		}
+		break;
+	case CAT_ACTION:
+		if (starts(line, "park reason="))
+			lg.parks++;
+		break;
+	default:
+		break;
+	}
+	lg.last_cat = cat;
+	VLOG("  log %u/%u %s\n", level, cat, line);
+}
+
+/* ---- checks ---------------------------------------------------------------- */
+static uint64_t gen0; /* generation at launch */
+
+struct snap {
+	enum guest_state state;
+	uint64_t alarms, decisions, parks, records, events, reports_logged;
+	uint64_t resets, generation, last_seq, hypercalls, reports;
+	bool up;
+	const struct hv_shared_page *shared;
+};
+
+static struct snap snap(void)
+{
+	return (struct snap){
+		.state = vm.rc.state, .alarms = vm.rc.alarms, .decisions = lg.decisions,
+		.parks = lg.parks, .records = lg.records, .events = lg.events,
+		.reports_logged = lg.reports, .resets = cpu.resets, .generation = vm.stub.generation,
+		.last_seq = vm.stub.last_report_seq, .hypercalls = vm.stats.hypercalls,
+		.reports = vm.stats.reports, .up = vm.stub.up, .shared = vm.stub.shared,
+	};
+}
+
+static void mark_shared_dirty(void)
+{
+	if (vm.stub.shared != NULL)
+		fuzz_mark_dirty(RAM, (uint64_t)((uint8_t *)vm.stub.shared - ram), 4096);
+}
+
+/* What holds after anything the core did. */
+static void check_vm(const struct snap *s)
+{
+	mark_shared_dirty();
+	FUZZ_ASSERT((unsigned)vm.rc.state <= GS_PARKED);
+	if (s->state == GS_PARKED)
+		FUZZ_ASSERT(vm.rc.state == GS_PARKED);
+	FUZZ_ASSERT(vm.stub.up == (vm.stub.shared != NULL));
+	if (vm.stub.shared != NULL) {
+		uint64_t off = (uint64_t)((uint8_t *)vm.stub.shared - ram);
+		FUZZ_ASSERT((uint8_t *)vm.stub.shared >= ram && off % 4096 == 0 &&
+			    off >= HVG_BOOT_INFO_GPA && off <= RAM - 4096);
+	}
+	if (vm.rc.state == GS_HANDBACK)
+		FUZZ_ASSERT(vm.stub.up);
+	if (vm.stopped)
+		FUZZ_ASSERT(vm.set.onstop_exit && vm.rc.state == GS_PARKED);
+	FUZZ_ASSERT(cpu.nmi_window == vm.nmi_window && cpu.intr_window == vm.intr_window);
+	/* Every decision and park is logged with its alarm. */
+	FUZZ_ASSERT(!lg.expect_alarm && lg.alarm_id == vm.rc.alarms);
+	FUZZ_ASSERT(lg.decisions + lg.parks == vm.rc.alarms);
+	FUZZ_ASSERT(lg.events - s->events >= lg.decisions - s->decisions);
+	/* Resets: guest_build, ops->reset, then a stub that has not said hello. */
+	uint64_t resets = cpu.resets - s->resets;
+	FUZZ_ASSERT(resets <= 1 && !cpu.built && cpu.builds == cpu.resets);
+	FUZZ_ASSERT(vm.stub.generation == s->generation + resets);
+	FUZZ_ASSERT(vm.stub.generation == gen0 + cpu.resets);
+	if (resets) {
+		FUZZ_ASSERT(!vm.stub.up && vm.stub.shared == NULL && vm.stub.last_report_seq == 0);
+		FUZZ_ASSERT(vm.vt.vector == 0 && !vm.vt.pending);
+		FUZZ_ASSERT(vm.rc.state == GS_RUNNING && vm.rc.awaiting_hello && vm.rc.after_reset);
+		FUZZ_ASSERT(vm.regs.rdi == vm.cfg.entry_rdi);
+	}
+}
+
+/* ---- the run loop, as far as the harness drives it ------------------------ */
+/* A tick: the periodic work of hv/run.c at `now`. */
+static void tick(uint64_t now)
+{
+	struct vm_clock *c = &vm.clk;
+	struct snap s = snap();
+
+	if (fake_tsc < now)
+		fake_tsc = now;
+	now = fake_tsc;
+	if (now >= c->next_tick_tsc) {
+		uint64_t n = (now - c->next_tick_tsc) / c->tick_tsc + 1;
+		c->ticks += n;
+		c->next_tick_tsc += n * c->tick_tsc;
+	}
+	vtimer_update(&vm.vt, now);
+	if (wd_due(&vm.wd, now))
+		heartbeat_period(&vm, now);
+	vm_recovery_tick(&vm, now);
+	VLOG("tick t=%llu state=%u gen=%llu up=%d alarms=%llu resets=%llu\n", (unsigned long long)now,
+	     vm.rc.state, (unsigned long long)vm.stub.generation, vm.stub.up,
+	     (unsigned long long)vm.rc.alarms, (unsigned long long)cpu.resets);
+	check_vm(&s);
+	if (s.state == GS_BACKOFF && now >= vm.rc.restart_at_tsc && !vm.stopped)
+		FUZZ_ASSERT(vm.rc.state != GS_BACKOFF); /* reset, or parked */
+	if (vm.stub.last_report_seq != s.last_seq)
+		FUZZ_ASSERT(cpu.resets != s.resets);
+}
+
+/* An entry: heartbeat_inject, then the guest runs and its stub answers. */
+static void entry(uint8_t ctl)
+{
+	static const enum nmi_readiness readiness[4] = { NMI_READY, NMI_BLOCKED, NMI_NOT_NOW, NMI_READY };
+	struct snap s = snap();
+	uint64_t nmis = cpu.nmis, irqs = cpu.irqs;
+
+	if (!recovery_guest_runs(&vm.rc) || vm.stopped)
+		return;
+	cpu.nmi = readiness[ctl & 3];
+	cpu.intr_ok = ctl & 4;
+	bool nmi_can = (vm.wd.pending_hv && vm.stub.shared) || vm.wd.pending_platform;
+	bool nmi_pending = wd_nmi_pending(&vm.wd), timer_due = vtimer_due(&vm.vt);
+	bool was_deferred = vm.wd.deferred;
+	uint32_t reason = vm.wd.pending_reason;
+	uint64_t platform = vm.wd.pending_platform;
+
+	heartbeat_inject(&vm);
+	check_vm(&s);
+	FUZZ_ASSERT(vm.rc.alarms == s.alarms && lg.records == s.records); /* no faults here */
+	FUZZ_ASSERT(cpu.nmis - nmis + cpu.irqs - irqs <= 1);
+	/* A heartbeat may wait (once) for an entry that takes the guest's
+	 * timer interrupt; never a command or platform NMI. */
+	bool deferred = !was_deferred && vm.wd.deferred;
+	if (deferred)
+		FUZZ_ASSERT(timer_due && reason == WD_REASON_WATCHDOG && platform == 0 &&
+			    cpu.nmis == nmis);
+	/* What can go in does. */
+	if (nmi_can && cpu.nmi == NMI_READY && !deferred)
+		FUZZ_ASSERT(cpu.nmis == nmis + 1);
+	if (nmi_pending && cpu.nmi != NMI_READY && !deferred)
+		FUZZ_ASSERT(vm.nmi_window);
+	if (timer_due && cpu.intr_ok && cpu.nmis == nmis)
+		FUZZ_ASSERT(cpu.irqs == irqs + 1 && !vm.vt.pending);
+	if (vm.vt.pending)
+		FUZZ_ASSERT(vm.intr_window);
+	/* No window left open with nothing to inject. */
+	if (vm.intr_window)
+		FUZZ_ASSERT(vm.vt.pending);
+	/* (A hello that dropped the pending NMIs once left the NMI window
+	 * open: regress_stale_nmi_window_after_hello.) */
+	if (vm.nmi_window)
+		FUZZ_ASSERT(wd_nmi_pending(&vm.wd));
+
+	/* The entry delivers the event; the guest runs. */
+	cpu.event = false;
+	struct hv_shared_page *sp = vm.stub.shared;
+	if (sp != NULL) {
+		if ((ctl & 0x10) && cpu.nmis != nmis)
+			sp->ack_seq = sp->nmi_seq;
+		if (ctl & 0x08)
+			sp->cmd_ack_id = sp->cmd_id;
+		if (ctl & 0x20)
+			sp->guest_ticks++;
+		if (ctl & 0x38)
+			guest_wrote((uint64_t)((uint8_t *)sp - ram));
+	}
 }
 
 /* ---- the target -------------------------------------------------------- */
 struct call {
-	uint8_t sel, cpl;
+	uint8_t sel, cpl, ctl, wval;
+	uint32_t wgpa;
 	uint64_t rdi, rsi, rdx, rax;
 };
 
@@ -133,127 +577,300 @@ static bool is_status(uint64_t rax)
 	return s <= HV_OK && s >= HV_E_BUSY;
 }
 
+static void note(void *ctx, const char *msg)
+{
+	(void)ctx;
+	hv_log("%s", msg);
+}
+
+static const enum fault_type report_fault[HV_REP_TYPE_COUNT] = {
+	[HV_REP_EXCEPTION] = FAULT_EXCEPTION,
+	[HV_REP_PANIC] = FAULT_PANIC,
+	[HV_REP_LOW_MEMORY] = FAULT_LOW_MEMORY,
+	[HV_REP_ASSERT] = FAULT_ASSERT,
+};
+
+/* True if some rule for this fault type only logs (then the flood limit
+ * may hold the decision back). */
+static bool may_only_log(enum fault_type t)
+{
+	for (uint32_t i = 0; i < vm.policy->rule_count; i++)
+		if (vm.policy->rules[i].event == t && vm.policy->rules[i].action == ACT_LOG)
+			return true;
+	return false;
+}
+
+static void do_call(const struct call *c, unsigned i)
+{
+	struct guest_regs before;
+	struct snap s = snap();
+	struct vtimer vt = vm.vt;
+
+	memset(&vm.regs, 0x5a, sizeof(vm.regs));
+	vm.regs.rax = c->sel < 8 ? c->sel : c->rax;
+	vm.regs.rdi = c->rdi;
+	vm.regs.rsi = c->rsi;
+	vm.regs.rdx = c->rdx;
+	cpu.cpl = c->cpl % 4;
+	before = vm.regs;
+	vm.trace.exit_tsc = plat_tsc();
+
+	hypercall_handle(&vm);
+
+	const struct guest_regs *r = &vm.regs;
+	int64_t st = (int64_t)r->rax;
+	VLOG("call %u: rax=0x%llx cpl=%u rdi=0x%llx rsi=0x%llx -> %lld rdx=0x%llx state=%u alarms=%llu\n",
+	     i, (unsigned long long)before.rax, cpu.cpl, (unsigned long long)before.rdi,
+	     (unsigned long long)before.rsi, (long long)st, (unsigned long long)r->rdx, vm.rc.state,
+	     (unsigned long long)vm.rc.alarms);
+	(void)i;
+	check_vm(&s);
+	FUZZ_ASSERT(is_status(r->rax));
+	FUZZ_ASSERT(vm.stats.hypercalls == s.hypercalls + 1);
+	FUZZ_ASSERT(r->rcx == before.rcx && r->rbx == before.rbx && r->rbp == before.rbp &&
+		    r->rsi == before.rsi && r->rdi == before.rdi && r->r8 == before.r8 &&
+		    r->r9 == before.r9 && r->r10 == before.r10 && r->r11 == before.r11 &&
+		    r->r12 == before.r12 && r->r13 == before.r13 && r->r14 == before.r14 &&
+		    r->r15 == before.r15);
+	/* A call never resets the guest (resets wait for their back-off). */
+	FUZZ_ASSERT(cpu.resets == s.resets);
+	FUZZ_ASSERT(vm.stub.last_report_seq >= s.last_seq);
+	if (st != HV_OK)
+		FUZZ_ASSERT(r->rdx == before.rdx);
+	bool hello_ok = before.rax == HC_HELLO && st == HV_OK && cpu.cpl == 0;
+	if (!hello_ok)
+		FUZZ_ASSERT(vm.stub.up == s.up && vm.stub.shared == s.shared);
+	bool report = before.rax == HC_REPORT && cpu.cpl == 0;
+	if (!report) {
+		/* Only reports are faults. */
+		FUZZ_ASSERT(vm.rc.alarms == s.alarms && vm.rc.state == s.state);
+		FUZZ_ASSERT(vm.stub.last_report_seq == s.last_seq && vm.stats.reports == s.reports);
+	}
+	if (cpu.cpl != 0) {
+		FUZZ_ASSERT(st == HV_E_PERM);
+		return;
+	}
+	if (before.rax >= HC_COUNT) {
+		FUZZ_ASSERT(st == HV_E_NOSYS);
+		return;
+	}
+	switch (before.rax) {
+	case HC_NULL:
+		FUZZ_ASSERT(st == HV_OK && r->rdx == ~before.rdi);
+		break;
+	case HC_HELLO:
+		if (st == HV_OK) {
+			FUZZ_ASSERT(r->rdx == HV_ABI_VERSION && vm.stub.up);
+			FUZZ_ASSERT(before.rsi % 4096 == 0 && before.rsi >= HVG_BOOT_INFO_GPA &&
+				    before.rsi < RAM);
+			FUZZ_ASSERT((uint8_t *)vm.stub.shared == ram + before.rsi);
+			FUZZ_ASSERT(vm.stub.shared->magic == HV_SHARED_MAGIC &&
+				    vm.stub.shared->version == HV_ABI_VERSION &&
+				    vm.stub.shared->cmd_op == HV_CMD_NONE);
+			FUZZ_ASSERT(!vm.rc.awaiting_hello && !wd_nmi_pending(&vm.wd));
+		} else {
+			FUZZ_ASSERT(st == HV_E_RANGE);
+		}
+		break;
+	case HC_TIMER_SET:
+		FUZZ_ASSERT(st == HV_OK || st == HV_E_INVAL);
+		if (st == HV_OK && before.rdi != 0)
+			FUZZ_ASSERT(vm.vt.vector == before.rdi && before.rdi >= VTIMER_MIN_VECTOR &&
+				    before.rdi <= 255 && before.rsi >= vm.set.tick_us &&
+				    before.rsi <= VTIMER_MAX_PERIOD_US && vm.vt.period_tsc != 0);
+		if (st == HV_OK && before.rdi == 0)
+			FUZZ_ASSERT(vm.vt.vector == 0 && !vm.vt.pending);
+		if (st != HV_OK)
+			FUZZ_ASSERT(vm.vt.vector == vt.vector && vm.vt.period_tsc == vt.period_tsc &&
+				    vm.vt.next_tsc == vt.next_tsc);
+		break;
+	case HC_INFO:
+		switch (before.rdi) {
+		case HV_INFO_TICKS:
+			FUZZ_ASSERT(st == HV_OK && r->rdx == vm.clk.ticks);
+			break;
+		case HV_INFO_TSC_HZ:
+			FUZZ_ASSERT(st == HV_OK && r->rdx == vm.clk.tsc_hz);
+			break;
+		case HV_INFO_TIMER_FIRED:
+			FUZZ_ASSERT(st == HV_OK && r->rdx == vm.vt.fired);
+			break;
+		case HV_INFO_INTEGRITY:
+			FUZZ_ASSERT(st == HV_OK && r->rdx == INTEGRITY_CRC);
+			break;
+		default:
+			FUZZ_ASSERT(st == HV_E_INVAL);
+			break;
+		}
+		break;
+	case HC_REPORT: {
+		uint64_t decisions = lg.decisions - s.decisions;
+		if (!s.up)
+			FUZZ_ASSERT(st == HV_E_STATE);
+		FUZZ_ASSERT(st == HV_OK || st == HV_E_STATE || st == HV_E_BUSY || st == HV_E_INVAL ||
+			    st == HV_E_RANGE);
+		if (st == HV_OK) {
+			FUZZ_ASSERT(vm.stub.last_report_seq > s.last_seq &&
+				    before.rsi == sizeof(struct hv_report));
+			FUZZ_ASSERT(vm.stats.reports == s.reports + 1);
+			/* Logged with what was accepted, then decided on. */
+			FUZZ_ASSERT(lg.reports == s.reports_logged + 1 &&
+				    lg.report_seq == vm.stub.last_report_seq &&
+				    lg.report_gen == vm.stub.generation);
+			FUZZ_ASSERT(lg.report_type > 0 && lg.report_type < HV_REP_TYPE_COUNT);
+			FUZZ_ASSERT(decisions <= 1);
+			if (!may_only_log(report_fault[lg.report_type]))
+				FUZZ_ASSERT(decisions == 1);
+		} else {
+			FUZZ_ASSERT(vm.stub.last_report_seq == s.last_seq && vm.stats.reports == s.reports);
+			FUZZ_ASSERT(lg.reports == s.reports_logged);
+			FUZZ_ASSERT(decisions <= 1); /* bad_report */
+		}
+		if (st == HV_E_BUSY || st == HV_E_STATE)
+			FUZZ_ASSERT(lg.records == s.records && vm.rc.alarms == s.alarms &&
+				    vm.rc.state == s.state);
+		break;
+	}
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = { data, size, 0 };
-	struct call calls[24];
+	struct call calls[MAX_CALLS];
 
-	if (ram == NULL)
+	if (ram == NULL) {
 		ram = malloc(RAM);
-	FUZZ_ASSERT(ram != NULL);
+		pristine = malloc(RAM);
+	}
+	FUZZ_ASSERT(ram != NULL && pristine != NULL);
 
-	unsigned ncalls = fuzz_u8(&in) % 25;
+	unsigned ncalls = fuzz_u8(&in) % (MAX_CALLS + 1);
 	uint8_t flags = fuzz_u8(&in);
-	fake_cr3 = fuzz_u64(&in);
-	fake_cr2 = fuzz_u64(&in);
-	fake_rip = fuzz_u64(&in);
-	if (!(flags & 2))
-		fake_cr3 = FUZZ_PML4 | (fake_cr3 & 0xfff);
-
-	memset(&hv, 0, sizeof(hv));
-	hv.ops = &fake_ops;
-	hv.generation = fuzz_u64(&in);
-	hv.last_report_seq = fuzz_u64(&in);
-	hv.tick_us = fuzz_u64(&in);
-	hv.tsc_hz = fuzz_u64(&in);
-	fake_tsc = fuzz_u64(&in);
-	hv.stub_up = flags & 1;
-	if (hv.stub_up)
-		hv.shared = (struct hv_shared_page *)(ram + HVG_SHARED_GPA);
-	fake_can_inject = flags & 4;
-	fake_ms += 1000000;
-
+	uint64_t cr3 = fuzz_u64(&in), cr2 = fuzz_u64(&in), rip = fuzz_u64(&in);
+	uint64_t generation = fuzz_u64(&in), last_seq = fuzz_u64(&in);
+	unsigned tick_us = fuzz_u8(&in);
+	tick_us |= (unsigned)fuzz_u8(&in) << 8;
+	unsigned wd_ms = fuzz_u8(&in);
+	wd_ms |= (unsigned)fuzz_u8(&in) << 8;
+	unsigned wd_k = fuzz_u8(&in);
+	uint64_t tsc_hz = 1000000 + fuzz_u64(&in) % 10000000000ull;
+	uint64_t tsc = fuzz_u64(&in) & ((1ull << 56) - 1);
 	for (unsigned i = 0; i < ncalls; i++) {
 		calls[i].sel = fuzz_u8(&in);
 		calls[i].cpl = fuzz_u8(&in);
+		calls[i].ctl = fuzz_u8(&in);
+		calls[i].wval = fuzz_u8(&in);
+		calls[i].wgpa = fuzz_u32(&in);
 		calls[i].rdi = fuzz_u64(&in);
 		calls[i].rsi = fuzz_u64(&in);
 		calls[i].rdx = fuzz_u64(&in);
 		calls[i].rax = fuzz_u64(&in);
 	}
+	ram_desc = in;
 	fuzz_fill_ram(ram, RAM, &in);
+	pristine_ok = false;
 
-	for (unsigned i = 0; i < ncalls; i++) {
-		const struct call *c = &calls[i];
-		struct guest_regs r, before;
-		uint64_t hypercalls = hv.hypercalls, last_seq = hv.last_report_seq;
-		bool stub_was_up = hv.stub_up;
+	/* The vCPU as the input describes it. */
+	memset(&cpu, 0, sizeof(cpu));
+	memset(&lg, 0, sizeof(lg));
+	cpu.cr3 = flags & 2 ? cr3 : FUZZ_PML4 | (cr3 & 0xfff);
+	cpu.cr2 = cr2;
+	cpu.rip = rip;
+	cpu.rsp = HVG_STACK_TOP_GPA;
+	cpu.tracks = flags & 16;
+	fake_tsc = tsc;
 
-		memset(&r, 0x5a, sizeof(r));
-		r.rax = c->sel < 8 ? c->sel : c->rax;
-		r.rdi = c->rdi;
-		r.rsi = c->rsi;
-		r.rdx = c->rdx;
-		fake_cpl = c->cpl % 4;
-		fake_ms += (uint64_t)(c->cpl >> 2) * 100;
-		uint64_t reports = hv.reports;
-		before = r;
+	/* hv_prepare(): boot information, settings, backend. */
+	memset(&vm, 0, sizeof(vm));
+	memset(&boot, 0, sizeof(boot));
+	boot.path = BOOT_PATH_MULTIBOOT2;
+	boot.guest_image = fake_image;
+	boot.guest_size = sizeof(fake_image);
+	boot.entry_tsc = tsc;
+	boot.hv_base = 0x200000;
+	boot.hv_size = 0x100000;
+	snprintf(cmdline, sizeof(cmdline), "tick_us=%u wd_ms=%u wd_k=%u%s -- fuzz", tick_us, wd_ms, wd_k,
+		 flags & 8 ? " onstop=exit" : "");
+	vm.boot = &boot;
+	settings_parse(cmdline, &vm.set, note, NULL);
+	vm.policy = &policy;
+	vm.guest_cmdline = cmdline_guest_part(cmdline);
+	vm.ops = flags & 4 ? &fake_amd : &fake_intel;
 
-		hypercall_handle(&r);
-		if (hv.shared != NULL) /* hello wrote the shared page */
-			fuzz_mark_dirty(RAM, (uint64_t)((uint8_t *)hv.shared - ram), 4096);
+	/* start_clock() */
+	struct vm_clock *c = &vm.clk;
+	c->tsc_hz = tsc_hz;
+	c->tsc_per_ms = tsc_hz / 1000 ? tsc_hz / 1000 : 1;
+	c->tsc_per_us = tsc_hz / 1000000 ? tsc_hz / 1000000 : 1;
+	c->tick_tsc = tsc_hz * vm.set.tick_us / 1000000;
+	if (c->tick_tsc == 0)
+		c->tick_tsc = 1;
+	uint64_t now = plat_tsc();
+	wd_init(&vm.wd, vm_ms_to_tsc(&vm, vm.set.wd_ms), (uint32_t)vm.set.wd_k);
+	recovery_init(&vm.rc, vm.policy, c->tsc_per_ms, now);
+	rate_init(&vm.guest_lines, vm_ms_to_tsc(&vm, 1000), VM_GUEST_LINES_PER_SECOND, now);
+	rate_init(&vm.reports, vm_ms_to_tsc(&vm, 1000), VM_REPORTS_PER_SECOND, now);
 
-		int64_t st = (int64_t)r.rax;
-#ifdef FUZZ_VERBOSE
-		fprintf(stderr, "call %u: rax=0x%llx cpl=%u rdi=0x%llx rsi=0x%llx -> %lld rdx=0x%llx faults=%u\n",
-			i, (unsigned long long)before.rax, fake_cpl, (unsigned long long)before.rdi,
-			(unsigned long long)before.rsi, (long long)st, (unsigned long long)r.rdx, faults);
-#endif
-		FUZZ_ASSERT(is_status(r.rax));
-		FUZZ_ASSERT(hv.hypercalls == hypercalls + 1);
-		FUZZ_ASSERT(r.rcx == before.rcx && r.rbx == before.rbx && r.rbp == before.rbp &&
-			    r.rsi == before.rsi && r.rdi == before.rdi && r.r8 == before.r8 &&
-			    r.r9 == before.r9 && r.r10 == before.r10 && r.r11 == before.r11 &&
-			    r.r12 == before.r12 && r.r13 == before.r13 && r.r14 == before.r14 &&
-			    r.r15 == before.r15);
-		FUZZ_ASSERT(hv.last_report_seq >= last_seq);
-		if (fake_cpl != 0) {
-			FUZZ_ASSERT(st == HV_E_PERM && r.rdx == before.rdx);
-			continue;
-		}
-		if (before.rax >= HC_COUNT) {
-			FUZZ_ASSERT(st == HV_E_NOSYS && r.rdx == before.rdx);
-			continue;
-		}
-		if (st != HV_OK)
-			FUZZ_ASSERT(r.rdx == before.rdx);
-		switch (before.rax) {
-		case HC_NULL:
-			FUZZ_ASSERT(st == HV_OK && r.rdx == ~before.rdi);
-			break;
-		case HC_HELLO:
-			if (st == HV_OK) {
-				FUZZ_ASSERT(r.rdx == HV_ABI_VERSION && hv.stub_up);
-				FUZZ_ASSERT(before.rsi % 4096 == 0 && before.rsi >= HVG_BOOT_INFO_GPA &&
-					    before.rsi < RAM);
-				FUZZ_ASSERT((uint8_t *)hv.shared == ram + before.rsi);
-				FUZZ_ASSERT(hv.shared->magic == HV_SHARED_MAGIC);
-			} else {
-				FUZZ_ASSERT(st == HV_E_RANGE);
-			}
-			break;
-		case HC_TIMER_SET:
-			FUZZ_ASSERT(st == HV_OK || st == HV_E_INVAL);
-			if (st == HV_OK && before.rdi != 0)
-				FUZZ_ASSERT(hv.vtimer_vector == before.rdi && before.rdi >= 32);
-			break;
-		case HC_INFO:
-			FUZZ_ASSERT(st == HV_OK || st == HV_E_INVAL);
-			if (before.rdi <= HV_INFO_TIMER_FIRED)
-				FUZZ_ASSERT(st == HV_OK);
-			break;
-		case HC_REPORT:
-			if (!stub_was_up)
-				FUZZ_ASSERT(st == HV_E_STATE);
-			if (st == HV_OK)
-				FUZZ_ASSERT(hv.last_report_seq > last_seq && before.rsi == sizeof(struct hv_report));
-			if (st == HV_E_BUSY)
-				FUZZ_ASSERT(hv.last_report_seq == last_seq && hv.reports == reports);
-			break;
-		}
+	/* launch_on_own_stack(), with the input's generation and stub. */
+	gen0 = generation;
+	vm.stub.generation = generation;
+	vm.stub.last_report_seq = last_seq;
+	fill_cfg(&vm.cfg);
+	c->launch_tsc = plat_tsc();
+	c->next_tick_tsc = c->launch_tsc + c->tick_tsc;
+	vm.regs.rdi = vm.cfg.entry_rdi;
+	wd_restart(&vm.wd, c->launch_tsc);
+	recovery_start(&vm.rc, c->launch_tsc);
+	if (flags & 1) {
+		/* The hello already happened (as hc_hello does it). */
+		struct hv_shared_page *sp = (struct hv_shared_page *)(ram + HVG_SHARED_GPA);
+		sp->nmi_seq = 0;
+		sp->nmi_reason = HV_NMI_NONE;
+		sp->cmd_id = 0;
+		sp->cmd_op = HV_CMD_NONE;
+		sp->magic = HV_SHARED_MAGIC;
+		sp->version = HV_ABI_VERSION;
+		vm_hv_wrote_guest_page(&vm, HVG_SHARED_GPA);
+		vm.stub.shared = sp;
+		vm.stub.up = true;
+		now = plat_tsc();
+		wd_restart(&vm.wd, now);
+		vm_recovery_hello(&vm, now);
 	}
-	/* The virtual timer the calls may have armed. */
-	vtimer_update(fake_tsc + hv.vtimer_period_tsc);
-	vtimer_try_inject();
+	struct snap s0 = snap();
+	check_vm(&s0);
+	VLOG("launch gen=%llu up=%d tsc_hz=%llu tick_us=%llu wd_ms=%llu wd_k=%llu\n",
+	     (unsigned long long)generation, vm.stub.up, (unsigned long long)tsc_hz,
+	     (unsigned long long)vm.set.tick_us, (unsigned long long)vm.set.wd_ms,
+	     (unsigned long long)vm.set.wd_k);
+
+	for (unsigned i = 0; i < ncalls && !vm.stopped; i++) {
+		const struct call *cl = &calls[i];
+		uint64_t unit = cl->ctl & 0x80 ? vm.clk.tick_tsc : vm_ms_to_tsc(&vm, 100);
+
+		if ((cl->ctl & 0x40) && vm.stub.up && recovery_guest_runs(&vm.rc))
+			wd_queue_platform(&vm.wd);
+		for (unsigned k = 0; k < (cl->cpl >> 2u) && !vm.stopped; k++) {
+			tick(fake_tsc + unit);
+			entry(cl->ctl);
+		}
+		/* A guest in back-off waits for its reset (idle_until_next_tick). */
+		for (unsigned k = 0; k < 4 && vm.rc.state == GS_BACKOFF && !vm.stopped; k++) {
+			uint64_t t = vm.rc.restart_at_tsc;
+			tick(t > fake_tsc ? t : fake_tsc + vm.clk.tick_tsc);
+		}
+		if (vm.stopped || !recovery_guest_runs(&vm.rc))
+			break; /* parked: the guest makes no more calls */
+		entry(cl->ctl);
+		if (cl->wval) {
+			/* The guest writes guest RAM before its call. */
+			uint64_t gpa = cl->wgpa % RAM;
+			ram[gpa] = cl->wval;
+			guest_wrote(gpa);
+		}
+		do_call(cl, i);
+		entry(cl->ctl);
+	}
 	return 0;
 }

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../hv/report_check.h"
-#include "fuzz_common.h"
+#include "hv/report_check.h"
+#include "tests/fuzz/fuzz_common.h"
 
 static void check_sanitized(const char *s, size_t cap)
 {

@@ -112,27 +112,100 @@ put("fuzz_guest_copy", "corrupt_pt", struct.pack("<BQQI", 0, 0x3000, 0x5000, 16)
     ram([(0x6000 + 5 * 8, 0x1ff000 | 0x81), (0x5000, 0x7000 | 1)]))
 
 # ---- fuzz_hypercall ----------------------------------------------------------
-def hc(ncalls_calls, flags=0, gen=1, last_seq=0, ram_part=b""):
-    h = struct.pack("<BBQQQQQQQQ", len(ncalls_calls), flags, 0x3000, 0xdead000, 0x100010, gen,
-                    last_seq, 1000, 1000000000, 5000000)
-    c = b"".join(struct.pack("<BBQQQQ", sel, cpl, rdi, rsi, rdx, rax)
-                 for sel, cpl, rdi, rsi, rdx, rax in ncalls_calls)
+# header: u8 ncalls, u8 flags, u64 cr3, cr2, rip, generation, last_report_seq,
+# u16 tick_us, u16 wd_ms, u8 wd_k, u64 tsc_hz (- 1 MHz), u64 tsc; calls:
+# {u8 sel, u8 cpl | steps << 2, u8 ctl, u8 wval, u32 wgpa, u64 rdi, rsi, rdx,
+# rax}; then RAM.  flags: 1 stub up, 2 cr3 as given, 4 AMD, 8 onstop=exit,
+# 16 the backend tracks guest writes.  wval != 0: the guest writes it at
+# wgpa before the call.  ctl: bits 0-1
+# NMI readiness (1 blocked, 2 not now), 4 can take an interrupt, 8 the stub
+# acks commands, 0x10 it acks heartbeats, 0x20 its ticks move, 0x40 a
+# platform NMI, 0x80 steps are ticks (else 100 ms).  Default policy: an
+# exception or panic resets the guest (after 100 ms), low_memory and
+# assert hand back (deadline 500 ms), a bad report is only logged.
+ACK = 0x08 | 0x10 | 0x20  # a healthy guest: answers heartbeats and commands
+STUB = 0x9000
+
+
+def hc(calls, flags=0, gen=1, last_seq=0, ram_part=b"", tick_us=1000, wd_ms=100, wd_k=2):
+    h = struct.pack("<BBQQQQQHHBQQ", len(calls), flags, 0x3000, 0xdead000, 0x100010, gen,
+                    last_seq, tick_us, wd_ms, wd_k, 1000000000 - 1000000, 5000000)
+    c = b""
+    for call in calls:
+        sel, cpl, rdi, rsi, rdx, rax = call[:6]
+        ctl = call[6] if len(call) > 6 else ACK
+        wval, wgpa = call[7] if len(call) > 7 else (0, 0)
+        c += struct.pack("<BBBBIQQQQ", sel, cpl, ctl, wval, wgpa, rdi, rsi, rdx, rax)
     return h + c + ram_part
 
 
-rep = report(1, 1, 1, 14, b"kern", b"page fault")
+def steps(n, cpl=0):
+    return (n << 2) | cpl
+
+
+HELLO = (1, 0, 1, STUB, 0, 0)
+NULL = (0, 0, 0x1234, 0, 0, 0)
+
+
+def report_at(gpa, size=REPORT_SIZE, n=0, ctl=ACK):
+    return (4, steps(n), gpa, size, 0, 0, ctl)
+
+
+rep = report(1, 1, 4, 0, b"kern", b"assert x")  # assert: hand back
 put("fuzz_hypercall", "hello_report",
-    hc([(1, 0, 1, 0x9000, 0, 0), (0, 0, 0x1234, 0, 0, 0), (3, 0, 0, 0, 0, 0), (3, 0, 9, 0, 0, 0),
-        (2, 0, 32, 1000, 0, 0), (4, 0, 0x10000, REPORT_SIZE, 0, 0), (4, 0, 0x10000, REPORT_SIZE, 0, 0),
-        (2, 0, 0, 0, 0, 0)], ram_part=ram(blob_gpa=0x10000, blob=rep)))
+    hc([HELLO, NULL, (3, 0, 0, 0, 0, 0), (3, 0, 9, 0, 0, 0), (3, 0, 3, 0, 0, 0),
+        (2, 0, 32, 1000, 0, 0), report_at(0x10000), report_at(0x10000), (2, 0, 0, 0, 0, 0)],
+       ram_part=ram(blob_gpa=0x10000, blob=rep)))
 put("fuzz_hypercall", "report_cross_page",
-    hc([(4, 0, 0x10f80, REPORT_SIZE, 0, 0), (4, 0, 0x7ff80, REPORT_SIZE, 0, 0)], flags=1,
-       ram_part=ram(blob_gpa=0x10f80, blob=report(1, 1, 2, 0, b"", b"panic"))))
+    hc([report_at(0x10f80), report_at(0x7ff80)], flags=1,
+       ram_part=ram(blob_gpa=0x10f80, blob=report(1, 1, 3, 0, b"", b"low memory"))))
 put("fuzz_hypercall", "refusals",
     hc([(0, 3, 0, 0, 0, 0), (200, 0, 0, 0, 0, 1 << 63), (5, 0, 0, 0, 0, 0), (1, 0, 1, 0x9001, 0, 0),
         (1, 0, 1, 0x200000, 0, 0), (4, 0, 0, 232, 0, 0), (2, 0, 31, 1000, 0, 0)]))
 # 20 reports in the same second: the 17th and later get HV_E_BUSY; the last
-# one comes 1.2 s later (cpl byte 12 << 2 = 1200 ms) and is looked at again.
+# one comes 1.2 s later (12 steps of 100 ms) and is looked at again.  The
+# first hands back (acknowledged meanwhile), the others are stale: bad
+# reports, of which 8 a second are recorded and the rest suppressed.
 put("fuzz_hypercall", "report_flood",
-    hc([(1, 0, 1, 0x9000, 0, 0)] + [(4, 0, 0x10000, REPORT_SIZE, 0, 0)] * 19 +
-       [(4, 12 << 2, 0x10000, REPORT_SIZE, 0, 0)], ram_part=ram(blob_gpa=0x10000, blob=rep)))
+    hc([HELLO] + [report_at(0x10000)] * 19 + [report_at(0x10000, n=12)],
+       ram_part=ram(blob_gpa=0x10000, blob=rep)))
+# No hello within 2 s of the boot: stub_silent, reset after 100 ms
+# (generation 2); the stub then says hello and reports for generation 2.
+put("fuzz_hypercall", "silent_boot_reset",
+    hc([(0, steps(25), 1, 0, 0, 0), HELLO, report_at(0x10000), (3, 0, 1, 0, 0, 0)],
+       ram_part=ram(blob_gpa=0x10000, blob=report(2, 1, 1, 14, b"netdrv", b"pf", 3))))
+# An exception resets the guest; its reload keeps the image, the new stub
+# says hello again but reports the old generation (stale: a bad report).
+put("fuzz_hypercall", "exception_reset",
+    hc([report_at(0x10000), HELLO, report_at(0x10000, n=1)], flags=1,
+       ram_part=ram(blob_gpa=0x10000, blob=report(1, 1, 1, 13, b"kern", b"gp"))))
+# A hang (heartbeats not acknowledged) resets the guest, whose stub never
+# says hello again: no hello after reset escalates to park; with
+# onstop=exit the run ends.
+put("fuzz_hypercall", "hang_park", hc([NULL] + [(0, steps(40), 0, 0, 0, 0, 0)] * 3, flags=1))
+put("fuzz_hypercall", "hang_park_exit", hc([NULL] + [(0, steps(40), 0, 0, 0, 0, 0)] * 3, flags=1 | 8))
+# Hang, reset, hello, hang, ...: the fourth reset within a minute spends the
+# restart budget (3 a minute): parked.
+put("fuzz_hypercall", "budget_park",
+    hc([HELLO, (0, steps(6), 0, 0, 0, 0, 0)] * 5, wd_k=1))
+# The guest timer and the heartbeat compete for the entry: interrupts
+# while the vCPU can take them, windows while it cannot (NMI blocked,
+# interrupts off), a platform NMI forwarded; a hand-back acknowledged late.
+put("fuzz_hypercall", "timer_windows",
+    hc([(2, 0, 40, 1000, 0, 0), (0, steps(5), 0, 0, 0, 0, 0x80 | 0x04 | ACK),
+        (0, steps(5), 0, 0, 0, 0, 0x80 | 0x01 | 0x20), (0, steps(3), 0, 0, 0, 0, 0x80 | 0x02 | 0x40),
+        report_at(0x10000, ctl=0x80 | 0x04), (0, steps(4), 0, 0, 0, 0, 0x04 | ACK),
+        (3, 0, 2, 0, 0, 0)], flags=1 | 4, tick_us=500,
+       ram_part=ram(blob_gpa=0x10000, blob=report(1, 1, 3, 0, b"", b"low"))))
+# Resets that clear only the pages written (the backend tracks writes): the
+# guest writes RAM (data, a page table entry), its stub moves the shared
+# page with a second hello; an exception resets, a hang resets again.
+put("fuzz_hypercall", "dirty_pages_reset",
+    hc([(0, 0, 0, 0, 0, 0, ACK, (0x55, 0x20000)), (1, 0, 1, 0xa000, 0, 0, ACK, (0x66, 0x6008)),
+        report_at(0x10000), HELLO, (0, steps(30), 0, 0, 0, 0, 0, (0x77, 0x1ff000))], flags=1 | 16,
+       ram_part=ram(blob_gpa=0x10000, blob=report(1, 1, 1, 6, b"drv", b"ud"))))
+# Regression (known core bug, see stale_nmi_window_ok in fuzz_hypercall.c):
+# heartbeats wait for an NMI-blocked guest (NMI window open), then the stub
+# says hello again: wd_restart drops the pending NMIs, the window stays open.
+put("fuzz_hypercall", "regress_stale_nmi_window_after_hello",
+    hc([(0, steps(2), 0, 0, 0, 0, 0x01), (1, 0, 1, STUB, 0, 0, 0x01), (0, 0, 0, 0, 0, 0, 0)], flags=1))

@@ -9,34 +9,11 @@
 #include <cmocka.h>
 
 #include "hv/settings.h"
+#include "tests/unit/settings_notes.h"
 
 #ifndef HV_TEST_AIDS
 #error "test_settings is meant to be built with -DHV_TEST_AIDS (mk/unit.mk)"
 #endif
-
-/* Every note settings_parse() sent, for checking count and exact text. */
-struct notes {
-	int count;
-	char msg[8][160];
-};
-
-static void record(void *ctx, const char *msg)
-{
-	struct notes *n = ctx;
-
-	if (n->count < 8)
-		snprintf(n->msg[n->count], sizeof(n->msg[0]), "%s", msg);
-	n->count++;
-}
-
-/* Parses cmdline into *s; returns the notes. */
-static struct notes parse(const char *cmdline, struct hv_settings *s)
-{
-	struct notes n = { 0 };
-
-	settings_parse(cmdline, s, record, &n);
-	return n;
-}
 
 static void assert_defaults(const struct hv_settings *s)
 {

@@ -9,34 +9,11 @@
 #include <cmocka.h>
 
 #include "hv/settings.h"
+#include "tests/unit/settings_notes.h"
 
 #ifdef HV_TEST_AIDS
 #error "test_settings_release checks a build without HV_TEST_AIDS"
 #endif
-
-/* Every note settings_parse() sent, for checking count and exact text. */
-struct notes {
-	int count;
-	char msg[8][160];
-};
-
-static void record(void *ctx, const char *msg)
-{
-	struct notes *n = ctx;
-
-	if (n->count < 8)
-		snprintf(n->msg[n->count], sizeof(n->msg[0]), "%s", msg);
-	n->count++;
-}
-
-static struct notes parse(const char *cmdline, struct hv_settings *s)
-{
-	struct notes n = { 0 };
-
-	memset(s, 0xa5, sizeof(*s)); /* the refused fields must be written as 0 */
-	settings_parse(cmdline, s, record, &n);
-	return n;
-}
 
 static void assert_aids_off(const struct hv_settings *s)
 {

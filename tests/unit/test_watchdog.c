@@ -115,6 +115,33 @@ static void test_heartbeat_when_watched(void **state)
 	assert_int_equal(wd.last_ok_tsc, 11 * P);
 }
 
+/* A heartbeat may wait one tick for an entry of its own, once, and only
+ * when the period is at least WD_DEFER_MIN_TICKS ticks; never a command. */
+static void test_defer_heartbeat(void **state)
+{
+	struct watchdog wd;
+	uint32_t reason;
+	uint64_t seq;
+	(void)state;
+
+	wd_init(&wd, P, K);
+	wd_restart(&wd, 0);
+	assert_false(wd_defer_heartbeat(&wd, P / WD_DEFER_MIN_TICKS)); /* nothing pending */
+	wd_period(&wd, P, true, &(struct wd_guest_view){ 0 });
+	assert_true(wd_nmi_pending(&wd));
+	/* Ticks too long for the period: no wait. */
+	assert_false(wd_defer_heartbeat(&wd, P / WD_DEFER_MIN_TICKS + 1));
+	assert_true(wd_defer_heartbeat(&wd, P / WD_DEFER_MIN_TICKS));
+	assert_false(wd_defer_heartbeat(&wd, P / WD_DEFER_MIN_TICKS)); /* only once */
+	assert_int_equal(wd_take_nmi(&wd, true, &reason, &seq), WD_NMI_HYPERVISOR);
+	/* The next heartbeat may wait again; a command may not. */
+	wd_period(&wd, 2 * P, true, &(struct wd_guest_view){ .ack_seq = seq });
+	assert_true(wd_defer_heartbeat(&wd, 1));
+	assert_int_equal(wd_take_nmi(&wd, true, &reason, &seq), WD_NMI_HYPERVISOR);
+	wd_queue_command(&wd);
+	assert_false(wd_defer_heartbeat(&wd, 1));
+}
+
 /* Hypervisor NMIs go before platform ones, but only with the shared page
  * to write into; a command NMI carries the command reason, the next one
  * the watchdog reason again; sequence numbers go up by one. */
@@ -540,6 +567,7 @@ int main(void)
 		cmocka_unit_test(test_soft_lockup_slow_timer),
 		cmocka_unit_test(test_tickless_not_lockup),
 		cmocka_unit_test(test_tickless_late_tick_copy),
+		cmocka_unit_test(test_defer_heartbeat),
 		cmocka_unit_test(test_timer_change_restarts_clock),
 		cmocka_unit_test(test_soft_lockup_no_tick_count),
 		cmocka_unit_test(test_one_period_per_call),
