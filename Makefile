@@ -19,7 +19,8 @@ CC := gcc
 LD := ld
 OBJCOPY := objcopy
 
-.PHONY: all run test bench unit-test e2e-test deps deps-install clean fuzz fuzz-smoke static-check
+.PHONY: all run test bench unit-test e2e-test deps deps-install clean fuzz fuzz-smoke static-check \
+	appliance-check
 all: deps $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI $(BUILD)/hv.iso
 
 include mk/newlib.mk
@@ -38,7 +39,7 @@ WARN := -Wall -Wextra -Werror
 # registers only.  PIC because the same objects link into the EFI image.
 HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -ffreestanding -fno-stack-protector -fpic \
 	-fshort-wchar -mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables \
-	-fno-omit-frame-pointer -nostdinc -isystem $(NEWLIB_INCLUDE) -isystem $(GCC_INCLUDE) \
+	-fomit-frame-pointer -nostdinc -isystem $(NEWLIB_INCLUDE) -isystem $(GCC_INCLUDE) \
 	-DHV_GUEST_RAM_MB=$(GUEST_RAM_MB) -DHV_WATCHDOG_MS=$(WATCHDOG_MS) -DHV_WATCHDOG_K=$(WATCHDOG_K) \
 	$(if $(filter 1,$(TEST_AIDS)),-DHV_TEST_AIDS)
 HV_ASFLAGS := -g -fpic -I.
@@ -93,6 +94,23 @@ $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI: $(BUILD)/hv.so
 	@echo "  EFI      $@"
 	$(Q)$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
 		-j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+
+# --- A build without the test aids (what POLICY=appliance gets) -------------
+# make test checks that its run loop carries no test-aid code and that its
+# settings table refuses the keys; the same objects with TEST_AIDS=1 must
+# have the code, so the check can tell the two apart.
+$(BUILD)/appliance/%.c.o: %.c $(NEWLIB_LIBC) $(HV_FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(filter-out -DHV_TEST_AIDS,$(HV_CFLAGS)) -c $< -o $@
+
+appliance-check: $(BUILD)/appliance/hv/run.c.o $(BUILD)/appliance/hv/settings.c.o \
+		$(BUILD)/obj/hv/run.c.o
+	$(Q)grep -q 'crash_test: touching' $(BUILD)/obj/hv/run.c.o || \
+		{ echo "appliance-check: the test build lacks the test aids"; exit 1; }
+	$(Q)! grep -q 'crash_test: touching' $(BUILD)/appliance/hv/run.c.o || \
+		{ echo "appliance-check: test-aid code in a TEST_AIDS=0 build"; exit 1; }
+	$(Q)grep -q 'test aids are not in this build' $(BUILD)/appliance/hv/settings.c.o || \
+		{ echo "appliance-check: a TEST_AIDS=0 build does not refuse the keys"; exit 1; }
 
 # --- Multiboot2 kernel and BIOS ISO ------------------------------------------
 $(BUILD)/hv.elf: $(MB2_OBJ) $(HV_CORE_OBJ) $(NEWLIB_LIBC) linker.ld

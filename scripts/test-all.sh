@@ -73,6 +73,8 @@ check "layering: every include allowed for its layer (scripts/check-layers.py)" 
 check "no include cycle among the core's modules (hv/)" python3 scripts/check-layers.py cycles
 check "no vendor test in the core: only hv/main.c names the backends" \
 	python3 scripts/check-layers.py vendors
+check "a TEST_AIDS=0 build (POLICY=appliance) has no test-aid code and refuses the keys" \
+	make --no-print-directory appliance-check BUILD="$BUILD"
 check "ESP tree has BOOTX64.EFI" test -s "$BUILD/esp/EFI/BOOT/BOOTX64.EFI"
 check "bootable ISO exists" test -s "$BUILD/hv.iso"
 
