@@ -55,19 +55,18 @@ void heartbeat_period(struct vm *vm, uint64_t now)
 {
 	const struct hv_shared_page *sp = vm->stub.shared;
 	/* Only a guest that runs and has a stub is watched. */
-	bool watched = recovery_guest_runs(&vm->rc) && vm->stub.up && sp != NULL;
-	struct wd_guest_view g = { .timer_period_tsc = 0 };
+	struct wd_guest_view g;
 
-	if (watched) {
-		g.ack_seq = sp->ack_seq;
-		g.guest_ticks = sp->guest_ticks;
+	if (!recovery_guest_runs(&vm->rc) || !vm->stub.up || sp == NULL) {
+		wd_period(&vm->wd, now, false, NULL); /* the period ends unwatched */
+		return;
 	}
-	if (vm->vt.vector) {
-		g.timer_period_tsc = vm->vt.period_tsc;
-		g.timer_pending = vm->vt.pending;
-		g.timer_pending_since = vm->vt.pending_since;
-	}
-	enum wd_verdict v = wd_period(&vm->wd, now, watched, &g);
+	g.ack_seq = sp->ack_seq;
+	g.guest_ticks = sp->guest_ticks;
+	g.timer_period_tsc = vm->vt.vector ? vm->vt.period_tsc : 0;
+	g.timer_pending = vm->vt.pending;
+	g.timer_pending_since = vm->vt.pending_since;
+	enum wd_verdict v = wd_period(&vm->wd, now, true, &g);
 	if (v != WD_OK)
 		report_verdict(vm, v, now, g.ack_seq);
 }

@@ -120,7 +120,7 @@ static void run_guest_once(struct vm *vm)
 	if (wd_nmi_pending(&vm->wd) || vtimer_due(&vm->vt) || vm->intr_window || vm->nmi_window)
 		heartbeat_inject(vm);
 	vm->ops->run(&vm->regs, vm->clk.next_tick_tsc, &ev);
-	uint64_t now = plat_tsc();
+	uint64_t now = plat_tsc_inline();
 	struct exit_trace *t = &vm->trace;
 	t->exit_tsc = now;
 	t->recent[t->exits++ % VM_RECENT_EXITS] = ev.raw;
@@ -132,11 +132,13 @@ static void run_guest_once(struct vm *vm)
 	}
 	if (vm->stopped)
 		return;
-	/* The commonest exit first, straight to its handler. */
+	/* The commonest exits first: hypercalls straight to their handler;
+	 * timer and window exits need nothing here (the tick work and the
+	 * injections run around every entry). */
 	if (ev.kind == EV_HYPERCALL) {
 		hypercall_handle(vm);
 		vm->ops->skip_insn(ev.insn_len);
-	} else {
+	} else if (!exit_needs_nothing(ev.kind)) {
 		exit_handle(vm, &ev);
 	}
 	if (tick && !vm->stopped)

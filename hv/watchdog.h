@@ -83,7 +83,7 @@ static inline bool wd_due(const struct watchdog *wd, uint64_t now)
 
 /* Ends the period (call when wd_due()).  `watched`: the guest runs and
  * its stub said hello; only then is a heartbeat queued and the guest
- * judged, from `g`.  One period per call: time the hypervisor itself
+ * judged, from `g` (not read otherwise: may be NULL).  One period per call: time the hypervisor itself
  * was away is not held against the guest. */
 enum wd_verdict wd_period(struct watchdog *wd, uint64_t now, bool watched,
 			  const struct wd_guest_view *g);
