@@ -105,22 +105,10 @@ static void log_memory_map(const struct boot_info *bi)
  * once the TSC rate is known. */
 static void start_clock(uint64_t tsc_hz)
 {
-	struct vm_clock *c = &vm.clk;
-
-	c->tsc_hz = tsc_hz;
-	c->tsc_per_ms = tsc_hz / 1000 ? tsc_hz / 1000 : 1;
-	c->tsc_per_us = tsc_hz / 1000000 ? tsc_hz / 1000000 : 1;
-	c->tick_tsc = tsc_hz * vm.set.tick_us / 1000000;
-	if (c->tick_tsc == 0)
-		c->tick_tsc = 1;
+	vm_start_clock(&vm, tsc_hz, plat_tsc());
 	hv_log("tsc %llu Hz, tick %llu us = %llu tsc", (unsigned long long)tsc_hz,
-	       (unsigned long long)vm.set.tick_us, (unsigned long long)c->tick_tsc);
+	       (unsigned long long)vm.set.tick_us, (unsigned long long)vm.clk.tick_tsc);
 	log_set_clock(vm.boot->entry_tsc, tsc_hz);
-	uint64_t now = plat_tsc();
-	wd_init(&vm.wd, vm_ms_to_tsc(&vm, vm.set.wd_ms), (uint32_t)vm.set.wd_k);
-	recovery_init(&vm.rc, vm.policy, c->tsc_per_ms, now);
-	rate_init(&vm.guest_lines, vm_ms_to_tsc(&vm, 1000), VM_GUEST_LINES_PER_SECOND, now);
-	rate_init(&vm.reports, vm_ms_to_tsc(&vm, 1000), VM_REPORTS_PER_SECOND, now);
 	hv_log("watchdog period_ms=%llu k=%u policy=%s", (unsigned long long)vm.set.wd_ms,
 	       (unsigned)vm.set.wd_k, vm.policy->name);
 }

@@ -85,4 +85,8 @@ static inline uint64_t vm_ms_to_tsc(const struct vm *vm, uint64_t ms)
 	return vm->clk.tsc_per_ms * ms;
 }
 
+/* Once the TSC rate is known (the settings and the policy already set):
+ * the clock, the watchdog, the recovery machine and the rate limits. */
+void vm_start_clock(struct vm *vm, uint64_t tsc_hz, uint64_t now);
+
 #endif

@@ -70,7 +70,7 @@ mutate gpa_bound_hc fuzz_hypercall hv/guest_mem.c \
 	's/gpa >= HV_GUEST_RAM_SIZE || len/len/' \
 	-DHV_GUEST_RAM_MB=2 hv/hypercall.c hv/report.c hv/report_check.c hv/guest_mem.c \
 	hv/actions.c hv/recovery.c hv/policy.c hv/ratelimit.c hv/watchdog.c hv/vtimer.c \
-	hv/heartbeat.c hv/settings.c hv/cmdline.c default_policy.c
+	hv/heartbeat.c hv/settings.c hv/cmdline.c hv/vm.c default_policy.c
 # A segment may end past the guest RAM window.
 mutate elf_memsz fuzz_elf hv/elf_load.c \
 	's/ph->p_paddr > win->ram_size ||/ph->p_paddr > win->ram_size) return ELF_E_SEG_OUTSIDE; if (0 \&\&/' \

@@ -119,6 +119,8 @@
 #include "lib/log.h"
 #include "tests/fuzz/fuzz_common.h"
 
+#define HVSTUB_VERSION_FOR_FUZZ 1 /* what the stub passes as its version */
+
 #define RAM HV_GUEST_RAM_SIZE
 #define MAX_CALLS 24
 #define INTEGRITY_CRC 0x1234abcdu
@@ -798,19 +800,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vm.guest_cmdline = cmdline_guest_part(cmdline);
 	vm.ops = flags & 4 ? &fake_amd : &fake_intel;
 
-	/* start_clock() */
+	/* start_clock(): the core's own. */
 	struct vm_clock *c = &vm.clk;
-	c->tsc_hz = tsc_hz;
-	c->tsc_per_ms = tsc_hz / 1000 ? tsc_hz / 1000 : 1;
-	c->tsc_per_us = tsc_hz / 1000000 ? tsc_hz / 1000000 : 1;
-	c->tick_tsc = tsc_hz * vm.set.tick_us / 1000000;
-	if (c->tick_tsc == 0)
-		c->tick_tsc = 1;
-	uint64_t now = plat_tsc();
-	wd_init(&vm.wd, vm_ms_to_tsc(&vm, vm.set.wd_ms), (uint32_t)vm.set.wd_k);
-	recovery_init(&vm.rc, vm.policy, c->tsc_per_ms, now);
-	rate_init(&vm.guest_lines, vm_ms_to_tsc(&vm, 1000), VM_GUEST_LINES_PER_SECOND, now);
-	rate_init(&vm.reports, vm_ms_to_tsc(&vm, 1000), VM_REPORTS_PER_SECOND, now);
+	vm_start_clock(&vm, tsc_hz, plat_tsc());
 
 	/* launch_on_own_stack(), with the input's generation and stub. */
 	gen0 = generation;
@@ -823,20 +815,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	wd_restart(&vm.wd, c->launch_tsc);
 	recovery_start(&vm.rc, c->launch_tsc);
 	if (flags & 1) {
-		/* The hello already happened (as hc_hello does it). */
-		struct hv_shared_page *sp = (struct hv_shared_page *)(ram + HVG_SHARED_GPA);
-		sp->nmi_seq = 0;
-		sp->nmi_reason = HV_NMI_NONE;
-		sp->cmd_id = 0;
-		sp->cmd_op = HV_CMD_NONE;
-		sp->magic = HV_SHARED_MAGIC;
-		sp->version = HV_ABI_VERSION;
-		vm_hv_wrote_guest_page(&vm, HVG_SHARED_GPA);
-		vm.stub.shared = sp;
-		vm.stub.up = true;
-		now = plat_tsc();
-		wd_restart(&vm.wd, now);
-		vm_recovery_hello(&vm, now);
+		/* The stub says hello at launch, through the real call. */
+		vm.regs.rax = HC_HELLO;
+		vm.regs.rdi = HVSTUB_VERSION_FOR_FUZZ;
+		vm.regs.rsi = HVG_SHARED_GPA;
+		cpu.cpl = 0;
+		hypercall_handle(&vm);
+		FUZZ_ASSERT(vm.regs.rax == HV_OK && vm.stub.up);
+		vm.regs.rdi = vm.cfg.entry_rdi;
 	}
 	struct snap s0 = snap();
 	check_vm(&s0);
