@@ -50,6 +50,7 @@ static void park(struct recovery *rc, const char *why, enum alarm_level level,
 	struct rec_fx *fx = fx_add(out, FX_PARK);
 
 	rc->state = GS_PARKED;
+	rc->incident_open = false;
 	rc->awaiting_hello = false;
 	fx->why = why;
 	fx->level = (uint8_t)level;
@@ -85,9 +86,12 @@ static void send_command(struct recovery *rc, const struct fault_event *ev, uint
 		fx->arg = ev->module_index < 0 ? UINT64_MAX : (uint64_t)ev->module_index;
 	fx->command = r->command;
 	fx->cmd_id = ++rc->cmd_id;
-	fx->deadline_ms = r->deadline_ms;
+	/* A hand-back already pending keeps its first deadline: new faults
+	 * must not put off the escalation. */
+	if (rc->state != GS_HANDBACK)
+		rc->deadline_tsc = now + ms_to_tsc(rc, r->deadline_ms);
+	fx->deadline_ms = rc->deadline_tsc > now ? (uint32_t)((rc->deadline_tsc - now) / rc->tsc_per_ms) : 0;
 	rc->state = GS_HANDBACK;
-	rc->deadline_tsc = now + ms_to_tsc(rc, r->deadline_ms);
 }
 
 /* Runs an action; a hand-back with nobody to take it goes up the ladder
@@ -99,6 +103,7 @@ static void do_action(struct recovery *rc, enum policy_action a, const struct fa
 		rc->action = a;
 		switch (a) {
 		case ACT_LOG: /* only reached by escalation: nothing more to do */
+			rc->incident_open = false;
 			return;
 		case ACT_HANDBACK:
 			if (can_handback && rc->rule) {
@@ -152,7 +157,12 @@ enum policy_action recovery_fault(struct recovery *rc, const struct fault_event 
 		}
 		return ACT_LOG;
 	}
-	rc->fault_tsc = now;
+	/* The gaps run from the incident's first detection, not from a
+	 * later fault while its outcome is still awaited. */
+	if (!rc->incident_open) {
+		rc->fault_tsc = now;
+		rc->incident_open = true;
+	}
 	rc->rule = r;
 	decided(rc, r, out);
 	do_action(rc, (enum policy_action)r->action, ev, now, can_handback, out);
@@ -179,6 +189,7 @@ static void check_handback(struct recovery *rc, uint64_t now, const struct rec_g
 	if (g->cmd_ack_id == rc->cmd_id) {
 		struct rec_fx *fx = fx_add(out, FX_HANDBACK_ACKED);
 		rc->state = GS_RUNNING;
+		rc->incident_open = false;
 		fx->cmd_id = rc->cmd_id;
 		fx->gap_tsc = now - rc->fault_tsc;
 	} else if (now >= rc->deadline_tsc) {
@@ -244,6 +255,8 @@ void recovery_hello(struct recovery *rc, uint64_t now, struct rec_fx_list *out)
 	if (!rc->awaiting_hello)
 		return;
 	rc->awaiting_hello = false;
-	if (rc->after_reset)
+	if (rc->after_reset) {
 		fx_add(out, FX_RESTART_CONFIRMED)->gap_tsc = now - rc->fault_tsc;
+		rc->incident_open = false;
+	}
 }

@@ -84,7 +84,8 @@ struct recovery {
 	enum policy_action action;
 	uint64_t deadline_tsc;          /* hand-back acknowledgement / hello */
 	uint64_t restart_at_tsc;
-	uint64_t fault_tsc;             /* for the fault-to-outcome gaps */
+	uint64_t fault_tsc;             /* the incident's first detection, for the gaps */
+	bool incident_open;             /* an action's outcome is still awaited */
 	uint64_t cmd_id;
 	uint32_t hello_deadline_ms;     /* for the reset under way */
 	bool awaiting_hello;

@@ -221,6 +221,61 @@ static void test_log_only(void **state)
 	assert_int_equal(out.fx[0].action, ACT_HANDBACK);
 }
 
+/* A second hand-back while the first is pending sends its command but
+ * keeps the first deadline: faults arriving faster than the deadline must
+ * not put off the escalation for ever. */
+static void test_handback_first_deadline_kept(void **state)
+{
+	struct recovery rc;
+	struct rec_fx_list out;
+	(void)state;
+
+	boot(&rc, &cfg, 0);
+	assert_int_equal(fault(&rc, &out, FAULT_LOW_MEMORY, 100 * MS, true), ACT_HANDBACK);
+	EXPECT(&out, FX_DECISION, FX_HANDBACK);
+	assert_int_equal(out.fx[1].deadline_ms, 500);
+	for (uint64_t t = 200; t <= 500; t += 100) {
+		assert_int_equal(fault(&rc, &out, FAULT_ASSERT, t * MS, true), ACT_HANDBACK);
+		EXPECT(&out, FX_DECISION, FX_HANDBACK);
+		assert_int_equal(out.fx[1].deadline_ms, 600 - t); /* what is left of the first */
+		assert_int_equal(rc.deadline_tsc, 600 * MS);
+	}
+	assert_int_equal(rc.cmd_id, 5);
+	tick(&rc, &out, 600 * MS - 1, true, 4); /* an older command acknowledged: not enough */
+	EXPECT_NONE(&out);
+	tick(&rc, &out, 600 * MS, true, 4);
+	EXPECT(&out, FX_TIMEOUT, FX_RESET_SCHEDULED);
+}
+
+/* The fault-to-hello gap runs from the incident's first detection, even
+ * when later faults come while its outcome is awaited; the next incident
+ * starts its own clock. */
+static void test_gap_from_first_detection(void **state)
+{
+	struct recovery rc;
+	struct rec_fx_list out;
+	(void)state;
+
+	boot(&rc, &cfg, 0);
+	fault(&rc, &out, FAULT_LOW_MEMORY, 100 * MS, true);
+	fault(&rc, &out, FAULT_ASSERT, 300 * MS, true);
+	tick(&rc, &out, 600 * MS, true, 0);
+	EXPECT(&out, FX_TIMEOUT, FX_RESET_SCHEDULED);
+	run_reset(&rc, 700 * MS);
+	hello(&rc, &out, 832 * MS);
+	EXPECT(&out, FX_RESTART_CONFIRMED);
+	assert_int_equal(out.fx[0].gap_tsc, 732 * MS);
+	assert_false(rc.incident_open);
+
+	/* A new incident: its own clock; an acknowledged hand-back ends it. */
+	fault(&rc, &out, FAULT_LOW_MEMORY, 2 * SEC, true);
+	tick(&rc, &out, 2 * SEC + 50 * MS, true, rc.cmd_id);
+	EXPECT(&out, FX_HANDBACK_ACKED);
+	assert_int_equal(out.fx[0].gap_tsc, 50 * MS);
+	fault(&rc, &out, FAULT_PANIC, 3 * SEC, true);
+	assert_int_equal(rc.fault_tsc, 3 * SEC);
+}
+
 /* 8 log-only events of a type per second; the 9th and later give nothing
  * and are reported once, by the first tick after the window, as one
  * FX_SUPPRESSED with the count; other types are not affected. */
@@ -876,6 +931,8 @@ int main(void)
 		cmocka_unit_test(test_flood_limit),
 		cmocka_unit_test(test_handback_acked),
 		cmocka_unit_test(test_handback_deadline_edge),
+		cmocka_unit_test(test_handback_first_deadline_kept),
+		cmocka_unit_test(test_gap_from_first_detection),
 		cmocka_unit_test(test_handback_no_stub),
 		cmocka_unit_test(test_reset_flow),
 		cmocka_unit_test(test_crash_loop),
