@@ -247,6 +247,10 @@ void hv_record(enum log_level level, enum log_cat cat, const char *fmt, ...)
 
 	log_depth = 1;
 	log_barrier();
+	/* An emergency record is never dropped: the caller may be about to
+	 * halt, and it explains why.  A full ring is written out first. */
+	if (level == LOG_EMERG && ring_full())
+		drain_locked(0);
 	queue_drop_report();
 	if (ring_full()) {
 		log_seq++;

@@ -58,6 +58,7 @@ enum log_cat {
  *
  * An emerg record is written out at once with everything still in the
  * ring before it, even in buffered mode: the caller may be about to halt.
+ * It is never dropped: a full ring is written out first to make room.
  */
 void hv_record(enum log_level level, enum log_cat cat, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

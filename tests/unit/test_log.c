@@ -431,6 +431,31 @@ static void test_emerg_flushes_buffered(void **state)
 	assert_int_equal(log_pending(), 0);
 }
 
+/* An emergency record finds the ring full (buffered, nothing drained):
+ * the ring is written out first and the emergency record follows it. */
+static void test_emerg_never_dropped(void **state)
+{
+	struct frame f;
+	(void)state;
+
+	log_set_buffered(true);
+	for (unsigned i = 0; i < LOG_RING_RECORDS + 3; i++)
+		hv_record(LOG_INFO, CAT_TICK, "tick n=%u", i);
+	assert_int_equal(log_pending(), LOG_RING_RECORDS);
+	assert_int_equal(out_len, 0);
+	hv_record(LOG_EMERG, CAT_ALARM, "hv_crash vector=14");
+	assert_int_equal(log_dropped_total(), 3);
+	assert_int_equal(log_pending(), 0);
+	/* The ring, then the drop report (it got the room first), then the
+	 * emergency record. */
+	assert_int_equal(out_lines(), LOG_RING_RECORDS + 2);
+	line_frame(LOG_RING_RECORDS, &f);
+	assert_string_equal(f.text, "log_dropped count=3 total=3");
+	line_frame(LOG_RING_RECORDS + 1, &f);
+	assert_string_equal(f.level, "emerg");
+	assert_string_equal(f.text, "hv_crash vector=14");
+}
+
 static void test_ring_overflow(void **state)
 {
 	struct frame f;
@@ -579,6 +604,7 @@ int main(void)
 		cmocka_unit_test_setup(test_clock, setup),
 		cmocka_unit_test_setup(test_buffered_until_drain, setup),
 		cmocka_unit_test_setup(test_emerg_flushes_buffered, setup),
+		cmocka_unit_test_setup(test_emerg_never_dropped, setup),
 		cmocka_unit_test_setup(test_ring_overflow, setup),
 		cmocka_unit_test_setup(test_nested_record, setup),
 		cmocka_unit_test_setup(test_drain_inside_logger, setup),
