@@ -50,10 +50,12 @@ static void handle_io(struct vm *vm, const struct hv_event *ev)
 	vm->stats.io_blocked++;
 	vm_simple_fault(vm, FAULT_BLOCKED_IO, "port=0x%x access=%s size=%u", ev->port,
 			ev->io_in ? "in" : "out", ev->io_size);
-	if (ev->io_in && !ev->io_string) {
-		uint64_t mask = ev->io_size == 4 ? 0xFFFFFFFFull : ((1ull << (8 * ev->io_size)) - 1);
-		vm->regs.rax |= mask; /* reads of a port nobody owns float high */
-	}
+	/* Reads of a port nobody owns float high.  Like any write to EAX,
+	 * IN EAX clears RAX's upper half; IN AL/AX keep the rest of RAX
+	 * (Intel SDM 1 3.4.1.1). */
+	if (ev->io_in && !ev->io_string)
+		vm->regs.rax = ev->io_size == 4 ? 0xFFFFFFFFull
+						: vm->regs.rax | ((1ull << (8 * ev->io_size)) - 1);
 	vm->ops->skip_insn(ev->insn_len);
 }
 

@@ -403,7 +403,8 @@ def check_hv_crash(res, run):
 
 def check_isolation(res, run):
     m = re.search(r"^guest: isolation pages=(\d+) mem_caught=(\d+) ports=(\d+) port_reads_ff=(\d+) "
-                  r"msrs=(\d+) msr_gp=(\d+) efer_svme=(\d) integrity_same=(\d)", run.com2, re.M)
+                  r"msrs=(\d+) msr_gp=(\d+) efer_svme=(\d) port_reads_like_cpu=(\d) "
+                  r"integrity_same=(\d)", run.com2, re.M)
     res.check(run, "guest probed every hypervisor page (read+write), forbidden ports and MSRs: "
               "all refused", m is not None and has(run.com2, r"^guest: isolation ok$"),
               m.group(0) if m else "")
@@ -411,6 +412,8 @@ def check_isolation(res, run):
         print(f"     {run.name}: pages probed {m.group(1)}, accesses caught {m.group(2)}, "
               f"ports tried {m.group(3)}, MSRs tried {m.group(5)} (+APIC base move), "
               f"#GP on MSRs {m.group(6)}")
+    res.check(run, "a read of a blocked port floats high and extends like the CPU's (IN EAX "
+              "zero-extends RAX, IN AX keeps its upper bits)", bool(m) and m.group(8) == "1")
     crcs = [r["fields"].get("crc") for r in find(run, "stat", "integrity")]
     res.check(run, "hypervisor code and control structures unchanged (CRC before = after)",
               len(crcs) >= 2 and crcs[0] == crcs[-1], str(crcs))
