@@ -61,10 +61,25 @@ def one_of(values):
     return ", ".join(values)
 
 
+def shown(text):
+    """A value as an error message quotes it: long ones cut short."""
+    return text if len(text) <= 24 else text[:20] + "..."
+
+
+def to_int(text, base, what, lo, hi):
+    """int(text, base), refusing before the conversion a number with more
+    digits than any 64-bit value has (Python refuses very long ones with
+    an exception of its own)."""
+    digits = (text[2:] if base == 16 else text).lstrip("0")
+    if len(digits) > (16 if base == 16 else 20):
+        raise PolicyError(f"{what} {shown(text)} out of range ({lo}-{hi})")
+    return int(text, base)
+
+
 def parse_dec(text, what, lo, hi):
     if not DEC.match(text):
-        raise PolicyError(f"{what} must be a decimal number, got '{text}'")
-    v = int(text)
+        raise PolicyError(f"{what} must be a decimal number, got '{shown(text)}'")
+    v = to_int(text, 10, what, lo, hi)
     if not lo <= v <= hi:
         raise PolicyError(f"{what} {v} out of range ({lo}-{hi})")
     return v
@@ -73,22 +88,25 @@ def parse_dec(text, what, lo, hi):
 def parse_int(text, what, lo, hi):
     """Decimal, or hex with a 0x prefix."""
     if text[:2].lower() == "0x" and HEX.match(text):
-        v = int(text, 16)
+        v = to_int(text, 16, what, lo, hi)
     elif DEC.match(text):
-        v = int(text)
+        v = to_int(text, 10, what, lo, hi)
     else:
-        raise PolicyError(f"{what} must be a number (decimal or 0x hex), got '{text}'")
+        raise PolicyError(f"{what} must be a number (decimal or 0x hex), got '{shown(text)}'")
     if not lo <= v <= hi:
-        raise PolicyError(f"{what} {text} out of range ({lo}-{hi})")
+        raise PolicyError(f"{what} {shown(text)} out of range ({lo}-{hi})")
     return v
 
 
 def parse_hex(text, what):
     if not HEX.match(text):
-        raise PolicyError(f"{what}: '{text}' is not a hex number")
+        raise PolicyError(f"{what}: '{shown(text)}' is not a hex number")
+    digits = (text[2:] if text[:2].lower() == "0x" else text).lstrip("0")
+    if len(digits) > 16:
+        raise PolicyError(f"{what}: '{shown(text)}' does not fit 64 bits")
     v = int(text, 16)
     if v > U64_MAX:
-        raise PolicyError(f"{what}: '{text}' does not fit 64 bits")
+        raise PolicyError(f"{what}: '{shown(text)}' does not fit 64 bits")
     return v
 
 
@@ -175,7 +193,7 @@ def parse_match(rule, key, val):
     elif key == "rip":
         parts = val.split("-")
         if len(parts) != 2 or not parts[0] or not parts[1]:
-            raise PolicyError(f"rip must be START-END in hex, got '{val}'")
+            raise PolicyError(f"rip must be START-END in hex, got '{shown(val)}'")
         start, end = parse_hex(parts[0], "rip start"), parse_hex(parts[1], "rip end")
         if start >= end:
             raise PolicyError(f"rip range {val} is empty (START must be below END)")
@@ -519,8 +537,12 @@ def main(argv):
         print(f"{args.policy}: cannot read: {e}", file=sys.stderr)
         return 1
     pol = Policy(args.policy)
-    pol.parse(text)
-    pol.check()
+    try:
+        pol.parse(text)
+        pol.check()
+    except Exception as e:  # noqa: BLE001 - a bug here must still fail cleanly
+        pol.errors.append(f"{args.policy}: internal error in the policy compiler: "
+                          f"{type(e).__name__}: {shown(str(e))}")
     if pol.errors:
         for e in pol.errors:
             print(e, file=sys.stderr)
