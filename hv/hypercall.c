@@ -24,9 +24,10 @@ static int64_t hc_hello(struct vm *vm)
 			       (unsigned long long)shared);
 		return HV_E_RANGE;
 	}
-	hv_log("guest hello stub_version=%llu shared_page=0x%llx generation=%llu",
-	       (unsigned long long)version, (unsigned long long)shared,
-	       (unsigned long long)vm->stub.generation);
+	if (vm_guest_line_allowed(vm)) /* a guest may say hello in a loop */
+		hv_log("guest hello stub_version=%llu shared_page=0x%llx generation=%llu",
+		       (unsigned long long)version, (unsigned long long)shared,
+		       (unsigned long long)vm->stub.generation);
 	struct hv_shared_page *sp = guest_gpa_ptr(shared, 4096);
 	vm_hv_wrote_guest_page(vm, shared); /* written through our map: a reset clears it */
 	/* Only the hypervisor's half: the stub's counters stay (it may have
@@ -84,7 +85,9 @@ static int64_t hc_info(struct vm *vm)
 		vm->regs.rdx = vm->vt.fired;
 		return HV_OK;
 	case HV_INFO_INTEGRITY:
-		vm->regs.rdx = hv_integrity_check(vm);
+		/* Its records are guest-triggered: rate-limited (a budget of
+		 * their own, VM_INTEGRITY_RECORDS_PER_SECOND). */
+		vm->regs.rdx = hv_integrity_check(vm, rate_allow(&vm->integrity_records, plat_tsc()));
 		return HV_OK;
 	default:
 		return HV_E_INVAL;

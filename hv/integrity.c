@@ -13,11 +13,13 @@
 
 extern char _text[], _etext[];
 
-uint64_t hv_integrity_check(const struct vm *vm)
+uint64_t hv_integrity_check(const struct vm *vm, bool log)
 {
 	uint32_t crc = vm->ops->control_crc(crc32_ieee(_text, (size_t)(_etext - _text)));
 	const struct vm_stats *st = &vm->stats;
 
+	if (!log)
+		return crc;
 	hv_record(LOG_INFO, CAT_STAT,
 		  "integrity crc=%08x text_bytes=%llu hypercalls=%llu refused=%llu reports_refused=%llu "
 		  "io_blocked=%llu msr_blocked=%llu", crc, (unsigned long long)(_etext - _text),

@@ -2,11 +2,13 @@
 #ifndef HV_INTEGRITY_H
 #define HV_INTEGRITY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "hv/vm.h"
 
-/* The CRC, logged with the hypervisor's counters; returned to the guest. */
-uint64_t hv_integrity_check(const struct vm *vm);
+/* The CRC, returned to the guest; logged with the hypervisor's counters
+ * if `log`. */
+uint64_t hv_integrity_check(const struct vm *vm, bool log);
 
 #endif

@@ -15,4 +15,6 @@ void vm_start_clock(struct vm *vm, uint64_t tsc_hz, uint64_t now)
 	recovery_init(&vm->rc, vm->policy, c->tsc_per_ms, now);
 	rate_init(&vm->guest_lines, vm_ms_to_tsc(vm, 1000), VM_GUEST_LINES_PER_SECOND, now);
 	rate_init(&vm->reports, vm_ms_to_tsc(vm, 1000), VM_REPORTS_PER_SECOND, now);
+	rate_init(&vm->integrity_records, vm_ms_to_tsc(vm, 1000), VM_INTEGRITY_RECORDS_PER_SECOND,
+		  now);
 }

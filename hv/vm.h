@@ -57,6 +57,9 @@ struct exit_trace {
 /* Guest-triggered log lines and reports allowed per second. */
 #define VM_GUEST_LINES_PER_SECOND 8
 #define VM_REPORTS_PER_SECOND 16
+/* Integrity records (HC_INFO) a second: a budget of their own, so that a
+ * guest's refused calls cannot crowd out the records a check relies on. */
+#define VM_INTEGRITY_RECORDS_PER_SECOND 4
 
 struct vm {
 	const struct vcpu_ops *ops;
@@ -73,7 +76,7 @@ struct vm {
 	struct vtimer vt;
 	struct watchdog wd;
 	struct recovery rc;
-	struct rate_limit guest_lines, reports;
+	struct rate_limit guest_lines, reports, integrity_records;
 	struct guest_dirty written; /* pages a reset must clear (actions.c) */
 	uint64_t host_nmis_seen;
 	bool nmi_window, intr_window; /* window exits requested (heartbeat.c) */

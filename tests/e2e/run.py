@@ -383,6 +383,14 @@ def check_usercall(res, run):
               has(run.com1, r"hypercall 0 refused: caller at CPL 3"))
 
 
+def check_log_flood(res, run):
+    stop = re.search(r"guest stopped: [^;]*; .*log_dropped=(\d+)", run.com1)
+    res.check(run, "3000 hellos and 10 integrity checks in a loop: the guest ran them all",
+              has(run.com2, r"^guest: log flood done$"))
+    res.check(run, "they are rate-limited: no record dropped, the stop record is there",
+              bool(stop) and stop.group(1) == "0", stop.group(0) if stop else "no stop record")
+
+
 def check_bad_report(res, run):
     res.check(run, "malformed report is its own event, logged, guest continues",
               bool(find(run, "event", "bad_report", reason="bad_magic")) and
@@ -474,6 +482,7 @@ FAULT_RUNS = [
     ("platform-nmi", "hello", "platform_nmi=7 maxticks=1500", STOPPED, check_platform_nmis, "all"),
     ("bad-report", "hello badreport", "maxticks=1000", STOPPED, check_bad_report, "all"),
     ("usercall", "hello usercall", "maxticks=600", STOPPED, check_usercall, "all"),
+    ("log-flood", "hello logflood", "maxticks=3000", STOPPED, check_log_flood, "all"),
     ("fuzz", "hello fuzz", "maxticks=120000", r"(?s)integrity crc=.*integrity crc=", check_fuzz,
      "all"),
     ("isolation", "hello isolation", "policy=probe maxticks=60000", ISOLATION_DONE,

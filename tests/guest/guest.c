@@ -313,6 +313,7 @@ static const struct scenario scenarios[] = {
 	{ "bench_null", scenario_bench_null }, { "bench_work", scenario_bench_work },
 	{ "isolation", scenario_isolation }, { "fuzz", scenario_fuzz },
 	{ "usercall", scenario_usercall },   { "ramcheck", scenario_ramcheck },
+	{ "logflood", scenario_logflood },
 };
 
 static int word_is(const char *w, unsigned len, const char *name)

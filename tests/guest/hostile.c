@@ -270,6 +270,18 @@ static void install_user_gdt(void)
 	__asm__ volatile("lgdt %0; ltr %w1" ::"m"(gdtr), "r"(0x28) : "memory");
 }
 
+/* Calls whose every success the hypervisor used to log: a guest making
+ * them in a loop must not flood the log (they are rate-limited). */
+void scenario_logflood(void)
+{
+	for (unsigned i = 0; i < 3000; i++) {
+		hvstub_hello();
+		if (i % 300 == 0) /* a CRC of the image: about 0.1 s each under Bochs */
+			hvstub_info(HV_INFO_INTEGRITY);
+	}
+	say("log flood done\n");
+}
+
 void scenario_usercall(void)
 {
 	uint8_t *gate = idt + 0x80 * 16;

@@ -28,5 +28,6 @@ void scenario_bench_work(void);
 void scenario_isolation(void);
 void scenario_fuzz(void);
 void scenario_usercall(void);
+void scenario_logflood(void);
 
 #endif
