@@ -4,7 +4,6 @@
  */
 #include "hv/actions.h"
 #include "hv/exits.h"
-#include "hv/hypercall.h"
 #include "lib/log.h"
 
 static void inject_exception(const struct vm *vm, enum x86_vector vector, bool has_error)
@@ -85,18 +84,9 @@ static void handle_cpuid(struct vm *vm, const struct hv_event *ev)
 	vm->ops->skip_insn(ev->insn_len);
 }
 
-void exit_handle(struct vm *vm, const struct hv_event *ev)
+void exit_handle_other(struct vm *vm, const struct hv_event *ev)
 {
 	switch (ev->kind) {
-	case EV_NONE:
-	case EV_TIMER:
-	case EV_NMI_WINDOW:
-	case EV_INTR_WINDOW:
-		break; /* the injections run before the next entry */
-	case EV_HYPERCALL: /* the run loop takes these itself (hot path) */
-		hypercall_handle(vm);
-		vm->ops->skip_insn(ev->insn_len);
-		break;
 	case EV_MEM_VIOLATION:
 		handle_mem_violation(vm, ev);
 		break;

@@ -2,16 +2,31 @@
 #ifndef HV_EXITS_H
 #define HV_EXITS_H
 
-#include <stdbool.h>
-
+#include "hv/hypercall.h"
 #include "hv/vm.h"
 
-void exit_handle(struct vm *vm, const struct hv_event *ev);
+/* Every exit but the commonest ones (exits.c). */
+void exit_handle_other(struct vm *vm, const struct hv_event *ev);
 
-/* Exits that need no handling beyond what runs around every entry. */
-static inline bool exit_needs_nothing(enum hv_event_kind kind)
+/* Inline, for the hot path: a hypercall goes straight to its handler;
+ * timer and window exits need nothing here (the tick work and the
+ * injections run around every entry); the rest out of line. */
+static inline void exit_handle(struct vm *vm, const struct hv_event *ev)
 {
-	return kind == EV_TIMER || kind == EV_NMI_WINDOW || kind == EV_INTR_WINDOW || kind == EV_NONE;
+	switch (ev->kind) {
+	case EV_HYPERCALL:
+		hypercall_handle(vm);
+		vm->ops->skip_insn(ev->insn_len);
+		break;
+	case EV_NONE:
+	case EV_TIMER:
+	case EV_NMI_WINDOW:
+	case EV_INTR_WINDOW:
+		break;
+	default:
+		exit_handle_other(vm, ev);
+		break;
+	}
 }
 
 #endif

@@ -6,6 +6,8 @@
 #ifndef HV_HEARTBEAT_H
 #define HV_HEARTBEAT_H
 
+#include <stdbool.h>
+
 #include "hv/vm.h"
 
 /* A watchdog period ended (wd_due()): judge the guest, queue the next
@@ -16,5 +18,12 @@ void heartbeat_period(struct vm *vm, uint64_t now);
  * nothing waits for any more.  The run loop calls it only when an NMI or
  * interrupt is pending or a window is open. */
 void heartbeat_inject(struct vm *vm);
+
+/* True if heartbeat_inject() has anything to do before this entry: the
+ * run loop's cheap test, so that most entries skip the call. */
+static inline bool heartbeat_inject_needed(const struct vm *vm)
+{
+	return wd_nmi_pending(&vm->wd) || vtimer_due(&vm->vt) || vm->intr_window || vm->nmi_window;
+}
 
 #endif

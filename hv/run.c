@@ -11,7 +11,6 @@
 #include "hv/actions.h"
 #include "hv/exits.h"
 #include "hv/heartbeat.h"
-#include "hv/hypercall.h"
 #include "hv/run.h"
 #include "lib/log.h"
 
@@ -117,7 +116,7 @@ static void run_guest_once(struct vm *vm)
 {
 	struct hv_event ev;
 
-	if (wd_nmi_pending(&vm->wd) || vtimer_due(&vm->vt) || vm->intr_window || vm->nmi_window)
+	if (heartbeat_inject_needed(vm))
 		heartbeat_inject(vm);
 	vm->ops->run(&vm->regs, vm->clk.next_tick_tsc, &ev);
 	uint64_t now = plat_tsc_inline();
@@ -132,15 +131,7 @@ static void run_guest_once(struct vm *vm)
 	}
 	if (vm->stopped)
 		return;
-	/* The commonest exits first: hypercalls straight to their handler;
-	 * timer and window exits need nothing here (the tick work and the
-	 * injections run around every entry). */
-	if (ev.kind == EV_HYPERCALL) {
-		hypercall_handle(vm);
-		vm->ops->skip_insn(ev.insn_len);
-	} else if (!exit_needs_nothing(ev.kind)) {
-		exit_handle(vm, &ev);
-	}
+	exit_handle(vm, &ev);
 	if (tick && !vm->stopped)
 		periodic(vm);
 	if (log_pending())

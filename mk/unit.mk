@@ -40,6 +40,7 @@ UNIT_SRCS_test_vmx_decode  :=
 UNIT_SRCS_test_svm_decode  :=
 UNIT_SRCS_test_log         := lib/log.c lib/crc32.c
 UNIT_SRCS_test_recovery    := hv/recovery.c hv/policy.c hv/ratelimit.c
+UNIT_SRCS_test_recovery_reset := hv/recovery.c hv/policy.c hv/ratelimit.c
 UNIT_SRCS_test_watchdog    := hv/watchdog.c
 UNIT_SRCS_test_vtimer      := hv/vtimer.c
 UNIT_SRCS_test_ratelimit   := hv/ratelimit.c
