@@ -2,8 +2,11 @@
  * Exit handling: each decoded exit (vcpu/vcpu.h) is emulated, refused or
  * handed to the policy.
  */
+#include "arch/x86/platform.h"
 #include "hv/actions.h"
+#include "hv/cpuid.h"
 #include "hv/exits.h"
+#include "hv/msr.h"
 #include "lib/log.h"
 
 static void inject_exception(const struct vm *vm, enum x86_vector vector, bool has_error)
@@ -27,21 +30,47 @@ static const char *gpa_owner(const struct vm *vm, uint64_t gpa)
 static void handle_mem_violation(struct vm *vm, const struct hv_event *ev)
 {
 	/* A policy that lets the guest go on must still refuse the access:
-	 * the guest gets #GP(0) instead of the memory. */
+	 * the guest gets #GP(0) instead of the memory, unless the access
+	 * came while an event was being delivered (a heartbeat NMI, say):
+	 * that event is re-injected and must not be lost to the #GP; if it
+	 * faults again, so does the guest's progress, and the watchdog
+	 * sees it. */
 	if (vm_simple_fault(vm, FAULT_MEM_VIOLATION, "gpa=0x%llx access=%s%s%s owner=\"%s\"",
 			    (unsigned long long)ev->gpa, (ev->access & ACC_READ) ? "r" : "",
 			    (ev->access & ACC_WRITE) ? "w" : "", (ev->access & ACC_EXEC) ? "x" : "",
-			    gpa_owner(vm, ev->gpa)) == ACT_LOG)
+			    gpa_owner(vm, ev->gpa)) == ACT_LOG &&
+	    !vm->ops->injection_pending())
 		inject_exception(vm, X86_VEC_GP, true);
 }
 
-/* MSRs the guest may not touch (the intercept bitmaps name them): #GP,
- * as for an MSR the CPU does not have, and an event for the policy. */
+static uint64_t msr_value_written(const struct vm *vm)
+{
+	return (vm->regs.rdx << 32) | (uint32_t)vm->regs.rax;
+}
+
+/* Deny by default (hv/msr.h): the few emulated MSRs answer, the rest get
+ * #GP(0), as for an MSR the CPU does not have, and an event for the
+ * policy. */
 static void handle_msr(struct vm *vm, const struct hv_event *ev)
 {
-	vm->stats.msr_blocked++;
-	vm_simple_fault(vm, FAULT_BLOCKED_MSR, "msr=0x%x access=%s", ev->msr, ev->msr_write ? "w" : "r");
-	inject_exception(vm, X86_VEC_GP, true);
+	uint64_t now = plat_tsc(), value = 0;
+	enum msr_result r = ev->msr_write ? msr_write(&vm->msr, ev->msr, msr_value_written(vm), now)
+					  : msr_read(&vm->msr, ev->msr, now, &value);
+
+	if (r == MSR_REFUSED) {
+		vm->stats.msr_blocked++;
+		vm_simple_fault(vm, FAULT_BLOCKED_MSR, "msr=0x%x access=%s", ev->msr,
+				ev->msr_write ? "w" : "r");
+		inject_exception(vm, X86_VEC_GP, true);
+		return;
+	}
+	if (r == MSR_DONE_OFFSET)
+		vm->ops->set_tsc_offset(vm->msr.tsc_offset);
+	if (!ev->msr_write) {
+		vm->regs.rax = (uint32_t)value; /* RDMSR writes EDX:EAX, clearing the upper halves */
+		vm->regs.rdx = value >> 32;
+	}
+	vm->ops->skip_insn(ev->insn_len);
 }
 
 static void handle_io(struct vm *vm, const struct hv_event *ev)
@@ -58,23 +87,13 @@ static void handle_io(struct vm *vm, const struct hv_event *ev)
 	vm->ops->skip_insn(ev->insn_len);
 }
 
-#define HV_CPUID_BASE 0x40000000u
-#define CPUID_1_ECX_HYPERVISOR (1u << 31)
-
 static void handle_cpuid(struct vm *vm, const struct hv_event *ev)
 {
 	uint32_t leaf = (uint32_t)vm->regs.rax, sub = (uint32_t)vm->regs.rcx, r[4];
 
-	if (leaf == HV_CPUID_BASE) {
-		/* max leaf, then "WatchdogHV  " as the vendor signature */
-		r[0] = HV_CPUID_BASE;
-		r[1] = 0x63746157; /* "Watc" */
-		r[2] = 0x676f6468; /* "hdog" */
-		r[3] = 0x20205648; /* "HV  " */
-	} else {
+	if (!cpuid_hv_leaf(leaf, r)) {
 		__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
-		if (leaf == 1)
-			r[2] |= CPUID_1_ECX_HYPERVISOR;
+		cpuid_filter(leaf, sub, r);
 		vm->ops->adjust_cpuid(leaf, sub, r);
 	}
 	vm->regs.rax = r[0];
@@ -82,6 +101,38 @@ static void handle_cpuid(struct vm *vm, const struct hv_event *ev)
 	vm->regs.rcx = r[2];
 	vm->regs.rdx = r[3];
 	vm->ops->skip_insn(ev->insn_len);
+}
+
+/* The same meaning on both backends, as on a CPU without the feature
+ * (CPUID hides MONITOR, SMX and XSAVE: hv/cpuid.c): #UD.  INVD runs as a
+ * no-op: the guest's memory is write-back and coherent, and discarding
+ * the caches would throw away the hypervisor's dirty lines too. */
+static void handle_insn(struct vm *vm, const struct hv_event *ev)
+{
+	if (ev->insn == INSN_INVD)
+		vm->ops->skip_insn(ev->insn_len);
+	else
+		inject_exception(vm, X86_VEC_UD, false);
+}
+
+/* A reserved bit, or a feature the guest does not have (CR4.VMXE, SMXE,
+ * OSXSAVE): #GP(0), as the CPU would give (Intel SDM 3A 2.5, AMD APM 2
+ * 3.1.3).  Not a policy event: it is the guest's own error, seen by its
+ * own exception handling. */
+static void handle_cr_refused(struct vm *vm, const struct hv_event *ev)
+{
+	if (vm_guest_line_allowed(vm))
+		hv_log("guest cr%u write refused value=0x%llx: #GP", ev->cr, (unsigned long long)ev->value);
+	inject_exception(vm, X86_VEC_GP, true);
+}
+
+/* The vCPU cannot go on: it stays out of the guest until the policy's
+ * reset (or park) ends the incident; nothing stops without a decision. */
+static void vcpu_cannot_run(struct vm *vm, enum fault_type type, const struct hv_event *ev)
+{
+	vm->vcpu_wedged = true;
+	vm_simple_fault(vm, type, "code=0x%llx detail=0x%llx rip=0x%llx", (unsigned long long)ev->raw,
+			(unsigned long long)ev->qual, (unsigned long long)vm->ops->get_rip());
 }
 
 void exit_handle_other(struct vm *vm, const struct hv_event *ev)
@@ -112,15 +163,17 @@ void exit_handle_other(struct vm *vm, const struct hv_event *ev)
 	case EV_VIRT_INSN:
 		inject_exception(vm, X86_VEC_UD, false);
 		break;
+	case EV_INSN:
+		handle_insn(vm, ev);
+		break;
+	case EV_CR_REFUSED:
+		handle_cr_refused(vm, ev);
+		break;
 	case EV_ENTRY_FAILED:
-		hv_log("ERROR guest entry failed code=0x%llx detail=0x%llx", (unsigned long long)ev->raw,
-		       (unsigned long long)ev->qual);
-		vm_stop(vm, "entry failed");
+		vcpu_cannot_run(vm, FAULT_ENTRY_FAILED, ev);
 		break;
 	default:
-		hv_log("unhandled exit code=0x%llx qual=0x%llx rip=0x%llx", (unsigned long long)ev->raw,
-		       (unsigned long long)ev->qual, (unsigned long long)vm->ops->get_rip());
-		vm_stop(vm, "unhandled exit");
+		vcpu_cannot_run(vm, FAULT_UNHANDLED_EXIT, ev);
 		break;
 	}
 }

@@ -122,6 +122,10 @@ static void launch_on_own_stack(void)
 	start_clock(plat_calibrate_tsc());
 	vm.stub.generation = 1;
 	vm_build_guest(&vm, NULL);
+	vm.cfg.msr_pass = msr_pass_list;
+	vm.cfg.msr_pass_count = msr_pass_count;
+	vm.cfg.test_break = (enum vcpu_test_break)vm.set.test_break;
+	vm.msr.apic_base = plat_apic_base_msr();
 	if (!vm.ops->init(&vm.cfg, &why)) {
 		hv_log("ERROR %s setup failed: %s", vm.ops->name, why);
 		plat_emulator_exit(3);

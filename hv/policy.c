@@ -20,6 +20,8 @@ static const char *const fault_names[FAULT_TYPE_COUNT] = {
 	[FAULT_STUB_SILENT] = "stub_silent",
 	[FAULT_BLOCKED_IO] = "blocked_io",
 	[FAULT_BLOCKED_MSR] = "blocked_msr",
+	[FAULT_UNHANDLED_EXIT] = "unhandled_exit",
+	[FAULT_ENTRY_FAILED] = "entry_failed",
 };
 
 static const char *const action_names[ACT_COUNT] = {

@@ -27,8 +27,18 @@ enum fault_type {
 	FAULT_STUB_SILENT,   /* no stub hello within the hello deadline */
 	FAULT_BLOCKED_IO,    /* the guest touched a port it does not own */
 	FAULT_BLOCKED_MSR,   /* the guest touched an MSR it may not */
+	FAULT_UNHANDLED_EXIT, /* an exit the hypervisor has no handler for */
+	FAULT_ENTRY_FAILED,  /* the CPU refused to enter the guest */
 	FAULT_TYPE_COUNT
 };
+
+/* Faults after which the vCPU cannot run again without a reset: a rule
+ * for them must reset or park (the policy compiler checks it), and with
+ * no rule the guest is parked. */
+static inline bool fault_needs_restart(unsigned type)
+{
+	return type == FAULT_UNHANDLED_EXIT || type == FAULT_ENTRY_FAILED;
+}
 
 enum policy_action {
 	ACT_LOG,      /* record only, guest keeps running */

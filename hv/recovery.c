@@ -146,7 +146,10 @@ enum policy_action recovery_fault(struct recovery *rc, const struct fault_event 
 	const struct policy_rule *r = policy_lookup(rc->policy, ev);
 	if (r == NULL) {
 		fx_add(out, FX_NO_RULE)->fault = (uint8_t)ev->type;
-		return ACT_LOG;
+		if (!fault_needs_restart(ev->type))
+			return ACT_LOG;
+		park(rc, "no rule for a fault the guest cannot survive", ALARM_EMERGENCY, out);
+		return ACT_PARK;
 	}
 	if (r->action == ACT_LOG) {
 		/* Recorded only: an action already under way (a hand-back

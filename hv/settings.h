@@ -44,6 +44,7 @@ struct hv_settings {
 	/* Test aids: only in builds with HV_TEST_AIDS defined; otherwise always 0
 	 * and the key is refused with a message. */
 	uint64_t platform_nmi, crash_test, self_nmi;
+	uint64_t test_break; /* enum vcpu_test_break: 1 unhandled exit, 2 failed entry */
 };
 
 /* One line of text about a setting (out of range, refused); the caller logs it. */

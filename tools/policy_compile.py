@@ -17,7 +17,10 @@ import tempfile
 
 EVENTS = ["exception", "panic", "low_memory", "assert", "bad_report", "hang",
           "soft_lockup", "triple_fault", "mem_violation", "stub_silent", "blocked_io",
-          "blocked_msr"]
+          "blocked_msr", "unhandled_exit", "entry_failed"]
+# After these the vCPU cannot run again without a reset (hv/policy.h
+# fault_needs_restart): a rule for them must reset or park.
+EVENTS_NEED_RESTART = ["unhandled_exit", "entry_failed"]
 EVENT_C = {e: "FAULT_" + e.upper() for e in EVENTS}
 
 ACTIONS = ["log", "handback", "reset", "park"]
@@ -290,6 +293,9 @@ def parse_rule_body(rule, toks):
         key, val = take_key(tok, seen, OUTCOME_KEYS, "key",
                             MATCH_KEYS, "match key '{key}' belongs before '->'")
         parse_outcome(rule, key, val)
+    if rule.event in EVENTS_NEED_RESTART and action not in ("reset", "park"):
+        raise PolicyError(f"event={rule.event} needs reset or park: the guest cannot run "
+                          f"again without a restart, so {action} would leave it stopped")
     if action in ("handback", "reset") and not rule.deadline:
         raise PolicyError(f"missing deadline= (required for {action}: 1-{DEADLINE_MAX} ms)")
     if rule.alarm is None:

@@ -71,11 +71,23 @@ enum hv_event_kind {
 	EV_NMI_WINDOW,    /* the guest can take an NMI now (VMX NMI-window exit) */
 	EV_INTR_WINDOW,   /* the guest can take an interrupt now */
 	EV_ENTRY_FAILED,  /* the CPU refused to enter the guest */
+	EV_INSN,          /* an intercepted instruction (enum hv_insn in insn) */
+	EV_CR_REFUSED,    /* a control-register write the CPU would refuse: cr, value */
 	EV_UNHANDLED,     /* anything else: raw code kept for the log */
 	EV_KIND_COUNT
 };
 
 enum hv_access { ACC_READ = 1, ACC_WRITE = 2, ACC_EXEC = 4 };
+
+/* Instructions both backends intercept because they would bypass the
+ * hypervisor (EV_INSN); the core gives them the same meaning on both. */
+enum hv_insn {
+	INSN_MONITOR = 1, /* MONITOR/MWAIT: a deep C-state stops the VMX timer */
+	INSN_MWAIT,
+	INSN_INVD,        /* would discard dirty lines of hypervisor memory */
+	INSN_GETSEC,      /* SMX, hidden from the guest */
+	INSN_XSETBV,      /* XSAVE, hidden from the guest */
+};
 
 struct hv_event {
 	enum hv_event_kind kind;
@@ -90,6 +102,9 @@ struct hv_event {
 	uint32_t msr;       /* EV_MSR: ECX */
 	bool msr_write;     /* EV_MSR: WRMSR (true) or RDMSR */
 	uint8_t insn_len;   /* length of the exiting instruction, 0 if unknown */
+	uint8_t insn;       /* EV_INSN: enum hv_insn */
+	uint8_t cr;         /* EV_CR_REFUSED: the control register */
+	uint64_t value;     /* EV_CR_REFUSED: the value refused */
 };
 
 /* Event to inject at the next entry (Intel SDM 3C 26.6 / AMD APM 15.20). */
@@ -120,6 +135,17 @@ struct vcpu_boot_state {
 	uint64_t code_desc, data_desc;
 };
 
+/* An inclusive range of MSR indices (vcpu_config.msr_pass). */
+struct vcpu_msr_range {
+	uint32_t first, last;
+};
+
+/* Test aids (vcpu_config.test_break; only HV_TEST_AIDS builds set it):
+ * make the backend produce what no guest can, to prove the core's path
+ * for it.  UNHANDLED intercepts RDPMC without decoding it; BAD_ENTRY
+ * gives every (re)started guest a state the entry checks refuse. */
+enum vcpu_test_break { VCPU_BREAK_NONE, VCPU_BREAK_UNHANDLED, VCPU_BREAK_BAD_ENTRY };
+
 /* What the backend needs to set up the guest. */
 struct vcpu_config {
 	struct vcpu_boot_state boot;
@@ -134,6 +160,13 @@ struct vcpu_config {
 	uint64_t tick_tsc;     /* hypervisor tick period in TSC cycles */
 	uint64_t tick_us;      /* the same in microseconds */
 	uint64_t tsc_hz;
+	/* Deny by default: every MSR access exits except these ranges, which
+	 * the core has found safe to pass through (hv/msr.c says why for
+	 * each).  A backend still intercepts what it must virtualize itself
+	 * (SVM: EFER, for SVME). */
+	const struct vcpu_msr_range *msr_pass;
+	unsigned msr_pass_count;
+	enum vcpu_test_break test_break;
 };
 
 /* Which hypercall instruction the guest must use (VMCALL or VMMCALL). */
@@ -189,6 +222,13 @@ struct vcpu_ops {
 	 * the caller must then treat every page as written.  A guest reset
 	 * clears only the pages written (docs/design.md, Reset). */
 	bool (*take_dirty)(uint64_t *bitmap, uint64_t pages);
+	/* The guest's TSC is the host's plus this (VMX TSC offsetting, SVM
+	 * TSC_OFFSET): a guest write to its TSC moves only the offset. */
+	void (*set_tsc_offset)(uint64_t offset);
+	/* true if an event is waiting to be injected at the next entry
+	 * (one the hypervisor queued, or one re-injected after an exit that
+	 * cut its delivery short). */
+	bool (*injection_pending)(void);
 };
 
 extern const struct vcpu_ops vmx_ops;

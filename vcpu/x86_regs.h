@@ -15,8 +15,16 @@
 #define CR0_PG (1ull << 31)
 #define CR4_PAE (1ull << 5)
 #define CR4_VMXE (1ull << 13)
+#define CR4_SMXE (1ull << 14)
+#define CR4_OSXSAVE (1ull << 18)
+/* CR4 bits of features the guest does not get (hv/cpuid.c hides them). */
+#define CR4_GUEST_MAY_NOT_SET (CR4_VMXE | CR4_SMXE | CR4_OSXSAVE)
+#define EFER_SCE (1ull << 0)
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)
+#define EFER_NXE (1ull << 11)
 #define EFER_SVME (1ull << 12)
+#define EFER_FFXSR (1ull << 14)
+#define EFER_TCE (1ull << 15)
 
 #endif

@@ -17,6 +17,8 @@ void plat_log_flush(void);
 unsigned plat_log_try_write(const char *s, unsigned len);
 
 uint64_t plat_tsc(void);
+/* IA32_APIC_BASE as the firmware left it (the guest may read it). */
+uint64_t plat_apic_base_msr(void);
 /* The same, inline, for the run loop's per-exit path (RDTSC, Intel SDM
  * 2B; host tests fake plat_tsc() instead). */
 static inline uint64_t plat_tsc_inline(void)

@@ -2,6 +2,7 @@
 #ifndef ARCH_X86_H
 #define ARCH_X86_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "vcpu/x86_regs.h"
@@ -64,8 +65,14 @@ static inline void outl(uint16_t port, uint32_t v)
 		__asm__ volatile("mov %0, %%cr" #n ::"r"(v) : "memory");       \
 	}
 DEFINE_CR_ACCESS(0)
+DEFINE_CR_ACCESS(2)
 DEFINE_CR_ACCESS(3)
 DEFINE_CR_ACCESS(4)
+
+/* Puts the guest-owned CPU state no VMCS/VMCB switches back to its
+ * power-on values (arch/x86/guest_cpu.c); `syscall_msrs_in_cpu` on VMX,
+ * where STAR..SFMASK and KERNEL_GS_BASE are not in the VMCS. */
+void cpu_reset_guest_leftovers(bool syscall_msrs_in_cpu);
 
 static inline void cpu_relax(void)
 {

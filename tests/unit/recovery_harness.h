@@ -54,6 +54,8 @@ static const __attribute__((unused)) struct policy_rule rules[] = {
 	RULE("any_stub_silent", FAULT_STUB_SILENT, ACT_RESET, 3000, ALARM_MINOR),
 	RULE("any_blocked_io", FAULT_BLOCKED_IO, ACT_LOG, 0, ALARM_MINOR),
 	RULE("any_blocked_msr", FAULT_BLOCKED_MSR, ACT_LOG, 0, ALARM_MINOR),
+	RULE("any_unhandled_exit", FAULT_UNHANDLED_EXIT, ACT_RESET, 3000, ALARM_MAJOR),
+	RULE("any_entry_failed", FAULT_ENTRY_FAILED, ACT_RESET, 3000, ALARM_MAJOR),
 };
 
 static const __attribute__((unused)) struct policy_config cfg = {

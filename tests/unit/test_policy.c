@@ -46,6 +46,8 @@ static const struct policy_rule test_rules[] = {
 	ANY_RULE("any_stub_silent", FAULT_STUB_SILENT, ACT_RESET),
 	ANY_RULE("any_blocked_io", FAULT_BLOCKED_IO, ACT_LOG),
 	ANY_RULE("any_blocked_msr", FAULT_BLOCKED_MSR, ACT_LOG),
+	ANY_RULE("any_unhandled_exit", FAULT_UNHANDLED_EXIT, ACT_RESET),
+	ANY_RULE("any_entry_failed", FAULT_ENTRY_FAILED, ACT_PARK),
 };
 
 static const struct policy_config test_cfg = {

@@ -339,6 +339,29 @@ static void test_no_rule(void **state)
 	assert_int_equal(rc.state, GS_RUNNING);
 }
 
+/* A fault the guest cannot survive (it cannot run again without a
+ * restart) and no rule for it: parked with an emergency alarm, never left
+ * stopped without a decision.  With a rule, the rule decides. */
+static void test_no_rule_needs_restart(void **state)
+{
+	struct recovery rc;
+	struct rec_fx_list out;
+	struct policy_config p = cfg;
+	(void)state;
+
+	p.rule_count = 1; /* pf_module only */
+	for (int t = FAULT_UNHANDLED_EXIT; t <= FAULT_ENTRY_FAILED; t++) {
+		boot(&rc, &p, 0);
+		assert_int_equal(fault(&rc, &out, (enum fault_type)t, 1 * MS, true), ACT_PARK);
+		EXPECT(&out, FX_NO_RULE, FX_PARK);
+		assert_int_equal(out.fx[1].level, ALARM_EMERGENCY);
+		assert_int_equal(rc.state, GS_PARKED);
+	}
+	boot(&rc, &cfg, 0);
+	assert_int_equal(fault(&rc, &out, FAULT_ENTRY_FAILED, 1 * MS, true), ACT_RESET);
+	EXPECT(&out, FX_DECISION, FX_RESET_SCHEDULED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +373,7 @@ int main(void)
 		cmocka_unit_test(test_fault_while_stopped),
 		cmocka_unit_test(test_reset_deadline_source),
 		cmocka_unit_test(test_no_rule),
+		cmocka_unit_test(test_no_rule_needs_restart),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

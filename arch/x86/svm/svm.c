@@ -116,8 +116,14 @@ static void setup_guest_state(const struct vcpu_config *cfg)
 	v->idtr.base = 0;
 	v->idtr.limit = 0;
 	v->cpl = 0;
-	/* EFER.SVME must stay set in the guest (APM 2 15.5.1, VMRUN checks). */
-	v->efer = b->efer | EFER_SVME;
+	/* EFER.SVME must stay set in the guest (APM 2 15.5.1, VMRUN checks);
+	 * the test aid clears it so that VMRUN refuses the state. */
+	v->efer = cfg->test_break == VCPU_BREAK_BAD_ENTRY ? b->efer & ~EFER_SVME : b->efer | EFER_SVME;
+	/* The guest-owned registers the VMCB holds, at their reset values. */
+	v->star = v->lstar = v->cstar = v->sfmask = v->kernel_gs_base = 0;
+	v->sysenter_cs = v->sysenter_esp = v->sysenter_eip = 0;
+	v->cr2 = 0;
+	v->tsc_offset = 0;
 	v->cr0 = b->cr0;
 	v->cr3 = cfg->guest_cr3;
 	v->cr4 = b->cr4;
@@ -130,42 +136,74 @@ static void setup_guest_state(const struct vcpu_config *cfg)
 	v->g_pat = b->pat;
 }
 
+/* The EFER bits this CPU has (APM 2 3.1.7): SCE, LME, LMA always in
+ * long mode; NXE, FFXSR, TCE where CPUID reports NX, FFXSR, TCE.  A write
+ * setting any other bit gets #GP, as on the CPU; VMRUN would refuse it
+ * (APM 2 15.5.1: EFER MBZ bits). */
+static uint64_t efer_allowed;
+
+static void setup_efer_allowed(void)
+{
+	uint32_t r[4];
+
+	cpuid(0x80000001u, 0, r);
+	efer_allowed = EFER_SCE | EFER_LME | EFER_LMA;
+	if (r[3] & (1u << 20))
+		efer_allowed |= EFER_NXE;
+	if (r[3] & (1u << 25))
+		efer_allowed |= EFER_FFXSR;
+	if (r[2] & (1u << 17))
+		efer_allowed |= EFER_TCE;
+}
+
 /* MSR permission map (APM 2 15.11): two bits per MSR (read, write) for
  * 0-0x1FFF at 0x000, 0xC0000000-0xC0001FFF at 0x800, 0xC0010000-
- * 0xC0011FFF at 0x1000.  The guest may not touch SVM state (EFER.SVME is
- * emulated, VM_HSAVE_PA, VM_CR) nor move the APIC. */
-static void msr_intercept(uint32_t msr, bool read, bool write)
+ * 0xC0011FFF at 0x1000; MSRs outside them always exit.  Deny by default:
+ * every bit set, then cleared for the core's pass-through list; EFER
+ * stays intercepted whatever the list says (SVME is emulated). */
+static void msr_intercept(uint32_t msr, bool on)
 {
 	uint32_t base = msr >= MSR_RANGE_C001 ? 0x1000 : msr >= MSR_RANGE_C000 ? 0x800 : 0;
 	uint32_t bit = (msr & 0x1FFF) * 2;
+	bool mapped = msr <= 0x1FFF || (msr >= MSR_RANGE_C000 && msr <= MSR_RANGE_C000 + 0x1FFF) ||
+		      (msr >= MSR_RANGE_C001 && msr <= MSR_RANGE_C001 + 0x1FFF);
 
-	if (read)
-		msrpm[base + bit / 8] |= (uint8_t)(1u << (bit % 8));
-	if (write)
-		msrpm[base + bit / 8] |= (uint8_t)(2u << (bit % 8));
+	if (!mapped)
+		return; /* always exits */
+	if (on)
+		msrpm[base + bit / 8] |= (uint8_t)(3u << (bit % 8));
+	else
+		msrpm[base + bit / 8] &= (uint8_t)~(3u << (bit % 8));
 }
 
-static void setup_msrpm(void)
+static void setup_msrpm(const struct vcpu_config *cfg)
 {
-	memset(msrpm, 0, sizeof(msrpm));
-	msr_intercept(MSR_EFER, true, true);
-	msr_intercept(MSR_VM_HSAVE_PA, true, true);
-	msr_intercept(MSR_VM_CR, true, true);
-	msr_intercept(MSR_FEATURE_CONTROL, true, true);
-	msr_intercept(MSR_APIC_BASE, false, true);
+	memset(msrpm, 0xFF, sizeof(msrpm));
+	for (unsigned i = 0; i < cfg->msr_pass_count; i++)
+		for (uint32_t msr = cfg->msr_pass[i].first; msr <= cfg->msr_pass[i].last; msr++)
+			msr_intercept(msr, false);
+	msr_intercept(MSR_EFER, true);
 }
 
-static void setup_controls(void)
+/* Besides what the tick, the hypercall and isolation need: INVD (would
+ * discard dirty lines of hypervisor memory), MONITOR/MWAIT, XSETBV
+ * (XCR0 is not switched by VMRUN, and XSAVE is hidden), APM 2 15.9-15.13;
+ * the virtualization instructions; VMRUN must be intercepted or VMRUN
+ * fails (APM 2 15.5.1). */
+static void setup_controls(const struct vcpu_config *cfg)
 {
 	struct vmcb *v = &guest_vmcb;
 
 	v->intercept_misc1 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI | SVM_INTERCEPT_CPUID |
-			     SVM_INTERCEPT_IOIO | SVM_INTERCEPT_MSR | SVM_INTERCEPT_SHUTDOWN;
-	/* VMRUN must be intercepted or VMRUN fails (APM 2 15.5.1). */
+			     SVM_INTERCEPT_INVD | SVM_INTERCEPT_IOIO | SVM_INTERCEPT_MSR |
+			     SVM_INTERCEPT_SHUTDOWN;
+	if (cfg->test_break == VCPU_BREAK_UNHANDLED)
+		v->intercept_misc1 |= SVM_INTERCEPT_RDPMC; /* an exit svm_decode_exit() does not know */
 	v->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
 			     SVM_INTERCEPT_VMSAVE | SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
-			     SVM_INTERCEPT_SKINIT;
-	setup_msrpm();
+			     SVM_INTERCEPT_SKINIT | SVM_INTERCEPT_MONITOR | SVM_INTERCEPT_MWAIT |
+			     SVM_INTERCEPT_MWAIT_ARMED | SVM_INTERCEPT_XSETBV;
+	setup_msrpm(cfg);
 	/* Every port exits except the guest's own COM2 (0x2F8-0x2FF). */
 	memset(iopm, 0xFF, sizeof(iopm));
 	iopm[0x2F8 / 8] = 0;
@@ -196,7 +234,8 @@ static bool svm_init(const struct vcpu_config *cfg, const char **why)
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, (uint64_t)(uintptr_t)host_hsave);
 	memset(&guest_vmcb, 0, sizeof(guest_vmcb));
-	setup_controls();
+	setup_efer_allowed();
+	setup_controls(cfg);
 	setup_guest_state(cfg);
 	if (!setup_npt(cfg)) {
 		*why = "NPT table pool exhausted";
@@ -235,18 +274,24 @@ static void svm_skip_insn(uint8_t len);
 
 /* EFER is intercepted so that the guest neither sees nor clears SVME,
  * which VMRUN requires set in the guest (APM 2 15.5.1); everything else
- * in EFER is the guest's.  Returns false to refuse the write (#GP). */
+ * in EFER is the guest's, checked as the CPU checks it: no reserved bit
+ * (SVME included: no nested SVM), no change of LME while paging is on
+ * (APM 2 14.6.1), and LMA is the CPU's (a write leaves it as it is).
+ * Returns false to refuse the write (#GP). */
 static bool emulate_efer(struct guest_regs *regs, bool write)
 {
+	uint64_t cur = guest_vmcb.efer;
+
 	if (!write) {
-		uint64_t v = guest_vmcb.efer & ~EFER_SVME;
+		uint64_t v = cur & ~EFER_SVME;
 		regs->rax = (uint32_t)v;
 		regs->rdx = v >> 32;
 	} else {
 		uint64_t v = (regs->rdx << 32) | (uint32_t)regs->rax;
-		if (v & EFER_SVME)
-			return false; /* no nested SVM for the guest */
-		guest_vmcb.efer = v | EFER_SVME;
+		if ((v & ~efer_allowed) ||
+		    ((guest_vmcb.cr0 & CR0_PG) && ((v ^ cur) & EFER_LME)))
+			return false;
+		guest_vmcb.efer = (v & ~EFER_LMA) | (cur & EFER_LMA) | EFER_SVME;
 	}
 	svm_skip_insn(2);
 	return true;
@@ -359,6 +404,7 @@ static void svm_request_nmi_window(bool on)
 static void svm_reset(const struct vcpu_config *cfg)
 {
 	setup_guest_state(cfg);
+	cpu_reset_guest_leftovers(false);
 	guest_vmcb.eventinj = 0;
 	guest_vmcb.interrupt_shadow = 0;
 	guest_vmcb.tlb_control = SVM_TLB_FLUSH_ALL;
@@ -413,6 +459,16 @@ static bool svm_take_dirty(uint64_t *bitmap, uint64_t pages)
 	return true;
 }
 
+static void svm_set_tsc_offset(uint64_t offset)
+{
+	guest_vmcb.tsc_offset = offset; /* RDTSC(P) and the TSC MSR add it (APM 2 15.30.5) */
+}
+
+static bool svm_injection_pending(void)
+{
+	return (guest_vmcb.eventinj & SVM_EVENT_VALID) != 0;
+}
+
 const struct vcpu_ops svm_ops = {
 	.name = "svm",
 	.vendor = VCPU_VENDOR_AMD,
@@ -435,4 +491,6 @@ const struct vcpu_ops svm_ops = {
 	.get_cr3 = svm_get_cr3,
 	.control_crc = svm_control_crc,
 	.take_dirty = svm_take_dirty,
+	.set_tsc_offset = svm_set_tsc_offset,
+	.injection_pending = svm_injection_pending,
 };

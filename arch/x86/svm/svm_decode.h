@@ -21,6 +21,7 @@ struct svm_exit_info {
 #define LEN_VMMCALL 3
 #define LEN_CPUID 2
 #define LEN_RDMSR_WRMSR 2
+#define LEN_INVD 2 /* 0F 08 */
 
 /* IOIO EXITINFO1 (APM 2 15.10.2): bit 0 IN, bit 2 string, bits 4-6 size,
  * bits 31:16 port; EXITINFO2 is the next RIP. */
@@ -45,6 +46,25 @@ static inline void decode_npf(const struct svm_exit_info *x, struct hv_event *ev
 	ev->gpa = x->exitinfo2;
 	ev->access = (x->exitinfo1 & (1u << 4)) ? ACC_EXEC
 		     : (x->exitinfo1 & (1u << 1)) ? ACC_WRITE : ACC_READ;
+}
+
+/* Instructions intercepted so that they cannot bypass the hypervisor
+ * (svm.c setup_controls); 0 for any other exit code. */
+static inline uint8_t svm_exit_insn(uint64_t exitcode)
+{
+	switch (exitcode) {
+	case SVM_EXIT_INVD:
+		return INSN_INVD;
+	case SVM_EXIT_MONITOR:
+		return INSN_MONITOR;
+	case SVM_EXIT_MWAIT:
+	case SVM_EXIT_MWAIT_ARMED:
+		return INSN_MWAIT;
+	case SVM_EXIT_XSETBV:
+		return INSN_XSETBV;
+	default:
+		return 0;
+	}
 }
 
 static inline void svm_decode_exit(const struct svm_exit_info *x, struct hv_event *ev)
@@ -91,6 +111,15 @@ static inline void svm_decode_exit(const struct svm_exit_info *x, struct hv_even
 		break;
 	case SVM_EXIT_SHUTDOWN:
 		ev->kind = EV_TRIPLE_FAULT;
+		break;
+	case SVM_EXIT_INVD:
+	case SVM_EXIT_MONITOR:
+	case SVM_EXIT_MWAIT:
+	case SVM_EXIT_MWAIT_ARMED:
+	case SVM_EXIT_XSETBV:
+		ev->kind = EV_INSN;
+		ev->insn = svm_exit_insn(x->exitcode);
+		ev->insn_len = x->exitcode == SVM_EXIT_INVD ? LEN_INVD : 0;
 		break;
 	default:
 		if (x->exitcode == SVM_EXIT_VMRUN ||

@@ -144,8 +144,10 @@ _Static_assert(offsetof(struct vmcb_seg, selector) == 0 && offsetof(struct vmcb_
 #define SVM_INTERCEPT_INTR (1u << 0)
 #define SVM_INTERCEPT_NMI (1u << 1)
 #define SVM_INTERCEPT_VINTR (1u << 4)
+#define SVM_INTERCEPT_RDPMC (1u << 15)
 #define SVM_INTERCEPT_CPUID (1u << 18)
 #define SVM_INTERCEPT_IRET (1u << 20)
+#define SVM_INTERCEPT_INVD (1u << 22)
 #define SVM_INTERCEPT_IOIO (1u << 27)
 #define SVM_INTERCEPT_MSR (1u << 28)
 #define SVM_INTERCEPT_SHUTDOWN (1u << 31)
@@ -156,14 +158,20 @@ _Static_assert(offsetof(struct vmcb_seg, selector) == 0 && offsetof(struct vmcb_
 #define SVM_INTERCEPT_STGI (1u << 4)
 #define SVM_INTERCEPT_CLGI (1u << 5)
 #define SVM_INTERCEPT_SKINIT (1u << 6)
+#define SVM_INTERCEPT_MONITOR (1u << 10)
+#define SVM_INTERCEPT_MWAIT (1u << 11)
+#define SVM_INTERCEPT_MWAIT_ARMED (1u << 12)
+#define SVM_INTERCEPT_XSETBV (1u << 13)
 
 /* Exit codes (APM 2 Appendix C). */
 enum svm_exit_code {
 	SVM_EXIT_INTR = 0x60,
 	SVM_EXIT_NMI = 0x61,
 	SVM_EXIT_VINTR = 0x64,
+	SVM_EXIT_RDPMC = 0x6F,
 	SVM_EXIT_CPUID = 0x72,
 	SVM_EXIT_IRET = 0x74,
+	SVM_EXIT_INVD = 0x76,
 	SVM_EXIT_IOIO = 0x7B,
 	SVM_EXIT_MSR = 0x7C,
 	SVM_EXIT_SHUTDOWN = 0x7F,
@@ -171,6 +179,10 @@ enum svm_exit_code {
 	SVM_EXIT_VMMCALL = 0x81,
 	SVM_EXIT_VMLOAD = 0x82,
 	SVM_EXIT_SKINIT = 0x86,
+	SVM_EXIT_MONITOR = 0x8A,
+	SVM_EXIT_MWAIT = 0x8B,
+	SVM_EXIT_MWAIT_ARMED = 0x8C,
+	SVM_EXIT_XSETBV = 0x8D,
 	SVM_EXIT_NPF = 0x400,
 	SVM_EXIT_INVALID = 0xFFFFFFFFu, /* -1: VMRUN refused the VMCB */
 };

@@ -78,6 +78,24 @@ static void arm_preemption_timer(uint64_t deadline_tsc)
 	vmwrite(PREEMPTION_TIMER, timer > 0xFFFFFFFFull ? 0xFFFFFFFFull : timer);
 }
 
+/* The general-purpose register numbered as in exit qualifications
+ * (SDM 3C Table 28-3: 0 RAX, 1 RCX, 2 RDX, 3 RBX, 4 RSP, 5 RBP, 6 RSI,
+ * 7 RDI, 8-15 R8-R15); RSP lives in the VMCS. */
+static uint64_t guest_gpr(const struct guest_regs *regs, unsigned n)
+{
+#define GPR(r) offsetof(struct guest_regs, r)
+	static const uint8_t off[16] = { GPR(rax), GPR(rcx), GPR(rdx), GPR(rbx), 0xFF, GPR(rbp),
+					 GPR(rsi), GPR(rdi), GPR(r8),  GPR(r9),  GPR(r10), GPR(r11),
+					 GPR(r12), GPR(r13), GPR(r14), GPR(r15) };
+#undef GPR
+	uint64_t v;
+
+	if (off[n & 15] == 0xFF)
+		return vmread(GUEST_RSP);
+	memcpy(&v, (const uint8_t *)regs + off[n & 15], sizeof(v));
+	return v;
+}
+
 static void vmx_run(struct guest_regs *regs, uint64_t deadline_tsc, struct hv_event *ev)
 {
 	struct vmx_exit_info x;
@@ -95,6 +113,8 @@ static void vmx_run(struct guest_regs *regs, uint64_t deadline_tsc, struct hv_ev
 	vmx_decode_exit(&x, ev);
 	if (ev->kind == EV_HOST_INTR)
 		plat_end_stray_interrupt();
+	if (ev->kind == EV_CR_REFUSED)
+		ev->value = guest_gpr(regs, (unsigned)(x.qual >> 8) & 15);
 	if ((x.reason & 0xFFFF) == VMX_EXIT_PREEMPTION_TIMER)
 		armed_deadline = 0; /* it fired (maybe early, by the shift): re-arm */
 	if (!vmx_exit_may_vector(x.reason))
@@ -208,6 +228,7 @@ static enum nmi_readiness vmx_nmi_readiness(void)
 static void vmx_reset(const struct vcpu_config *cfg)
 {
 	setup_guest_state(cfg);
+	cpu_reset_guest_leftovers(true);
 	armed_deadline = 0;
 	vmwrite(ENTRY_INTR_INFO, 0);
 	vmx_request_nmi_window(false);
@@ -236,6 +257,16 @@ static uint64_t vmx_get_cr3(void)
 	return vmread(GUEST_CR3);
 }
 
+static void vmx_set_tsc_offset(uint64_t offset)
+{
+	vmwrite(TSC_OFFSET, offset); /* RDTSC(P) and the TSC MSR add it (SDM 3C 25.3) */
+}
+
+static bool vmx_injection_pending(void)
+{
+	return (vmread(ENTRY_INTR_INFO) & INTR_INFO_VALID) != 0;
+}
+
 const struct vcpu_ops vmx_ops = {
 	.name = "vmx",
 	.vendor = VCPU_VENDOR_INTEL,
@@ -257,4 +288,6 @@ const struct vcpu_ops vmx_ops = {
 	.get_cr3 = vmx_get_cr3,
 	.control_crc = vmx_control_crc,
 	.take_dirty = vmx_take_dirty,
+	.set_tsc_offset = vmx_set_tsc_offset,
+	.injection_pending = vmx_injection_pending,
 };

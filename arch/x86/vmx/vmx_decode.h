@@ -78,6 +78,12 @@ static inline bool vmx_exit_may_vector(uint32_t reason)
 	case VMX_EXIT_RDMSR:
 	case VMX_EXIT_WRMSR:
 	case VMX_EXIT_IO:
+	case VMX_EXIT_GETSEC:
+	case VMX_EXIT_INVD:
+	case VMX_EXIT_CR_ACCESS:
+	case VMX_EXIT_MWAIT:
+	case VMX_EXIT_MONITOR:
+	case VMX_EXIT_XSETBV:
 		return (reason & VMX_EXIT_FAILED_ENTRY) != 0;
 	default:
 		return true;
@@ -104,6 +110,41 @@ static inline void decode_ept_violation(const struct vmx_exit_info *x, struct hv
 	ev->gpa = x->gpa;
 	ev->access = ((x->qual & 1) ? ACC_READ : 0) | ((x->qual & 2) ? ACC_WRITE : 0) |
 		     ((x->qual & 4) ? ACC_EXEC : 0);
+}
+
+/* Control-register access (SDM 3C Table 28-3): bits 3:0 the register,
+ * 5:4 the access type (0 MOV to CR), 11:8 the source register.  Only
+ * CR4 has owned bits (CR4_MASK), never set in its shadow, so every
+ * MOV to CR4 that exits sets one the guest may not have: refused.  The
+ * value is read from the source register by the backend (vmx_run). */
+static inline void decode_cr_access(uint64_t q, struct hv_event *ev)
+{
+	if ((q & 0xF) == 4 && ((q >> 4) & 3) == 0) {
+		ev->kind = EV_CR_REFUSED;
+		ev->cr = 4;
+	} else {
+		ev->kind = EV_UNHANDLED;
+	}
+}
+
+/* Instructions intercepted so that they cannot bypass the hypervisor
+ * (vmx_setup.c); 0 for any other reason. */
+static inline uint8_t vmx_exit_insn(uint32_t basic)
+{
+	switch (basic) {
+	case VMX_EXIT_GETSEC:
+		return INSN_GETSEC;
+	case VMX_EXIT_INVD:
+		return INSN_INVD;
+	case VMX_EXIT_MWAIT:
+		return INSN_MWAIT;
+	case VMX_EXIT_MONITOR:
+		return INSN_MONITOR;
+	case VMX_EXIT_XSETBV:
+		return INSN_XSETBV;
+	default:
+		return 0;
+	}
 }
 
 static inline void vmx_decode_exit(const struct vmx_exit_info *x, struct hv_event *ev)
@@ -154,6 +195,17 @@ static inline void vmx_decode_exit(const struct vmx_exit_info *x, struct hv_even
 		break;
 	case VMX_EXIT_TRIPLE_FAULT:
 		ev->kind = EV_TRIPLE_FAULT;
+		break;
+	case VMX_EXIT_CR_ACCESS:
+		decode_cr_access(x->qual, ev);
+		break;
+	case VMX_EXIT_GETSEC:
+	case VMX_EXIT_INVD:
+	case VMX_EXIT_MWAIT:
+	case VMX_EXIT_MONITOR:
+	case VMX_EXIT_XSETBV:
+		ev->kind = EV_INSN;
+		ev->insn = vmx_exit_insn(basic);
 		break;
 	case VMX_EXIT_INVALID_STATE:
 	case VMX_EXIT_MSR_LOADING:

@@ -109,28 +109,41 @@ static bool enable_vmx(const char **why)
 
 /* MSR bitmap (SDM 3C 24.6.9): read-low, read-high, write-low,
  * write-high, 1 KiB each; a set bit makes the access exit.  MSRs outside
- * both ranges always exit.  The guest may not see or change VMX state
- * (IA32_FEATURE_CONTROL, the VMX capability MSRs) nor move the APIC. */
-static void msr_intercept(uint32_t msr, bool read, bool write)
+ * both ranges always exit.  Deny by default: every bit set, then cleared
+ * for the core's pass-through list (vcpu_config.msr_pass). */
+static void msr_pass_through(uint32_t msr)
 {
 	uint32_t base = msr >= MSR_RANGE_C000 ? 0x400 : 0, bit = msr & 0x1FFF;
 
-	if (read)
-		msr_bitmap[base + bit / 8] |= (uint8_t)(1u << (bit % 8));
-	if (write)
-		msr_bitmap[0x800 + base + bit / 8] |= (uint8_t)(1u << (bit % 8));
+	if (msr > 0x1FFF && (msr < MSR_RANGE_C000 || msr > MSR_RANGE_C000 + 0x1FFF))
+		return; /* outside the bitmap: always exits */
+	msr_bitmap[base + bit / 8] &= (uint8_t)~(1u << (bit % 8));
+	msr_bitmap[0x800 + base + bit / 8] &= (uint8_t)~(1u << (bit % 8));
 }
 
-static void setup_msr_bitmap(void)
+static void setup_msr_bitmap(const struct vcpu_config *cfg)
 {
-	memset(msr_bitmap, 0, sizeof(msr_bitmap));
-	msr_intercept(MSR_FEATURE_CONTROL, true, true);
-	for (uint32_t msr = MSR_VMX_BASIC; msr <= MSR_VMX_VMFUNC; msr++)
-		msr_intercept(msr, true, true);
-	msr_intercept(MSR_APIC_BASE, false, true);
+	memset(msr_bitmap, 0xFF, sizeof(msr_bitmap));
+	for (unsigned i = 0; i < cfg->msr_pass_count; i++)
+		for (uint32_t msr = cfg->msr_pass[i].first; msr <= cfg->msr_pass[i].last; msr++)
+			msr_pass_through(msr);
 }
 
-static void setup_controls(void)
+/* Exits for instructions that would bypass the hypervisor: MWAIT and
+ * MONITOR (a deep C-state stops the preemption timer, SDM 3C 25.5.1);
+ * INVD, GETSEC and XSETBV exit unconditionally (SDM 3C 25.1.2).  TSC
+ * offsetting keeps the guest's TSC writes off the host's clock. */
+static uint32_t wanted_proc_controls(const struct vcpu_config *cfg)
+{
+	uint32_t want = PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY | PROC_TSC_OFFSETTING |
+			PROC_MWAIT_EXITING | PROC_MONITOR_EXITING;
+
+	if (cfg->test_break == VCPU_BREAK_UNHANDLED)
+		want |= PROC_RDPMC_EXITING; /* an exit vmx_decode_exit() does not know */
+	return want;
+}
+
+static void setup_controls(const struct vcpu_config *cfg)
 {
 	bool t = use_true_msrs();
 
@@ -138,18 +151,19 @@ static void setup_controls(void)
 					      PIN_EXT_INTR_EXITING | PIN_NMI_EXITING |
 						      PIN_VIRTUAL_NMIS | PIN_PREEMPTION_TIMER));
 	vmx.proc_controls = adjust_controls(t ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED,
-					    PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY);
+					    wanted_proc_controls(cfg));
 	vmwrite(PROC_CONTROLS, vmx.proc_controls);
 	vmwrite(PROC2_CONTROLS,
 		adjust_controls(MSR_VMX_PROCBASED2, PROC2_EPT | PROC2_RDTSCP | PROC2_INVPCID));
 	uint32_t exit_controls = adjust_controls(t ? MSR_VMX_TRUE_EXIT : MSR_VMX_EXIT,
-						 EXIT_HOST_64 | EXIT_ACK_INTR | EXIT_SAVE_EFER |
+						 EXIT_HOST_64 | EXIT_ACK_INTR | EXIT_SAVE_DEBUG | EXIT_SAVE_EFER |
 							 EXIT_LOAD_EFER | EXIT_SAVE_PAT | EXIT_LOAD_PAT |
 							 EXIT_SAVE_PREEMPTION);
 	vmwrite(EXIT_CONTROLS, exit_controls);
 	vmx.preemption_saved = (exit_controls & EXIT_SAVE_PREEMPTION) != 0;
 	vmwrite(ENTRY_CONTROLS, adjust_controls(t ? MSR_VMX_TRUE_ENTRY : MSR_VMX_ENTRY,
-						ENTRY_GUEST_64 | ENTRY_LOAD_EFER | ENTRY_LOAD_PAT));
+						ENTRY_GUEST_64 | ENTRY_LOAD_DEBUG | ENTRY_LOAD_EFER |
+							ENTRY_LOAD_PAT));
 	vmwrite(EXCEPTION_BITMAP, 0);
 	vmwrite(CR3_TARGET_COUNT, 0);
 	vmwrite(EXIT_MSR_STORE_COUNT, 0);
@@ -157,15 +171,19 @@ static void setup_controls(void)
 	vmwrite(ENTRY_MSR_LOAD_COUNT, 0);
 	vmwrite(ENTRY_INTR_INFO, 0);
 	/* The guest must keep CR4.VMXE (a fixed-1 bit); hide it from reads
-	 * (the shadow is written with the guest state). */
-	vmwrite(CR4_MASK, CR4_VMXE);
+	 * (the shadow is written with the guest state).  SMXE and OSXSAVE
+	 * belong to features CPUID hides (hv/cpuid.c): owned too, so a guest
+	 * write that sets one exits, and gets #GP as on a CPU without them
+	 * (SDM 3C 25.1.3: the shadow never has them set). */
+	vmwrite(CR4_MASK, CR4_GUEST_MAY_NOT_SET);
 	vmwrite(CR0_MASK, 0);
 	/* I/O: every port exits except the guest's own COM2 (0x2F8-0x2FF). */
 	memset(io_bitmaps, 0xFF, sizeof(io_bitmaps));
 	io_bitmaps[0][0x2F8 / 8] = 0;
 	vmwrite(IO_BITMAP_A, (uint64_t)(uintptr_t)io_bitmaps[0]);
 	vmwrite(IO_BITMAP_B, (uint64_t)(uintptr_t)io_bitmaps[1]);
-	setup_msr_bitmap();
+	setup_msr_bitmap(cfg);
+	vmwrite(TSC_OFFSET, 0);
 	vmwrite(MSR_BITMAP, (uint64_t)(uintptr_t)msr_bitmap);
 	vmx.preemption_shift = (unsigned)(rdmsr(MSR_VMX_MISC) & VMX_MISC_PREEMPT_SHIFT); /* SDM 3C 25.5.1 */
 }
@@ -258,7 +276,9 @@ void setup_guest_state(const struct vcpu_config *cfg)
 	vmwrite(GUEST_DR7, 0x400);
 	vmwrite(GUEST_RSP, cfg->entry_rsp);
 	vmwrite(GUEST_RIP, cfg->entry_rip);
-	vmwrite(GUEST_RFLAGS, 0x2);
+	/* RFLAGS bit 1 is reserved as 1; the test aid clears it so that the
+	 * entry fails its guest-state checks (SDM 3C 26.3.1.4). */
+	vmwrite(GUEST_RFLAGS, cfg->test_break == VCPU_BREAK_BAD_ENTRY ? 0 : 0x2);
 	vmwrite(GUEST_PENDING_DBG, 0);
 	vmwrite(GUEST_SYSENTER_CS, 0);
 	vmwrite(GUEST_SYSENTER_ESP, 0);
@@ -275,7 +295,7 @@ bool vmx_init(const struct vcpu_config *cfg, const char **why)
 {
 	if (!enable_vmx(why))
 		return false;
-	setup_controls();
+	setup_controls(cfg);
 	setup_host_state();
 	setup_guest_state(cfg);
 	if (!setup_ept(cfg)) {

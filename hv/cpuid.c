@@ -1,0 +1,86 @@
+/*
+ * CPUID filtering (hv/cpuid.h).  Bits: Intel SDM 2A CPUID, AMD APM 3
+ * Appendix E.
+ */
+#include "hv/cpuid.h"
+
+enum { EAX, EBX, ECX, EDX };
+
+#define ANY_SUB 0xFFFFFFFFu
+
+struct cpuid_hide {
+	uint32_t leaf, sub; /* sub ANY_SUB: every subleaf */
+	uint8_t reg;
+	uint32_t bits;      /* cleared; 0xFFFFFFFF clears the register */
+};
+
+/*
+ * Features the guest does not get, each because the hypervisor keeps what
+ * it needs to itself:
+ *  - MONITOR/MWAIT: intercepted (#UD): a deep C-state would stop the VMX
+ *    preemption timer and with it the watchdog;
+ *  - SMX (GETSEC): #UD; the guest may not enter a measured environment;
+ *  - XSAVE, and what needs it (OSXSAVE, AVX, FMA, F16C, AVX2, AVX-512):
+ *    XSETBV is intercepted (#UD), so XCR0 stays the hypervisor's;
+ *  - x2APIC: the APIC belongs to the hypervisor, its MSRs are refused;
+ *  - DS (debug store), PDCM, the architectural PMU: their MSRs are
+ *    refused (DS_AREA would let the CPU write records anywhere in host
+ *    memory);
+ *  - the SVM leaf 0x8000000A: no nested virtualization.
+ */
+static const struct cpuid_hide hidden[] = {
+	{ 1, ANY_SUB, ECX, (1u << 3) | (1u << 6) | (1u << 12) | (1u << 15) | (1u << 21) |
+			   (1u << 26) | (1u << 27) | (1u << 28) | (1u << 29) },
+	{ 1, ANY_SUB, EDX, 1u << 21 },
+	{ 5, ANY_SUB, EAX, 0xFFFFFFFFu },
+	{ 5, ANY_SUB, EBX, 0xFFFFFFFFu },
+	{ 5, ANY_SUB, ECX, 0xFFFFFFFFu },
+	{ 5, ANY_SUB, EDX, 0xFFFFFFFFu },
+	/* leaf 7: AVX2 (EBX 5), AVX-512 F/DQ/IFMA/PF/ER/CD/BW/VL (EBX 16, 17,
+	 * 21, 26-28, 30, 31), AVX-512 VBMI/VBMI2/VNNI/BITALG/VPOPCNTDQ (ECX 1,
+	 * 6, 11, 12, 14), AVX-512 4VNNIW/4FMAPS/VP2INTERSECT/FP16 (EDX 2, 3,
+	 * 8, 23) */
+	{ 7, 0, EBX, (1u << 5) | (1u << 16) | (1u << 17) | (1u << 21) | (1u << 26) | (1u << 27) |
+			     (1u << 28) | (1u << 30) | (1u << 31) },
+	{ 7, 0, ECX, (1u << 1) | (1u << 6) | (1u << 11) | (1u << 12) | (1u << 14) },
+	{ 7, 0, EDX, (1u << 2) | (1u << 3) | (1u << 8) | (1u << 23) },
+	{ 0xA, ANY_SUB, EAX, 0xFFFFFFFFu },
+	{ 0xA, ANY_SUB, EBX, 0xFFFFFFFFu },
+	{ 0xA, ANY_SUB, ECX, 0xFFFFFFFFu },
+	{ 0xA, ANY_SUB, EDX, 0xFFFFFFFFu },
+	{ 0xD, ANY_SUB, EAX, 0xFFFFFFFFu },
+	{ 0xD, ANY_SUB, EBX, 0xFFFFFFFFu },
+	{ 0xD, ANY_SUB, ECX, 0xFFFFFFFFu },
+	{ 0xD, ANY_SUB, EDX, 0xFFFFFFFFu },
+	/* AMD: PerfCtrExtCore/NB/L2 (ECX 23, 24, 28): their MSRs are refused */
+	{ 0x80000001u, ANY_SUB, ECX, (1u << 23) | (1u << 24) | (1u << 28) },
+	{ 0x8000000Au, ANY_SUB, EAX, 0xFFFFFFFFu },
+	{ 0x8000000Au, ANY_SUB, EBX, 0xFFFFFFFFu },
+	{ 0x8000000Au, ANY_SUB, ECX, 0xFFFFFFFFu },
+	{ 0x8000000Au, ANY_SUB, EDX, 0xFFFFFFFFu },
+};
+
+#define CPUID_1_ECX_HYPERVISOR (1u << 31)
+
+bool cpuid_hv_leaf(uint32_t leaf, uint32_t r[4])
+{
+	if (leaf != HV_CPUID_BASE)
+		return false;
+	/* max leaf, then "WatchdogHV  " as the vendor signature */
+	r[EAX] = HV_CPUID_BASE;
+	r[EBX] = 0x63746157; /* "Watc" */
+	r[ECX] = 0x676f6468; /* "hdog" */
+	r[EDX] = 0x20205648; /* "HV  " */
+	return true;
+}
+
+void cpuid_filter(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	for (unsigned i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++) {
+		const struct cpuid_hide *h = &hidden[i];
+		if (h->leaf == leaf && (h->sub == ANY_SUB || h->sub == sub))
+			r[h->reg] &= ~h->bits;
+	}
+	if (leaf == 1)
+		r[ECX] |= CPUID_1_ECX_HYPERVISOR;
+}
