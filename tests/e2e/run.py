@@ -433,6 +433,67 @@ def check_isolation(res, run):
               bool(find(run, "stat", "suppressed")) and stream_clean(run))
 
 
+def check_cpuprobe(res, run):
+    m = re.search(r"^guest: cpu probe.* msrs=(\d+) msr_unexpected=(\d+) control_gp=(\d+) "
+                  r"insn_ud=(\d+) invd_ok=(\d) cpuid_hidden=(\d) dr7_kept=(\d) tsc_moved=(\d) "
+                  r"integrity_same=(\d)$", run.com2, re.M)
+    g = (lambda i: m.group(i)) if m else (lambda i: "")
+    res.check(run, "every MSR of the bitmap ranges and beyond (24,832, read and write): only the "
+              "pass-through list and the emulated ones answer, every other access is #GP",
+              g(1) == "24832" and g(2) == "0", m.group(0) if m else "no result line")
+    res.check(run, "CR4.VMXE/SMXE and EFER reserved bit/SVME writes: #GP (4 of 4)", g(3) == "4")
+    res.check(run, "XSETBV, MONITOR, MWAIT, GETSEC: #UD (4 of 4); INVD runs as a no-op",
+              g(4) == "4" and g(5) == "1")
+    res.check(run, "CPUID hides MONITOR, SMX, XSAVE/OSXSAVE/AVX, x2APIC, VMX/SVM, leaf 0x8000000A",
+              g(6) == "1")
+    res.check(run, "DR7 survives the exits", g(7) == "1")
+    times = [r["t_us"] for r in records(run) if "t_us" in r]
+    steady = bool(times) and all(b >= a for a, b in zip(times, times[1:])) and \
+        all(b - a < 10_000_000 for a, b in zip(times, times[1:]))
+    res.check(run, "the guest moved its TSC 2^40 ahead; the hypervisor's clock did not jump",
+              g(8) == "1" and steady, f"last t_us={times[-1] if times else None}")
+    res.check(run, "hypervisor code and control structures unchanged", g(9) == "1")
+    res.check(run, "refused MSRs are policy events, floods limited, the stream whole",
+              bool(find(run, "decision", "match", rule="any_blocked_msr", action="log")) and
+              bool(find(run, "stat", "suppressed")) and stream_clean(run))
+    res.check(run, "cpu probe ok", has(run.com2, r"^guest: cpu probe ok$"))
+
+
+def check_clean_reset(res, run):
+    check_chain(res, run, "panic", "any_panic", "reset", "restart", generation="2")
+    m = re.search(r"^guest: clean generation=2 .*$", run.com2, re.M)
+    res.check(run, "after a reset: LSTAR, KERNEL_GS_BASE, TSC_AUX, DR0, DR3, XMM0, MXCSR and the "
+              "TSC back at their reset values", has(run.com2, r"^guest: clean cpu ok$"),
+              m.group(0) if m else "")
+
+
+def decided_before_stop(run):
+    """Every "guest stopped" line follows a policy decision."""
+    recs = records(run)
+    stops = [r["seq"] for r in recs if r.get("name") == "guest" and "stopped" in r.get("text", "")]
+    decisions = [r["seq"] for r in recs if r.get("cat") == "decision"]
+    return all(any(d < s for d in decisions) for s in stops)
+
+
+def check_unhandled_exit(res, run):
+    check_chain(res, run, "unhandled_exit", "any_unhandled_exit", "reset", "restart",
+                generation="2")
+    ev = find(run, "event", "unhandled_exit")
+    res.check(run, "the event carries the exit code and guest RIP",
+              bool(ev) and "code" in ev[0]["fields"] and "rip" in ev[0]["fields"])
+    res.check(run, "guest says hello again with generation 2", guest_hello(run, 2))
+
+
+def check_entry_failed(res, run):
+    res.check(run, "every failed entry is an entry_failed event decided by the policy",
+              len(find(run, "event", "entry_failed")) >= 4 and
+              bool(find(run, "decision", "match", rule="any_entry_failed", action="reset")))
+    res.check(run, "a guest that can never enter: restarts, then parked with an emergency alarm",
+              len(find(run, "action", "reset")) >= 3 and bool(find(run, "action", "park")) and
+              bool(find(run, "alarm", "alarm", level="emergency", category="parked")))
+    res.check(run, "nothing stopped without a decision", decided_before_stop(run))
+
+
 def check_fuzz(res, run):
     m = re.search(r"^guest: fuzz calls=(\d+) ok=(\d+) nosys=(\d+) perm=(\d+) inval=(\d+) "
                   r"range=(\d+) state=(\d+) busy=(\d+) undefined=(\d+)$", run.com2, re.M)
@@ -487,6 +548,12 @@ FAULT_RUNS = [
      "all"),
     ("isolation", "hello isolation", "policy=probe maxticks=60000", ISOLATION_DONE,
      check_isolation, "all"),
+    ("cpuprobe", "hello cpuprobe", "policy=probe maxticks=60000", r"guest: cpu probe (ok|BREACHED)",
+     check_cpuprobe, "all"),
+    ("clean-reset", "hello dirtycpu@1 panic@1 cleancheck@2", "", r"guest: clean cpu (ok|STALE)",
+     check_clean_reset, "all"),
+    ("unhandled-exit", "hello rdpmc@1", "test_break=1", RESTARTED, check_unhandled_exit, "all"),
+    ("entry-failed", "hello", "test_break=2", STOPPED, check_entry_failed, "all"),
     # on SVM host NMIs are the tick itself: only VMX can tell
     ("host-nmi", "hello", "self_nmi=300 maxticks=800", STOPPED, check_host_nmi, "vmx-only"),
     # no end marker: the run must end by itself (the emulator-exit port)
@@ -528,7 +595,7 @@ def plan(build):
                 continue
             if where == "vmx-only" and emu != "bochs-vmx":
                 continue
-            if emu == "qemu-uefi" and name not in ("isolation", "panic", "fuzz"):
+            if emu == "qemu-uefi" and name not in ("isolation", "panic", "fuzz", "cpuprobe"):
                 continue  # the UEFI path boots the same core: a sample is enough
             # the first occurrence of a key wins: extras go first
             hv_args = f"onstop=exit {extra} maxticks=8000".replace("  ", " ")

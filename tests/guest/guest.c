@@ -313,7 +313,9 @@ static const struct scenario scenarios[] = {
 	{ "bench_null", scenario_bench_null }, { "bench_work", scenario_bench_work },
 	{ "isolation", scenario_isolation }, { "fuzz", scenario_fuzz },
 	{ "usercall", scenario_usercall },   { "ramcheck", scenario_ramcheck },
-	{ "logflood", scenario_logflood },
+	{ "logflood", scenario_logflood },   { "cpuprobe", scenario_cpuprobe },
+	{ "dirtycpu", scenario_dirtycpu },   { "cleancheck", scenario_cleancheck },
+	{ "rdpmc", scenario_rdpmc },
 };
 
 static int word_is(const char *w, unsigned len, const char *name)

@@ -7,6 +7,7 @@
 	.code64
 
 	.globl probe_read, probe_write, probe_in, probe_out, probe_rdmsr, probe_wrmsr
+	.globl probe_mov_cr4, probe_xsetbv, probe_monitor, probe_mwait, probe_getsec, probe_rdpmc
 
 /* uint64_t probe_read(uint64_t addr) */
 probe_read:
@@ -59,6 +60,75 @@ probe_wrmsr_insn:
 	wrmsr                        /* 2 bytes */
 	ret
 
+/* void probe_mov_cr4(uint64_t value): #GP if a bit may not be set */
+probe_mov_cr4:
+probe_mov_cr4_insn:
+	movq %rdi, %cr4              /* 3 bytes */
+	ret
+
+/* Instructions the guest does not have (#UD expected): XSETBV of
+ * XCR0 = x87|SSE, MONITOR/MWAIT on a local, GETSEC CAPABILITIES; RDPMC
+ * (CPL 0 may use it; the unhandled-exit test aid intercepts it). */
+probe_xsetbv:
+	xorl %ecx, %ecx
+	movl $3, %eax
+	xorl %edx, %edx
+probe_xsetbv_insn:
+	xsetbv                       /* 3 bytes */
+	ret
+
+probe_monitor:
+	leaq -8(%rsp), %rax
+	xorl %ecx, %ecx
+	xorl %edx, %edx
+probe_monitor_insn:
+	monitor                      /* 3 bytes */
+	ret
+
+probe_mwait:
+	xorl %eax, %eax
+	xorl %ecx, %ecx
+probe_mwait_insn:
+	mwait                        /* 3 bytes */
+	ret
+
+probe_getsec:
+	xorl %eax, %eax
+	xorl %ebx, %ebx
+probe_getsec_insn:
+	getsec                       /* 2 bytes */
+	ret
+
+probe_rdpmc:
+	xorl %ecx, %ecx
+probe_rdpmc_insn:
+	rdpmc                        /* 2 bytes */
+	ret
+
+/* #UD handler while probing: as probe_gp_isr, without an error code.
+ * Frame: RIP, CS, RFLAGS, RSP, SS. */
+	.globl probe_ud_isr
+probe_ud_isr:
+	pushq %rax
+	pushq %rcx
+	movq 16(%rsp), %rax          /* faulting RIP */
+	leaq probe_insns(%rip), %rcx
+1:	cmpq $0, (%rcx)
+	je 9f
+	cmpq (%rcx), %rax
+	je 2f
+	addq $16, %rcx
+	jmp 1b
+2:	addq 8(%rcx), %rax
+	movq %rax, 16(%rsp)
+	lock incq probe_ud_count(%rip)
+	popq %rcx
+	popq %rax
+	iretq
+9:	cli
+	hlt
+	jmp 9b
+
 /* #GP handler while probing: step over the probe instruction and count.
  * Frame: error code, RIP, CS, RFLAGS, RSP, SS. */
 	.globl probe_gp_isr
@@ -93,6 +163,12 @@ probe_insns:                         /* address, length; 0 ends the table */
 	.quad probe_out_insn, 1
 	.quad probe_rdmsr_insn, 2
 	.quad probe_wrmsr_insn, 2
+	.quad probe_mov_cr4_insn, 3
+	.quad probe_xsetbv_insn, 3
+	.quad probe_monitor_insn, 3
+	.quad probe_mwait_insn, 3
+	.quad probe_getsec_insn, 2
+	.quad probe_rdpmc_insn, 2
 	.quad 0, 0
 
 	.section .note.GNU-stack, "", @progbits

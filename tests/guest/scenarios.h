@@ -30,4 +30,11 @@ void scenario_fuzz(void);
 void scenario_usercall(void);
 void scenario_logflood(void);
 
+/* cpuprobe.c: MSR space, control bits, instructions, CPUID, TSC, DR7,
+ * clean CPU after a reset, an unknown exit */
+void scenario_cpuprobe(void);
+void scenario_dirtycpu(void);
+void scenario_cleancheck(void);
+void scenario_rdpmc(void);
+
 #endif

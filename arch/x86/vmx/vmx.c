@@ -108,8 +108,11 @@ static void vmx_run(struct guest_regs *regs, uint64_t deadline_tsc, struct hv_ev
 		ev->qual = vmread(VM_INSN_ERROR);
 		return;
 	}
-	vmcs_launched = 1;
 	read_exit_info(regs, &x);
+	/* An entry that failed its guest-state checks leaves a VMCLEAR-ed
+	 * VMCS unlaunched (SDM 3C 26.8): the next entry is a VMLAUNCH again. */
+	if (!(x.reason & VMX_EXIT_FAILED_ENTRY))
+		vmcs_launched = 1;
 	vmx_decode_exit(&x, ev);
 	if (ev->kind == EV_HOST_INTR)
 		plat_end_stray_interrupt();
