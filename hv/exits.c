@@ -109,7 +109,18 @@ static void handle_cpuid(struct vm *vm, const struct hv_event *ev)
  * the caches would throw away the hypervisor's dirty lines too. */
 static void handle_insn(struct vm *vm, const struct hv_event *ev)
 {
-	if (ev->insn == INSN_INVD)
+	static const char *const names[] = {
+		[INSN_MONITOR] = "monitor", [INSN_MWAIT] = "mwait", [INSN_INVD] = "invd",
+		[INSN_GETSEC] = "getsec",   [INSN_XSETBV] = "xsetbv",
+	};
+	bool invd = ev->insn == INSN_INVD;
+
+	/* The line shows the intercept is in place, even where (in an
+	 * emulator) the native instruction would have done no visible harm. */
+	if (vm_guest_line_allowed(vm))
+		hv_log("guest insn=%s result=%s", ev->insn < sizeof(names) / sizeof(names[0]) &&
+			names[ev->insn] ? names[ev->insn] : "?", invd ? "no-op" : "#UD");
+	if (invd)
 		vm->ops->skip_insn(ev->insn_len);
 	else
 		inject_exception(vm, X86_VEC_UD, false);

@@ -444,6 +444,10 @@ def check_cpuprobe(res, run):
     res.check(run, "CR4.VMXE/SMXE and EFER reserved bit/SVME writes: #GP (4 of 4)", g(3) == "4")
     res.check(run, "XSETBV, MONITOR, MWAIT, GETSEC: #UD (4 of 4); INVD runs as a no-op",
               g(4) == "4" and g(5) == "1")
+    # XSETBV and GETSEC raise #UD before any exit while CR4.OSXSAVE/SMXE
+    # are clear (SDM 3C 25.1.1), which the guest cannot change
+    res.check(run, "MONITOR, MWAIT and INVD were intercepted (the hypervisor's record of each)",
+              all(find(run, "log", "guest", insn=i) for i in ("monitor", "mwait", "invd")))
     res.check(run, "CPUID hides MONITOR, SMX, XSAVE/OSXSAVE/AVX, x2APIC, VMX/SVM, leaf 0x8000000A",
               g(6) == "1")
     res.check(run, "DR7 survives the exits", g(7) == "1")
