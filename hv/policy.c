@@ -3,8 +3,6 @@
 
 #include <string.h>
 
-#include "lib/crc32.h"
-
 _Static_assert(POLICY_LADDER_MAX == 4, "ladder size is part of the policy ABI");
 _Static_assert(ACT_COUNT <= 255 && FAULT_TYPE_COUNT <= 255, "actions and events fit a uint8_t");
 _Static_assert(RESTART_MAX_LIMIT < 32, "back-off shift must stay below 32");
@@ -102,30 +100,6 @@ enum policy_action policy_escalate(const struct policy_config *p, enum policy_ac
 		if (p->ladder[i] == (unsigned)current)
 			return (enum policy_action)p->ladder[i + 1];
 	return ACT_PARK;
-}
-
-/* A NULL string (a rule matching any module) adds nothing. */
-static uint32_t string_crc(const char *s, uint32_t crc, uint64_t *bytes)
-{
-	size_t len = s != NULL ? strlen(s) + 1 : 0;
-
-	*bytes += len;
-	return crc32_ieee_update(crc, s, len);
-}
-
-/* The tables are const and the compiler zeroes their padding (static
- * storage, C11 6.7.9): their bytes are stable. */
-uint32_t policy_crc(const struct policy_config *p, uint32_t crc, uint64_t *bytes)
-{
-	*bytes = sizeof(*p) + (uint64_t)p->rule_count * sizeof(p->rules[0]);
-	crc = crc32_ieee_update(crc, p, sizeof(*p));
-	crc = crc32_ieee_update(crc, p->rules, p->rule_count * sizeof(p->rules[0]));
-	crc = string_crc(p->name, crc, bytes);
-	for (uint32_t i = 0; i < p->rule_count; i++) {
-		crc = string_crc(p->rules[i].name, crc, bytes);
-		crc = string_crc(p->rules[i].module, crc, bytes);
-	}
-	return crc;
 }
 
 /* A hand-made table may ask for more than the budget can hold. */
