@@ -3,7 +3,8 @@
  * the guest RAM arena, dirty tracking with the EPT A/D flags and INVEPT
  * (vmx_take_dirty), and the control-structure CRC, which covers the EPT,
  * through vmx_bitmaps_crc (vmx_setup.c, the bitmaps' owner) the I/O and
- * MSR bitmaps, and the VMCS fields of vmx_crc.h.  Private interface: arch/x86/vmx/vmx_priv.h.
+ * MSR bitmaps, and the VMCS fields of vmx_crc.h.  Private interface:
+ * arch/x86/vmx/vmx_priv.h.
  */
 #include "vcpu/vcpu.h"
 #include "lib/crc32.h"
@@ -105,6 +106,8 @@ bool setup_ept(const struct vcpu_config *cfg)
 	return true;
 }
 
+/* VMREAD as a function, for vmx_fixed_fields_crc (vmx_crc.h), which the
+ * host unit tests run against a fake VMCS. */
 static uint64_t vmcs_read(uint64_t field)
 {
 	return vmread(field);
