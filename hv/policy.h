@@ -129,6 +129,14 @@ const struct policy_rule *policy_lookup(const struct policy_config *p,
  */
 enum policy_action policy_escalate(const struct policy_config *p, enum policy_action current);
 
+/*
+ * crc continued over what policy_lookup, policy_escalate and the restart
+ * budget read of p (the integrity check, hv/integrity.c): the
+ * configuration, every rule, and the rule names and module strings the
+ * rules point to.  *bytes gets the number of bytes covered.
+ */
+uint32_t policy_crc(const struct policy_config *p, uint32_t crc, uint64_t *bytes);
+
 /* Lower-case names as spelt in policy files; "?" when out of range. */
 const char *fault_type_name(enum fault_type t);
 const char *policy_action_name(enum policy_action a);

@@ -21,4 +21,14 @@ uint32_t crc32_ieee(const void *buf, size_t len);
  */
 uint32_t crc32_ieee_update(uint32_t crc, const void *buf, size_t len);
 
+/*
+ * The same CRC over n 64-bit words, each with the bits of `ignore` cleared
+ * first (little-endian bytes, as they lie in memory on x86): equal to
+ * crc32_ieee_update() of the masked copy.  For tables whose entries the
+ * CPU itself writes (accessed/dirty bits of page-table entries), eight
+ * bytes at a time: several times faster than the byte-wise form, which
+ * matters for the 256 KiB of the host's identity map.
+ */
+uint32_t crc32_ieee_update_words(uint32_t crc, const uint64_t *words, size_t n, uint64_t ignore);
+
 #endif

@@ -47,6 +47,7 @@ UNIT_SRCS_test_ratelimit   := hv/ratelimit.c
 UNIT_SRCS_test_msr         := hv/msr.c
 UNIT_SRCS_test_cpuid       := hv/cpuid.c
 UNIT_SRCS_test_settings    := hv/settings.c hv/cmdline.c
+UNIT_SRCS_test_integrity   := lib/crc32.c arch/x86/tables_crc.c hv/policy_crc.c
 UNIT_SRCS_test_settings_release := hv/settings.c hv/cmdline.c
 $(UNIT_DIR)/test_settings: UNIT_CFLAGS += -DHV_TEST_AIDS
 # test_policy also checks the shipped default policy, as compiled by

@@ -212,7 +212,8 @@ struct vcpu_ops {
 	uint64_t (*get_cr2)(void);
 	uint64_t (*get_cr3)(void);
 	/* Folds the backend's static control structures (intercept bitmaps,
-	 * EPT/NPT tables) into a CRC-32. */
+	 * EPT/NPT tables, the VMCS host state and fixed controls or the
+	 * VMCB's fixed controls) into a CRC-32. */
 	uint32_t (*control_crc)(uint32_t crc);
 	/* Sets the bit of every 4 KiB guest page written since the last call
 	 * in `bitmap` (bit n = GPA n * 4096; `pages` bits), forgets those

@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "vcpu/vcpu.h"
+#include "lib/crc32.h"
 #include "arch/x86/platform.h"
+#include "arch/x86/tables_crc.h"
 #include "arch/x86/x86.h"
 
 #define IDENTITY_GIB 64 /* 2 MiB pages over the first 64 GiB */
@@ -130,6 +132,26 @@ void plat_host_tables(uint64_t *gdt_base, uint64_t *idt_base, uint64_t *tss_base
 	*gdt_base = (uint64_t)(uintptr_t)gdt;
 	*idt_base = (uint64_t)(uintptr_t)idt;
 	*tss_base = (uint64_t)(uintptr_t)&tss;
+}
+
+/* The IDT and the 64-bit TSS are covered whole: the CPU only reads them
+ * (no task switch in IA-32e mode, SDM 3A 8.7); the GDT and the page
+ * tables without the flags the CPU sets in them (tables_crc.c).  CR3 is
+ * covered too: the tables must be the ones in use. */
+uint32_t plat_host_tables_crc(uint32_t crc, uint64_t *bytes)
+{
+	uint64_t cr3 = read_cr3();
+
+	crc = x86_gdt_crc(crc, gdt, sizeof(gdt) / sizeof(gdt[0]));
+	crc = crc32_ieee_update(crc, idt, sizeof(idt));
+	crc = crc32_ieee_update(crc, &tss, sizeof(tss));
+	crc = crc32_ieee_update(crc, &cr3, sizeof(cr3));
+	crc = x86_page_table_crc(crc, host_pml4, sizeof(host_pml4) / sizeof(host_pml4[0]));
+	crc = x86_page_table_crc(crc, host_pdpt, sizeof(host_pdpt) / sizeof(host_pdpt[0]));
+	crc = x86_page_table_crc(crc, &host_pd[0][0], sizeof(host_pd) / sizeof(host_pd[0][0]));
+	*bytes = sizeof(gdt) + sizeof(idt) + sizeof(tss) + sizeof(cr3) + sizeof(host_pml4) +
+		 sizeof(host_pdpt) + sizeof(host_pd);
+	return crc;
 }
 
 uint64_t plat_tsc(void)

@@ -38,6 +38,12 @@ void plat_take_over_cpu(void);
 /* Bases of the host GDT, IDT and TSS (for the VMCS host-state area). */
 void plat_host_tables(uint64_t *gdt_base, uint64_t *idt_base, uint64_t *tss_base);
 
+/* The integrity check's part of the platform (hv/integrity.c): crc
+ * continued over the host GDT, IDT, TSS, CR3 and identity page tables,
+ * without the accessed, dirty and busy flags the CPU sets in them;
+ * *bytes gets how many bytes of tables that was. */
+uint32_t plat_host_tables_crc(uint32_t crc, uint64_t *bytes);
+
 /* Calls fn on the hypervisor's own static stack; does not return. */
 __attribute__((noreturn)) void plat_run_on_own_stack(void (*fn)(void));
 

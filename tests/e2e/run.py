@@ -425,6 +425,11 @@ def check_isolation(res, run):
     crcs = [r["fields"].get("crc") for r in find(run, "stat", "integrity")]
     res.check(run, "hypervisor code and control structures unchanged (CRC before = after)",
               len(crcs) >= 2 and crcs[0] == crcs[-1], str(crcs))
+    parts = integrity_parts(run)
+    res.check(run, "the CRC covers the code, the policy, the host's CPU tables (with the 256 KiB "
+              "identity map) and the backend's controls", parts.get("text", 0) > 0 and
+              parts.get("policy", 0) > 0 and parts.get("host", 0) > 256 * 1024 and "ctl" in parts,
+              str(parts))
     res.check(run, "blocked accesses are events the policy handled",
               bool(find(run, "event", "mem_violation")) and bool(find(run, "event", "blocked_io"))
               and bool(find(run, "event", "blocked_msr")) and
@@ -496,6 +501,17 @@ def check_entry_failed(res, run):
               len(find(run, "action", "reset")) >= 3 and bool(find(run, "action", "park")) and
               bool(find(run, "alarm", "alarm", level="emergency", category="parked")))
     res.check(run, "nothing stopped without a decision", decided_before_stop(run))
+
+
+def integrity_parts(run):
+    """The first integrity record's parts=name:bytes,...,name as a dict."""
+    recs = find(run, "stat", "integrity")
+    field = recs[0]["fields"].get("parts", "") if recs else ""
+    parts = {}
+    for p in filter(None, field.split(",")):
+        name, _, size = p.partition(":")
+        parts[name] = int(size) if size.isdigit() else -1
+    return parts
 
 
 def check_fuzz(res, run):

@@ -10,6 +10,7 @@
 #include "lib/nested_pt.h"
 #include "arch/x86/platform.h"
 #include "arch/x86/x86.h"
+#include "arch/x86/svm/svm_crc.h"
 #include "arch/x86/svm/svm_decode.h"
 #include "arch/x86/svm/vmcb.h"
 
@@ -430,20 +431,17 @@ static uint64_t svm_get_cr3(void)
 }
 
 /* The CPU sets the accessed and dirty bits in NPT entries as the guest
- * runs (APM 2 15.25.4): leave them out of the CRC. */
+ * runs (APM 2 15.25.4): leave them out of the CRC.  Then the VMCB's fixed
+ * controls (svm_crc.h). */
 static uint32_t svm_control_crc(uint32_t crc)
 {
 	const uint64_t ad_bits = (1u << 5) | (1u << 6);
 
 	crc = crc32_ieee_update(crc, iopm, sizeof(iopm));
 	crc = crc32_ieee_update(crc, msrpm, sizeof(msrpm));
-	for (unsigned p = 0; p < sizeof(npt_pages) / sizeof(npt_pages[0]); p++) {
-		for (unsigned i = 0; i < PT_ENTRIES; i++) {
-			uint64_t e = npt_pages[p][i] & ~ad_bits;
-			crc = crc32_ieee_update(crc, &e, sizeof(e));
-		}
-	}
-	return crc;
+	crc = crc32_ieee_update_words(crc, &npt_pages[0][0], sizeof(npt_pages) / sizeof(npt_pages[0][0]),
+				      ad_bits);
+	return svm_vmcb_control_crc(crc, &guest_vmcb);
 }
 
 /* Collects and clears the NPT dirty bits of guest RAM (APM 2 15.25.5),

@@ -1,9 +1,10 @@
 /*
  * Intel VMX backend, EPT (Intel SDM Vol. 3C, chapter 29): the tables over
  * the guest RAM arena, dirty tracking with the EPT A/D flags and INVEPT
- * (vmx_take_dirty), and the control-structure CRC, which covers the EPT
- * and, through vmx_bitmaps_crc (vmx_setup.c, the bitmaps' owner), the I/O
- * and MSR bitmaps.  Private interface: arch/x86/vmx/vmx_priv.h.
+ * (vmx_take_dirty), and the control-structure CRC, which covers the EPT,
+ * through vmx_bitmaps_crc (vmx_setup.c, the bitmaps' owner) the I/O and
+ * MSR bitmaps, and the VMCS fields of vmx_crc.h.  Private interface:
+ * arch/x86/vmx/vmx_priv.h.
  */
 #include "vcpu/vcpu.h"
 #include "lib/crc32.h"
@@ -11,6 +12,7 @@
 #include "lib/nested_pt.h"
 #include "arch/x86/x86.h"
 #include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx_crc.h"
 #include "arch/x86/vmx/vmx_priv.h"
 
 static pt_page ept_pages[PT_PAGES_FOR(VCPU_RAM_MAX)];
@@ -104,18 +106,22 @@ bool setup_ept(const struct vcpu_config *cfg)
 	return true;
 }
 
+/* VMREAD as a function, for vmx_fixed_fields_crc (vmx_crc.h), which the
+ * host unit tests run against a fake VMCS. */
+static uint64_t vmcs_read(uint64_t field)
+{
+	return vmread(field);
+}
+
 /* With A/D flags on, the CPU sets the accessed and dirty flags in EPT
- * entries as the guest runs (SDM 3C 29.3.5): leave them out of the CRC. */
+ * entries as the guest runs (SDM 3C 29.3.5): leave them out of the CRC.
+ * Then the VMCS's host state and fixed controls (vmx_crc.h). */
 uint32_t vmx_control_crc(uint32_t crc)
 {
 	crc = vmx_bitmaps_crc(crc); /* the I/O and MSR bitmaps (vmx_setup.c) */
-	for (unsigned p = 0; p < sizeof(ept_pages) / sizeof(ept_pages[0]); p++) {
-		for (unsigned i = 0; i < PT_ENTRIES; i++) {
-			uint64_t e = ept_pages[p][i] & ~(EPT_ACCESSED | EPT_DIRTY);
-			crc = crc32_ieee_update(crc, &e, sizeof(e));
-		}
-	}
-	return crc;
+	crc = crc32_ieee_update_words(crc, &ept_pages[0][0], sizeof(ept_pages) / sizeof(ept_pages[0][0]),
+				      EPT_ACCESSED | EPT_DIRTY);
+	return vmx_fixed_fields_crc(crc, vmcs_read);
 }
 
 /* Collects and clears the EPT dirty flags of guest RAM, then INVEPT:
