@@ -18,6 +18,20 @@ static const enum log_level alarm_to_log[] = {
 	[ALARM_EMERGENCY] = LOG_EMERG,
 };
 
+/*
+ * The most records one incident makes in one go that use the log's
+ * reserve (log_reserved_class(), lib/log.h): the fault's event (at a
+ * major alarm level), decision and alarm; an outcome for every hand-back
+ * the ladder cannot make (POLICY_LADDER_MAX + 1 steps at most, see
+ * do_action() in hv/recovery.c); the spent budget's decision; park's
+ * action, alarm and outcome; the stop's outcome (vm_stop()).  A missed
+ * deadline's chain (stub_silent event, timeout, then the same ladder) is
+ * one shorter.  The reserve must hold them and the log_dropped report.
+ */
+#define ACTIONS_RESERVED_RECORDS_MAX (3 + (POLICY_LADDER_MAX + 1) + 1 + 3 + 1)
+_Static_assert(ACTIONS_RESERVED_RECORDS_MAX + 1 <= LOG_RESERVED,
+	       "the log's reserve must hold one incident's records and the drop report");
+
 static enum log_level alarm_log_level(unsigned level)
 {
 	return level < sizeof(alarm_to_log) / sizeof(alarm_to_log[0]) ? alarm_to_log[level] : LOG_MAJOR;
@@ -47,13 +61,15 @@ void vm_stop(struct vm *vm, const char *reason)
 {
 	vm->stopped = true;
 	vm_log_watchdog_stats(vm);
-	hv_log("guest stopped: %s; ticks=%llu hypercalls=%llu io_blocked=%llu msr_blocked=%llu "
-	       "vtimer_fired=%llu generation=%llu reports=%llu reports_refused=%llu log_dropped=%llu",
-	       reason, (unsigned long long)vm->clk.ticks, (unsigned long long)vm->stats.hypercalls,
-	       (unsigned long long)vm->stats.io_blocked, (unsigned long long)vm->stats.msr_blocked,
-	       (unsigned long long)vm->vt.fired, (unsigned long long)vm->stub.generation,
-	       (unsigned long long)vm->stats.reports, (unsigned long long)vm->stats.reports_refused,
-	       (unsigned long long)log_dropped_total());
+	/* An outcome: it explains the stop, so it may use the log's reserve. */
+	hv_record(LOG_INFO, CAT_OUTCOME,
+		  "guest stopped: %s; ticks=%llu hypercalls=%llu io_blocked=%llu msr_blocked=%llu "
+		  "vtimer_fired=%llu generation=%llu reports=%llu reports_refused=%llu log_dropped=%llu",
+		  reason, (unsigned long long)vm->clk.ticks, (unsigned long long)vm->stats.hypercalls,
+		  (unsigned long long)vm->stats.io_blocked, (unsigned long long)vm->stats.msr_blocked,
+		  (unsigned long long)vm->vt.fired, (unsigned long long)vm->stub.generation,
+		  (unsigned long long)vm->stats.reports, (unsigned long long)vm->stats.reports_refused,
+		  (unsigned long long)log_dropped_total());
 }
 
 bool vm_guest_line_allowed(struct vm *vm)
