@@ -142,15 +142,28 @@ static void log_decision(const struct vm *vm, const struct rec_fx *fx, const str
 		log_collector(vm);
 }
 
+/* cmd_id last (a release store): a stub that sees the new id sees the
+ * op and argument that go with it. */
+static void post_command(struct hv_shared_page *sp, uint16_t op, uint64_t arg, uint64_t cmd_id)
+{
+	sp->cmd_op = op;
+	sp->cmd_args[0] = arg;
+	__atomic_store_n(&sp->cmd_id, cmd_id, __ATOMIC_RELEASE);
+}
+
+void vm_handback_repost(struct vm *vm)
+{
+	if (vm->stub.shared != NULL && recovery_handback_pending(&vm->rc))
+		post_command(vm->stub.shared, vm->rc.cmd_op, vm->rc.cmd_arg, vm->rc.cmd_id);
+}
+
 static void send_command(struct vm *vm, const struct rec_fx *fx)
 {
 	struct hv_shared_page *sp = vm->stub.shared;
 
 	if (sp == NULL)
 		return; /* the machine asks only when the stub is up */
-	sp->cmd_op = fx->command;
-	sp->cmd_args[0] = fx->arg;
-	__atomic_store_n(&sp->cmd_id, fx->cmd_id, __ATOMIC_RELEASE);
+	post_command(sp, fx->command, fx->arg, fx->cmd_id);
 	wd_queue_command(&vm->wd);
 	hv_record(LOG_INFO, CAT_ACTION, "handback command=%u arg=%llu cmd_id=%llu deadline_ms=%u",
 		  fx->command, (unsigned long long)fx->arg, (unsigned long long)fx->cmd_id,

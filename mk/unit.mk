@@ -43,6 +43,7 @@ UNIT_SRCS_test_log_ring    := lib/log.c lib/crc32.c
 UNIT_SRCS_test_recovery    := hv/recovery.c hv/policy.c hv/ratelimit.c
 UNIT_SRCS_test_recovery_reset := hv/recovery.c hv/policy.c hv/ratelimit.c
 UNIT_SRCS_test_watchdog    := hv/watchdog.c
+UNIT_SRCS_test_hello       := hv/hello.c hv/watchdog.c
 UNIT_SRCS_test_vtimer      := hv/vtimer.c
 UNIT_SRCS_test_ratelimit   := hv/ratelimit.c
 UNIT_SRCS_test_settings    := hv/settings.c hv/cmdline.c
