@@ -18,6 +18,20 @@ static const enum log_level alarm_to_log[] = {
 	[ALARM_EMERGENCY] = LOG_EMERG,
 };
 
+/*
+ * The most records one incident makes in one go that use the log's
+ * reserve (log_reserved_class(), lib/log.h): the fault's event (at a
+ * major alarm level), decision and alarm; an outcome for every hand-back
+ * the ladder cannot make (POLICY_LADDER_MAX + 1 steps at most, see
+ * do_action() in hv/recovery.c); the spent budget's decision; park's
+ * action, alarm and outcome; the stop's outcome (vm_stop()).  A missed
+ * deadline's chain (stub_silent event, timeout, then the same ladder) is
+ * one shorter.  The reserve must hold them and the log_dropped report.
+ */
+#define ACTIONS_RESERVED_RECORDS_MAX (3 + (POLICY_LADDER_MAX + 1) + 1 + 3 + 1)
+_Static_assert(ACTIONS_RESERVED_RECORDS_MAX + 1 <= LOG_RESERVED,
+	       "the log's reserve must hold one incident's records and the drop report");
+
 static enum log_level alarm_log_level(unsigned level)
 {
 	return level < sizeof(alarm_to_log) / sizeof(alarm_to_log[0]) ? alarm_to_log[level] : LOG_MAJOR;
@@ -47,13 +61,15 @@ void vm_stop(struct vm *vm, const char *reason)
 {
 	vm->stopped = true;
 	vm_log_watchdog_stats(vm);
-	hv_log("guest stopped: %s; ticks=%llu hypercalls=%llu io_blocked=%llu msr_blocked=%llu "
-	       "vtimer_fired=%llu generation=%llu reports=%llu reports_refused=%llu log_dropped=%llu",
-	       reason, (unsigned long long)vm->clk.ticks, (unsigned long long)vm->stats.hypercalls,
-	       (unsigned long long)vm->stats.io_blocked, (unsigned long long)vm->stats.msr_blocked,
-	       (unsigned long long)vm->vt.fired, (unsigned long long)vm->stub.generation,
-	       (unsigned long long)vm->stats.reports, (unsigned long long)vm->stats.reports_refused,
-	       (unsigned long long)log_dropped_total());
+	/* An outcome: it explains the stop, so it may use the log's reserve. */
+	hv_record(LOG_INFO, CAT_OUTCOME,
+		  "guest stopped: %s; ticks=%llu hypercalls=%llu io_blocked=%llu msr_blocked=%llu "
+		  "vtimer_fired=%llu generation=%llu reports=%llu reports_refused=%llu log_dropped=%llu",
+		  reason, (unsigned long long)vm->clk.ticks, (unsigned long long)vm->stats.hypercalls,
+		  (unsigned long long)vm->stats.io_blocked, (unsigned long long)vm->stats.msr_blocked,
+		  (unsigned long long)vm->vt.fired, (unsigned long long)vm->stub.generation,
+		  (unsigned long long)vm->stats.reports, (unsigned long long)vm->stats.reports_refused,
+		  (unsigned long long)log_dropped_total());
 }
 
 bool vm_guest_line_allowed(struct vm *vm)
@@ -126,15 +142,28 @@ static void log_decision(const struct vm *vm, const struct rec_fx *fx, const str
 		log_collector(vm);
 }
 
+/* cmd_id last (a release store): a stub that sees the new id sees the
+ * op and argument that go with it. */
+static void post_command(struct hv_shared_page *sp, uint16_t op, uint64_t arg, uint64_t cmd_id)
+{
+	sp->cmd_op = op;
+	sp->cmd_args[0] = arg;
+	__atomic_store_n(&sp->cmd_id, cmd_id, __ATOMIC_RELEASE);
+}
+
+void vm_handback_repost(struct vm *vm)
+{
+	if (vm->stub.shared != NULL && recovery_handback_pending(&vm->rc))
+		post_command(vm->stub.shared, vm->rc.cmd_op, vm->rc.cmd_arg, vm->rc.cmd_id);
+}
+
 static void send_command(struct vm *vm, const struct rec_fx *fx)
 {
 	struct hv_shared_page *sp = vm->stub.shared;
 
 	if (sp == NULL)
 		return; /* the machine asks only when the stub is up */
-	sp->cmd_op = fx->command;
-	sp->cmd_args[0] = fx->arg;
-	__atomic_store_n(&sp->cmd_id, fx->cmd_id, __ATOMIC_RELEASE);
+	post_command(sp, fx->command, fx->arg, fx->cmd_id);
 	wd_queue_command(&vm->wd);
 	hv_record(LOG_INFO, CAT_ACTION, "handback command=%u arg=%llu cmd_id=%llu deadline_ms=%u",
 		  fx->command, (unsigned long long)fx->arg, (unsigned long long)fx->cmd_id,

@@ -24,6 +24,9 @@ enum policy_action vm_simple_fault(struct vm *vm, enum fault_type type, const ch
 void vm_recovery_tick(struct vm *vm, uint64_t now);
 /* The stub said hello. */
 void vm_recovery_hello(struct vm *vm, uint64_t now);
+/* Writes the command of the hand-back under way into the shared page
+ * again (a stub that re-registered its page); nothing if none waits. */
+void vm_handback_repost(struct vm *vm);
 
 /* Builds the guest for boot generation vm->stub.generation into guest
  * RAM, clearing the pages in `clear` (NULL: all of RAM); fills vm->cfg.

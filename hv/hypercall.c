@@ -2,6 +2,7 @@
 #include "arch/x86/platform.h"
 #include "hv/actions.h"
 #include "hv/guest.h"
+#include "hv/hello.h"
 #include "hv/hypercall.h"
 #include "hv/integrity.h"
 #include "hv/report.h"
@@ -14,6 +15,49 @@ static int64_t hc_null(struct vm *vm)
 	return HV_OK;
 }
 
+static struct hello_view hello_view_of(const struct vm *vm, const struct hv_shared_page *sp)
+{
+	return (struct hello_view){
+		.stub_up = vm->stub.up,
+		.handback_pending = recovery_handback_pending(&vm->rc),
+		.pending_cmd_id = vm->rc.cmd_id,
+		.page_cmd_id = sp->cmd_id,
+		.page_ack_seq = sp->ack_seq,
+		.sent_seq = vm->wd.sent_seq,
+		.nmi_pending = vm->wd.pending_hv != 0,
+		.command_nmi_pending = vm->wd.pending_hv != 0 && vm->wd.pending_reason == WD_REASON_COMMAND,
+	};
+}
+
+/* The page, the stub link, the watchdog: what hello_decide() planned. */
+static void hello_apply(struct vm *vm, struct hv_shared_page *sp, const struct hello_plan *p,
+			uint64_t now)
+{
+	/* Only the hypervisor's half: the stub's counters stay (it may have
+	 * counted platform NMIs before its hello).  nmi_seq 0 is what a
+	 * stub that has just initialized its page last acknowledged. */
+	sp->nmi_seq = 0;
+	sp->nmi_reason = HV_NMI_NONE;
+	if (p->clear_command) {
+		sp->cmd_id = 0;
+		sp->cmd_op = HV_CMD_NONE;
+	}
+	sp->magic = HV_SHARED_MAGIC;
+	sp->version = HV_ABI_VERSION;
+	vm->stub.shared = sp;
+	vm->stub.up = true;
+	/* The stub's report seq restarts at 1 with its page. */
+	vm->stub.last_report_seq = 0;
+	if (p->restart_watchdog)
+		wd_restart(&vm->wd, now);
+	if (p->repost_command)
+		vm_handback_repost(vm);
+	if (p->nmi == HELLO_NMI_COMMAND)
+		wd_queue_command(&vm->wd);
+	else if (p->nmi == HELLO_NMI_HEARTBEAT)
+		wd_queue_heartbeat(&vm->wd);
+}
+
 static int64_t hc_hello(struct vm *vm)
 {
 	uint64_t version = vm->regs.rdi, shared = vm->regs.rsi;
@@ -24,24 +68,18 @@ static int64_t hc_hello(struct vm *vm)
 			       (unsigned long long)shared);
 		return HV_E_RANGE;
 	}
-	if (vm_guest_line_allowed(vm)) /* a guest may say hello in a loop */
-		hv_log("guest hello stub_version=%llu shared_page=0x%llx generation=%llu",
-		       (unsigned long long)version, (unsigned long long)shared,
-		       (unsigned long long)vm->stub.generation);
 	struct hv_shared_page *sp = guest_gpa_ptr(shared, 4096);
+	const struct hello_view view = hello_view_of(vm, sp);
+	const struct hello_plan plan = hello_decide(&view);
+	if (vm_guest_line_allowed(vm)) /* a guest may say hello in a loop */
+		hv_log("guest hello stub_version=%llu shared_page=0x%llx generation=%llu first=%s "
+		       "handback_reposted=%s",
+		       (unsigned long long)version, (unsigned long long)shared,
+		       (unsigned long long)vm->stub.generation, plan.first ? "yes" : "no",
+		       plan.repost_command ? "yes" : "no");
 	vm_hv_wrote_guest_page(vm, shared); /* written through our map: a reset clears it */
-	/* Only the hypervisor's half: the stub's counters stay (it may have
-	 * counted platform NMIs before its hello). */
-	sp->nmi_seq = 0;
-	sp->nmi_reason = HV_NMI_NONE;
-	sp->cmd_id = 0;
-	sp->cmd_op = HV_CMD_NONE;
-	sp->magic = HV_SHARED_MAGIC;
-	sp->version = HV_ABI_VERSION;
-	vm->stub.shared = sp;
-	vm->stub.up = true;
 	uint64_t now = plat_tsc();
-	wd_restart(&vm->wd, now);
+	hello_apply(vm, sp, &plan, now);
 	vm_recovery_hello(vm, now);
 	vm->regs.rdx = HV_ABI_VERSION;
 	return HV_OK;

@@ -86,6 +86,8 @@ static void send_command(struct recovery *rc, const struct fault_event *ev, uint
 		fx->arg = ev->module_index < 0 ? UINT64_MAX : (uint64_t)ev->module_index;
 	fx->command = r->command;
 	fx->cmd_id = ++rc->cmd_id;
+	rc->cmd_op = fx->command;
+	rc->cmd_arg = fx->arg;
 	/* A hand-back already pending keeps its first deadline: new faults
 	 * must not put off the escalation. */
 	if (rc->state != GS_HANDBACK)

@@ -87,6 +87,8 @@ struct recovery {
 	uint64_t fault_tsc;             /* the incident's first detection, for the gaps */
 	bool incident_open;             /* an action's outcome is still awaited */
 	uint64_t cmd_id;
+	uint64_t cmd_arg;               /* the hand-back under way: re-posted if */
+	uint16_t cmd_op;                /* the stub re-registers its page (hv/hello.h) */
 	uint32_t hello_deadline_ms;     /* for the reset under way */
 	bool awaiting_hello;
 	bool after_reset;
@@ -123,6 +125,12 @@ void recovery_hello(struct recovery *rc, uint64_t now, struct rec_fx_list *out);
 /* The run loop carried out FX_RESET: the guest runs again and its stub
  * must say hello before the reset's deadline. */
 void recovery_reset_done(struct recovery *rc, uint64_t now);
+
+/* A command (cmd_op, cmd_arg, cmd_id) waits for its acknowledgement. */
+static inline bool recovery_handback_pending(const struct recovery *rc)
+{
+	return rc->state == GS_HANDBACK;
+}
 
 static inline bool recovery_guest_runs(const struct recovery *rc)
 {

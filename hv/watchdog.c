@@ -112,6 +112,11 @@ void wd_queue_command(struct watchdog *wd)
 	wd->pending_reason = WD_REASON_COMMAND;
 }
 
+void wd_queue_heartbeat(struct watchdog *wd)
+{
+	wd->pending_hv++;
+}
+
 void wd_queue_platform(struct watchdog *wd)
 {
 	wd->pending_platform++;

@@ -72,7 +72,8 @@ enum wd_nmi {
 };
 
 void wd_init(struct watchdog *wd, uint64_t period_tsc, uint32_t k);
-/* A guest (re)start or a stub hello: counters cleared, clock from now. */
+/* A guest (re)start or the stub's first hello in a boot generation:
+ * counters cleared, clock from now. */
 void wd_restart(struct watchdog *wd, uint64_t now);
 
 /* True if a period boundary has passed at `now`. */
@@ -92,6 +93,9 @@ enum wd_verdict wd_period(struct watchdog *wd, uint64_t now, bool watched,
 void wd_timer_changed(struct watchdog *wd, uint64_t now, bool stopped);
 
 void wd_queue_command(struct watchdog *wd);
+/* One heartbeat now, outside the period's (a stub that re-registered its
+ * page, hv/hello.h); judged like the period's own at the next boundary. */
+void wd_queue_heartbeat(struct watchdog *wd);
 void wd_queue_platform(struct watchdog *wd);
 
 static inline bool wd_nmi_pending(const struct watchdog *wd)

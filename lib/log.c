@@ -27,6 +27,12 @@ _Static_assert(LOG_TEXT_MIN >= 128, "LOG_LINE_MAX leaves too little room for the
 _Static_assert(LOG_LINE_MAX <= UINT16_MAX, "slot length is a uint16_t");
 _Static_assert(LOG_RING_RECORDS >= 2 && (LOG_RING_RECORDS & (LOG_RING_RECORDS - 1)) == 0,
 	       "LOG_RING_RECORDS must be a power of two >= 2");
+/* The reserve holds the log_dropped report and at least one more record,
+ * and leaves ordinary records most of the ring. */
+_Static_assert(LOG_RESERVED >= 2 && LOG_RESERVED <= LOG_RING_RECORDS / 4,
+	       "LOG_RESERVED: 2 .. a quarter of the ring");
+/* The log_dropped report may fill one slot more than an ordinary record. */
+#define LOG_REPORT_LIMIT (LOG_RING_ORDINARY + 1)
 
 struct log_slot {
 	uint16_t len;
@@ -167,9 +173,21 @@ static unsigned format_linef(char *buf, uint64_t seq, uint64_t t_us, enum log_le
 	return n;
 }
 
+/* True when `limit` or more records are pending: a record allowed to
+ * fill `limit` slots finds no room. */
+static bool ring_full_to(unsigned limit)
+{
+	return ring_head - ring_tail >= limit;
+}
+
 static bool ring_full(void)
 {
-	return ring_head - ring_tail >= LOG_RING_RECORDS;
+	return ring_full_to(LOG_RING_RECORDS);
+}
+
+static unsigned class_limit(enum log_level level, enum log_cat cat)
+{
+	return log_reserved_class(level, cat) ? LOG_RING_RECORDS : LOG_RING_ORDINARY;
 }
 
 static void count_drop(void)
@@ -184,7 +202,7 @@ static bool queue_drop_report(void)
 {
 	struct log_slot *slot;
 
-	if (dropped_unreported == 0 || ring_full())
+	if (dropped_unreported == 0 || ring_full_to(LOG_REPORT_LIMIT))
 		return false;
 	slot = &ring[ring_head % LOG_RING_RECORDS];
 	slot->len = (uint16_t)format_linef(slot->line, log_seq++, log_now_us(), LOG_MAJOR,
@@ -252,7 +270,7 @@ void hv_record(enum log_level level, enum log_cat cat, const char *fmt, ...)
 	if (level == LOG_EMERG && ring_full())
 		drain_locked(0);
 	queue_drop_report();
-	if (ring_full()) {
+	if (ring_full_to(class_limit(level, cat))) {
 		log_seq++;
 		count_drop();
 	} else {

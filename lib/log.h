@@ -19,6 +19,15 @@
  * counts it, and reports the count in a "log_dropped" stat record as soon
  * as there is room again.
  *
+ * The last LOG_RESERVED slots are kept for the records that explain a
+ * decision or a stop: categories decision, action, outcome and alarm, and
+ * levels major and emerg (log_reserved_class()).  Ordinary records (info
+ * and minor events, log lines, stats, ticks: most of what a guest can
+ * trigger) fill the ring only up to LOG_RING_ORDINARY, so a flood of them
+ * cannot crowd out why the guest was reset, parked or stopped.  The
+ * log_dropped report may take one slot more than an ordinary record: a
+ * flood cannot keep it out, and at most one waits in the reserve.
+ *
  * Context: one CPU.  hv_record() may be called from any hypervisor
  * context, including host exception handlers and a record made while
  * another is being formatted or written (it then goes straight to the
@@ -36,6 +45,16 @@
 #define LOG_LINE_MAX 256
 /* Ring slots; a power of two. */
 #define LOG_RING_RECORDS 128
+/*
+ * Slots only log_reserved_class() records may fill (and one of them the
+ * log_dropped report).  One incident that ends in a stop makes at most
+ * ACTIONS_RESERVED_RECORDS_MAX such records in one go (hv/actions.c
+ * counts them and asserts they fit next to the report); 16 leaves room
+ * for a second incident's first records before the next drain.
+ */
+#define LOG_RESERVED 16
+/* Slots ordinary records may fill. */
+#define LOG_RING_ORDINARY (LOG_RING_RECORDS - LOG_RESERVED)
 
 enum log_level { LOG_INFO, LOG_MINOR, LOG_MAJOR, LOG_EMERG };
 enum log_cat {
@@ -59,9 +78,20 @@ enum log_cat {
  * An emerg record is written out at once with everything still in the
  * ring before it, even in buffered mode: the caller may be about to halt.
  * It is never dropped: a full ring is written out first to make room.
+ * Other records are dropped when the slots their class may fill are
+ * taken (LOG_RING_ORDINARY, or LOG_RING_RECORDS for log_reserved_class()).
  */
 void hv_record(enum log_level level, enum log_cat cat, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* True for the records that may use the reserved slots: categories
+ * decision, action, outcome and alarm, and levels major and emerg (an
+ * out-of-range level is written as major, so it counts as major). */
+static inline bool log_reserved_class(enum log_level level, enum log_cat cat)
+{
+	return (unsigned)level >= LOG_MAJOR || cat == CAT_DECISION || cat == CAT_ACTION ||
+	       cat == CAT_OUTCOME || cat == CAT_ALARM;
+}
 
 /* The plain log line of the existing call sites: level info, cat log. */
 #define hv_log(...) hv_record(LOG_INFO, CAT_LOG, __VA_ARGS__)

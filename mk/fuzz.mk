@@ -52,7 +52,7 @@ FUZZ_SRCS_fuzz_hvlog      := tools/hvlog_parse.c lib/crc32.c
 # RAM/guest_build and the image CRC are faked) and the shipped default
 # policy, compiled by tools/policy_compile.py as for the hypervisor.
 FUZZ_POLICY_C             := $(FUZZ_DIR)/gen/default_policy.c
-FUZZ_SRCS_fuzz_hypercall  := hv/hypercall.c hv/report.c hv/report_check.c hv/guest_mem.c \
+FUZZ_SRCS_fuzz_hypercall  := hv/hypercall.c hv/hello.c hv/report.c hv/report_check.c hv/guest_mem.c \
 			     hv/actions.c hv/recovery.c hv/policy.c hv/ratelimit.c hv/watchdog.c \
 			     hv/vtimer.c hv/heartbeat.c hv/settings.c hv/cmdline.c hv/vm.c $(FUZZ_POLICY_C)
 FUZZ_SRCS_fuzz_guest_copy := hv/guest_mem.c

@@ -391,6 +391,26 @@ def check_log_flood(res, run):
               bool(stop) and stop.group(1) == "0", stop.group(0) if stop else "no stop record")
 
 
+def check_rehello(res, run):
+    """A second hello in one boot generation (docs/hypercalls.md, HC_HELLO)."""
+    res.check(run, "the stub re-initialized and said hello again",
+              has(run.com2, r"^guest: stub re-initialized$") and
+              bool(find(run, "log", "guest", first="no", handback_reposted="yes")))
+    res.check(run, "the hand-back pending at the re-hello is re-posted and acknowledged",
+              has(run.com2, r"^guest: pending command ran after the re-init$") and
+              bool(find(run, "outcome", "handback", cmd_id="1")) and
+              not find(run, "outcome", "timeout", action="handback"))
+    reports = find(run, "event", "report", seq="1", gen="1")
+    res.check(run, "a report after the re-hello, its seq back at 1, is accepted",
+              len(reports) == 2 and len(re.findall(r"^guest: low memory reported status=0$",
+                                                   run.com2, re.M)) == 2 and
+              not find(run, "event", "bad_report"), f"(reports with seq 1: {len(reports)})")
+    hang = find(run, "event", "hang")
+    res.check(run, "a guest that hangs while saying hello in a loop is found hung",
+              bool(hang) and has(run.com2, r"^guest: NMIs unanswered from now on"))
+    check_chain(res, run, "hang", "any_hang", "reset", "restart", generation="2")
+
+
 def check_bad_report(res, run):
     res.check(run, "malformed report is its own event, logged, guest continues",
               bool(find(run, "event", "bad_report", reason="bad_magic")) and
@@ -564,6 +584,10 @@ FAULT_RUNS = [
     ("bad-report", "hello badreport", "maxticks=1000", STOPPED, check_bad_report, "all"),
     ("usercall", "hello usercall", "maxticks=600", STOPPED, check_usercall, "all"),
     ("log-flood", "hello logflood", "maxticks=3000", STOPPED, check_log_flood, "all"),
+    # a hand-back left pending, the stub re-initialized, a report with seq 1 again, then a hang
+    # behind a hello loop
+    ("rehello", "hello noack@1 lowmem@1 reinit@1 lowmem@1 hellohang@1", "", RESTARTED,
+     check_rehello, "all"),
     ("fuzz", "hello fuzz", "maxticks=120000", r"(?s)integrity crc=.*integrity crc=", check_fuzz,
      "all"),
     ("isolation", "hello isolation", "policy=probe maxticks=60000", ISOLATION_DONE,

@@ -60,8 +60,10 @@
  *    HC_INFO (ticks, tsc_hz, timer count, integrity) and unchanged on an
  *    error; CPL != 0 gives HV_E_PERM; unknown numbers HV_E_NOSYS; a
  *    successful hello names a page of guest RAM (and the stub is up, the
- *    shared page initialised); reports before hello give HV_E_STATE; the
- *    accepted report sequence only grows (and an accepted report is
+ *    shared page initialised, a pending hand-back kept in it, the report
+ *    sequence started again; only the first hello of a generation
+ *    restarts the watchdog); reports before hello give HV_E_STATE; the
+ *    accepted report sequence only grows between hellos (and an accepted report is
  *    logged with its seq and generation, and decided on); a refused
  *    report (HV_E_BUSY, rate limit) or one before hello changes nothing
  *    and logs nothing; only reports can lead to decisions; a call never
@@ -140,6 +142,7 @@ struct snap {
 	enum guest_state state;
 	uint64_t alarms, decisions, parks, records, events, reports_logged;
 	uint64_t resets, generation, last_seq, hypercalls, reports;
+	uint32_t wd_missed, wd_blocked;
 	bool up;
 	const struct hv_shared_page *shared;
 };
@@ -152,6 +155,7 @@ static struct snap snap(void)
 		.reports_logged = lg.reports, .resets = cpu.resets, .generation = vm.stub.generation,
 		.last_seq = vm.stub.last_report_seq, .hypercalls = vm.stats.hypercalls,
 		.reports = vm.stats.reports, .up = vm.stub.up, .shared = vm.stub.shared,
+		.wd_missed = vm.wd.missed, .wd_blocked = vm.wd.blocked,
 	};
 }
 
@@ -354,17 +358,19 @@ static void do_call(const struct call *c, unsigned i)
 		    r->r15 == before.r15);
 	/* A call never resets the guest (resets wait for their back-off). */
 	FUZZ_ASSERT(cpu.resets == s.resets);
-	FUZZ_ASSERT(vm.stub.last_report_seq >= s.last_seq);
+	bool hello_ok = before.rax == HC_HELLO && st == HV_OK && cpu.cpl == 0;
+	/* Only a hello starts the report sequence again. */
+	FUZZ_ASSERT(vm.stub.last_report_seq >= s.last_seq || hello_ok);
 	if (st != HV_OK)
 		FUZZ_ASSERT(r->rdx == before.rdx);
-	bool hello_ok = before.rax == HC_HELLO && st == HV_OK && cpu.cpl == 0;
 	if (!hello_ok)
 		FUZZ_ASSERT(vm.stub.up == s.up && vm.stub.shared == s.shared);
 	bool report = before.rax == HC_REPORT && cpu.cpl == 0;
 	if (!report) {
 		/* Only reports are faults. */
 		FUZZ_ASSERT(vm.rc.alarms == s.alarms && vm.rc.state == s.state);
-		FUZZ_ASSERT(vm.stub.last_report_seq == s.last_seq && vm.stats.reports == s.reports);
+		FUZZ_ASSERT((vm.stub.last_report_seq == s.last_seq || hello_ok) &&
+			    vm.stats.reports == s.reports);
 	}
 	if (cpu.cpl != 0) {
 		FUZZ_ASSERT(st == HV_E_PERM);
@@ -385,9 +391,19 @@ static void do_call(const struct call *c, unsigned i)
 				    before.rsi < RAM);
 			FUZZ_ASSERT((uint8_t *)vm.stub.shared == ram + before.rsi);
 			FUZZ_ASSERT(vm.stub.shared->magic == HV_SHARED_MAGIC &&
-				    vm.stub.shared->version == HV_ABI_VERSION &&
-				    vm.stub.shared->cmd_op == HV_CMD_NONE);
-			FUZZ_ASSERT(!vm.rc.awaiting_hello && !wd_nmi_pending(&vm.wd));
+				    vm.stub.shared->version == HV_ABI_VERSION);
+			FUZZ_ASSERT(vm.stub.last_report_seq == 0 && !vm.rc.awaiting_hello);
+			/* A pending hand-back stays in the page; else no command. */
+			if (recovery_handback_pending(&vm.rc))
+				FUZZ_ASSERT(vm.stub.shared->cmd_id == vm.rc.cmd_id);
+			else
+				FUZZ_ASSERT(vm.stub.shared->cmd_op == HV_CMD_NONE &&
+					    vm.stub.shared->cmd_id == 0);
+			/* Only the first hello restarts the watchdog. */
+			if (!s.up)
+				FUZZ_ASSERT(!wd_nmi_pending(&vm.wd));
+			else
+				FUZZ_ASSERT(vm.wd.missed == s.wd_missed && vm.wd.blocked == s.wd_blocked);
 		} else {
 			FUZZ_ASSERT(st == HV_E_RANGE);
 		}
@@ -442,7 +458,8 @@ static void do_call(const struct call *c, unsigned i)
 			if (!may_only_log(report_fault[lg.report_type]))
 				FUZZ_ASSERT(decisions == 1);
 		} else {
-			FUZZ_ASSERT(vm.stub.last_report_seq == s.last_seq && vm.stats.reports == s.reports);
+			FUZZ_ASSERT((vm.stub.last_report_seq == s.last_seq || hello_ok) &&
+			    vm.stats.reports == s.reports);
 			FUZZ_ASSERT(lg.reports == s.reports_logged);
 			FUZZ_ASSERT(decisions <= 1); /* bad_report */
 		}

@@ -146,6 +146,44 @@ static void scenario_hello(void)
 	put_num(" generation=", (int64_t)boot->boot_generation, "\n");
 }
 
+/* The stub re-initializes (a kernel that restarts its watchdog driver):
+ * its page zeroed, its report seq back at 1, commands answered again,
+ * then hello once more.  A hand-back still pending must reach it. */
+static void scenario_reinit(void)
+{
+	hvstub_set_command_ignore(0);
+	if (hvstub_init(boot) != 0) {
+		say("reinit FAILED\n");
+		return;
+	}
+	stub_setup();
+	say("stub re-initialized\n");
+	uint32_t before = commands_run[HV_CMD_CLEANUP];
+	scenario_hello();
+	/* A command left pending runs now; a few more timer ticks, so the
+	 * hypervisor sees its acknowledgement before anything else. */
+	for (unsigned i = 0; i < 20 && commands_run[HV_CMD_CLEANUP] == before; i++)
+		__asm__ volatile("sti; hlt");
+	for (unsigned i = 0; i < 5; i++)
+		__asm__ volatile("sti; hlt");
+	say(commands_run[HV_CMD_CLEANUP] != before ? "pending command ran after the re-init\n"
+						   : "no command after the re-init\n");
+}
+
+/* Hangs for the watchdog (NMIs taken, never acknowledged) while saying
+ * hello in a loop: the hellos must not keep the hang from being seen. */
+static void scenario_hellohang(void)
+{
+	say("NMIs unanswered from now on, hello in a loop\n");
+	con_flush();
+	set_gate(2, nmi_mute_isr);
+	for (;;) {
+		hvstub_hello();
+		for (volatile unsigned i = 0; i < 1000; i++)
+			;
+	}
+}
+
 static void scenario_null(void)
 {
 	const uint64_t x = 0x0123456789abcdefull;
@@ -315,7 +353,8 @@ static const struct scenario scenarios[] = {
 	{ "usercall", scenario_usercall },   { "ramcheck", scenario_ramcheck },
 	{ "logflood", scenario_logflood },   { "cpuprobe", scenario_cpuprobe },
 	{ "dirtycpu", scenario_dirtycpu },   { "cleancheck", scenario_cleancheck },
-	{ "rdpmc", scenario_rdpmc },
+	{ "rdpmc", scenario_rdpmc },	     { "reinit", scenario_reinit },
+	{ "hellohang", scenario_hellohang },
 };
 
 static int word_is(const char *w, unsigned len, const char *name)

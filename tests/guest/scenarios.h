@@ -17,6 +17,7 @@ uint64_t netdrv_poll(void);
 extern uint8_t idt[256 * 16];
 extern const struct hvg_boot_info *boot;
 void timer_isr(void);
+void nmi_mute_isr(void);
 void say(const char *what);
 void put_num(const char *what, int64_t v, const char *tail);
 void say_num(const char *what, int64_t v, const char *tail);

@@ -17,6 +17,12 @@ timer_isr:
 	lock incq timer_ticks(%rip)
 	iretq
 
+/* An NMI handler that answers nothing (scenario hellohang): the guest
+ * takes the hypervisor's NMIs and never acknowledges them. */
+	.globl nmi_mute_isr
+nmi_mute_isr:
+	iretq
+
 	.bss
 	.align 16
 	.globl guest_stack_bottom, stack_top

@@ -190,11 +190,16 @@ static void test_handback_acked(void **state)
 	assert_int_equal(out.fx[1].deadline_ms, 500);
 	assert_int_equal(rc.state, GS_HANDBACK);
 	assert_int_equal(rc.deadline_tsc, 510 * MS);
+	/* What a stub that re-registers its page gets again (hv/hello.h). */
+	assert_true(recovery_handback_pending(&rc));
+	assert_int_equal(rc.cmd_op, HV_CMD_RESTART_TASK);
+	assert_int_equal(rc.cmd_arg, 7);
 
 	tick(&rc, &out, 11 * MS, true, 0);
 	EXPECT_NONE(&out);
 	tick(&rc, &out, 260 * MS, true, 1);
 	EXPECT(&out, FX_HANDBACK_ACKED);
+	assert_false(recovery_handback_pending(&rc));
 	assert_int_equal(out.fx[0].cmd_id, 1);
 	assert_int_equal(out.fx[0].gap_tsc, 250 * MS);
 	assert_int_equal(rc.state, GS_RUNNING);
