@@ -282,8 +282,9 @@ static void log_outcome(const struct vm *vm, const struct rec_fx *fx)
 			  (unsigned long long)vm->stub.generation);
 		break;
 	case FX_NO_RULE:
-		hv_log("ERROR policy %s has no rule for event %s: logged only", p->name,
-		       fault_type_name((enum fault_type)fx->fault));
+		hv_log("ERROR policy %s has no rule for event %s: %s", p->name,
+		       fault_type_name((enum fault_type)fx->fault),
+		       fault_needs_restart(fx->fault) ? "parking" : "logged only");
 		break;
 	default:
 		break;
@@ -337,7 +338,11 @@ static enum policy_action fault_v(struct vm *vm, const struct fault_event *ev, c
 		return a; /* not recorded (flood limit, guest not running) */
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	d.detail = detail;
+	/* A log-only decision changes nothing for the guest, and a guest can
+	 * provoke one in a loop: its records stay out of the reserve. */
+	log_hold_reserve(a == ACT_LOG);
 	apply(vm, &out, &d);
+	log_hold_reserve(false);
 	return a;
 }
 

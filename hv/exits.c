@@ -6,6 +6,8 @@
 #include "hv/actions.h"
 #include "hv/cpuid.h"
 #include "hv/exits.h"
+#include "hv/guest.h"
+#include "hv/mov_cr.h"
 #include "hv/msr.h"
 #include "lib/log.h"
 
@@ -126,24 +128,67 @@ static void handle_insn(struct vm *vm, const struct hv_event *ev)
 		inject_exception(vm, X86_VEC_UD, false);
 }
 
-/* A reserved bit, or a feature the guest does not have (CR4.VMXE, SMXE,
- * OSXSAVE): #GP(0), as the CPU would give (Intel SDM 3A 2.5, AMD APM 2
- * 3.1.3).  Not a policy event: it is the guest's own error, seen by its
- * own exception handling. */
-static void handle_cr_refused(struct vm *vm, const struct hv_event *ev)
-{
-	if (vm_guest_line_allowed(vm))
-		hv_log("guest cr%u write refused value=0x%llx: #GP", ev->cr, (unsigned long long)ev->value);
-	inject_exception(vm, X86_VEC_GP, true);
-}
-
 /* The vCPU cannot go on: it stays out of the guest until the policy's
  * reset (or park) ends the incident; nothing stops without a decision. */
 static void vcpu_cannot_run(struct vm *vm, enum fault_type type, const struct hv_event *ev)
 {
 	vm->vcpu_wedged = true;
-	vm_simple_fault(vm, type, "code=0x%llx detail=0x%llx rip=0x%llx", (unsigned long long)ev->raw,
-			(unsigned long long)ev->qual, (unsigned long long)vm->ops->get_rip());
+	vm_simple_fault(vm, type, "code=0x%llx detail=0x%llx", (unsigned long long)ev->raw,
+			(unsigned long long)ev->qual);
+}
+
+/* The code bytes at RIP, as many as are mapped (at most MOV_CR_MAX_LEN). */
+static unsigned code_at_rip(const struct vm *vm, uint8_t *code)
+{
+	uint64_t rip = vm->ops->get_rip(), cr3 = vm->ops->get_cr3();
+	unsigned n = 0;
+
+	while (n < MOV_CR_MAX_LEN && guest_copy_from(cr3, rip + n, &code[n], 1))
+		n++;
+	return n;
+}
+
+/* The value of an intercepted MOV to CR: from the exit, or decoded from
+ * the instruction (hv/mov_cr.h).  False if it cannot be decoded. */
+static bool cr_write_value(const struct vm *vm, const struct hv_event *ev, uint64_t *value,
+			   uint8_t *len)
+{
+	uint8_t code[MOV_CR_MAX_LEN];
+	struct mov_cr m;
+
+	if (ev->value_known) {
+		*value = ev->value;
+		*len = ev->insn_len;
+		return true;
+	}
+	if (!mov_cr_decode(code, code_at_rip(vm, code), &m) || m.cr != ev->cr)
+		return false;
+	*value = guest_reg_by_number(&vm->regs, m.gpr, vm->ops->get_rsp());
+	*len = m.len;
+	return true;
+}
+
+/* Checked by the backend as the CPU checks it: a reserved bit, a feature
+ * the guest does not have (CR4.VMXE, SMXE, OSXSAVE), a rule of long mode
+ * gets #GP(0), as the CPU would give it (Intel SDM 3A 2.5, AMD APM 2
+ * 3.1.3).  Not a policy event: it is the guest's own error, seen by its
+ * own exception handling. */
+static void handle_cr_write(struct vm *vm, const struct hv_event *ev)
+{
+	uint64_t value;
+	uint8_t len;
+
+	if (!cr_write_value(vm, ev, &value, &len)) {
+		vcpu_cannot_run(vm, FAULT_UNHANDLED_EXIT, ev);
+		return;
+	}
+	if (vm->ops->write_cr(ev->cr, value)) {
+		vm->ops->skip_insn(len);
+		return;
+	}
+	if (vm_guest_line_allowed(vm))
+		hv_log("guest cr%u write refused value=0x%llx: #GP", ev->cr, (unsigned long long)value);
+	inject_exception(vm, X86_VEC_GP, true);
 }
 
 void exit_handle_other(struct vm *vm, const struct hv_event *ev)
@@ -177,8 +222,8 @@ void exit_handle_other(struct vm *vm, const struct hv_event *ev)
 	case EV_INSN:
 		handle_insn(vm, ev);
 		break;
-	case EV_CR_REFUSED:
-		handle_cr_refused(vm, ev);
+	case EV_CR_WRITE:
+		handle_cr_write(vm, ev);
 		break;
 	case EV_ENTRY_FAILED:
 		vcpu_cannot_run(vm, FAULT_ENTRY_FAILED, ev);

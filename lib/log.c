@@ -185,9 +185,17 @@ static bool ring_full(void)
 	return ring_full_to(LOG_RING_RECORDS);
 }
 
+/* log_hold_reserve(): records a guest can bring in a loop. */
+static bool reserve_held;
+
+void log_hold_reserve(bool held)
+{
+	reserve_held = held;
+}
+
 static unsigned class_limit(enum log_level level, enum log_cat cat)
 {
-	return log_reserved_class(level, cat) ? LOG_RING_RECORDS : LOG_RING_ORDINARY;
+	return log_reserved_class(level, cat) && !reserve_held ? LOG_RING_RECORDS : LOG_RING_ORDINARY;
 }
 
 static void count_drop(void)
@@ -371,5 +379,6 @@ void log_reset(void)
 	log_buffered = false;
 	dropped_total = 0;
 	dropped_unreported = 0;
+	reserve_held = false;
 	log_depth = 0;
 }

@@ -93,6 +93,13 @@ static inline bool log_reserved_class(enum log_level level, enum log_cat cat)
 	       cat == CAT_OUTCOME || cat == CAT_ALARM;
 }
 
+/* While held, every record is ordinary whatever its class: for the
+ * records of a log-only decision, which a guest can bring in a loop (8 a
+ * second per event type) and which must not use up the reserve kept for
+ * the decisions that reset, park or stop it.  Emerg records are written
+ * out at once as ever. */
+void log_hold_reserve(bool held);
+
 /* The plain log line of the existing call sites: level info, cat log. */
 #define hv_log(...) hv_record(LOG_INFO, CAT_LOG, __VA_ARGS__)
 

@@ -48,6 +48,7 @@ UNIT_SRCS_test_vtimer      := hv/vtimer.c
 UNIT_SRCS_test_ratelimit   := hv/ratelimit.c
 UNIT_SRCS_test_msr         := hv/msr.c
 UNIT_SRCS_test_cpuid       := hv/cpuid.c
+UNIT_SRCS_test_mov_cr      := hv/mov_cr.c
 UNIT_SRCS_test_settings    := hv/settings.c hv/cmdline.c
 UNIT_SRCS_test_integrity   := lib/crc32.c arch/x86/tables_crc.c hv/policy_crc.c
 UNIT_SRCS_test_settings_release := hv/settings.c hv/cmdline.c

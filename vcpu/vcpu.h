@@ -56,6 +56,32 @@ _Static_assert(offsetof(struct guest_regs, r14) == GREG_R14, "GREG_R14");
 _Static_assert(offsetof(struct guest_regs, r15) == GREG_R15, "GREG_R15");
 _Static_assert(sizeof(struct guest_regs) == GREG_SIZE, "GREG_SIZE");
 
+/* A general-purpose register by its number in instruction encodings and
+ * exit qualifications (Intel SDM 2A 2.1.5, Table 2-2: 0 RAX, 1 RCX, 2 RDX,
+ * 3 RBX, 4 RSP, 5 RBP, 6 RSI, 7 RDI, 8-15 R8-R15); RSP is not in struct
+ * guest_regs (the VMCS/VMCB holds it), so the caller passes it. */
+static inline uint64_t guest_reg_by_number(const struct guest_regs *r, unsigned n, uint64_t rsp)
+{
+	switch (n & 15) {
+	case 0: return r->rax;
+	case 1: return r->rcx;
+	case 2: return r->rdx;
+	case 3: return r->rbx;
+	case 4: return rsp;
+	case 5: return r->rbp;
+	case 6: return r->rsi;
+	case 7: return r->rdi;
+	case 8: return r->r8;
+	case 9: return r->r9;
+	case 10: return r->r10;
+	case 11: return r->r11;
+	case 12: return r->r12;
+	case 13: return r->r13;
+	case 14: return r->r14;
+	default: return r->r15;
+	}
+}
+
 enum hv_event_kind {
 	EV_NONE = 0,      /* exit needing no action (e.g. a lost race) */
 	EV_TIMER,         /* the hypervisor's own timer fired */
@@ -72,7 +98,7 @@ enum hv_event_kind {
 	EV_INTR_WINDOW,   /* the guest can take an interrupt now */
 	EV_ENTRY_FAILED,  /* the CPU refused to enter the guest */
 	EV_INSN,          /* an intercepted instruction (enum hv_insn in insn) */
-	EV_CR_REFUSED,    /* a control-register write the CPU would refuse: cr, value */
+	EV_CR_WRITE,      /* an intercepted MOV to CR4: cr; value if value_known */
 	EV_UNHANDLED,     /* anything else: raw code kept for the log */
 	EV_KIND_COUNT
 };
@@ -103,8 +129,12 @@ struct hv_event {
 	bool msr_write;     /* EV_MSR: WRMSR (true) or RDMSR */
 	uint8_t insn_len;   /* length of the exiting instruction, 0 if unknown */
 	uint8_t insn;       /* EV_INSN: enum hv_insn */
-	uint8_t cr;         /* EV_CR_REFUSED: the control register */
-	uint64_t value;     /* EV_CR_REFUSED: the value refused */
+	uint8_t cr;         /* EV_CR_WRITE: the control register */
+	/* EV_CR_WRITE: the value written, when the exit says which register
+	 * held it (VMX); otherwise (SVM without decode assists) the core
+	 * decodes the instruction at RIP. */
+	bool value_known;
+	uint64_t value;
 };
 
 /* Event to inject at the next entry (Intel SDM 3C 26.6 / AMD APM 15.20). */
@@ -230,6 +260,10 @@ struct vcpu_ops {
 	 * (one the hypervisor queued, or one re-injected after an exit that
 	 * cut its delivery short). */
 	bool (*injection_pending)(void);
+	/* MOV to control register `cr` (only 4 is ever intercepted), checked
+	 * as the CPU checks it: false if the CPU would refuse it with #GP
+	 * (a reserved bit, a feature CPUID hides, a rule of long mode). */
+	bool (*write_cr)(unsigned cr, uint64_t value);
 };
 
 extern const struct vcpu_ops vmx_ops;

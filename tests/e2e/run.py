@@ -36,7 +36,9 @@ class Run:
         self.emulator = emulator          # qemu-uefi | qemu-iso | bochs-vmx | bochs-svm
         self.hv_cmdline = hv_cmdline
         self.guest_cmdline = guest_cmdline
-        self.end_marker = re.compile(end_marker)
+        # "com2:<regex>" watches the guest's console instead of the log
+        self.end_on_com2 = end_marker.startswith("com2:")
+        self.end_marker = re.compile(end_marker[5:] if self.end_on_com2 else end_marker)
         self.timeout = timeout
         self.cpu = cpu
         self.guest_bytes = guest_bytes    # None: the test guest; b"": no guest file
@@ -44,7 +46,6 @@ class Run:
         self.com2 = ""
         self.wall = 0.0
         self.stopped_by = ""
-        self.end_on_com2 = False
 
 
 def cmdline(run):
@@ -466,13 +467,18 @@ def check_cpuprobe(res, run):
     res.check(run, "every MSR of the bitmap ranges and beyond (24,832, read and write): only the "
               "pass-through list and the emulated ones answer, every other access is #GP",
               g(1) == "24832" and g(2) == "0", m.group(0) if m else "no result line")
-    res.check(run, "CR4.VMXE/SMXE and EFER reserved bit/SVME writes: #GP (4 of 4)", g(3) == "4")
+    res.check(run, "CR4.VMXE/SMXE/OSXSAVE and EFER reserved bit/SVME writes: #GP (5 of 5)",
+              g(3) == "5")
     res.check(run, "XSETBV, MONITOR, MWAIT, GETSEC: #UD (4 of 4); INVD runs as a no-op",
               g(4) == "4" and g(5) == "1")
     # XSETBV and GETSEC raise #UD before any exit while CR4.OSXSAVE/SMXE
-    # are clear (SDM 3C 25.1.1), which the guest cannot change
-    res.check(run, "MONITOR, MWAIT and INVD were intercepted (the hypervisor's record of each)",
-              all(find(run, "log", "guest", insn=i) for i in ("monitor", "mwait", "invd")))
+    # are clear (SDM 3C 25.1.1), which the guest cannot change.  Under
+    # QEMU's TCG none of the three exits arrives (seen: no record, while
+    # the guest still gets #UD for MONITOR/MWAIT, which its CPUID lacks,
+    # and INVD changes nothing in an emulator): only Bochs shows them.
+    if run.emulator.startswith("bochs"):
+        res.check(run, "MONITOR, MWAIT and INVD were intercepted (the hypervisor's record of each)",
+                  all(find(run, "log", "guest", insn=i) for i in ("monitor", "mwait", "invd")))
     res.check(run, "CPUID hides MONITOR, SMX, XSAVE/OSXSAVE/AVX, x2APIC, VMX/SVM, leaf 0x8000000A",
               g(6) == "1")
     res.check(run, "DR7 survives the exits", g(7) == "1")
@@ -592,9 +598,9 @@ FAULT_RUNS = [
      "all"),
     ("isolation", "hello isolation", "policy=probe maxticks=60000", ISOLATION_DONE,
      check_isolation, "all"),
-    ("cpuprobe", "hello cpuprobe", "policy=probe maxticks=60000", r"guest: cpu probe (ok|BREACHED)",
+    ("cpuprobe", "hello cpuprobe", "policy=probe maxticks=60000", r"com2:guest: cpu probe (ok|BREACHED)",
      check_cpuprobe, "all"),
-    ("clean-reset", "hello dirtycpu@1 panic@1 cleancheck@2", "", r"guest: clean cpu (ok|STALE)",
+    ("clean-reset", "hello dirtycpu@1 panic@1 cleancheck@2", "", r"com2:guest: clean cpu (ok|STALE)",
      check_clean_reset, "all"),
     ("unhandled-exit", "hello rdpmc@1", "test_break=1", RESTARTED, check_unhandled_exit, "all"),
     ("entry-failed", "hello", "test_break=2", STOPPED, check_entry_failed, "all"),

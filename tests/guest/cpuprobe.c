@@ -96,8 +96,8 @@ static void probe_msr_space(uint64_t *tried, uint64_t *bad)
 		}
 }
 
-/* CR4.VMXE and SMXE (features the guest does not have), EFER reserved
- * bit 1 and SVME: each #GP. */
+/* CR4.VMXE, SMXE and OSXSAVE (features the guest does not have), EFER
+ * reserved bit 1 and SVME: each #GP. */
 static uint64_t probe_control_bits(void)
 {
 	uint64_t cr4, gp = probe_gp_count, efer = probe_rdmsr(0xC0000080u);
@@ -105,6 +105,7 @@ static uint64_t probe_control_bits(void)
 	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
 	probe_mov_cr4(cr4 | (1ull << 13));
 	probe_mov_cr4(cr4 | (1ull << 14));
+	probe_mov_cr4(cr4 | (1ull << 18));
 	probe_wrmsr(0xC0000080u, efer | (1ull << 1));
 	probe_wrmsr(0xC0000080u, efer | (1ull << 12));
 	return probe_gp_count - gp;
@@ -188,7 +189,7 @@ void scenario_cpuprobe(void)
 	put_num(" dr7_kept=", dr7, "");
 	put_num(" tsc_moved=", tsc, "");
 	put_num(" integrity_same=", crc0 == crc1, "\n");
-	if (bad == 0 && ctl_gp == 4 && ud == 4 && invd_ok && hidden && dr7 && tsc && crc0 == crc1)
+	if (bad == 0 && ctl_gp == 5 && ud == 4 && invd_ok && hidden && dr7 && tsc && crc0 == crc1)
 		say("cpu probe ok\n");
 	else
 		say("cpu probe BREACHED\n");

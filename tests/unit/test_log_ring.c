@@ -267,6 +267,29 @@ static void test_reserve_is_bounded(void **state)
 	assert_string_equal(f.text, "hv_crash vector=14");
 }
 
+/* Log-only decisions a guest floods (held reserve) stop at the ordinary
+ * limit like any ordinary record; the reserve is still whole for the
+ * decision that resets or parks the guest. */
+static void test_held_reserve(void **state)
+{
+	(void)state;
+
+	log_set_buffered(true);
+	flood(LOG_RING_ORDINARY - 1);
+	log_hold_reserve(true);
+	for (unsigned i = 0; i < 40; i++) {
+		hv_record(LOG_MAJOR, CAT_EVENT, "blocked_msr n=%u", i);
+		hv_record(LOG_INFO, CAT_DECISION, "match rule=any_blocked_msr action=log");
+		hv_record(LOG_INFO, CAT_OUTCOME, "logged guest_continues=yes");
+	}
+	log_hold_reserve(false);
+	assert_int_equal(log_pending(), LOG_RING_ORDINARY + 1); /* + the log_dropped report */
+	for (unsigned i = 0; i < LOG_RESERVED - 1; i++)
+		hv_record(LOG_INFO, CAT_DECISION, "match rule=any_hang action=reset n=%u", i);
+	assert_int_equal(log_pending(), LOG_RING_RECORDS);
+	assert_int_equal(log_dropped_total(), 40 * 3 - 1); /* all the held ones but the first */
+}
+
 static void test_nested_record(void **state)
 {
 	struct frame f;
@@ -328,6 +351,7 @@ int main(void)
 		cmocka_unit_test_setup(test_ring_overflow, setup),
 		cmocka_unit_test_setup(test_reserve_after_flood, setup),
 		cmocka_unit_test_setup(test_reserve_is_bounded, setup),
+		cmocka_unit_test_setup(test_held_reserve, setup),
 		cmocka_unit_test_setup(test_nested_record, setup),
 		cmocka_unit_test_setup(test_drain_inside_logger, setup),
 	};

@@ -186,6 +186,37 @@ static void test_insn_intercepts(void **state)
 	assert_int_equal(kind_of(0x6F), EV_UNHANDLED);
 }
 
+/* A CR4 write exit: the core decodes the value (no decode assists). */
+static void test_cr4_write(void **state)
+{
+	(void)state;
+	struct hv_event ev = decode(0x14, 0, 0, 0);
+
+	assert_int_equal(ev.kind, EV_CR_WRITE);
+	assert_int_equal(ev.cr, 4);
+	assert_false(ev.value_known);
+}
+
+/* CR4 writes checked as the CPU checks them (APM 2 3.1.3, SDM 3A 4.10.1). */
+static void test_cr4_rules(void **state)
+{
+	const uint64_t pae = 1u << 5, pge = 1u << 7, osfxsr = 1u << 9, la57 = 1u << 12;
+	const uint64_t pcide = 1u << 17, osxsave = 1u << 18, vmxe = 1u << 13;
+	const uint64_t allowed = pae | pge | osfxsr | la57 | pcide;
+	(void)state;
+
+	assert_true(svm_cr4_write_ok(pae, pae | osfxsr, allowed, true, 0x3000));
+	assert_true(svm_cr4_write_ok(pae | pge, pae, allowed, true, 0x3000));
+	assert_false(svm_cr4_write_ok(pae, pae | osxsave, allowed, true, 0x3000)); /* hidden */
+	assert_false(svm_cr4_write_ok(pae, pae | vmxe, allowed, true, 0x3000));    /* reserved */
+	assert_false(svm_cr4_write_ok(pae, 0, allowed, true, 0x3000));   /* PAE off in long mode */
+	assert_true(svm_cr4_write_ok(pae, 0, allowed, false, 0x3000));   /* ...allowed outside it */
+	assert_false(svm_cr4_write_ok(pae, pae | la57, allowed, true, 0x3000)); /* LA57 in long mode */
+	assert_false(svm_cr4_write_ok(pae, pae | pcide, allowed, true, 0x3001)); /* CR3[11:0] != 0 */
+	assert_true(svm_cr4_write_ok(pae, pae | pcide, allowed, true, 0x3000));
+	assert_true(svm_cr4_write_ok(pae | pcide, pae | pcide, allowed, true, 0x3001));
+}
+
 static void test_unhandled(void **state)
 {
 	(void)state;
@@ -213,6 +244,8 @@ int main(void)
 		cmocka_unit_test(test_virt_insn),
 		cmocka_unit_test(test_msr),
 		cmocka_unit_test(test_insn_intercepts),
+		cmocka_unit_test(test_cr4_write),
+		cmocka_unit_test(test_cr4_rules),
 		cmocka_unit_test(test_unhandled),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -141,7 +141,44 @@ static void setup_guest_state(const struct vcpu_config *cfg)
  * long mode; NXE, FFXSR, TCE where CPUID reports NX, FFXSR, TCE.  A write
  * setting any other bit gets #GP, as on the CPU; VMRUN would refuse it
  * (APM 2 15.5.1: EFER MBZ bits). */
-static uint64_t efer_allowed;
+static uint64_t efer_allowed, cr4_allowed;
+
+/* The CR4 bits of features this CPU reports (CPUID 1 and 7), without
+ * those the guest is not given (CR4_GUEST_MAY_NOT_SET: OSXSAVE; VMXE and
+ * SMXE are reserved on AMD anyway). */
+static void setup_cr4_allowed(void)
+{
+	static const struct { uint32_t leaf; uint8_t reg, bit; uint64_t cr4; } has[] = {
+		{ 1, 3, 1, 3ull << 0 },   /* VME: VME, PVI */
+		{ 1, 3, 4, 1ull << 2 },   /* TSC: TSD */
+		{ 1, 3, 2, 1ull << 3 },   /* DE */
+		{ 1, 3, 3, 1ull << 4 },   /* PSE */
+		{ 1, 3, 6, 1ull << 5 },   /* PAE */
+		{ 1, 3, 7, 1ull << 6 },   /* MCE */
+		{ 1, 3, 13, 1ull << 7 },  /* PGE */
+		{ 1, 3, 24, 3ull << 9 },  /* FXSR: OSFXSR, OSXMMEXCPT */
+		{ 1, 2, 17, 1ull << 17 }, /* PCID */
+		{ 7, 1, 0, 1ull << 16 },  /* FSGSBASE */
+		{ 7, 1, 7, 1ull << 20 },  /* SMEP */
+		{ 7, 1, 20, 1ull << 21 }, /* SMAP */
+		{ 7, 2, 2, 1ull << 11 },  /* UMIP */
+		{ 7, 2, 3, 1ull << 22 },  /* PKU */
+		{ 7, 2, 16, 1ull << 12 }, /* LA57 */
+	};
+	uint32_t r1[4], r7[4] = { 0 }, r0[4];
+
+	cpuid(0, 0, r0);
+	cpuid(1, 0, r1);
+	if (r0[0] >= 7)
+		cpuid(7, 0, r7);
+	cr4_allowed = 1ull << 8; /* PCE */
+	for (unsigned i = 0; i < sizeof(has) / sizeof(has[0]); i++) {
+		const uint32_t *r = has[i].leaf == 1 ? r1 : r7;
+		if (r[has[i].reg] & (1u << has[i].bit))
+			cr4_allowed |= has[i].cr4;
+	}
+	cr4_allowed &= ~CR4_GUEST_MAY_NOT_SET;
+}
 
 static void setup_efer_allowed(void)
 {
@@ -195,6 +232,10 @@ static void setup_controls(const struct vcpu_config *cfg)
 {
 	struct vmcb *v = &guest_vmcb;
 
+	/* CR4 writes: there is no guest/host mask on SVM; the core decodes
+	 * the MOV and svm_write_cr checks it (OSXSAVE for a guest without
+	 * XSAVE, reserved bits). */
+	v->intercept_cr = SVM_INTERCEPT_CR4_WRITE;
 	v->intercept_misc1 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI | SVM_INTERCEPT_CPUID |
 			     SVM_INTERCEPT_INVD | SVM_INTERCEPT_IOIO | SVM_INTERCEPT_MSR |
 			     SVM_INTERCEPT_SHUTDOWN;
@@ -236,6 +277,7 @@ static bool svm_init(const struct vcpu_config *cfg, const char **why)
 	wrmsr(MSR_VM_HSAVE_PA, (uint64_t)(uintptr_t)host_hsave);
 	memset(&guest_vmcb, 0, sizeof(guest_vmcb));
 	setup_efer_allowed();
+	setup_cr4_allowed();
 	setup_controls(cfg);
 	setup_guest_state(cfg);
 	if (!setup_npt(cfg)) {
@@ -462,6 +504,19 @@ static void svm_set_tsc_offset(uint64_t offset)
 	guest_vmcb.tsc_offset = offset; /* RDTSC(P) and the TSC MSR add it (APM 2 15.30.5) */
 }
 
+/* The new CR4 takes effect at the next VMRUN; a change of paging bits
+ * (PGE, PAE, PSE, PCIDE, SMEP...) needs the guest's TLB entries gone. */
+static bool svm_write_cr(unsigned cr, uint64_t value)
+{
+	struct vmcb *v = &guest_vmcb;
+
+	if (cr != 4 || !svm_cr4_write_ok(v->cr4, value, cr4_allowed, (v->efer & EFER_LMA) != 0, v->cr3))
+		return false;
+	v->cr4 = value;
+	v->tlb_control = SVM_TLB_FLUSH_ALL;
+	return true;
+}
+
 static bool svm_injection_pending(void)
 {
 	return (guest_vmcb.eventinj & SVM_EVENT_VALID) != 0;
@@ -491,4 +546,5 @@ const struct vcpu_ops svm_ops = {
 	.take_dirty = svm_take_dirty,
 	.set_tsc_offset = svm_set_tsc_offset,
 	.injection_pending = svm_injection_pending,
+	.write_cr = svm_write_cr,
 };

@@ -67,6 +67,26 @@ static inline uint8_t svm_exit_insn(uint64_t exitcode)
 	}
 }
 
+/* A MOV to CR4 as the CPU checks it (APM 2 3.1.3, 5.3; Intel SDM 3A
+ * 2.5): no bit outside `allowed` (the bits of features this CPU has and
+ * the guest is given), PAE stays set and LA57 stays as it is in long
+ * mode, and PCIDE may be set only with CR3[11:0] = 0 (SDM 3A 4.10.1). */
+#define CR4_PAE_BIT (1ull << 5)
+#define CR4_LA57_BIT (1ull << 12)
+#define CR4_PCIDE_BIT (1ull << 17)
+
+static inline bool svm_cr4_write_ok(uint64_t cur, uint64_t value, uint64_t allowed, bool long_mode,
+				    uint64_t cr3)
+{
+	if (value & ~allowed)
+		return false;
+	if (long_mode && (!(value & CR4_PAE_BIT) || ((value ^ cur) & CR4_LA57_BIT)))
+		return false;
+	if ((value & CR4_PCIDE_BIT) && !(cur & CR4_PCIDE_BIT) && (cr3 & 0xFFF))
+		return false;
+	return true;
+}
+
 static inline void svm_decode_exit(const struct svm_exit_info *x, struct hv_event *ev)
 {
 	/* A compound literal, not memset(): the freestanding build does not
@@ -111,6 +131,10 @@ static inline void svm_decode_exit(const struct svm_exit_info *x, struct hv_even
 		break;
 	case SVM_EXIT_SHUTDOWN:
 		ev->kind = EV_TRIPLE_FAULT;
+		break;
+	case SVM_EXIT_CR4_WRITE: /* the core decodes the MOV (no decode assists) */
+		ev->kind = EV_CR_WRITE;
+		ev->cr = 4;
 		break;
 	case SVM_EXIT_INVD:
 	case SVM_EXIT_MONITOR:

@@ -163,8 +163,12 @@ _Static_assert(offsetof(struct vmcb_seg, selector) == 0 && offsetof(struct vmcb_
 #define SVM_INTERCEPT_MWAIT_ARMED (1u << 12)
 #define SVM_INTERCEPT_XSETBV (1u << 13)
 
+/* intercept_cr (offset 0x000): bits 0-15 reads, 16-31 writes of CR0-15. */
+#define SVM_INTERCEPT_CR4_WRITE (1u << (16 + 4))
+
 /* Exit codes (APM 2 Appendix C). */
 enum svm_exit_code {
+	SVM_EXIT_CR4_WRITE = 0x14,
 	SVM_EXIT_INTR = 0x60,
 	SVM_EXIT_NMI = 0x61,
 	SVM_EXIT_VINTR = 0x64,

@@ -78,24 +78,6 @@ static void arm_preemption_timer(uint64_t deadline_tsc)
 	vmwrite(PREEMPTION_TIMER, timer > 0xFFFFFFFFull ? 0xFFFFFFFFull : timer);
 }
 
-/* The general-purpose register numbered as in exit qualifications
- * (SDM 3C Table 28-3: 0 RAX, 1 RCX, 2 RDX, 3 RBX, 4 RSP, 5 RBP, 6 RSI,
- * 7 RDI, 8-15 R8-R15); RSP lives in the VMCS. */
-static uint64_t guest_gpr(const struct guest_regs *regs, unsigned n)
-{
-#define GPR(r) offsetof(struct guest_regs, r)
-	static const uint8_t off[16] = { GPR(rax), GPR(rcx), GPR(rdx), GPR(rbx), 0xFF, GPR(rbp),
-					 GPR(rsi), GPR(rdi), GPR(r8),  GPR(r9),  GPR(r10), GPR(r11),
-					 GPR(r12), GPR(r13), GPR(r14), GPR(r15) };
-#undef GPR
-	uint64_t v;
-
-	if (off[n & 15] == 0xFF)
-		return vmread(GUEST_RSP);
-	memcpy(&v, (const uint8_t *)regs + off[n & 15], sizeof(v));
-	return v;
-}
-
 static void vmx_run(struct guest_regs *regs, uint64_t deadline_tsc, struct hv_event *ev)
 {
 	struct vmx_exit_info x;
@@ -116,8 +98,8 @@ static void vmx_run(struct guest_regs *regs, uint64_t deadline_tsc, struct hv_ev
 	vmx_decode_exit(&x, ev);
 	if (ev->kind == EV_HOST_INTR)
 		plat_end_stray_interrupt();
-	if (ev->kind == EV_CR_REFUSED)
-		ev->value = guest_gpr(regs, (unsigned)(x.qual >> 8) & 15);
+	if (ev->kind == EV_CR_WRITE)
+		ev->value = guest_reg_by_number(regs, (unsigned)(x.qual >> 8) & 15, vmread(GUEST_RSP));
 	if ((x.reason & 0xFFFF) == VMX_EXIT_PREEMPTION_TIMER)
 		armed_deadline = 0; /* it fired (maybe early, by the shift): re-arm */
 	if (!vmx_exit_may_vector(x.reason))
@@ -265,6 +247,19 @@ static void vmx_set_tsc_offset(uint64_t offset)
 	vmwrite(TSC_OFFSET, offset); /* RDTSC(P) and the TSC MSR add it (SDM 3C 25.3) */
 }
 
+/* Only the owned bits (CR4_MASK) make a MOV to CR4 exit, and the shadow
+ * never has them set: the guest tried to set one of them (SDM 3C 25.3).
+ * A write without them (not reached today) is applied, the owned VMXE
+ * kept set in the real register. */
+static bool vmx_write_cr(unsigned cr, uint64_t value)
+{
+	if (cr != 4 || (value & CR4_GUEST_MAY_NOT_SET))
+		return false;
+	vmwrite(GUEST_CR4, (value | CR4_VMXE | rdmsr(MSR_VMX_CR4_FIXED0)) & rdmsr(MSR_VMX_CR4_FIXED1));
+	vmwrite(CR4_SHADOW, value);
+	return true;
+}
+
 static bool vmx_injection_pending(void)
 {
 	return (vmread(ENTRY_INTR_INFO) & INTR_INFO_VALID) != 0;
@@ -293,4 +288,5 @@ const struct vcpu_ops vmx_ops = {
 	.take_dirty = vmx_take_dirty,
 	.set_tsc_offset = vmx_set_tsc_offset,
 	.injection_pending = vmx_injection_pending,
+	.write_cr = vmx_write_cr,
 };

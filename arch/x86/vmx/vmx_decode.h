@@ -114,14 +114,14 @@ static inline void decode_ept_violation(const struct vmx_exit_info *x, struct hv
 
 /* Control-register access (SDM 3C Table 28-3): bits 3:0 the register,
  * 5:4 the access type (0 MOV to CR), 11:8 the source register.  Only
- * CR4 has owned bits (CR4_MASK), never set in its shadow, so every
- * MOV to CR4 that exits sets one the guest may not have: refused.  The
- * value is read from the source register by the backend (vmx_run). */
+ * CR4 has owned bits (CR4_MASK), so only a MOV to CR4 is expected; the
+ * backend reads the value from the source register (vmx_run). */
 static inline void decode_cr_access(uint64_t q, struct hv_event *ev)
 {
 	if ((q & 0xF) == 4 && ((q >> 4) & 3) == 0) {
-		ev->kind = EV_CR_REFUSED;
+		ev->kind = EV_CR_WRITE;
 		ev->cr = 4;
+		ev->value_known = true;
 	} else {
 		ev->kind = EV_UNHANDLED;
 	}
