@@ -111,6 +111,11 @@ static void reset(const struct vcpu_config *cfg)
 	cpu.nmi_window = cpu.intr_window = cpu.event = false;
 }
 
+/* Hypercalls never touch the guest's TSC: only a reset sets the offset,
+ * back to 0. */
+static void set_tsc_offset(uint64_t offset) { FUZZ_ASSERT(offset == 0); }
+static bool injection_pending(void) { return cpu.event; }
+
 #define FAKE_OPS(vend)                                                                  \
 	{                                                                               \
 		.name = "fuzz", .vendor = (vend), .inject = inject,                    \
@@ -119,6 +124,7 @@ static void reset(const struct vcpu_config *cfg)
 		.nmi_readiness = nmi_readiness, .request_nmi_window = request_nmi_window, \
 		.request_intr_window = request_intr_window, .get_rsp = get_rsp,         \
 		.get_cr2 = get_cr2, .get_cr3 = get_cr3, .take_dirty = take_dirty,       \
+		.set_tsc_offset = set_tsc_offset, .injection_pending = injection_pending, \
 	}
 static const struct vcpu_ops fake_intel = FAKE_OPS(VCPU_VENDOR_INTEL);
 static const struct vcpu_ops fake_amd = FAKE_OPS(VCPU_VENDOR_AMD);
@@ -232,6 +238,7 @@ static struct {
 } lg;
 
 uint64_t log_dropped_total(void) { return 0; }
+void log_hold_reserve(bool held) { (void)held; } /* every record is counted anyway */
 
 static bool starts(const char *s, const char *prefix)
 {

@@ -1,0 +1,271 @@
+/*
+ * hv/exits.c, the core's handling of each decoded exit, against a fake
+ * backend and fake fault/log glue: what goes to the guest (#GP, #UD, a
+ * skipped instruction, register values), what reaches the policy, and
+ * what the backend is asked to do.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "hv/actions.h"
+#include "hv/exits.h"
+#include "hv/guest.h"
+#include "lib/log.h"
+
+/* ---- the fake backend --------------------------------------------------- */
+static struct {
+	bool event_pending;          /* something waits in the injection field */
+	unsigned injects;
+	struct hv_inject last;
+	uint64_t skipped;            /* total instruction bytes skipped */
+	uint64_t tsc_offset;
+	unsigned offset_writes;
+	bool cr_ok;                  /* write_cr's answer */
+	unsigned cr_writes;
+	uint64_t cr_value;
+	uint64_t rip, rsp, cr3;
+} be;
+
+static void inject(const struct hv_inject *inj)
+{
+	be.injects++;
+	be.last = *inj;
+}
+static void skip_insn(uint8_t len) { be.skipped += len; }
+static uint64_t get_rip(void) { return be.rip; }
+static uint64_t get_rsp(void) { return be.rsp; }
+static uint64_t get_cr3(void) { return be.cr3; }
+static void adjust_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4]) { (void)leaf, (void)sub, (void)r; }
+static void set_tsc_offset(uint64_t off) { be.tsc_offset = off, be.offset_writes++; }
+static bool injection_pending(void) { return be.event_pending; }
+static bool write_cr(unsigned cr, uint64_t value)
+{
+	assert_int_equal(cr, 4);
+	be.cr_writes++;
+	be.cr_value = value;
+	return be.cr_ok;
+}
+
+static const struct vcpu_ops fake_ops = {
+	.name = "fake", .inject = inject, .skip_insn = skip_insn, .get_rip = get_rip,
+	.get_rsp = get_rsp, .get_cr3 = get_cr3, .adjust_cpuid = adjust_cpuid,
+	.set_tsc_offset = set_tsc_offset, .injection_pending = injection_pending,
+	.write_cr = write_cr,
+};
+
+/* ---- fake glue: faults, log, platform, guest memory ---------------------- */
+static struct {
+	unsigned count;
+	enum fault_type type;
+	enum policy_action answer;
+} faults;
+static uint8_t code_bytes[8];   /* the guest's code at RIP */
+static unsigned code_mapped;    /* how many of them are mapped */
+static uint64_t host_tsc = 1000000;
+
+enum policy_action vm_simple_fault(struct vm *vm, enum fault_type type, const char *fmt, ...)
+{
+	(void)vm, (void)fmt;
+	faults.count++;
+	faults.type = type;
+	return faults.answer;
+}
+bool vm_guest_line_allowed(struct vm *vm) { (void)vm; return true; }
+void hv_record(enum log_level level, enum log_cat cat, const char *fmt, ...) { (void)level, (void)cat, (void)fmt; }
+uint64_t plat_tsc(void) { return host_tsc; }
+void wd_queue_platform(struct watchdog *wd) { (void)wd; }
+void hypercall_handle(struct vm *vm) { (void)vm; }
+bool guest_copy_from(uint64_t cr3, uint64_t gva, void *dst, uint64_t len)
+{
+	assert_int_equal(cr3, be.cr3);
+	if (gva < be.rip || gva + len > be.rip + code_mapped)
+		return false;
+	memcpy(dst, &code_bytes[gva - be.rip], len);
+	return true;
+}
+
+static struct boot_info boot = { .hv_base = 0x1000000, .hv_size = 0x100000 };
+static struct vm vm;
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&be, 0, sizeof(be));
+	memset(&faults, 0, sizeof(faults));
+	memset(&vm, 0, sizeof(vm));
+	vm.ops = &fake_ops;
+	vm.boot = &boot;
+	be.rip = 0x100000;
+	be.cr3 = 0x3000;
+	code_mapped = 0;
+	return 0;
+}
+
+static struct hv_event event(enum hv_event_kind kind)
+{
+	return (struct hv_event){ .kind = kind };
+}
+
+/* A mem_violation the policy only logs: #GP, unless an event is being
+ * (re)injected, which must not be replaced (a heartbeat NMI lost). */
+static void test_mem_violation_keeps_pending_event(void **state)
+{
+	struct hv_event ev = event(EV_MEM_VIOLATION);
+	(void)state;
+
+	ev.gpa = 0x1000000;
+	ev.access = ACC_WRITE;
+	faults.answer = ACT_LOG;
+	exit_handle_other(&vm, &ev);
+	assert_int_equal(faults.type, FAULT_MEM_VIOLATION);
+	assert_int_equal(be.injects, 1);
+	assert_int_equal(be.last.vector, X86_VEC_GP);
+	be.event_pending = true;
+	exit_handle_other(&vm, &ev);
+	assert_int_equal(faults.count, 2);
+	assert_int_equal(be.injects, 1); /* nothing over the pending event */
+	faults.answer = ACT_RESET;
+	be.event_pending = false;
+	exit_handle_other(&vm, &ev);
+	assert_int_equal(be.injects, 1); /* a reset: the guest is not going on */
+}
+
+/* MSRs: emulated ones answer and skip; a TSC write moves the backend's
+ * offset only; everything else is #GP and a blocked_msr fault. */
+static void test_msr_paths(void **state)
+{
+	struct hv_event ev = event(EV_MSR);
+	(void)state;
+
+	ev.insn_len = 2;
+	ev.msr = 0x10;
+	vm.regs.rax = 0xFFFFFFFF00000000ull | 5; /* RDMSR ignores, WRMSR takes EDX:EAX */
+	vm.regs.rdx = 0;
+	ev.msr_write = true;
+	exit_handle_other(&vm, &ev);
+	assert_int_equal(be.offset_writes, 1);
+	assert_int_equal(be.tsc_offset, (uint64_t)5 - host_tsc);
+	assert_int_equal(be.skipped, 2);
+	ev.msr_write = false;
+	host_tsc += 10;
+	exit_handle_other(&vm, &ev);
+	assert_int_equal(vm.regs.rax, 15);
+	assert_int_equal(vm.regs.rdx, 0);
+	assert_int_equal(faults.count, 0);
+	ev.msr = 0x570; /* IA32_RTIT_CTL */
+	exit_handle_other(&vm, &ev);
+	assert_int_equal(faults.type, FAULT_BLOCKED_MSR);
+	assert_int_equal(be.last.vector, X86_VEC_GP);
+	assert_int_equal(be.skipped, 4); /* not skipped: the #GP is at the RDMSR */
+	assert_int_equal(vm.stats.msr_blocked, 1);
+}
+
+static void test_insns(void **state)
+{
+	struct hv_event ev = event(EV_INSN);
+	(void)state;
+
+	ev.insn = INSN_INVD;
+	ev.insn_len = 2;
+	exit_handle_other(&vm, &ev);
+	assert_int_equal(be.skipped, 2);
+	assert_int_equal(be.injects, 0);
+	static const uint8_t ud[] = { INSN_MONITOR, INSN_MWAIT, INSN_GETSEC, INSN_XSETBV };
+	for (unsigned i = 0; i < sizeof(ud); i++) {
+		ev.insn = ud[i];
+		exit_handle_other(&vm, &ev);
+		assert_int_equal(be.last.vector, X86_VEC_UD);
+	}
+	assert_int_equal(be.injects, 4);
+	assert_int_equal(be.skipped, 2);
+	assert_int_equal(faults.count, 0);
+}
+
+/* SVM's CR4 write: the MOV decoded at RIP, the register's value handed to
+ * write_cr; a refusal is #GP; code that is not a MOV to CR4 cannot be
+ * handled: the policy decides. */
+static void test_cr_write_decoded(void **state)
+{
+	struct hv_event ev = event(EV_CR_WRITE);
+	(void)state;
+
+	ev.cr = 4;
+	memcpy(code_bytes, (const uint8_t[]){ 0x41, 0x0F, 0x22, 0xE1 }, 4); /* mov %r9,%cr4 */
+	code_mapped = 4;
+	vm.regs.r9 = 0x220;
+	be.cr_ok = true;
+	exit_handle_other(&vm, &ev);
+	assert_int_equal(be.cr_value, 0x220);
+	assert_int_equal(be.skipped, 4);
+	be.cr_ok = false;
+	exit_handle_other(&vm, &ev);
+	assert_int_equal(be.last.vector, X86_VEC_GP);
+	assert_int_equal(be.skipped, 4);
+	/* mov %rsp,%cr4: RSP comes from the backend */
+	memcpy(code_bytes, (const uint8_t[]){ 0x0F, 0x22, 0xE4 }, 3);
+	be.rsp = 0x40020;
+	exit_handle_other(&vm, &ev);
+	assert_int_equal(be.cr_value, 0x40020);
+	assert_int_equal(faults.count, 0);
+	code_mapped = 2; /* the rest of the instruction on an unmapped page */
+	exit_handle_other(&vm, &ev);
+	assert_int_equal(faults.type, FAULT_UNHANDLED_EXIT);
+	assert_true(vm.vcpu_wedged);
+}
+
+/* VMX names the register: no decoding. */
+static void test_cr_write_known(void **state)
+{
+	struct hv_event ev = event(EV_CR_WRITE);
+	(void)state;
+
+	ev.cr = 4;
+	ev.value_known = true;
+	ev.value = 0x2020;
+	ev.insn_len = 3;
+	be.cr_ok = false;
+	exit_handle_other(&vm, &ev);
+	assert_int_equal(be.cr_value, 0x2020);
+	assert_int_equal(be.last.vector, X86_VEC_GP);
+	assert_int_equal(be.skipped, 0);
+}
+
+/* Nothing stops without a decision: a failed entry and an exit with no
+ * handler are faults for the policy, and the vCPU stays out until the
+ * reset. */
+static void test_cannot_run(void **state)
+{
+	struct hv_event ev = event(EV_ENTRY_FAILED);
+	(void)state;
+
+	exit_handle_other(&vm, &ev);
+	assert_int_equal(faults.type, FAULT_ENTRY_FAILED);
+	assert_true(vm.vcpu_wedged);
+	assert_false(vm_guest_runs(&vm));
+	assert_false(vm.stopped);
+	vm.vcpu_wedged = false;
+	ev = event(EV_UNHANDLED);
+	exit_handle_other(&vm, &ev);
+	assert_int_equal(faults.type, FAULT_UNHANDLED_EXIT);
+	assert_true(vm.vcpu_wedged);
+	assert_false(vm.stopped);
+	assert_int_equal(faults.count, 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_mem_violation_keeps_pending_event, setup),
+		cmocka_unit_test_setup(test_msr_paths, setup),
+		cmocka_unit_test_setup(test_insns, setup),
+		cmocka_unit_test_setup(test_cr_write_decoded, setup),
+		cmocka_unit_test_setup(test_cr_write_known, setup),
+		cmocka_unit_test_setup(test_cannot_run, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
