@@ -238,7 +238,11 @@ DECODER = None
 def records(run):
     """JSON objects decoded from the run's COM1 log, cached on the run."""
     if getattr(run, "decoded", None) is None:
-        out = subprocess.run([DECODER], input=run.com1.encode("latin-1"),
+        text = run.com1
+        if run.stopped_by == "end marker" and not text.endswith("\n"):
+            # the emulator was stopped by the test in the middle of a line
+            text = text[:text.rfind("\n") + 1]
+        out = subprocess.run([DECODER], input=text.encode("latin-1"),
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
         run.decoded = [json.loads(line) for line in out.decode().splitlines() if line.strip()]
     return run.decoded

@@ -105,54 +105,44 @@ probe_rdpmc_insn:
 	rdpmc                        /* 2 bytes */
 	ret
 
-/* #UD handler while probing: as probe_gp_isr, without an error code.
- * Frame: RIP, CS, RFLAGS, RSP, SS. */
+/* The body of a probing fault handler: find the faulting RIP (at
+ * rip_off(%rsp) after the two pushes) in probe_insns, step over the
+ * instruction, count the fault in `counter`; a fault that is not a probe
+ * is a real bug in the guest: halt.  The caller pops what it must and
+ * returns with IRETQ. */
+.macro PROBE_STEP_OVER rip_off, counter
+	pushq %rax
+	pushq %rcx
+	movq \rip_off(%rsp), %rax      /* faulting RIP */
+	leaq probe_insns(%rip), %rcx
+1:	cmpq $0, (%rcx)
+	je 9f                        /* not a probe */
+	cmpq (%rcx), %rax
+	je 2f
+	addq $16, %rcx
+	jmp 1b
+9:	cli
+	hlt
+	jmp 9b
+2:	addq 8(%rcx), %rax           /* + instruction length */
+	movq %rax, \rip_off(%rsp)
+	lock incq \counter(%rip)
+	popq %rcx
+	popq %rax
+.endm
+
+/* #UD handler while probing.  Frame: RIP, CS, RFLAGS, RSP, SS. */
 	.globl probe_ud_isr
 probe_ud_isr:
-	pushq %rax
-	pushq %rcx
-	movq 16(%rsp), %rax          /* faulting RIP */
-	leaq probe_insns(%rip), %rcx
-1:	cmpq $0, (%rcx)
-	je 9f
-	cmpq (%rcx), %rax
-	je 2f
-	addq $16, %rcx
-	jmp 1b
-2:	addq 8(%rcx), %rax
-	movq %rax, 16(%rsp)
-	lock incq probe_ud_count(%rip)
-	popq %rcx
-	popq %rax
+	PROBE_STEP_OVER 16, probe_ud_count
 	iretq
-9:	cli
-	hlt
-	jmp 9b
 
-/* #GP handler while probing: step over the probe instruction and count.
- * Frame: error code, RIP, CS, RFLAGS, RSP, SS. */
+/* #GP handler while probing.  Frame: error code, RIP, CS, RFLAGS, RSP, SS. */
 	.globl probe_gp_isr
 probe_gp_isr:
-	pushq %rax
-	pushq %rcx
-	movq 24(%rsp), %rax          /* faulting RIP */
-	leaq probe_insns(%rip), %rcx
-1:	cmpq $0, (%rcx)
-	je 9f                        /* not a probe: a real bug in the guest */
-	cmpq (%rcx), %rax
-	je 2f
-	addq $16, %rcx
-	jmp 1b
-2:	addq 8(%rcx), %rax           /* + instruction length */
-	movq %rax, 24(%rsp)
-	lock incq probe_gp_count(%rip)
-	popq %rcx
-	popq %rax
+	PROBE_STEP_OVER 24, probe_gp_count
 	addq $8, %rsp                /* error code */
 	iretq
-9:	cli
-	hlt
-	jmp 9b
 
 	.section .rodata
 	.align 8
