@@ -211,7 +211,6 @@ static void reset_guest(struct vm *vm)
 	vm->ops->reset(&vm->cfg);
 	vm->msr = (struct msr_state){ .apic_base = vm->msr.apic_base };
 	vm->ops->set_tsc_offset(0);
-	vm->vcpu_wedged = false;
 	vm->regs = (struct guest_regs){ .rdi = vm->cfg.entry_rdi };
 	vm->nmi_window = vm->intr_window = false; /* the backend's reset turned them off */
 	vm->stub = (struct stub_link){ .generation = vm->stub.generation };

@@ -128,11 +128,11 @@ static void handle_insn(struct vm *vm, const struct hv_event *ev)
 		inject_exception(vm, X86_VEC_UD, false);
 }
 
-/* The vCPU cannot go on: it stays out of the guest until the policy's
- * reset (or park) ends the incident; nothing stops without a decision. */
+/* The vCPU cannot go on: the policy decides, and for these faults its
+ * decision always takes the guest out of the run loop (a reset, or a park:
+ * fault_needs_restart(), recovery.c); nothing stops without a decision. */
 static void vcpu_cannot_run(struct vm *vm, enum fault_type type, const struct hv_event *ev)
 {
-	vm->vcpu_wedged = true;
 	vm_simple_fault(vm, type, "code=0x%llx detail=0x%llx", (unsigned long long)ev->raw,
 			(unsigned long long)ev->qual);
 }
@@ -148,20 +148,17 @@ static unsigned code_at_rip(const struct vm *vm, uint8_t *code)
 	return n;
 }
 
-/* The value of an intercepted MOV to CR: from the exit, or decoded from
- * the instruction (hv/mov_cr.h).  False if it cannot be decoded. */
+/* The value of an intercepted MOV to CR: from the register the exit
+ * names, or the one decoded from the instruction (hv/mov_cr.h).  False if
+ * it cannot be decoded. */
 static bool cr_write_value(const struct vm *vm, const struct hv_event *ev, uint64_t *value,
 			   uint8_t *len)
 {
 	uint8_t code[MOV_CR_MAX_LEN];
-	struct mov_cr m;
+	struct mov_cr m = { .cr = ev->cr, .gpr = ev->cr_gpr, .len = ev->insn_len };
 
-	if (ev->value_known) {
-		*value = ev->value;
-		*len = ev->insn_len;
-		return true;
-	}
-	if (!mov_cr_decode(code, code_at_rip(vm, code), &m) || m.cr != ev->cr)
+	if (ev->cr_gpr == CR_GPR_UNKNOWN &&
+	    (!mov_cr_decode(code, code_at_rip(vm, code), &m) || m.cr != ev->cr))
 		return false;
 	*value = guest_reg_by_number(&vm->regs, m.gpr, vm->ops->get_rsp());
 	*len = m.len;

@@ -32,12 +32,18 @@ enum fault_type {
 	FAULT_TYPE_COUNT
 };
 
-/* Faults after which the vCPU cannot run again without a reset: a rule
- * for them must reset or park (the policy compiler checks it), and with
- * no rule the guest is parked. */
+/* Faults after which the vCPU cannot run again without a reset, the
+ * last types of the enum: a rule for them must reset or park (the policy
+ * compiler checks it; the recovery machine resets on a milder rule), and
+ * with no rule the guest is parked.  The types before them are the ones
+ * a rule may only log (and a flood limit may suppress). */
+#define FAULT_LOGGABLE_COUNT FAULT_UNHANDLED_EXIT
+_Static_assert(FAULT_UNHANDLED_EXIT == FAULT_TYPE_COUNT - 2 && FAULT_ENTRY_FAILED == FAULT_TYPE_COUNT - 1,
+	       "the faults that need a restart come last");
+
 static inline bool fault_needs_restart(unsigned type)
 {
-	return type == FAULT_UNHANDLED_EXIT || type == FAULT_ENTRY_FAILED;
+	return type >= FAULT_LOGGABLE_COUNT && type < FAULT_TYPE_COUNT;
 }
 
 enum policy_action {

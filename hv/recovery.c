@@ -153,7 +153,7 @@ enum policy_action recovery_fault(struct recovery *rc, const struct fault_event 
 		park(rc, "no rule for a fault the guest cannot survive", ALARM_EMERGENCY, out);
 		return ACT_PARK;
 	}
-	if (r->action == ACT_LOG) {
+	if (r->action == ACT_LOG && !fault_needs_restart(ev->type)) {
 		/* Recorded only: an action already under way (a hand-back
 		 * waiting for its acknowledgement) keeps its rule and clock. */
 		if (rate_allow(&rc->flood[ev->type], now)) {
@@ -170,8 +170,13 @@ enum policy_action recovery_fault(struct recovery *rc, const struct fault_event 
 	}
 	rc->rule = r;
 	decided(rc, r, out);
-	do_action(rc, (enum policy_action)r->action, ev, now, can_handback, out);
-	return (enum policy_action)r->action;
+	enum policy_action a = (enum policy_action)r->action;
+	/* The guest cannot run on after these: a rule that would let it (a
+	 * table the compiler refuses) resets it instead. */
+	if (fault_needs_restart(ev->type) && a < ACT_RESET)
+		a = ACT_RESET;
+	do_action(rc, a, ev, now, can_handback, out);
+	return a;
 }
 
 static void escalate(struct recovery *rc, const char *why, uint64_t now, bool can_handback,

@@ -63,8 +63,9 @@ struct rec_fx {
 };
 
 /* A fault runs at most: decision, hand-back impossible, budget spent,
- * park; a ladder step a few more.  FAULT_TYPE_COUNT suppression reports. */
-#define REC_FX_MAX (FAULT_TYPE_COUNT + 8)
+ * park; a ladder step a few more.  A suppression report for each type a
+ * rule may only log (FAULT_LOGGABLE_COUNT). */
+#define REC_FX_MAX (FAULT_LOGGABLE_COUNT + 8)
 
 struct rec_fx_list {
 	unsigned n;

@@ -138,8 +138,7 @@ static void run_guest_once(struct vm *vm)
 		log_drain_nonblocking();
 }
 
-/* The guest is not running (back-off, parked, or wedged until its
- * reset): wait for the next tick. */
+/* The guest is not running (back-off or parked): wait for the next tick. */
 static void idle_until_next_tick(struct vm *vm)
 {
 	while (plat_tsc() < vm->clk.next_tick_tsc)
@@ -156,7 +155,7 @@ void vm_run_loop(struct vm *vm)
 	plat_set_crash_context(fill_crash_context);
 	log_set_buffered(true);
 	while (!vm->stopped) {
-		if (vm_guest_runs(vm))
+		if (recovery_guest_runs(&vm->rc))
 			run_guest_once(vm);
 		else
 			idle_until_next_tick(vm);

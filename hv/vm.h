@@ -82,17 +82,8 @@ struct vm {
 	struct msr_state msr;       /* emulated MSRs (exits.c; a reset clears it) */
 	uint64_t host_nmis_seen;
 	bool nmi_window, intr_window; /* window exits requested (heartbeat.c) */
-	/* The vCPU cannot run again until a reset (an entry the CPU refused,
-	 * an exit with no handler): set by exits.c, cleared by the reset. */
-	bool vcpu_wedged;
 	bool stopped;
 };
-
-/* The guest runs unless it is in back-off, parked or wedged. */
-static inline bool vm_guest_runs(const struct vm *vm)
-{
-	return recovery_guest_runs(&vm->rc) && !vm->vcpu_wedged;
-}
 
 static inline uint64_t vm_ms_to_tsc(const struct vm *vm, uint64_t ms)
 {

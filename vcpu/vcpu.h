@@ -98,7 +98,7 @@ enum hv_event_kind {
 	EV_INTR_WINDOW,   /* the guest can take an interrupt now */
 	EV_ENTRY_FAILED,  /* the CPU refused to enter the guest */
 	EV_INSN,          /* an intercepted instruction (enum hv_insn in insn) */
-	EV_CR_WRITE,      /* an intercepted MOV to CR4: cr; value if value_known */
+	EV_CR_WRITE,      /* an intercepted MOV to CR4: cr, cr_gpr */
 	EV_UNHANDLED,     /* anything else: raw code kept for the log */
 	EV_KIND_COUNT
 };
@@ -130,12 +130,13 @@ struct hv_event {
 	uint8_t insn_len;   /* length of the exiting instruction, 0 if unknown */
 	uint8_t insn;       /* EV_INSN: enum hv_insn */
 	uint8_t cr;         /* EV_CR_WRITE: the control register */
-	/* EV_CR_WRITE: the value written, when the exit says which register
-	 * held it (VMX); otherwise (SVM without decode assists) the core
-	 * decodes the instruction at RIP. */
-	bool value_known;
-	uint64_t value;
+	/* EV_CR_WRITE: the source register (a guest_reg_by_number() index)
+	 * when the exit names it (VMX); CR_GPR_UNKNOWN otherwise (SVM without
+	 * decode assists): the core decodes the instruction at RIP. */
+	uint8_t cr_gpr;
 };
+
+#define CR_GPR_UNKNOWN 0xFF
 
 /* Event to inject at the next entry (Intel SDM 3C 26.6 / AMD APM 15.20). */
 enum hv_inject_type { INJ_EXT_INTR = 0, INJ_NMI = 2, INJ_EXCEPTION = 3 };

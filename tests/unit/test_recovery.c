@@ -333,19 +333,16 @@ static const struct policy_rule flood_rules[] = {
 	LOG_RULE(FAULT_ASSERT), LOG_RULE(FAULT_BAD_REPORT), LOG_RULE(FAULT_HANG),
 	LOG_RULE(FAULT_SOFT_LOCKUP), LOG_RULE(FAULT_TRIPLE_FAULT), LOG_RULE(FAULT_MEM_VIOLATION),
 	LOG_RULE(FAULT_STUB_SILENT), LOG_RULE(FAULT_BLOCKED_IO), LOG_RULE(FAULT_BLOCKED_MSR),
-	/* The compiler would refuse these two (they need a restart); the
-	 * recovery machine does not rely on it, and the flood is the worst
-	 * case with every type logged. */
-	LOG_RULE(FAULT_UNHANDLED_EXIT), LOG_RULE(FAULT_ENTRY_FAILED),
 #undef LOG_RULE
 };
 
-/* 9 log-only events of every type (stub down): one over each limit. */
+/* 9 log-only events of every type a rule may log (stub down): one over
+ * each limit. */
 static void flood_all_types(struct recovery *rc, uint64_t now)
 {
 	struct rec_fx_list out;
 
-	for (int t = 0; t < FAULT_TYPE_COUNT; t++)
+	for (int t = 0; t < FAULT_LOGGABLE_COUNT; t++)
 		for (unsigned i = 0; i <= REC_LOG_EVENTS_PER_SECOND; i++) {
 			assert_int_equal(fault(rc, &out, (enum fault_type)t, now, false), ACT_LOG);
 			if (i < REC_LOG_EVENTS_PER_SECOND)
@@ -357,7 +354,7 @@ static void flood_all_types(struct recovery *rc, uint64_t now)
 
 static void expect_suppressed_all(const struct rec_fx_list *out)
 {
-	for (int t = 0; t < FAULT_TYPE_COUNT; t++) {
+	for (int t = 0; t < FAULT_LOGGABLE_COUNT; t++) {
 		assert_int_equal(out->fx[t].kind, FX_SUPPRESSED);
 		assert_int_equal(out->fx[t].fault, t);
 		assert_int_equal(out->fx[t].count, 1);
@@ -396,13 +393,14 @@ static void test_fx_list_worst_case(void **state)
 	tick(&rc, &out, t + 1 * SEC, true, 0);
 	assert_true(out.n <= REC_FX_MAX);
 	expect_suppressed_all(&out);
-	assert_int_equal(out.fx[FAULT_TYPE_COUNT].kind, FX_TIMEOUT);
-	assert_int_equal(out.fx[FAULT_TYPE_COUNT].action, ACT_HANDBACK);
-	assert_int_equal(out.fx[FAULT_TYPE_COUNT].next, ACT_RESET);
-	assert_int_equal(out.fx[FAULT_TYPE_COUNT + 1].kind, FX_BUDGET_EXHAUSTED);
-	assert_int_equal(out.fx[FAULT_TYPE_COUNT + 2].kind, FX_PARK);
-	assert_int_equal(out.fx[FAULT_TYPE_COUNT + 2].level, ALARM_EMERGENCY);
-	assert_int_equal(out.n, FAULT_TYPE_COUNT + 3);
+	const unsigned n = FAULT_LOGGABLE_COUNT;
+	assert_int_equal(out.fx[n].kind, FX_TIMEOUT);
+	assert_int_equal(out.fx[n].action, ACT_HANDBACK);
+	assert_int_equal(out.fx[n].next, ACT_RESET);
+	assert_int_equal(out.fx[n + 1].kind, FX_BUDGET_EXHAUSTED);
+	assert_int_equal(out.fx[n + 2].kind, FX_PARK);
+	assert_int_equal(out.fx[n + 2].level, ALARM_EMERGENCY);
+	assert_int_equal(out.n, n + 3);
 	assert_int_equal(rc.state, GS_PARKED);
 }
 
@@ -432,7 +430,7 @@ static void test_fx_list_bound(void **state)
 	tick(&rc, &out, 1101 * MS, false, 0); /* windows end at 1000 ms, hello due */
 	assert_int_equal(out.n, REC_FX_MAX);
 	expect_suppressed_all(&out);
-	const unsigned n = FAULT_TYPE_COUNT;
+	const unsigned n = FAULT_LOGGABLE_COUNT;
 	assert_int_equal(out.fx[n].kind, FX_SILENT_AFTER_RESET);
 	assert_int_equal(out.fx[n + 1].kind, FX_TIMEOUT);
 	assert_int_equal(out.fx[n + 1].action, ACT_RESET);

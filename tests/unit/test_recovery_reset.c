@@ -360,6 +360,24 @@ static void test_no_rule_needs_restart(void **state)
 	boot(&rc, &cfg, 0);
 	assert_int_equal(fault(&rc, &out, FAULT_ENTRY_FAILED, 1 * MS, true), ACT_RESET);
 	EXPECT(&out, FX_DECISION, FX_RESET_SCHEDULED);
+	assert_false(recovery_guest_runs(&rc));
+	/* A rule that would let the guest run on (log, hand-back: a table the
+	 * compiler refuses) resets it: it cannot run on after these faults. */
+	static const enum policy_action mild[] = { ACT_LOG, ACT_HANDBACK };
+	for (unsigned i = 0; i < 2; i++) {
+		struct policy_rule r = { .name = "mild", .where = "test", .event = FAULT_UNHANDLED_EXIT,
+					 .vector = -1, .action = (uint8_t)mild[i], .deadline_ms = 500,
+					 .alarm = ALARM_MINOR };
+		p = cfg;
+		p.rules = &r;
+		p.rule_count = 1;
+		boot(&rc, &p, 0);
+		for (unsigned n = 0; n < 20; n++) /* no flood limit either */
+			assert_int_equal(fault(&rc, &out, FAULT_UNHANDLED_EXIT, 1 * MS, true),
+					 n == 0 ? ACT_RESET : ACT_LOG);
+		assert_false(recovery_guest_runs(&rc));
+		assert_int_equal(rc.state, GS_BACKOFF);
+	}
 }
 
 int main(void)

@@ -194,7 +194,7 @@ static void test_cr4_write(void **state)
 
 	assert_int_equal(ev.kind, EV_CR_WRITE);
 	assert_int_equal(ev.cr, 4);
-	assert_false(ev.value_known);
+	assert_int_equal(ev.cr_gpr, CR_GPR_UNKNOWN);
 }
 
 /* CR4 writes checked as the CPU checks them (APM 2 3.1.3, SDM 3A 4.10.1). */

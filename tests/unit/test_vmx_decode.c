@@ -215,7 +215,7 @@ static void test_cr_access(void **state)
 
 	assert_int_equal(ev.kind, EV_CR_WRITE);
 	assert_int_equal(ev.cr, 4);
-	assert_true(ev.value_known);
+	assert_int_equal(ev.cr_gpr, 9);
 	assert_int_equal(decode(28, 0, 0, 3, 0).kind, EV_UNHANDLED);          /* MOV to CR0 */
 	assert_int_equal(decode(28, 4 | (1u << 4), 0, 3, 0).kind, EV_UNHANDLED); /* MOV from CR4 */
 	assert_int_equal(decode(28, 3 | (2u << 4), 0, 3, 0).kind, EV_UNHANDLED); /* CLTS */

@@ -94,6 +94,13 @@ static inline void svm_decode_exit(const struct svm_exit_info *x, struct hv_even
 	*ev = (struct hv_event){ .raw = x->exitcode, .qual = x->exitinfo1 };
 	/* VMEXIT_INVALID is -1; compare the low 32 bits (TCG reports
 	 * 0x00000000FFFFFFFF). */
+	/* The hypercall first: the commonest exit a guest makes on purpose,
+	 * ahead of a switch whose many cases compile to a compare tree. */
+	if (x->exitcode == SVM_EXIT_VMMCALL) {
+		ev->kind = EV_HYPERCALL;
+		ev->insn_len = LEN_VMMCALL;
+		return;
+	}
 	if ((uint32_t)x->exitcode == SVM_EXIT_INVALID) {
 		ev->kind = EV_ENTRY_FAILED;
 		return;
@@ -108,10 +115,6 @@ static inline void svm_decode_exit(const struct svm_exit_info *x, struct hv_even
 		break;
 	case SVM_EXIT_IRET:
 		ev->kind = EV_NMI_WINDOW;
-		break;
-	case SVM_EXIT_VMMCALL:
-		ev->kind = EV_HYPERCALL;
-		ev->insn_len = LEN_VMMCALL;
 		break;
 	case SVM_EXIT_CPUID:
 		ev->kind = EV_CPUID;
@@ -135,6 +138,7 @@ static inline void svm_decode_exit(const struct svm_exit_info *x, struct hv_even
 	case SVM_EXIT_CR4_WRITE: /* the core decodes the MOV (no decode assists) */
 		ev->kind = EV_CR_WRITE;
 		ev->cr = 4;
+		ev->cr_gpr = CR_GPR_UNKNOWN;
 		break;
 	case SVM_EXIT_INVD:
 	case SVM_EXIT_MONITOR:

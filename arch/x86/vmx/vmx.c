@@ -91,19 +91,21 @@ static void vmx_run(struct guest_regs *regs, uint64_t deadline_tsc, struct hv_ev
 		return;
 	}
 	read_exit_info(regs, &x);
+	vmx_decode_exit(&x, ev);
+	if (!vmx_exit_may_vector(x.reason)) {
+		/* An instruction's exit (the hot path: VMCALL): the entry
+		 * succeeded, and no event was being delivered. */
+		vmcs_launched = 1;
+		return;
+	}
 	/* An entry that failed its guest-state checks leaves a VMCLEAR-ed
 	 * VMCS unlaunched (SDM 3C 26.8): the next entry is a VMLAUNCH again. */
 	if (!(x.reason & VMX_EXIT_FAILED_ENTRY))
 		vmcs_launched = 1;
-	vmx_decode_exit(&x, ev);
 	if (ev->kind == EV_HOST_INTR)
 		plat_end_stray_interrupt();
-	if (ev->kind == EV_CR_WRITE)
-		ev->value = guest_reg_by_number(regs, (unsigned)(x.qual >> 8) & 15, vmread(GUEST_RSP));
 	if ((x.reason & 0xFFFF) == VMX_EXIT_PREEMPTION_TIMER)
 		armed_deadline = 0; /* it fired (maybe early, by the shift): re-arm */
-	if (!vmx_exit_may_vector(x.reason))
-		return;
 	/* Read once: both steps below depend on it (SDM 3C 28.2.4). */
 	uint32_t vectoring = (uint32_t)vmread(IDT_VECTORING_INFO);
 	restore_nmi_blocking(&x, vectoring);

@@ -114,14 +114,13 @@ static inline void decode_ept_violation(const struct vmx_exit_info *x, struct hv
 
 /* Control-register access (SDM 3C Table 28-3): bits 3:0 the register,
  * 5:4 the access type (0 MOV to CR), 11:8 the source register.  Only
- * CR4 has owned bits (CR4_MASK), so only a MOV to CR4 is expected; the
- * backend reads the value from the source register (vmx_run). */
+ * CR4 has owned bits (CR4_MASK), so only a MOV to CR4 is expected. */
 static inline void decode_cr_access(uint64_t q, struct hv_event *ev)
 {
 	if ((q & 0xF) == 4 && ((q >> 4) & 3) == 0) {
 		ev->kind = EV_CR_WRITE;
 		ev->cr = 4;
-		ev->value_known = true;
+		ev->cr_gpr = (uint8_t)((q >> 8) & 15);
 	} else {
 		ev->kind = EV_UNHANDLED;
 	}
@@ -154,6 +153,12 @@ static inline void vmx_decode_exit(const struct vmx_exit_info *x, struct hv_even
 	/* A compound literal, not memset(): the freestanding build does not
 	 * inline memset, and this runs on every exit. */
 	*ev = (struct hv_event){ .raw = x->reason, .qual = x->qual, .insn_len = (uint8_t)x->insn_len };
+	/* The hypercall first (bit 31 clear: a real exit): the commonest exit
+	 * a guest makes on purpose, ahead of the switch. */
+	if (x->reason == VMX_EXIT_VMCALL) {
+		ev->kind = EV_HYPERCALL;
+		return;
+	}
 	if (x->reason & VMX_EXIT_FAILED_ENTRY) {
 		ev->kind = EV_ENTRY_FAILED;
 		return;
@@ -175,7 +180,7 @@ static inline void vmx_decode_exit(const struct vmx_exit_info *x, struct hv_even
 		ev->kind = EV_HOST_INTR;
 		ev->qual = x->intr_info; /* acknowledged vector in bits 7:0 */
 		break;
-	case VMX_EXIT_VMCALL:
+	case VMX_EXIT_VMCALL: /* with bits 30:16 set (e.g. from an enclave) */
 		ev->kind = EV_HYPERCALL;
 		break;
 	case VMX_EXIT_CPUID:
