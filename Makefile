@@ -92,7 +92,7 @@ $(BUILD)/hv.so: $(EFI_OBJ) $(HV_CORE_OBJ) $(NEWLIB_LIBC)
 $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI: $(BUILD)/hv.so
 	@mkdir -p $(dir $@)
 	@echo "  EFI      $@"
-	$(Q)$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
+	$(Q)$(OBJCOPY) -j .text -j .sdata -j .data -j .bss.arena -j .dynamic -j .dynsym -j .rel -j .rela \
 		-j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
 
 # --- A build without the test aids (what POLICY=appliance gets) -------------

@@ -9,9 +9,10 @@
 #include "include/hv_abi.h"
 #include "lib/log.h"
 #include "vcpu/x86_regs.h"
+#include "lib/arena.h"
 
-static uint8_t guest_ram_arena[HV_GUEST_RAM_SIZE] __attribute__((aligned(4096)));
-static uint8_t guest_image_store[HV_GUEST_IMAGE_MAX] __attribute__((aligned(4096)));
+static uint8_t guest_ram_arena[HV_GUEST_RAM_SIZE] HV_ARENA;
+static uint8_t guest_image_store[HV_GUEST_IMAGE_MAX] HV_ARENA;
 
 _Static_assert(HVG_PD_GPA + 4 * 4096 <= HVG_SHARED_GPA, "guest page tables overlap the shared page");
 _Static_assert(sizeof(struct hvg_boot_info) <= 4096, "boot info fits one page");

@@ -76,6 +76,8 @@ check "no vendor test in the core: only hv/main.c names the backends" \
 check "a TEST_AIDS=0 build (POLICY=appliance) has no test-aid code and refuses the keys" \
 	make --no-print-directory appliance-check BUILD="$BUILD"
 check "ESP tree has BOOTX64.EFI" test -s "$BUILD/esp/EFI/BOOT/BOOTX64.EFI"
+check "BOOTX64.EFI under 512 KiB, no guest-RAM or table-pool zeros in it (scripts/check-efi-size.sh)" \
+	scripts/check-efi-size.sh "$BUILD"
 check "bootable ISO exists" test -s "$BUILD/hv.iso"
 
 echo "== end-to-end tests"

@@ -12,6 +12,7 @@
 #include "arch/x86/platform.h"
 #include "arch/x86/tables_crc.h"
 #include "arch/x86/x86.h"
+#include "lib/arena.h"
 
 #define IDENTITY_GIB 64 /* 2 MiB pages over the first 64 GiB */
 #define IST_STACK_SIZE 8192
@@ -41,7 +42,7 @@ static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
 static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
 static uint64_t host_pml4[512] __attribute__((aligned(4096)));
 static uint64_t host_pdpt[512] __attribute__((aligned(4096)));
-static uint64_t host_pd[IDENTITY_GIB][512] __attribute__((aligned(4096)));
+static uint64_t host_pd[IDENTITY_GIB][512] HV_ARENA;
 
 /* Entry stubs in isr.S. */
 extern const uint64_t isr_stub_table[32];

@@ -7,6 +7,7 @@
 
 #include "vcpu/vcpu.h"
 #include "lib/crc32.h"
+#include "lib/arena.h"
 #include "lib/nested_pt.h"
 #include "arch/x86/platform.h"
 #include "arch/x86/x86.h"
@@ -21,7 +22,7 @@ static struct vmcb host_save_vmcb; /* VMSAVE/VMLOAD area for host state */
 static uint8_t host_hsave[4096] __attribute__((aligned(4096)));
 static uint8_t iopm[3 * 4096] __attribute__((aligned(4096)));
 static uint8_t msrpm[2 * 4096] __attribute__((aligned(4096)));
-static pt_page npt_pages[PT_PAGES_FOR(VCPU_RAM_MAX)];
+static pt_page npt_pages[PT_PAGES_FOR(VCPU_RAM_MAX)] HV_ARENA;
 
 /* SVM has no virtual-NMI blocking state the hypervisor can read, and
  * QEMU's TCG lets a second injected NMI nest: track "the guest is in its

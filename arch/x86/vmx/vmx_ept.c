@@ -14,8 +14,9 @@
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_crc.h"
 #include "arch/x86/vmx/vmx_priv.h"
+#include "lib/arena.h"
 
-static pt_page ept_pages[PT_PAGES_FOR(VCPU_RAM_MAX)];
+static pt_page ept_pages[PT_PAGES_FOR(VCPU_RAM_MAX)] HV_ARENA;
 
 /* EPT entry bits (SDM 3C 29.3.2): read, write, execute; WB memory type.
  * The dirty flag counts only with A/D flags on (SDM 3C 29.3.5). */
