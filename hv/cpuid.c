@@ -26,12 +26,22 @@ struct cpuid_hide {
  *  - DS (debug store), PDCM, the architectural PMU: their MSRs are
  *    refused (DS_AREA would let the CPU write records anywhere in host
  *    memory);
- *  - the SVM leaf 0x8000000A: no nested virtualization.
+ *  - the SVM leaf 0x8000000A: no nested virtualization;
+ *  - the local APIC and TSC-deadline: the APIC is the hypervisor's, so an
+ *    OS uses the 8259 and the 8254 instead;
+ *  - MTRR, MCE and MCA: their MSRs are refused (the MTRRs set the memory
+ *    types of the hypervisor's memory too; machine checks are the
+ *    host's);
+ *  - the speculation-control MSRs (IBRS/IBPB, STIBP, L1D flush,
+ *    ARCH_CAPABILITIES, core capabilities, SSBD; AMD's IBPB/IBRS/STIBP/
+ *    SSBD in 0x80000008): refused, as on a CPU without them.
  */
 static const struct cpuid_hide hidden[] = {
 	{ 1, ANY_SUB, ECX, (1u << 3) | (1u << 6) | (1u << 12) | (1u << 15) | (1u << 21) |
 			   (1u << 26) | (1u << 27) | (1u << 28) | (1u << 29) },
-	{ 1, ANY_SUB, EDX, 1u << 21 },
+	/* leaf 1 EDX: MCE 7, APIC 9, MTRR 12, MCA 14, DS 21; ECX: TSC-deadline 24 */
+	{ 1, ANY_SUB, EDX, (1u << 7) | (1u << 9) | (1u << 12) | (1u << 14) | (1u << 21) },
+	{ 1, ANY_SUB, ECX, 1u << 24 },
 	{ 5, ANY_SUB, EAX, 0xFFFFFFFFu },
 	{ 5, ANY_SUB, EBX, 0xFFFFFFFFu },
 	{ 5, ANY_SUB, ECX, 0xFFFFFFFFu },
@@ -43,7 +53,10 @@ static const struct cpuid_hide hidden[] = {
 	{ 7, 0, EBX, (1u << 5) | (1u << 16) | (1u << 17) | (1u << 21) | (1u << 26) | (1u << 27) |
 			     (1u << 28) | (1u << 30) | (1u << 31) },
 	{ 7, 0, ECX, (1u << 1) | (1u << 6) | (1u << 11) | (1u << 12) | (1u << 14) },
-	{ 7, 0, EDX, (1u << 2) | (1u << 3) | (1u << 8) | (1u << 23) },
+	{ 7, 0, EDX, (1u << 2) | (1u << 3) | (1u << 8) | (1u << 23) | (1u << 26) | (1u << 27) |
+			     (1u << 28) | (1u << 29) | (1u << 30) | (1u << 31) },
+	/* AMD: IBPB 12, IBRS 14, STIBP 15, SSBD 24, VIRT_SSBD 25 */
+	{ 0x80000008u, ANY_SUB, EBX, (1u << 12) | (1u << 14) | (1u << 15) | (1u << 24) | (1u << 25) },
 	{ 0xA, ANY_SUB, EAX, 0xFFFFFFFFu },
 	{ 0xA, ANY_SUB, EBX, 0xFFFFFFFFu },
 	{ 0xA, ANY_SUB, ECX, 0xFFFFFFFFu },

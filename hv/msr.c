@@ -8,6 +8,12 @@
 #define MSR_APIC_BASE 0x1Bu
 #define MSR_TSC_ADJUST 0x3Bu
 #define MSR_DEBUGCTL 0x1D9u
+#define MSR_UCODE_REV 0x8Bu
+#define MSR_MISC_ENABLE 0x1A0u
+/* IA32_MISC_ENABLE as the guest sees it (SDM 4 Table 2-2): fast strings
+ * (bit 0), BTS unavailable (11), PEBS unavailable (12); no CPUID limit
+ * (22), XD not disabled (34), so an OS has nothing to change. */
+#define MISC_ENABLE_VALUE ((1ull << 0) | (1ull << 11) | (1ull << 12))
 
 /*
  * What the guest may use without an exit.  An MSR is here only if the
@@ -64,6 +70,14 @@ enum msr_result msr_read(const struct msr_state *s, uint32_t msr, uint64_t host_
 		 * physical addresses the guest chooses (SDM 3B 18.4.8). */
 		*value = 0;
 		return MSR_DONE;
+	case MSR_UCODE_REV:
+		/* Microcode revision 0 (bits 63:32); an OS writes 0 and runs
+		 * CPUID before reading it (SDM 3A 10.11.7). */
+		*value = 0;
+		return MSR_DONE;
+	case MSR_MISC_ENABLE:
+		*value = MISC_ENABLE_VALUE;
+		return MSR_DONE;
 	default:
 		return MSR_REFUSED;
 	}
@@ -87,7 +101,12 @@ enum msr_result msr_write(struct msr_state *s, uint32_t msr, uint64_t value, uin
 		move_tsc(s, value - s->tsc_adjust);
 		return MSR_DONE_OFFSET;
 	case MSR_DEBUGCTL:
+	case MSR_UCODE_REV:
 		return value == 0 ? MSR_DONE : MSR_REFUSED;
+	case MSR_MISC_ENABLE:
+		/* Nothing in it is the guest's to change: a write that keeps it
+		 * as it reads is accepted (Linux writes back what it read). */
+		return value == MISC_ENABLE_VALUE ? MSR_DONE : MSR_REFUSED;
 	default:
 		return MSR_REFUSED;
 	}

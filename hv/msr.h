@@ -3,7 +3,9 @@
  * access exits except the pass-through list below, which the backends
  * leave out of their intercept bitmaps; the exits come here.  A few MSRs
  * are emulated (the TSC with an offset the hypervisor owns, TSC_ADJUST,
- * APIC base reads, DEBUGCTL with nothing enabled); every other access is
+ * APIC base reads, DEBUGCTL with nothing enabled, a microcode revision of
+ * 0, a fixed MISC_ENABLE: what an OS reads early at boot); every other
+ * access is
  * refused with #GP(0), as on a CPU without that MSR, and is a
  * `blocked_msr` event for the policy.
  *

@@ -39,7 +39,8 @@ static void cpuid4(uint32_t leaf, uint32_t sub, uint32_t r[4])
 
 /* The hypervisor's pass-through list (hv/msr.c): these may work or #GP
  * as the CPU has them.  Emulated: TSC, APIC base (read only), TSC_ADJUST,
- * DEBUGCTL (0 only).  Everything else must #GP, read and write. */
+ * UCODE_REV and DEBUGCTL (0 only), MISC_ENABLE (its own value only).
+ * Everything else must #GP, read and write. */
 static int passed_through(uint32_t m)
 {
 	return (m >= 0x174 && m <= 0x176) || m == 0x277 || (m >= 0xC0000080u && m <= 0xC0000084u) ||
@@ -48,12 +49,13 @@ static int passed_through(uint32_t m)
 
 static int emulated_read(uint32_t m)
 {
-	return m == 0x10 || m == 0x1B || m == 0x3B || m == 0x1D9;
+	return m == 0x10 || m == 0x1B || m == 0x3B || m == 0x8B || m == 0x1A0 || m == 0x1D9;
 }
 
+/* Written back with what was read (DEBUGCTL and UCODE_REV: 0). */
 static int emulated_write(uint32_t m)
 {
-	return m == 0x10 || m == 0x3B || m == 0x1D9;
+	return m == 0x10 || m == 0x3B || m == 0x8B || m == 0x1A0 || m == 0x1D9;
 }
 
 /* One MSR, read then write; returns the number of answers that break the
@@ -74,7 +76,7 @@ static unsigned probe_one_msr(uint32_t m)
 	}
 	bad += read_gp == emulated_read(m);
 	gp = probe_gp_count;
-	probe_wrmsr(m, emulated_write(m) ? (m == 0x1D9 ? 0 : v) : 0);
+	probe_wrmsr(m, emulated_write(m) && m != 0x1D9 && m != 0x8B ? v : 0);
 	bad += (probe_gp_count != gp) == emulated_write(m);
 	return bad;
 }

@@ -23,9 +23,10 @@ static void test_leaf1(void **state)
 	/* MONITOR 3, SMX 6, FMA 12, PDCM 15, x2APIC 21, XSAVE 26, OSXSAVE 27,
 	 * AVX 28, F16C 29 gone; the hypervisor bit 31 set. */
 	assert_int_equal(r[2], 0xFFFFFFFFu & ~((1u << 3) | (1u << 6) | (1u << 12) | (1u << 15) |
-					      (1u << 21) | (1u << 26) | (1u << 27) | (1u << 28) |
-					      (1u << 29)));
-	assert_int_equal(r[3], 0xFFFFFFFFu & ~(1u << 21)); /* DS */
+					      (1u << 21) | (1u << 24) | (1u << 26) | (1u << 27) |
+					      (1u << 28) | (1u << 29)));
+	/* MCE 7, APIC 9, MTRR 12, MCA 14, DS 21 */
+	assert_int_equal(r[3], 0xFFFFFFFFu & ~((1u << 7) | (1u << 9) | (1u << 12) | (1u << 14) | (1u << 21)));
 	assert_int_equal(r[0], 0xFFFFFFFFu);
 	assert_int_equal(r[1], 0xFFFFFFFFu);
 	r[2] = 0;
@@ -55,6 +56,9 @@ static void test_leaf7_only_subleaf0(void **state)
 	assert_int_equal(r[1] & (1u << 5), 0);  /* AVX2 */
 	assert_int_equal(r[1] & (1u << 16), 0); /* AVX-512F */
 	assert_int_not_equal(r[1] & (1u << 1), 0); /* TSC_ADJUST: emulated, kept */
+	assert_int_equal(r[3] & 0xFC000000u, 0); /* speculation control, ARCH_CAPABILITIES */
+	filtered(0x80000008u, 0, r);
+	assert_int_equal(r[1] & ((1u << 12) | (1u << 14) | (1u << 15) | (1u << 24) | (1u << 25)), 0);
 	filtered(7, 1, r);
 	assert_int_equal(r[1], 0xFFFFFFFFu);
 	/* Untouched leaves stay as the host says. */

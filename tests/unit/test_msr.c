@@ -18,7 +18,7 @@ static void test_deny_by_default(void **state)
 		{ 0, 0x1FFF }, { 0xC0000000u, 0xC0001FFFu }, { 0xC0010000u, 0xC0011FFFu },
 		{ 0x40000000u, 0x400000FFu }, { 0xFFFFFF00u, 0xFFFFFFFFu },
 	};
-	static const uint32_t emulated[] = { 0x10, 0x1B, 0x3B, 0x1D9 };
+	static const uint32_t emulated[] = { 0x10, 0x1B, 0x3B, 0x8B, 0x1A0, 0x1D9 };
 	struct msr_state s = { 0 };
 	unsigned passed = 0;
 	(void)state;
@@ -36,9 +36,9 @@ static void test_deny_by_default(void **state)
 				continue;
 			}
 			assert_int_equal(msr_read(&s, msr, 1000, &v) == MSR_REFUSED, !emu);
-			if (msr != 0x1D9) /* DEBUGCTL takes 0 */
+			if (msr != 0x1D9 && msr != 0x8B) /* DEBUGCTL, UCODE_REV take 0 */
 				assert_int_equal(msr_write(&s, msr, 0, 1000) == MSR_REFUSED,
-						 !emu || msr == 0x1B);
+						 !emu || msr == 0x1B || msr == 0x1A0);
 		}
 	}
 	/* SYSENTER x3, PAT, EFER, STAR..SFMASK x4, FS/GS/KERNEL_GS x3, TSC_AUX */
@@ -109,6 +109,25 @@ static void test_apic_base_and_debugctl(void **state)
 	assert_int_equal(msr_write(&s, 0x1D9, 1u << 7, 0), MSR_REFUSED); /* BTS */
 }
 
+/* What an OS reads early at boot: a microcode revision (after writing
+ * 0), MISC_ENABLE with nothing for it to change. */
+static void test_boot_time_msrs(void **state)
+{
+	struct msr_state s = { 0 };
+	uint64_t v = 1;
+	(void)state;
+
+	assert_int_equal(msr_write(&s, 0x8B, 0, 0), MSR_DONE);
+	assert_int_equal(msr_read(&s, 0x8B, 0, &v), MSR_DONE);
+	assert_int_equal(v, 0);
+	assert_int_equal(msr_write(&s, 0x8B, 5, 0), MSR_REFUSED);
+	assert_int_equal(msr_read(&s, 0x1A0, 0, &v), MSR_DONE);
+	assert_int_equal(v, 0x1801);           /* fast strings, no BTS, no PEBS */
+	assert_int_equal(msr_write(&s, 0x1A0, v, 0), MSR_DONE); /* written back unchanged */
+	assert_int_equal(msr_write(&s, 0x1A0, v | (1ull << 22), 0), MSR_REFUSED);
+	assert_int_equal(msr_write(&s, 0x1A0, v & ~1ull, 0), MSR_REFUSED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -116,6 +135,7 @@ int main(void)
 		cmocka_unit_test(test_tsc_write_moves_offset_only),
 		cmocka_unit_test(test_tsc_adjust),
 		cmocka_unit_test(test_apic_base_and_debugctl),
+		cmocka_unit_test(test_boot_time_msrs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
