@@ -7,6 +7,7 @@
 
 BUILD ?= build
 GUEST_RAM_MB ?= 8
+GUEST_IMAGE_MB ?= 16
 WATCHDOG_MS ?= 100
 WATCHDOG_K ?= 2
 # Test aids (crash_test=, self_nmi=, platform_nmi=; docs: README) are
@@ -40,7 +41,7 @@ WARN := -Wall -Wextra -Werror
 HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -ffreestanding -fno-stack-protector -fpic \
 	-fshort-wchar -mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables \
 	-fomit-frame-pointer -nostdinc -isystem $(NEWLIB_INCLUDE) -isystem $(GCC_INCLUDE) \
-	-DHV_GUEST_RAM_MB=$(GUEST_RAM_MB) -DHV_WATCHDOG_MS=$(WATCHDOG_MS) -DHV_WATCHDOG_K=$(WATCHDOG_K) \
+	-DHV_GUEST_RAM_MB=$(GUEST_RAM_MB) -DHV_GUEST_IMAGE_MB=$(GUEST_IMAGE_MB) -DHV_WATCHDOG_MS=$(WATCHDOG_MS) -DHV_WATCHDOG_K=$(WATCHDOG_K) \
 	$(if $(filter 1,$(TEST_AIDS)),-DHV_TEST_AIDS)
 HV_ASFLAGS := -g -fpic -I.
 

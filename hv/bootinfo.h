@@ -34,6 +34,8 @@ struct boot_info {
 	struct boot_mem_range mmap[BOOT_MMAP_MAX];
 	const uint8_t *guest_image; /* NULL if none was found */
 	uint64_t guest_size;
+	const uint8_t *initrd;      /* NULL if none was given (a Linux guest's) */
+	uint64_t initrd_size;
 	char cmdline[BOOT_CMDLINE_MAX];
 	uint64_t entry_tsc; /* TSC when the boot path got control */
 	uint64_t hv_base;   /* where the hypervisor image lies (physical) */

@@ -29,6 +29,18 @@ uint8_t *guest_image_buffer(uint64_t *capacity)
 	return guest_image_store;
 }
 
+uint8_t *guest_initrd_buffer(uint64_t image_size, uint64_t *capacity)
+{
+	uint64_t at = (image_size + GUEST_PAGE_SIZE - 1) & ~(GUEST_PAGE_SIZE - 1);
+
+	if (image_size > sizeof(guest_image_store) || at >= sizeof(guest_image_store)) {
+		*capacity = 0;
+		return guest_image_store + sizeof(guest_image_store);
+	}
+	*capacity = sizeof(guest_image_store) - at;
+	return guest_image_store + at;
+}
+
 static const struct elf_window guest_window = {
 	.load_min = HVG_LOAD_MIN_GPA,
 	.ram_size = HV_GUEST_RAM_SIZE,

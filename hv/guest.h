@@ -12,7 +12,13 @@
 #include "vcpu/vcpu.h"
 
 #define HV_GUEST_RAM_SIZE VCPU_RAM_MAX
-#define HV_GUEST_IMAGE_MAX (2u << 20)
+/* The pristine copy of the guest image and its initrd, kept for resets
+ * (a build setting: make GUEST_IMAGE_MB=). */
+#ifndef HV_GUEST_IMAGE_MB
+#define HV_GUEST_IMAGE_MB 16
+#endif
+#define HV_GUEST_IMAGE_MAX ((uint64_t)HV_GUEST_IMAGE_MB << 20)
+_Static_assert(HV_GUEST_IMAGE_MB >= 1 && HV_GUEST_IMAGE_MB <= 256, "image store: 1 MiB to 256 MiB");
 
 _Static_assert(HV_GUEST_RAM_MB >= 2 && HV_GUEST_RAM_MB <= 1024, "guest RAM: 2 MiB to 1 GiB");
 
@@ -40,6 +46,9 @@ struct guest_host_info {
 
 uint8_t *guest_ram(void);
 uint8_t *guest_image_buffer(uint64_t *capacity);
+/* Where the initrd goes in the same store, after an image of image_size
+ * bytes (page-aligned); *capacity is what is left (0 if nothing). */
+uint8_t *guest_initrd_buffer(uint64_t image_size, uint64_t *capacity);
 /* Validates an image against the guest RAM window; logs what is wrong. */
 bool guest_check_image(const uint8_t *image, uint64_t size);
 /* Clears guest RAM, loads the image and writes the boot-info page, GDT

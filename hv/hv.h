@@ -15,6 +15,9 @@
 /* Where a boot path copies the guest image (guest.c); also the pristine
  * copy kept for resets. */
 uint8_t *guest_image_buffer(uint64_t *capacity);
+/* Where the initrd goes, in the same store after an image of image_size
+ * bytes (guest.c); *capacity 0 if there is no room. */
+uint8_t *guest_initrd_buffer(uint64_t image_size, uint64_t *capacity);
 
 enum hv_prepare_result {
 	HV_PREPARED,

@@ -92,6 +92,8 @@ enum hv_prepare_result hv_prepare(const struct boot_info *bi)
 	}
 	if (!guest_check_image(bi->guest_image, bi->guest_size))
 		return HV_PREP_BAD_GUEST;
+	if (bi->initrd != NULL)
+		hv_log("initrd %llu bytes kept with the guest image", (unsigned long long)bi->initrd_size);
 	return HV_PREPARED;
 }
 

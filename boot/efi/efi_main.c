@@ -23,6 +23,8 @@
 #define MMAP_BUFFER_SIZE (64 * 1024)
 
 static struct boot_info boot;
+/* Why there is no guest to run: what the firmware is told. */
+static EFI_STATUS load_status = EFI_NOT_FOUND;
 static uint8_t mmap_buffer[MMAP_BUFFER_SIZE] __attribute__((aligned(8)));
 
 static void ascii_to_wide(CHAR16 *dst, const char *src, unsigned cap)
@@ -88,6 +90,7 @@ static void read_guest(EFI_FILE_HANDLE root)
 	if (!cmdline_get(boot.cmdline, "guest", path, sizeof(path)))
 		memcpy(path, DEFAULT_GUEST_PATH, sizeof(DEFAULT_GUEST_PATH));
 	EFI_STATUS s = read_file(root, path, buf, cap, &size);
+	load_status = EFI_ERROR(s) ? s : EFI_SUCCESS;
 	if (s == EFI_BUFFER_TOO_SMALL)
 		hv_log("ERROR guest file %s is %llu bytes, the limit is %llu", path,
 		       (unsigned long long)size, (unsigned long long)cap);
@@ -98,6 +101,31 @@ static void read_guest(EFI_FILE_HANDLE root)
 		boot.guest_image = buf;
 		boot.guest_size = size;
 	}
+}
+
+/* initrd=<path> in \hv.cfg: a Linux guest's initrd, kept after the image. */
+static void read_initrd(EFI_FILE_HANDLE root)
+{
+	char path[PATH_MAX_CHARS];
+	UINT64 cap, size = 0;
+
+	if (boot.guest_image == NULL || !cmdline_get(boot.cmdline, "initrd", path, sizeof(path)))
+		return;
+	uint8_t *buf = guest_initrd_buffer(boot.guest_size, &cap);
+	EFI_STATUS s = read_file(root, path, buf, cap, &size);
+	if (!EFI_ERROR(s)) {
+		boot.initrd = buf;
+		boot.initrd_size = size;
+		return;
+	}
+	if (s == EFI_BUFFER_TOO_SMALL)
+		hv_log("ERROR initrd file %s is %llu bytes, the limit is %llu (after the guest image)",
+		       path, (unsigned long long)size, (unsigned long long)cap);
+	else
+		hv_log("ERROR initrd file %s not found on the ESP (status 0x%llx)", path,
+		       (unsigned long long)s);
+	boot.guest_image = NULL; /* refused as a whole: no guest without its initrd */
+	load_status = s;
 }
 
 static uint32_t efi_mem_type(UINT32 t)
@@ -166,11 +194,12 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	}
 	read_config(root);
 	read_guest(root);
+	read_initrd(root);
 	enum hv_prepare_result r = hv_prepare(&boot);
 	if (r != HV_PREPARED) {
 		hv_log("returning to the firmware: %s", hv_prepare_text(r));
 		plat_log_flush();
-		return boot.guest_image == NULL ? EFI_NOT_FOUND
+		return boot.guest_image == NULL ? load_status
 		       : r == HV_PREP_NO_BACKEND ? EFI_UNSUPPORTED
 						 : EFI_LOAD_ERROR;
 	}

@@ -62,15 +62,24 @@ static void parse_mmap(const uint8_t *tag, uint32_t size, struct boot_info *bi)
 static void parse_module(const uint8_t *tag, uint32_t size, struct mb2_module *mod)
 {
 	uint32_t start, end;
+	unsigned index = mod->count;
 
 	if (size < 16)
 		return;
-	if (mod->count++ > 0)
+	mod->count++;
+	if (index > 1)
 		return;
 	memcpy(&start, tag + 8, 4);
 	memcpy(&end, tag + 12, 4);
-	mod->start = start;
-	mod->end = end >= start ? end : start;
+	if (end < start)
+		end = start;
+	if (index == 0) {
+		mod->start = start;
+		mod->end = end;
+	} else {
+		mod->initrd_start = start;
+		mod->initrd_end = end;
+	}
 }
 
 enum mb2_status mb2_parse(const uint8_t *info, uint32_t limit, struct boot_info *bi,

@@ -17,9 +17,12 @@ enum mb2_status {
 	MB2_E_NO_END,    /* no end tag within total_size */
 };
 
+/* The first module is the guest, the second (optional) its initrd;
+ * further modules are ignored. */
 struct mb2_module {
-	uint64_t start, end; /* physical, [start, end) */
-	uint32_t count;      /* modules seen; the first one is the guest */
+	uint64_t start, end;               /* the guest, physical, [start, end) */
+	uint64_t initrd_start, initrd_end; /* the initrd; equal if none */
+	uint32_t count;                    /* modules seen */
 };
 
 /* `info` points at the boot information; `limit` bounds how many bytes

@@ -14,6 +14,25 @@ void mb2_main(uint32_t magic, uint64_t info);
 
 static struct boot_info boot;
 
+/* The second module, if any: the guest's initrd, kept after the image. */
+static void take_initrd_module(const struct mb2_module *mod)
+{
+	uint64_t cap, size = mod->initrd_end - mod->initrd_start;
+	uint8_t *buf = guest_initrd_buffer(boot.guest_size, &cap);
+
+	if (mod->count < 2)
+		return;
+	if (size > cap) {
+		hv_log("ERROR initrd module is %llu bytes, the limit is %llu (after the guest image)",
+		       (unsigned long long)size, (unsigned long long)cap);
+		boot.guest_image = NULL; /* refused as a whole: no guest without its initrd */
+		return;
+	}
+	memcpy(buf, (const void *)(uintptr_t)mod->initrd_start, size);
+	boot.initrd = buf;
+	boot.initrd_size = size;
+}
+
 static void take_guest_module(const struct mb2_module *mod)
 {
 	uint64_t cap, size = mod->end - mod->start;
@@ -31,6 +50,7 @@ static void take_guest_module(const struct mb2_module *mod)
 	memcpy(buf, (const void *)(uintptr_t)mod->start, size);
 	boot.guest_image = buf;
 	boot.guest_size = size;
+	take_initrd_module(mod);
 }
 
 static __attribute__((noreturn)) void boot_failed(void)

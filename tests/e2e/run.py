@@ -31,7 +31,7 @@ class Run:
     """One boot of one image in one emulator."""
 
     def __init__(self, name, emulator, hv_cmdline, guest_cmdline, end_marker,
-                 timeout=120, cpu=None, guest_bytes=None):
+                 timeout=120, cpu=None, guest_bytes=None, initrd=None):
         self.name = name
         self.emulator = emulator          # qemu-uefi | qemu-iso | bochs-vmx | bochs-svm
         self.hv_cmdline = hv_cmdline
@@ -42,6 +42,7 @@ class Run:
         self.timeout = timeout
         self.cpu = cpu
         self.guest_bytes = guest_bytes    # None: the test guest; b"": no guest file
+        self.initrd = initrd              # None: no initrd; bytes: its contents
         self.com1 = ""
         self.com2 = ""
         self.wall = 0.0
@@ -60,8 +61,13 @@ def prepare_esp(run, build, work):
     if run.guest_bytes != b"":
         with open(os.path.join(esp, "guest.elf"), "wb") as f:
             f.write(run.guest_bytes if run.guest_bytes is not None else guest_image(build))
+    line = cmdline(run)
+    if run.initrd is not None:
+        with open(os.path.join(esp, "initrd.img"), "wb") as f:
+            f.write(run.initrd)
+        line = "initrd=\\initrd.img " + line
     with open(os.path.join(esp, "hv.cfg"), "w") as f:
-        f.write(cmdline(run) + "\n")
+        f.write(line + "\n")
     return esp
 
 
@@ -71,11 +77,16 @@ def prepare_iso(run, build, work):
     shutil.copy(os.path.join(build, "hv.elf"), os.path.join(root, "boot", "hv.elf"))
     with open(os.path.join(root, "boot", "guest.elf"), "wb") as f:
         f.write(run.guest_bytes if run.guest_bytes is not None else guest_image(build))
+    initrd_line = ""
+    if run.initrd is not None:
+        with open(os.path.join(root, "boot", "initrd.img"), "wb") as f:
+            f.write(run.initrd)
+        initrd_line = "\tmodule2 /boot/initrd.img\n"
     with open(os.path.join(root, "boot", "grub", "grub.cfg"), "w") as f:
         f.write("set timeout=0\nset default=0\n"
                 "menuentry \"hv\" {\n"
                 f"\tmultiboot2 /boot/hv.elf {cmdline(run)}\n"
-                "\tmodule2 /boot/guest.elf\n\tboot\n}\n")
+                "\tmodule2 /boot/guest.elf\n" + initrd_line + "\tboot\n}\n")
     iso = os.path.join(work, "hv.iso")
     subprocess.run(["grub-mkrescue", "-d", "/usr/lib/grub/i386-pc", "-o", iso, root],
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -217,6 +228,18 @@ def check_spin(res, run):
     res.check(run, f"tick keeps counting while the guest spins ({len(ticks)} tick lines)",
               len(ticks) >= 3 and len(rips) == 1 and
               has(c1, r"guest stopped: tick limit reached \(maxticks\); ticks=\d+"))
+
+
+def check_initrd(res, run, size):
+    res.check(run, f"the initrd ({size} bytes) is kept with the guest image",
+              bool(find(run, "log", "initrd")) and has(run.com1, rf"initrd {size} bytes kept"))
+    res.check(run, "and the guest runs as before", guest_hello(run, 1))
+
+
+def check_initrd_too_big(res, run):
+    res.check(run, "an initrd that does not fit after the image is refused, with the limit",
+              has(run.com1, r"ERROR initrd (file|module) .* bytes, the limit is \d+") and
+              not has(run.com1, "launching guest"))
 
 
 def check_error(res, run, expect, status):
@@ -667,6 +690,19 @@ def plan(build):
         runs.append((Run(f"uefi-{name}", "qemu-uefi", "onstop=exit", "hello", firmware_told,
                          guest_bytes=data),
                      lambda res, r, e=expect, s=status: check_error(res, r, e, s)))
+    # An initrd (a Linux guest's) travels with the guest on both boot paths.
+    initrd = bytes(range(256)) * 1200
+    for emu in ("qemu-uefi", "qemu-iso"):
+        runs.append((Run(f"{emu}-initrd", emu, "onstop=exit maxticks=1500", "hello", STOPPED,
+                         initrd=initrd),
+                     lambda res, r, n=len(initrd): check_initrd(res, r, n)))
+    big = b"\0" * (17 << 20)  # more than the 16 MiB store holds after the image
+    runs.append((Run("qemu-iso-initrd-too-big", "qemu-iso", "onstop=exit", "hello", r"(?!)",
+                     initrd=big), check_initrd_too_big))
+    runs.append((Run("uefi-initrd-too-big", "qemu-uefi", "onstop=exit", "hello", firmware_told,
+                     initrd=big),
+                  lambda res, r: (check_initrd_too_big(res, r),
+                                  check_error(res, r, r"initrd file", "Buffer Too Small"))))
     runs.append((Run("uefi-no-virtualization", "qemu-uefi", "onstop=exit", "hello",
                      firmware_told, cpu="qemu64"),
                   lambda res, r: check_error(res, r, "no usable hardware virtualization",

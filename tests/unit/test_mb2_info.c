@@ -106,6 +106,7 @@ static void test_minimal(void **state)
 	assert_int_equal(parse(total), MB2_OK);
 	assert_int_equal(mod.count, 0);
 	assert_int_equal(mod.start, 0);
+	assert_int_equal(mod.initrd_start, mod.initrd_end); /* no initrd */
 	assert_int_equal(bi.mmap_count, 0);
 	assert_string_equal(bi.cmdline, "");
 }
@@ -129,8 +130,10 @@ static void test_full(void **state)
 	assert_int_equal(parse(total), MB2_OK); /* limit == total is fine */
 	assert_string_equal(bi.cmdline, "mem=64M -- console");
 	assert_int_equal(mod.count, 2);
-	assert_int_equal(mod.start, 0x200000); /* the first module wins */
+	assert_int_equal(mod.start, 0x200000); /* the first module is the guest */
 	assert_int_equal(mod.end, 0x280000);
+	assert_int_equal(mod.initrd_start, 0x300000); /* the second its initrd */
+	assert_int_equal(mod.initrd_end, 0x301000);
 	/* parse() ran twice and mb2_parse appends to the memory map */
 	assert_int_equal(bi.mmap_count, 12);
 	static const uint32_t want[] = { BOOT_MEM_USABLE, BOOT_MEM_RESERVED, BOOT_MEM_ACPI,
