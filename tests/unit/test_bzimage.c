@@ -282,7 +282,9 @@ static void test_refuse_syssize(void **state)
 	assert_int_equal(check_img(&im), BZ_E_SYSSIZE);
 	put32(im.b, 0x1F4, 0xFFFFFFFF);
 	assert_int_equal(check_img(&im), BZ_E_SYSSIZE);
-	put32(im.b, 0x1F4, 0);
+	put32(im.b, 0x1F4, 0); /* no kernel at all (and no payload) */
+	put32(im.b, 0x248, 0);
+	put32(im.b, 0x24C, 0);
 	assert_int_equal(check_img(&im), BZ_E_SYSSIZE);
 	build(&im);
 	put32(im.b, 0x24C, KSIZE - 0x10 + 1); /* payload one byte too long */
@@ -494,6 +496,14 @@ static void test_place_initrd(void **state)
 	assert_int_equal(info.layout.kernel_end, RAM_SIZE);
 	assert_true(info.layout.initrd_end <= info.layout.kernel_start);
 	assert_int_equal(info.layout.initrd_start, (RAM_SIZE - INIT_SIZE - 0x1234) & ~0xFFFull);
+	/* kernel_end not page-aligned and just enough room above it: the
+	 * page-aligned start would overlap the kernel, so it goes below */
+	put64(im.b, 0x258, LOAD);
+	put32(im.b, 0x260, RAM_SIZE - LOAD - 0x1800);
+	w.initrd_size = 0x1800;
+	assert_int_equal(check_win(&im, &w, &info), BZ_OK);
+	assert_int_equal(info.layout.initrd_start, (LOAD - 0x1800) & ~0xFFFull);
+	assert_true(info.layout.initrd_end <= LOAD);
 	/* no initrd: empty range */
 	w.initrd_size = 0;
 	assert_int_equal(check_win(&im, &w, &info), BZ_OK);
