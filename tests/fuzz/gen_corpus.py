@@ -73,6 +73,9 @@ put("fuzz_bzimage", "fixed_zero_init", bz(24 * MB, 0x1234, 0, 2, bzimage(reloc=0
 put("fuzz_bzimage", "realign_small_ram", bz(20 * MB, 0, 2047, 0, bzimage(pref=0x1500000, align=0x400000)))
 put("fuzz_bzimage", "setup_sects0_initrd_below",
     bz(32 * MB, 0x80000, 10, 0, bzimage(setup_sects=0, pref=28 * MB, initrd_max=30 * MB)))
+# init_size not page-aligned, initrd exactly fills the rest of RAM above the
+# kernel: its page-aligned start would overlap the kernel, so it goes below.
+put("fuzz_bzimage", "initrd_tight_above", bz(32 * MB, 0x1800, 0, 0, bzimage(init_size=16 * MB - 0x1800)))
 put("fuzz_bzimage", "old_version", bz(32 * MB, 0, 0, 0, bzimage(version=0x020B)))
 
 # ---- fuzz_mb2 -----------------------------------------------------------
