@@ -4,7 +4,8 @@
 # Interface (used by the top-level Makefile via `-include mk/fuzz.mk`):
 #   BUILD               build root (the includer defines it; default: build)
 #   FUZZ_TARGETS        fuzz_elf fuzz_mb2 fuzz_report fuzz_cmdline fuzz_hvlog
-#                       fuzz_hypercall fuzz_guest_copy (tests/fuzz/<name>.c)
+#                       fuzz_hypercall fuzz_guest_copy fuzz_bzimage
+#                       (tests/fuzz/<name>.c)
 #   FUZZ_SECONDS        time per target for `fuzz` (default 60)
 #   FUZZ_SMOKE_SECONDS  time per target for `fuzz-smoke` (default 10)
 #   FUZZ_JOBS           targets fuzzed at the same time (default 2)
@@ -16,7 +17,7 @@
 #                       tests/fuzz/corpus/<target>); prints executions and
 #                       crashes per target
 #   fuzz-smoke          phony: the same with FUZZ_SMOKE_SECONDS (what
-#                       `make test` runs; ~45 s for 7 targets on 2 cores)
+#                       `make test` runs; ~50 s for 8 targets on 2 cores)
 #   Both write $(BUILD)/fuzz/summary.txt "fuzz <passed> <failed>" and
 #   $(BUILD)/fuzz/execs.txt "<target> execs=<N>", logs to
 #   $(BUILD)/fuzz/logs/, crash inputs to $(BUILD)/fuzz/artifacts/<target>/,
@@ -39,11 +40,12 @@ FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_JOBS          ?= 2
 
 FUZZ_TARGETS := fuzz_elf fuzz_mb2 fuzz_report fuzz_cmdline fuzz_hvlog fuzz_hypercall \
-		fuzz_guest_copy
+		fuzz_guest_copy fuzz_bzimage
 
 # Sources each target links (besides tests/fuzz/<target>.c), extra flags,
 # and -max_len (bytes).
 FUZZ_SRCS_fuzz_elf        := hv/elf_load.c
+FUZZ_SRCS_fuzz_bzimage    := hv/bzimage.c
 FUZZ_SRCS_fuzz_mb2        := boot/mb2/mb2_info.c hv/bootinfo.c
 FUZZ_SRCS_fuzz_report     := hv/report_check.c
 FUZZ_SRCS_fuzz_cmdline    := hv/cmdline.c
@@ -60,6 +62,7 @@ FUZZ_DEFS_fuzz_hypercall  := -DHV_GUEST_RAM_MB=2
 FUZZ_DEFS_fuzz_guest_copy := -DHV_GUEST_RAM_MB=2
 
 FUZZ_MAXLEN_fuzz_elf        := 4096
+FUZZ_MAXLEN_fuzz_bzimage    := 4096
 FUZZ_MAXLEN_fuzz_mb2        := 4096
 FUZZ_MAXLEN_fuzz_report     := 512
 FUZZ_MAXLEN_fuzz_cmdline    := 1024

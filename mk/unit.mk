@@ -33,6 +33,7 @@ UNIT_TIMEOUT ?= 60
 # Module sources each test program is linked with.
 UNIT_SRCS_test_cmdline     := hv/cmdline.c
 UNIT_SRCS_test_elf         := hv/elf_load.c
+UNIT_SRCS_test_bzimage     := hv/bzimage.c
 UNIT_SRCS_test_nested_pt   := lib/nested_pt.c
 UNIT_SRCS_test_bootinfo    := hv/bootinfo.c
 UNIT_SRCS_test_mb2_info    := boot/mb2/mb2_info.c hv/bootinfo.c

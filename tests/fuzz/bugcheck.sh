@@ -75,6 +75,9 @@ mutate gpa_bound_hc fuzz_hypercall hv/guest_mem.c \
 mutate elf_memsz fuzz_elf hv/elf_load.c \
 	's/ph->p_paddr > win->ram_size ||/ph->p_paddr > win->ram_size) return ELF_E_SEG_OUTSIDE; if (0 \&\&/' \
 	"" hv/elf_load.c
+# A bzImage's [load, load + init_size) may end past guest RAM.
+mutate bz_init_size fuzz_bzimage hv/bzimage.c \
+	's/limit - start >= len;/start <= limit + len;/' "" hv/bzimage.c
 # Module/message strings accepted without a NUL.
 mutate report_nul fuzz_report hv/report_check.c \
 	's/if (!terminated(r->module, sizeof(r->module)) ||/if (0 \&\&/' "" hv/report_check.c

@@ -41,6 +41,43 @@ put("fuzz_elf", "entry_outside", elf([(1, 5, 120, 0x10000, 16, 16)], 0x30000, co
 put("fuzz_elf", "truncated", elf([(1, 5, 120, 0x10000, 16, 16)], 0x10000, code)[:100])
 
 
+# ---- fuzz_bzimage: u32 ram_size, u32 initrd_size, u32 cmdline_len, u8 flags, image
+def bzimage(version=0x020F, xlf=0x03, reloc=1, pref=0x1000000, init_size=0x400000,
+            align=0x200000, setup_sects=1, payload=0x200, initrd_max=0x7FFFFFFF):
+    koff = ((setup_sects or 4) + 1) * 512  # setup_sects 0 means 4
+    img = bytearray(koff + payload)
+    img[0x1EF:0x1F1] = b"\xff\xff"  # sentinel
+    img[0x1F1] = setup_sects
+    struct.pack_into("<I", img, 0x1F4, payload // 16)
+    struct.pack_into("<H", img, 0x1FE, 0xAA55)
+    img[0x200:0x202] = bytes([0xEB, 0x66])  # header ends at 0x268
+    img[0x202:0x206] = b"HdrS"
+    struct.pack_into("<H", img, 0x206, version)
+    img[0x211] = 0x81  # LOADED_HIGH | CAN_USE_HEAP
+    struct.pack_into("<III", img, 0x22C, initrd_max, align, 0)
+    img[0x234] = reloc
+    struct.pack_into("<HI", img, 0x236, xlf, 2047)
+    struct.pack_into("<QI", img, 0x258, pref, init_size)
+    for i in range(payload):
+        img[koff + i] = 0x90
+    return bytes(img)
+
+
+def bz(ram, initrd, cmdline_len, flags, img):
+    return struct.pack("<IIIB", ram, initrd, cmdline_len, flags) + img
+
+
+MB = 1 << 20
+put("fuzz_bzimage", "reloc_initrd", bz(32 * MB, 0x3000, 40, 0, bzimage()))
+put("fuzz_bzimage", "fixed_zero_init", bz(24 * MB, 0x1234, 0, 2, bzimage(reloc=0, pref=0x200000)))
+put("fuzz_bzimage", "realign_small_ram", bz(20 * MB, 0, 2047, 0, bzimage(pref=0x1500000, align=0x400000)))
+put("fuzz_bzimage", "setup_sects0_initrd_below",
+    bz(32 * MB, 0x80000, 10, 0, bzimage(setup_sects=0, pref=28 * MB, initrd_max=30 * MB)))
+# init_size not page-aligned, initrd exactly fills the rest of RAM above the
+# kernel: its page-aligned start would overlap the kernel, so it goes below.
+put("fuzz_bzimage", "initrd_tight_above", bz(32 * MB, 0x1800, 0, 0, bzimage(init_size=16 * MB - 0x1800)))
+put("fuzz_bzimage", "old_version", bz(32 * MB, 0, 0, 0, bzimage(version=0x020B)))
+
 # ---- fuzz_mb2 -----------------------------------------------------------
 def mb2(tags):
     body = b""
