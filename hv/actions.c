@@ -195,7 +195,14 @@ uint64_t vm_build_guest(struct vm *vm, struct guest_dirty *clear)
 		.hv_size = vm->boot->hv_size,
 	};
 
-	return guest_build(vm->boot->guest_image, vm->boot->guest_size, vm->guest_cmdline, &host,
+	const struct guest_files files = {
+		.image = vm->boot->guest_image,
+		.image_size = vm->boot->guest_size,
+		.initrd = vm->boot->initrd,
+		.initrd_size = vm->boot->initrd_size,
+	};
+
+	return guest_build(&files, vm->guest_cmdline, &host,
 			   clear, &vm->cfg);
 }
 
@@ -211,7 +218,7 @@ static void reset_guest(struct vm *vm)
 	vm->ops->reset(&vm->cfg);
 	vm->msr = (struct msr_state){ .apic_base = vm->msr.apic_base };
 	vm->ops->set_tsc_offset(0);
-	vm->regs = (struct guest_regs){ .rdi = vm->cfg.entry_rdi };
+	vm->regs = (struct guest_regs){ .rdi = vm->cfg.entry_rdi, .rsi = vm->cfg.entry_rsi };
 	vm->nmi_window = vm->intr_window = false; /* the backend's reset turned them off */
 	vm->stub = (struct stub_link){ .generation = vm->stub.generation };
 	vtimer_reset(&vm->vt);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "hv/guest.h"
+#include "hv/guest_linux.h"
 #include "hv/elf_load.h"
 #include "include/hv_abi.h"
 #include "lib/log.h"
@@ -46,7 +47,7 @@ static const struct elf_window guest_window = {
 	.ram_size = HV_GUEST_RAM_SIZE,
 };
 
-bool guest_check_image(const uint8_t *image, uint64_t size)
+static bool check_elf(const uint8_t *image, uint64_t size)
 {
 	struct elf_result res;
 	enum elf_status st = elf_check(image, size, &guest_window, &res);
@@ -68,10 +69,19 @@ bool guest_check_image(const uint8_t *image, uint64_t size)
 	return false;
 }
 
+bool guest_check_image(const struct guest_files *f, const char *cmdline)
+{
+	if (guest_is_linux(f))
+		return guest_linux_check(f, cmdline);
+	if (f->initrd != NULL)
+		hv_log("initrd ignored: the guest is an ELF image");
+	return check_elf(f->image, f->image_size);
+}
+
 /* The guest's boot state (docs/guest-boot.md), defined once for both
  * backends: 64-bit paging on (Intel SDM 3A 9.8.5, AMD APM 2 14.6), flat
  * code and data segments, the power-on PAT (SDM 3A 11.12.4). */
-static const struct vcpu_boot_state guest_boot_state = {
+const struct vcpu_boot_state guest_boot_state = {
 	.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG,
 	.cr4 = CR4_PAE,
 	.efer = EFER_LME | EFER_LMA,
@@ -95,7 +105,7 @@ static void build_gdt(uint8_t *ram)
  * GPA below 4 GiB; EPT/NPT decides what is really there.  User/supervisor
  * is set at every level so a guest may run code at CPL 3 without first
  * building tables of its own. */
-static void build_guest_page_tables(uint8_t *ram)
+void guest_build_page_tables(uint8_t *ram)
 {
 	uint64_t *pml4 = (uint64_t *)(ram + HVG_PML4_GPA);
 	uint64_t *pdpt = (uint64_t *)(ram + HVG_PDPT_GPA);
@@ -109,7 +119,7 @@ static void build_guest_page_tables(uint8_t *ram)
 	}
 }
 
-static void build_boot_info(uint8_t *ram, const char *cmdline, const struct guest_host_info *host)
+void guest_build_boot_info(uint8_t *ram, const char *cmdline, const struct guest_host_info *host)
 {
 	struct hvg_boot_info *bi = (struct hvg_boot_info *)(ram + HVG_BOOT_INFO_GPA);
 	size_t len = strlen(cmdline);
@@ -158,28 +168,40 @@ static uint64_t clear_written(uint8_t *ram, struct guest_dirty *written)
 	return cleared;
 }
 
-uint64_t guest_build(const uint8_t *image, uint64_t size, const char *cmdline,
-		     const struct guest_host_info *host, struct guest_dirty *written,
-		     struct vcpu_config *cfg)
+/* The ELF guest's entry state (docs/guest-boot.md). */
+static void build_elf(const struct guest_files *f, const char *cmdline,
+		      const struct guest_host_info *host, uint8_t *ram, struct vcpu_config *cfg)
 {
 	struct elf_result res;
-	uint8_t *ram = guest_ram_arena;
-	uint64_t cleared = clear_written(ram, written);
 
 	/* Checked by guest_check_image() before launch: cannot fail here. */
-	elf_load(image, size, &guest_window, ram, &res);
+	elf_load(f->image, f->image_size, &guest_window, ram, &res);
 	build_gdt(ram);
-	build_guest_page_tables(ram);
-	build_boot_info(ram, cmdline, host);
+	guest_build_page_tables(ram);
+	guest_build_boot_info(ram, cmdline, host);
 	cfg->boot = guest_boot_state;
-	cfg->ram = ram;
-	cfg->ram_size = HV_GUEST_RAM_SIZE;
 	cfg->entry_rip = res.entry;
 	cfg->entry_rsp = HVG_STACK_TOP_GPA;
 	cfg->entry_rdi = HVG_BOOT_INFO_GPA;
+	cfg->entry_rsi = 0;
+	cfg->gdt_limit = 3 * 8 - 1;
+}
+
+uint64_t guest_build(const struct guest_files *f, const char *cmdline,
+		     const struct guest_host_info *host, struct guest_dirty *written,
+		     struct vcpu_config *cfg)
+{
+	uint8_t *ram = guest_ram_arena;
+	uint64_t cleared = clear_written(ram, written);
+
+	if (guest_is_linux(f))
+		guest_linux_build(f, cmdline, host, ram, cfg);
+	else
+		build_elf(f, cmdline, host, ram, cfg);
+	cfg->ram = ram;
+	cfg->ram_size = HV_GUEST_RAM_SIZE;
 	cfg->guest_cr3 = HVG_PML4_GPA;
 	cfg->gdt_gpa = HVG_GDT_GPA;
-	cfg->gdt_limit = 3 * 8 - 1;
 	cfg->tick_us = host->tick_us;
 	cfg->tick_tsc = host->tsc_hz * host->tick_us / 1000000;
 	cfg->tsc_hz = host->tsc_hz;

@@ -49,15 +49,26 @@ uint8_t *guest_image_buffer(uint64_t *capacity);
 /* Where the initrd goes in the same store, after an image of image_size
  * bytes (page-aligned); *capacity is what is left (0 if nothing). */
 uint8_t *guest_initrd_buffer(uint64_t image_size, uint64_t *capacity);
-/* Validates an image against the guest RAM window; logs what is wrong. */
-bool guest_check_image(const uint8_t *image, uint64_t size);
+/* What a build loads: the image (an ELF64 file or a Linux bzImage, told
+ * apart by its header) and, for a bzImage, an initrd (may be absent). */
+struct guest_files {
+	const uint8_t *image;
+	uint64_t image_size;
+	const uint8_t *initrd;
+	uint64_t initrd_size;
+};
+
+/* Validates the image (and for a bzImage the initrd and command line)
+ * against guest RAM; logs what is wrong, naming the field. */
+bool guest_check_image(const struct guest_files *f, const char *cmdline);
 /* Clears guest RAM, loads the image and writes the boot-info page, GDT
- * and identity page tables (docs/guest-boot.md); fills cfg, including the
- * vCPU's boot state.  `written` names the pages to clear (every page not
- * named must still be zero or hold what the last build put there); NULL
- * clears all of guest RAM.  The bits are cleared as the pages are.
- * Returns the number of pages cleared. */
-uint64_t guest_build(const uint8_t *image, uint64_t size, const char *cmdline,
+ * and identity page tables (docs/guest-boot.md; for a bzImage also the
+ * boot_params, command line and initrd); fills cfg, including the vCPU's
+ * boot state.  `written` names the pages to clear (every page not named
+ * must still be zero or hold what the last build put there); NULL clears
+ * all of guest RAM.  The bits are cleared as the pages are.  Returns the
+ * number of pages cleared. */
+uint64_t guest_build(const struct guest_files *f, const char *cmdline,
 		     const struct guest_host_info *host, struct guest_dirty *written,
 		     struct vcpu_config *cfg);
 /* Copies len bytes at guest-virtual gva (walking the guest's own page

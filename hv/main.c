@@ -90,7 +90,13 @@ enum hv_prepare_result hv_prepare(const struct boot_info *bi)
 		hv_log("ERROR no guest image was loaded");
 		return HV_PREP_NO_GUEST;
 	}
-	if (!guest_check_image(bi->guest_image, bi->guest_size))
+	const struct guest_files files = {
+		.image = bi->guest_image,
+		.image_size = bi->guest_size,
+		.initrd = bi->initrd,
+		.initrd_size = bi->initrd_size,
+	};
+	if (!guest_check_image(&files, vm.guest_cmdline))
 		return HV_PREP_BAD_GUEST;
 	if (bi->initrd != NULL)
 		hv_log("initrd %llu bytes kept with the guest image", (unsigned long long)bi->initrd_size);
@@ -136,6 +142,7 @@ static void launch_on_own_stack(void)
 	vm.clk.launch_tsc = plat_tsc();
 	vm.clk.next_tick_tsc = vm.clk.launch_tsc + vm.clk.tick_tsc;
 	vm.regs.rdi = vm.cfg.entry_rdi;
+	vm.regs.rsi = vm.cfg.entry_rsi;
 	hv_log("launching guest entry=0x%llx ram=%llu KiB boot-to-guest tsc=%llu (since hv entry %llu)",
 	       (unsigned long long)vm.cfg.entry_rip, (unsigned long long)(vm.cfg.ram_size >> 10),
 	       (unsigned long long)vm.clk.launch_tsc,

@@ -184,7 +184,8 @@ struct vcpu_config {
 	uint64_t ram_size;
 	uint64_t entry_rip;
 	uint64_t entry_rsp;
-	uint64_t entry_rdi;    /* boot-info GPA */
+	uint64_t entry_rdi;    /* boot-info GPA (an ELF guest) */
+	uint64_t entry_rsi;    /* boot_params GPA (a Linux guest), else 0 */
 	uint64_t guest_cr3;
 	uint64_t gdt_gpa;
 	uint16_t gdt_limit;

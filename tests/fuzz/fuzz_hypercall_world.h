@@ -195,13 +195,15 @@ static bool page_is_zero(const uint8_t *p)
  * still be zero or hold what the last build put there (else a write the
  * core did not name survives the reset), then the input's RAM
  * description is applied again (the image reloaded). */
-uint64_t guest_build(const uint8_t *image, uint64_t size, const char *cl,
+uint64_t guest_build(const struct guest_files *f, const char *cl,
 		     const struct guest_host_info *host, struct guest_dirty *written,
 		     struct vcpu_config *cfg)
 {
 	uint64_t cleared = 0;
 
-	FUZZ_ASSERT(image == boot.guest_image && size == boot.guest_size && cl == vm.guest_cmdline);
+	FUZZ_ASSERT(f->image == boot.guest_image && f->image_size == boot.guest_size &&
+		    f->initrd == boot.initrd && f->initrd_size == boot.initrd_size &&
+		    cl == vm.guest_cmdline);
 	FUZZ_ASSERT(cfg == &vm.cfg && !cpu.built);
 	FUZZ_ASSERT(host->generation == vm.stub.generation);
 	FUZZ_ASSERT(host->vendor == (vm.ops->vendor == VCPU_VENDOR_INTEL ? HVG_VENDOR_VMX : HVG_VENDOR_SVM));
