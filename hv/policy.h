@@ -112,7 +112,8 @@ struct policy_config {
 	uint32_t restart_max;       /* 1..RESTART_MAX_LIMIT */
 	uint32_t restart_window_ms;
 	uint32_t backoff_ms;        /* first back-off; doubles per restart in the window */
-	uint32_t hello_deadline_ms; /* stub must say hello within this after a (re)start */
+	uint32_t hello_deadline_ms; /* stub must say hello within this after a (re)start;
+				     * 0 (`hello none`): the guest has no stub */
 };
 
 /* The table chosen at build time (make POLICY=name), generated. */

@@ -26,12 +26,18 @@ void recovery_init(struct recovery *rc, const struct policy_config *p, uint64_t 
 	rc->flood_check_tsc = now + ms_to_tsc(rc, 1000);
 }
 
+/* A policy with `hello none` (hello_deadline_ms 0) is for a guest with no
+ * stub: no hello is awaited, and a reset's incident ends with the reset. */
 static void await_hello(struct recovery *rc, uint64_t now, uint32_t deadline_ms, bool after_reset)
 {
+	bool stub_expected = rc->policy->hello_deadline_ms != 0;
+
 	rc->state = GS_RUNNING;
-	rc->awaiting_hello = true;
+	rc->awaiting_hello = stub_expected;
 	rc->after_reset = after_reset;
 	rc->deadline_tsc = now + ms_to_tsc(rc, deadline_ms);
+	if (!stub_expected && after_reset)
+		rc->incident_open = false;
 }
 
 void recovery_start(struct recovery *rc, uint64_t now)

@@ -371,8 +371,13 @@ class Policy:
             self.restart = (rmax, window, backoff)
         elif word == "hello":
             self.once(word, lineno)
-            v = self.parse_kvs(toks[1:], ["deadline"], "hello")
-            self.hello = parse_dec(v["deadline"], "hello deadline", 1, DEADLINE_MAX)
+            if toks[1:] == ["none"]:
+                self.hello = 0  # a guest without a stub: no hello expected
+            elif "none" in toks[1:]:
+                raise PolicyError("hello: 'none' stands alone (hello none, or hello deadline=MS)")
+            else:
+                v = self.parse_kvs(toks[1:], ["deadline"], "hello")
+                self.hello = parse_dec(v["deadline"], "hello deadline", 1, DEADLINE_MAX)
         elif word == "rule":
             self.parse_rule(lineno, toks)
         else:
@@ -413,7 +418,7 @@ class Policy:
         if self.restart is None:
             self.error(end, "missing 'restart' line (restart max=N window=MS backoff=MS)")
         if self.hello is None:
-            self.error(end, "missing 'hello' line (hello deadline=MS)")
+            self.error(end, "missing 'hello' line (hello deadline=MS, or hello none)")
 
     def check_rules(self):
         names = {}

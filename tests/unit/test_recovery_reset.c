@@ -380,6 +380,34 @@ static void test_no_rule_needs_restart(void **state)
 	}
 }
 
+/* `hello none`: a guest without a stub.  No stub_silent at boot or
+ * after a reset, and the reset's incident ends with the reset: the next
+ * fault opens a new one, with the gap measured from it. */
+static void test_no_stub_expected(void **state)
+{
+	struct recovery rc;
+	struct rec_fx_list out;
+	struct policy_config p = cfg;
+	(void)state;
+
+	p.hello_deadline_ms = 0;
+	recovery_init(&rc, &p, MS, 0);
+	recovery_start(&rc, 0);
+	assert_false(rc.awaiting_hello);
+	tick(&rc, &out, 60 * SEC, false, 0);
+	EXPECT_NONE(&out);
+	assert_int_equal(rc.state, GS_RUNNING);
+	assert_int_equal(fault(&rc, &out, FAULT_MEM_VIOLATION, 1 * SEC, false), ACT_RESET);
+	EXPECT(&out, FX_DECISION, FX_RESET_SCHEDULED);
+	run_reset(&rc, rc.restart_at_tsc);
+	assert_int_equal(rc.state, GS_RUNNING);
+	assert_false(rc.incident_open);
+	tick(&rc, &out, 30 * SEC, false, 0);
+	EXPECT_NONE(&out);
+	assert_int_equal(fault(&rc, &out, FAULT_MEM_VIOLATION, 31 * SEC, false), ACT_RESET);
+	assert_int_equal(rc.fault_tsc, 31 * SEC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -392,6 +420,7 @@ int main(void)
 		cmocka_unit_test(test_reset_deadline_source),
 		cmocka_unit_test(test_no_rule),
 		cmocka_unit_test(test_no_rule_needs_restart),
+		cmocka_unit_test(test_no_stub_expected),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
