@@ -51,6 +51,7 @@ UNIT_SRCS_test_cpuid       := hv/cpuid.c
 UNIT_SRCS_test_mov_cr      := hv/mov_cr.c
 UNIT_SRCS_test_pit         := hv/dev/pit.c
 UNIT_SRCS_test_pic         := hv/dev/pic.c
+UNIT_SRCS_test_uart        := hv/dev/uart.c
 # exits.c with a fake backend and fake fault/log glue (in the test)
 UNIT_SRCS_test_exits       := hv/exits.c hv/msr.c hv/cpuid.c hv/mov_cr.c
 UNIT_SRCS_test_settings    := hv/settings.c hv/cmdline.c
