@@ -143,7 +143,7 @@ static uint8_t read_poll(struct pic *pic, unsigned chip)
 	return (uint8_t)(0x80 | r);
 }
 
-void pic_init(struct pic *pic)
+void pic_reset(struct pic *pic)
 {
 	*pic = (struct pic){ 0 };
 	pic->chip[0].imr = 0xff;

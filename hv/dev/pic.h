@@ -33,7 +33,7 @@ struct pic_chip {
 	uint8_t vector_base; /* ICW2 bits 7:3 */
 	uint8_t icw3;        /* kept; the cascade is IR2 whatever it says */
 	uint8_t init_step;   /* 0: operational; 2, 3, 4: the ICW expected next */
-	bool ready;          /* an ICW sequence has completed since pic_init */
+	bool ready;          /* an ICW sequence has completed since pic_reset */
 	bool need_icw4, single, level_mode, auto_eoi;
 	bool read_isr;       /* OCW3 RR/RIS: the command port reads ISR, not IRR */
 	bool poll;           /* OCW3 P: the next command port read is a poll */
@@ -47,7 +47,7 @@ struct pic {
 /* Power-on state (also a guest reset): nothing requested or in service,
  * every input masked, and no interrupt delivered until the guest has
  * written an ICW sequence (the vector base is not known before). */
-void pic_init(struct pic *pic);
+void pic_reset(struct pic *pic);
 
 /* A guest IN from 0x20, 0x21, 0xa0, 0xa1 (IRR/ISR/poll, IMR) or 0x4d0,
  * 0x4d1 (0); other ports read 0xff. */

@@ -22,7 +22,7 @@ static unsigned kind(const struct pit_channel *c)
 	return k[c->mode];
 }
 
-/* PIT ticks since pit_init, never less than the last value seen (a caller
+/* PIT ticks since pit_reset, never less than the last value seen (a caller
  * passing an older TSC does not make guest time run backwards).  Split so
  * that nothing overflows: d / tsc_hz * PIT_HZ <= d as tsc_hz >= PIT_HZ,
  * and the remainder's product is below 2^42 * 2^21. */
@@ -289,7 +289,7 @@ static uint8_t read_sysctl(struct pit *p, uint64_t t)
 			 (out_after(c, elapsed(c, t)) ? PIT_SYSCTL_OUT2 : 0));
 }
 
-bool pit_init(struct pit *p, uint64_t tsc_hz, uint64_t now_tsc)
+bool pit_reset(struct pit *p, uint64_t tsc_hz, uint64_t now_tsc)
 {
 	static const struct pit_channel power_on = { .reload = 65536, .rw = 3 };
 

@@ -10,7 +10,7 @@
  * and pit_next_event_tsc() when the next one is due.
  *
  * The input clock is the PC's 1.193182 MHz, derived from the TSC: PIT
- * tick = (now_tsc - TSC at pit_init) * PIT_HZ / tsc_hz.  The model is
+ * tick = (now_tsc - TSC at pit_reset) * PIT_HZ / tsc_hz.  The model is
  * exact in PIT ticks; the one-clock delay the 8254 takes to load a count
  * (Intel 8254 datasheet, "Operation": "after a count is written, the new
  * count is loaded on the next CLK pulse") is not modelled (840 ns).
@@ -49,7 +49,7 @@
  */
 #define PIT_IRQ0_MAX_EDGES 16u
 
-/* The TSC rates pit_init() accepts: at least the PIT clock (so a TSC
+/* The TSC rates pit_reset() accepts: at least the PIT clock (so a TSC
  * cycle is never longer than a PIT tick) and below 2^42 Hz (so the
  * conversions' products fit in 64 bits). */
 #define PIT_TSC_HZ_MIN PIT_HZ
@@ -77,8 +77,8 @@ struct pit_channel {
 };
 
 struct pit {
-	uint64_t tsc_hz;      /* TSC rate, from pit_init */
-	uint64_t epoch_tsc;   /* TSC at pit_init: PIT tick 0 */
+	uint64_t tsc_hz;      /* TSC rate, from pit_reset */
+	uint64_t epoch_tsc;   /* TSC at pit_reset: PIT tick 0 */
 	uint64_t last_tick;   /* latest PIT tick seen: guest time never goes back */
 	struct pit_channel ch[3];
 	uint8_t sysctl;       /* port 0x61 bits 3:0 as written */
@@ -89,7 +89,7 @@ struct pit {
 /* Power-on state (also a guest reset): no channel counting, channel 2's
  * gate low, the clock starting at now_tsc.  False (and *p untouched) if
  * tsc_hz is outside [PIT_TSC_HZ_MIN, PIT_TSC_HZ_MAX]. */
-bool pit_init(struct pit *p, uint64_t tsc_hz, uint64_t now_tsc);
+bool pit_reset(struct pit *p, uint64_t tsc_hz, uint64_t now_tsc);
 
 /* A guest IN from port 0x40-0x43 or 0x61.  Other ports, and 0x43 (the
  * 8254 does not drive the bus on a control-word read), read 0xff. */

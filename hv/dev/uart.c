@@ -150,7 +150,7 @@ static void write_fcr(struct uart *u, uint8_t val)
 	u->rx_trigger = trigger[val >> 6];
 }
 
-void uart_init(struct uart *u)
+void uart_reset(struct uart *u)
 {
 	*u = (struct uart){ .dll = 12, .rx_trigger = 1 };
 }

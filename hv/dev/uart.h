@@ -86,7 +86,7 @@ struct uart {
 
 /* Master reset state (PC16550D "UART Reset Configuration"): IER, LCR,
  * MCR, FCR 0, LSR THRE|TEMT, FIFOs empty, divisor 12 (9600 baud). */
-void uart_init(struct uart *u);
+void uart_reset(struct uart *u);
 
 /* A guest IN from base + offset (0-7); another offset reads 0xff. */
 uint8_t uart_read(struct uart *u, unsigned offset);

@@ -34,7 +34,7 @@ static struct pic linux_pic(uint8_t master_mask, uint8_t slave_mask)
 {
 	struct pic pic;
 
-	pic_init(&pic);
+	pic_reset(&pic);
 	linux_init(&pic, false, master_mask, slave_mask);
 	return pic;
 }
@@ -56,7 +56,7 @@ static void test_linux_init_and_timer(void **state)
 	struct pic pic;
 	(void)state;
 
-	pic_init(&pic);
+	pic_reset(&pic);
 	assert_int_equal(pic_imr(&pic), 0xffff);
 	pic_write(&pic, PIC_SLAVE_DATA, 0xff);
 	pic_write(&pic, PIC_MASTER_DATA, 0xa5);
@@ -201,7 +201,7 @@ static void test_level_mode(void **state)
 	struct pic pic;
 	(void)state;
 
-	pic_init(&pic);
+	pic_reset(&pic);
 	pic_write(&pic, PIC_MASTER_CMD, 0x19);
 	pic_write(&pic, PIC_MASTER_DATA, 0x20);
 	pic_write(&pic, PIC_MASTER_DATA, 0x04);
@@ -221,7 +221,7 @@ static void test_auto_eoi(void **state)
 	struct pic pic;
 	(void)state;
 
-	pic_init(&pic);
+	pic_reset(&pic);
 	linux_init(&pic, true, 0xfa, 0xff);
 	pic_pulse_irq(&pic, 0);
 	assert_int_equal(pic_ack(&pic), 0x30);
@@ -260,7 +260,7 @@ static void test_icw_sequences(void **state)
 	struct pic pic;
 	(void)state;
 
-	pic_init(&pic);
+	pic_reset(&pic);
 	pic_write(&pic, PIC_MASTER_CMD, 0x13); /* SNGL, IC4 */
 	pic_write(&pic, PIC_MASTER_DATA, 0x47); /* base 0x40 */
 	pic_write(&pic, PIC_MASTER_DATA, 0x01); /* ICW4, not ICW3 */
@@ -297,7 +297,7 @@ static void test_random_sequences(void **state)
 	uint8_t v;
 	(void)state;
 
-	pic_init(&pic);
+	pic_reset(&pic);
 	for (unsigned i = 0; i < 200000; i++) {
 		x = x * 1103515245u + 12345u;
 		unsigned r = x >> 8;

@@ -27,7 +27,7 @@ static struct pit fresh(void)
 {
 	struct pit p;
 
-	assert_true(pit_init(&p, TSC_HZ, T0));
+	assert_true(pit_reset(&p, TSC_HZ, T0));
 	return p;
 }
 
@@ -290,9 +290,9 @@ static void test_hostile(void **state)
 	pit_write(&p, 0x60, 0x01, at(1));
 	assert_int_equal(pit_next_event_tsc(&p, at(1)), UINT64_MAX);
 	assert_false(pit_out(&p, 3, at(1)));
-	assert_false(pit_init(&q, PIT_TSC_HZ_MIN - 1, 0));
-	assert_false(pit_init(&q, PIT_TSC_HZ_MAX + 1, 0));
-	assert_true(pit_init(&q, PIT_TSC_HZ_MAX, UINT64_MAX - 10));
+	assert_false(pit_reset(&q, PIT_TSC_HZ_MIN - 1, 0));
+	assert_false(pit_reset(&q, PIT_TSC_HZ_MAX + 1, 0));
+	assert_true(pit_reset(&q, PIT_TSC_HZ_MAX, UINT64_MAX - 10));
 	program(&q, 0, 0x30, 0, 0);
 	assert_int_equal(pit_next_event_tsc(&q, 0), UINT64_MAX); /* beyond the TSC's range */
 }

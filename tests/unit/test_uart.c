@@ -17,7 +17,7 @@ static struct uart fresh(void)
 {
 	struct uart u;
 
-	uart_init(&u);
+	uart_reset(&u);
 	return u;
 }
 
