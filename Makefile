@@ -45,7 +45,7 @@ HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -ffreestanding -fno-stack-protector -
 	$(if $(filter 1,$(TEST_AIDS)),-DHV_TEST_AIDS)
 HV_ASFLAGS := -g -fpic -I.
 
-HV_CORE_SRC := $(wildcard hv/*.c) $(wildcard lib/*.c) $(wildcard arch/x86/*.c) $(wildcard arch/x86/vmx/*.c) \
+HV_CORE_SRC := $(wildcard hv/*.c) $(wildcard hv/dev/*.c) $(wildcard lib/*.c) $(wildcard arch/x86/*.c) $(wildcard arch/x86/vmx/*.c) \
 	$(wildcard arch/x86/svm/*.c)
 HV_CORE_ASM := $(wildcard arch/x86/*.S) $(wildcard arch/x86/vmx/*.S) $(wildcard arch/x86/svm/*.S)
 HV_CORE_OBJ := $(patsubst %,$(BUILD)/obj/%.o,$(HV_CORE_SRC) $(HV_CORE_ASM)) $(POLICY_OBJ)

@@ -34,7 +34,7 @@ STATIC_CPPCHECK_FLAGS ?= --enable=warning,portability,performance --error-exitco
 			 --inline-suppr --std=c11 -D__x86_64__ -I . $(STATIC_EFI_INC) \
 			 --suppress=missingIncludeSystem --suppressions-list=$(STATIC_SUPPRESSIONS) \
 			 --template='{file}:{line}: {severity}: {id}: {message}' -q -j 2
-STATIC_ANALYZER_SRCS  := $(wildcard hv/*.c lib/*.c arch/x86/*.c arch/x86/vmx/*.c arch/x86/svm/*.c \
+STATIC_ANALYZER_SRCS  := $(wildcard hv/*.c hv/dev/*.c lib/*.c arch/x86/*.c arch/x86/vmx/*.c arch/x86/svm/*.c \
 			   boot/mb2/*.c) boot/efi/efi_main.c
 
 .PHONY: static-check static-clean

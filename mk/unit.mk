@@ -50,6 +50,9 @@ UNIT_SRCS_test_ratelimit   := hv/ratelimit.c
 UNIT_SRCS_test_msr         := hv/msr.c
 UNIT_SRCS_test_cpuid       := hv/cpuid.c
 UNIT_SRCS_test_mov_cr      := hv/mov_cr.c
+UNIT_SRCS_test_pit         := hv/dev/pit.c
+UNIT_SRCS_test_pic         := hv/dev/pic.c
+UNIT_SRCS_test_uart        := hv/dev/uart.c
 # exits.c with a fake backend and fake fault/log glue (in the test)
 UNIT_SRCS_test_exits       := hv/exits.c hv/msr.c hv/cpuid.c hv/mov_cr.c
 UNIT_SRCS_test_settings    := hv/settings.c hv/cmdline.c
@@ -64,7 +67,7 @@ UNIT_SRCS_test_policy      := hv/policy.c $(UNIT_POLICY_C)
 UNIT_TESTS := $(sort $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c)))
 UNIT_BINS  := $(addprefix $(UNIT_DIR)/,$(UNIT_TESTS))
 # Header dependencies: coarse but simple (the modules are small).
-UNIT_HDRS  := $(wildcard tests/unit/*.h hv/*.h lib/*.h vcpu/*.h boot/mb2/*.h arch/x86/*.h arch/x86/vmx/*.h \
+UNIT_HDRS  := $(wildcard tests/unit/*.h hv/*.h hv/dev/*.h lib/*.h vcpu/*.h boot/mb2/*.h arch/x86/*.h arch/x86/vmx/*.h \
 			 arch/x86/svm/*.h include/*.h)
 
 .PHONY: unit-test unit-build unit-clean unit-cmocka-check
