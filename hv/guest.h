@@ -9,54 +9,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hv/guest_types.h"
 #include "vcpu/vcpu.h"
-
-#define HV_GUEST_RAM_SIZE VCPU_RAM_MAX
-/* The pristine copy of the guest image and its initrd, kept for resets
- * (a build setting: make GUEST_IMAGE_MB=). */
-#ifndef HV_GUEST_IMAGE_MB
-#define HV_GUEST_IMAGE_MB 16
-#endif
-#define HV_GUEST_IMAGE_MAX ((uint64_t)HV_GUEST_IMAGE_MB << 20)
-_Static_assert(HV_GUEST_IMAGE_MB >= 1 && HV_GUEST_IMAGE_MB <= 256, "image store: 1 MiB to 256 MiB");
-
-_Static_assert(HV_GUEST_RAM_MB >= 2 && HV_GUEST_RAM_MB <= 1024, "guest RAM: 2 MiB to 1 GiB");
-
-#define GUEST_PAGE_SIZE 4096ull
-#define GUEST_PAGES (HV_GUEST_RAM_SIZE / GUEST_PAGE_SIZE)
-_Static_assert(GUEST_PAGES % 64 == 0, "guest RAM is a whole number of bitmap words");
-
-/* Guest pages written since the guest was last built: what a reset must
- * clear (one bit per 4 KiB page). */
-struct guest_dirty {
-	uint64_t bits[GUEST_PAGES / 64];
-};
 
 /* Marks the page holding gpa as written: for the hypervisor's own writes
  * into guest RAM (the shared page), which EPT/NPT do not record. */
 void guest_dirty_mark(struct guest_dirty *d, uint64_t gpa);
 
-/* What the boot-info page tells the guest about its host. */
-struct guest_host_info {
-	uint32_t vendor; /* enum hvg_vendor */
-	uint64_t generation;
-	uint64_t tsc_hz, tick_us;
-	uint64_t hv_base, hv_size;
-};
 
 uint8_t *guest_ram(void);
 uint8_t *guest_image_buffer(uint64_t *capacity);
 /* Where the initrd goes in the same store, after an image of image_size
  * bytes (page-aligned); *capacity is what is left (0 if nothing). */
 uint8_t *guest_initrd_buffer(uint64_t image_size, uint64_t *capacity);
-/* What a build loads: the image (an ELF64 file or a Linux bzImage, told
- * apart by its header) and, for a bzImage, an initrd (may be absent). */
-struct guest_files {
-	const uint8_t *image;
-	uint64_t image_size;
-	const uint8_t *initrd;
-	uint64_t initrd_size;
-};
 
 /* Validates the image (and for a bzImage the initrd and command line)
  * against guest RAM; logs what is wrong, naming the field. */

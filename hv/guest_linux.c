@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "hv/bzimage.h"
+#include "hv/guest_boot.h"
 #include "hv/guest_linux.h"
 #include "include/hv_abi.h"
 #include "lib/log.h"

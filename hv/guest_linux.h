@@ -9,12 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hv/guest.h"
-
-/* guest.c: what both kinds of guest share. */
-extern const struct vcpu_boot_state guest_boot_state;
-void guest_build_page_tables(uint8_t *ram);
-void guest_build_boot_info(uint8_t *ram, const char *cmdline, const struct guest_host_info *host);
+#include "hv/guest_types.h"
 
 /* True if the image is a bzImage (boot-protocol header), not an ELF. */
 bool guest_is_linux(const struct guest_files *f);
