@@ -217,6 +217,7 @@ static void reset_guest(struct vm *vm)
 	uint64_t cleared = vm_build_guest(vm, clear);
 	vm->ops->reset(&vm->cfg);
 	vm->msr = (struct msr_state){ .apic_base = vm->msr.apic_base };
+	dev_reset(&vm->dev, vm->cfg.com2_emulated, vm->clk.tsc_hz, plat_tsc());
 	vm->ops->set_tsc_offset(0);
 	vm->regs = (struct guest_regs){ .rdi = vm->cfg.entry_rdi, .rsi = vm->cfg.entry_rsi };
 	vm->nmi_window = vm->intr_window = false; /* the backend's reset turned them off */

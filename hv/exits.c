@@ -77,6 +77,10 @@ static void handle_msr(struct vm *vm, const struct hv_event *ev)
 
 static void handle_io(struct vm *vm, const struct hv_event *ev)
 {
+	if (dev_io(&vm->dev, ev, &vm->regs.rax, plat_tsc())) {
+		vm->ops->skip_insn(ev->insn_len);
+		return;
+	}
 	vm->stats.io_blocked++;
 	vm_simple_fault(vm, FAULT_BLOCKED_IO, "port=0x%x access=%s size=%u", ev->port,
 			ev->io_in ? "in" : "out", ev->io_size);

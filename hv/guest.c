@@ -132,6 +132,7 @@ static void build_elf(const struct guest_files *f, const char *cmdline,
 	cfg->entry_rdi = HVG_BOOT_INFO_GPA;
 	cfg->entry_rsi = 0;
 	cfg->gdt_limit = 3 * 8 - 1;
+	cfg->com2_emulated = false;
 }
 
 uint64_t guest_build(const struct guest_files *f, const char *cmdline,

@@ -89,4 +89,5 @@ void guest_linux_build(const struct guest_files *f, const char *cmdline,
 	cfg->entry_rdi = 0;
 	cfg->entry_rsi = layout.boot_params;
 	cfg->gdt_limit = 4 * 8 - 1;
+	cfg->com2_emulated = true;
 }

@@ -134,6 +134,24 @@ static void inject_timer(struct vm *vm, bool nmi_injected)
 	vtimer_delivered(&vm->vt);
 }
 
+/* An interrupt of the emulated PIC (a Linux guest's PIT or UART): the
+ * same rules as the guest timer's; the PIC learns of the delivery
+ * (INTA) only when it really goes in. */
+static void inject_device_intr(struct vm *vm, bool nmi_injected)
+{
+	uint8_t vector;
+
+	if (nmi_injected || !vm->ops->can_inject_intr()) {
+		set_intr_window(vm, true);
+		return;
+	}
+	set_intr_window(vm, false);
+	if (dev_take_intr(&vm->dev, &vector)) {
+		const struct hv_inject irq = { .type = INJ_EXT_INTR, .vector = vector };
+		vm->ops->inject(&irq);
+	}
+}
+
 /* A heartbeat due at the same entry as the guest's timer interrupt waits
  * for the next tick (wd_defer_heartbeat()): the interrupt goes in now,
  * and neither needs an extra window exit. */
@@ -153,6 +171,8 @@ void heartbeat_inject(struct vm *vm)
 		set_nmi_window(vm, false);
 	if (vtimer_due(&vm->vt))
 		inject_timer(vm, nmi_injected);
+	else if (vm->dev.irq_pending)
+		inject_device_intr(vm, nmi_injected);
 	else if (vm->intr_window)
 		set_intr_window(vm, false);
 }

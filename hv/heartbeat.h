@@ -23,7 +23,8 @@ void heartbeat_inject(struct vm *vm);
  * run loop's cheap test, so that most entries skip the call. */
 static inline bool heartbeat_inject_needed(const struct vm *vm)
 {
-	return wd_nmi_pending(&vm->wd) || vtimer_due(&vm->vt) || vm->intr_window || vm->nmi_window;
+	return wd_nmi_pending(&vm->wd) || vtimer_due(&vm->vt) || vm->intr_window || vm->nmi_window ||
+	       vm->dev.irq_pending;
 }
 
 #endif

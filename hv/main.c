@@ -134,6 +134,7 @@ static void launch_on_own_stack(void)
 	vm.cfg.msr_pass_count = msr_pass_count;
 	vm.cfg.test_break = (enum vcpu_test_break)vm.set.test_break;
 	vm.msr.apic_base = plat_apic_base_msr();
+	dev_reset(&vm.dev, vm.cfg.com2_emulated, vm.clk.tsc_hz, plat_tsc());
 	if (!vm.ops->init(&vm.cfg, &why)) {
 		hv_log("ERROR %s setup failed: %s", vm.ops->name, why);
 		plat_emulator_exit(3);

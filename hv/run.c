@@ -107,6 +107,7 @@ static void periodic(struct vm *vm)
 	uint64_t now = plat_tsc();
 
 	check_host_nmis(vm);
+	dev_tick(&vm->dev, now);
 	if (wd_due(&vm->wd, now))
 		heartbeat_period(vm, now);
 	vm_recovery_tick(vm, now);

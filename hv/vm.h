@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "hv/bootinfo.h"
+#include "hv/devices.h"
 #include "hv/guest.h"
 #include "hv/msr.h"
 #include "hv/policy.h"
@@ -80,6 +81,7 @@ struct vm {
 	struct rate_limit guest_lines, reports, integrity_records;
 	struct guest_dirty written; /* pages a reset must clear (actions.c) */
 	struct msr_state msr;       /* emulated MSRs (exits.c; a reset clears it) */
+	struct guest_devices dev;   /* a Linux guest's PIT, PIC, UART (devices.c) */
 	uint64_t host_nmis_seen;
 	bool nmi_window, intr_window; /* window exits requested (heartbeat.c) */
 	bool stopped;

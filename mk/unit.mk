@@ -54,7 +54,8 @@ UNIT_SRCS_test_pit         := hv/dev/pit.c
 UNIT_SRCS_test_pic         := hv/dev/pic.c
 UNIT_SRCS_test_uart        := hv/dev/uart.c
 # exits.c with a fake backend and fake fault/log glue (in the test)
-UNIT_SRCS_test_exits       := hv/exits.c hv/msr.c hv/cpuid.c hv/mov_cr.c
+UNIT_SRCS_test_exits       := hv/exits.c hv/msr.c hv/cpuid.c hv/mov_cr.c hv/devices.c hv/dev/pit.c \
+			      hv/dev/pic.c hv/dev/uart.c
 UNIT_SRCS_test_settings    := hv/settings.c hv/cmdline.c
 UNIT_SRCS_test_integrity   := lib/crc32.c arch/x86/tables_crc.c hv/policy_crc.c
 UNIT_SRCS_test_settings_release := hv/settings.c hv/cmdline.c

@@ -199,6 +199,9 @@ struct vcpu_config {
 	const struct vcpu_msr_range *msr_pass;
 	unsigned msr_pass_count;
 	enum vcpu_test_break test_break;
+	/* The guest's COM2 (0x2F8-0x2FF) is the core's emulated UART (a
+	 * Linux guest): intercepted.  Otherwise it is passed through. */
+	bool com2_emulated;
 };
 
 /* Which hypercall instruction the guest must use (VMCALL or VMMCALL). */

@@ -17,6 +17,12 @@ void plat_log_flush(void);
 unsigned plat_log_try_write(const char *s, unsigned len);
 
 uint64_t plat_tsc(void);
+/* The real COM2 behind a Linux guest's emulated UART (guest_console.c):
+ * polled, interrupts off; read returns the bytes waiting (up to max). */
+void plat_guest_console_init(void);
+void plat_guest_console_write(const uint8_t *buf, unsigned len);
+unsigned plat_guest_console_read(uint8_t *buf, unsigned max);
+
 /* IA32_APIC_BASE as the firmware left it (the guest may read it). */
 uint64_t plat_apic_base_msr(void);
 /* The same, inline, for the run loop's per-exit path (RDTSC, Intel SDM

@@ -78,6 +78,10 @@ enum policy_action vm_simple_fault(struct vm *vm, enum fault_type type, const ch
 bool vm_guest_line_allowed(struct vm *vm) { (void)vm; return true; }
 void hv_record(enum log_level level, enum log_cat cat, const char *fmt, ...) { (void)level, (void)cat, (void)fmt; }
 uint64_t plat_tsc(void) { return host_tsc; }
+static unsigned console_bytes;
+void plat_guest_console_init(void) {}
+void plat_guest_console_write(const uint8_t *buf, unsigned len) { (void)buf; console_bytes += len; }
+unsigned plat_guest_console_read(uint8_t *buf, unsigned max) { (void)buf, (void)max; return 0; }
 void wd_queue_platform(struct watchdog *wd) { (void)wd; }
 void hypercall_handle(struct vm *vm) { (void)vm; }
 bool guest_copy_from(uint64_t cr3, uint64_t gva, void *dst, uint64_t len)
@@ -256,6 +260,41 @@ static void test_cannot_run(void **state)
 	assert_int_equal(be.skipped, 0);
 }
 
+/* The PIT, PIC and COM2 ports: emulated for a Linux guest, blocked (a
+ * policy event, all-ones) for an ELF guest. */
+static void test_device_ports(void **state)
+{
+	struct hv_event ev = event(EV_IO);
+	(void)state;
+
+	ev.port = 0x61;
+	ev.io_size = 1;
+	ev.io_in = true;
+	ev.insn_len = 1;
+	vm.regs.rax = 0x1234;
+	exit_handle_other(&vm, &ev); /* ELF guest: no devices */
+	assert_int_equal(faults.type, FAULT_BLOCKED_IO);
+	assert_int_equal(vm.regs.rax, 0x12FF);
+	dev_reset(&vm.dev, true, 1000000000ull, host_tsc);
+	faults.count = 0;
+	exit_handle_other(&vm, &ev);
+	assert_int_equal(faults.count, 0);
+	assert_int_equal(vm.regs.rax & 0x21, 0); /* gate off, OUT2 low */
+	assert_int_equal(vm.regs.rax & ~0xFFull, 0x1200); /* IN AL keeps the rest of RAX */
+	assert_int_equal(be.skipped, 2);
+	/* OUT to COM2's THR reaches the real port */
+	ev.port = 0x2F8;
+	ev.io_in = false;
+	vm.regs.rax = 'x';
+	exit_handle_other(&vm, &ev);
+	assert_int_equal(console_bytes, 1);
+	/* A port next to the devices is still nobody's */
+	ev.port = 0x62;
+	exit_handle_other(&vm, &ev);
+	assert_int_equal(faults.type, FAULT_BLOCKED_IO);
+	assert_int_equal(faults.count, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -265,6 +304,7 @@ int main(void)
 		cmocka_unit_test_setup(test_cr_write_decoded, setup),
 		cmocka_unit_test_setup(test_cr_write_known, setup),
 		cmocka_unit_test_setup(test_cannot_run, setup),
+		cmocka_unit_test_setup(test_device_ports, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

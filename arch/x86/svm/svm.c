@@ -247,9 +247,11 @@ static void setup_controls(const struct vcpu_config *cfg)
 			     SVM_INTERCEPT_SKINIT | SVM_INTERCEPT_MONITOR | SVM_INTERCEPT_MWAIT |
 			     SVM_INTERCEPT_MWAIT_ARMED | SVM_INTERCEPT_XSETBV;
 	setup_msrpm(cfg);
-	/* Every port exits except the guest's own COM2 (0x2F8-0x2FF). */
+	/* Every port exits except the guest's own COM2 (0x2F8-0x2FF), unless
+	 * the core emulates a UART there. */
 	memset(iopm, 0xFF, sizeof(iopm));
-	iopm[0x2F8 / 8] = 0;
+	if (!cfg->com2_emulated)
+		iopm[0x2F8 / 8] = 0;
 	v->iopm_base_pa = (uint64_t)(uintptr_t)iopm;
 	v->msrpm_base_pa = (uint64_t)(uintptr_t)msrpm;
 	v->guest_asid = 1;

@@ -177,9 +177,11 @@ static void setup_controls(const struct vcpu_config *cfg)
 	 * (SDM 3C 25.1.3: the shadow never has them set). */
 	vmwrite(CR4_MASK, CR4_GUEST_MAY_NOT_SET);
 	vmwrite(CR0_MASK, 0);
-	/* I/O: every port exits except the guest's own COM2 (0x2F8-0x2FF). */
+	/* I/O: every port exits except the guest's own COM2 (0x2F8-0x2FF),
+	 * unless the core emulates a UART there. */
 	memset(io_bitmaps, 0xFF, sizeof(io_bitmaps));
-	io_bitmaps[0][0x2F8 / 8] = 0;
+	if (!cfg->com2_emulated)
+		io_bitmaps[0][0x2F8 / 8] = 0;
 	vmwrite(IO_BITMAP_A, (uint64_t)(uintptr_t)io_bitmaps[0]);
 	vmwrite(IO_BITMAP_B, (uint64_t)(uintptr_t)io_bitmaps[1]);
 	setup_msr_bitmap(cfg);

@@ -1,0 +1,131 @@
+/* Device routing for a Linux guest (hv/devices.h). */
+#include "arch/x86/platform.h"
+#include "hv/devices.h"
+
+#define COM2_BASE UART_COM2_BASE
+
+static void update_irq(struct guest_devices *d)
+{
+	pic_set_irq(&d->pic, DEV_IRQ_COM2, uart_irq_level(&d->com2));
+	d->irq_pending = pic_pending(&d->pic, NULL);
+}
+
+void dev_reset(struct guest_devices *d, bool enabled, uint64_t tsc_hz, uint64_t now)
+{
+	*d = (struct guest_devices){ .enabled = enabled };
+	if (!enabled)
+		return;
+	pit_reset(&d->pit, tsc_hz, now);
+	pic_reset(&d->pic);
+	uart_reset(&d->com2);
+	plat_guest_console_init();
+}
+
+static bool is_pit(uint16_t port)
+{
+	return (port >= PIT_PORT_CH0 && port <= PIT_PORT_CONTROL) || port == PIT_PORT_SYSCTL;
+}
+
+static bool is_pic(uint16_t port)
+{
+	return port == PIC_MASTER_CMD || port == PIC_MASTER_DATA || port == PIC_SLAVE_CMD ||
+	       port == PIC_SLAVE_DATA || port == PIC_ELCR_MASTER || port == PIC_ELCR_SLAVE;
+}
+
+static bool is_com2(uint16_t port)
+{
+	return port >= COM2_BASE && port < COM2_BASE + 8;
+}
+
+/* Bytes the guest wrote to the UART go to the real COM2 at once: the
+ * model's THRE follows, so the guest's driver keeps sending. */
+static void send_com2(struct guest_devices *d)
+{
+	uint8_t buf[UART_TX_SIZE];
+	size_t n = uart_take_tx(&d->com2, buf, sizeof(buf));
+
+	if (n > 0)
+		plat_guest_console_write(buf, (unsigned)n);
+}
+
+static uint8_t read_byte(struct guest_devices *d, uint16_t port, uint64_t now)
+{
+	if (is_pit(port))
+		return pit_read(&d->pit, port, now);
+	if (is_pic(port))
+		return pic_read(&d->pic, port);
+	return uart_read(&d->com2, (unsigned)(port - COM2_BASE));
+}
+
+static void write_byte(struct guest_devices *d, uint16_t port, uint8_t v, uint64_t now)
+{
+	if (is_pit(port)) {
+		pit_write(&d->pit, port, v, now);
+	} else if (is_pic(port)) {
+		pic_write(&d->pic, port, v);
+	} else {
+		uart_write(&d->com2, (unsigned)(port - COM2_BASE), v);
+		send_com2(d);
+	}
+}
+
+/* The models are byte-wide: a word or dword access is one byte access
+ * per port, as the bus would split it.  String I/O is not emulated. */
+bool dev_io(struct guest_devices *d, const struct hv_event *ev, uint64_t *rax, uint64_t now)
+{
+	uint16_t port = ev->port;
+
+	if (!d->enabled || ev->io_string || !(is_pit(port) || is_pic(port) || is_com2(port)))
+		return false;
+	for (unsigned i = 0; i < ev->io_size; i++) {
+		uint16_t p = (uint16_t)(port + i);
+		if (!(is_pit(p) || is_pic(p) || is_com2(p)))
+			continue; /* the part nobody owns: as for a blocked port */
+		if (ev->io_in) {
+			uint64_t mask = 0xFFull << (8 * i);
+			*rax = (*rax & ~mask) | ((uint64_t)read_byte(d, p, now) << (8 * i));
+		} else {
+			write_byte(d, p, (uint8_t)(*rax >> (8 * i)), now);
+		}
+	}
+	if (ev->io_in && ev->io_size == 4)
+		*rax &= 0xFFFFFFFFull; /* IN EAX zero-extends (Intel SDM 1 3.4.1.1) */
+	d->io_emulated++;
+	update_irq(d);
+	return true;
+}
+
+/* Input on the real COM2, offered to the model until it takes it: the
+ * model never overruns, bytes wait here meanwhile. */
+static void receive_com2(struct guest_devices *d)
+{
+	if (d->rx_len == 0)
+		d->rx_len = (uint8_t)plat_guest_console_read(d->rx, sizeof(d->rx));
+	if (d->rx_len == 0)
+		return;
+	size_t took = uart_push_rx(&d->com2, d->rx, d->rx_len);
+	for (size_t i = took; i < d->rx_len; i++)
+		d->rx[i - took] = d->rx[i];
+	d->rx_len = (uint8_t)(d->rx_len - took);
+}
+
+void dev_tick(struct guest_devices *d, uint64_t now)
+{
+	if (!d->enabled)
+		return;
+	/* The PIC latches one request however many edges came (the 8259
+	 * has one IRR bit per line): one pulse stands for all of them. */
+	if (pit_irq0_edges(&d->pit, now) > 0)
+		pic_pulse_irq(&d->pic, DEV_IRQ_PIT);
+	receive_com2(d);
+	update_irq(d);
+}
+
+bool dev_take_intr(struct guest_devices *d, uint8_t *vector)
+{
+	if (!d->enabled || !pic_pending(&d->pic, NULL))
+		return false;
+	*vector = pic_ack(&d->pic);
+	update_irq(d);
+	return true;
+}

@@ -1,0 +1,50 @@
+/*
+ * The devices a guest OS without a stub needs (docs/devices.md), emulated
+ * for a Linux guest only: the 8254 PIT with port 0x61, the 8259 pair,
+ * and a 16550 on COM2 whose bytes go to and come from the real COM2.  An
+ * ELF guest gets none of them (its ports stay blocked, COM2 passed
+ * through, its timer the VTIMER hypercall).  This file routes port
+ * accesses to the models and turns their interrupt lines into one vector
+ * for the run loop to inject.
+ */
+#ifndef HV_DEVICES_H
+#define HV_DEVICES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hv/dev/pic.h"
+#include "hv/dev/pit.h"
+#include "hv/dev/uart.h"
+#include "vcpu/vcpu.h"
+
+/* The PC's lines (ISA): IRQ0 the PIT, IRQ3 COM2. */
+#define DEV_IRQ_PIT 0
+#define DEV_IRQ_COM2 3
+
+struct guest_devices {
+	bool enabled;        /* the guest is a Linux bzImage */
+	bool irq_pending;    /* the PIC has an interrupt to deliver */
+	struct pit pit;
+	struct pic pic;
+	struct uart com2;
+	uint8_t rx[16];      /* bytes read from the real COM2, not yet taken */
+	uint8_t rx_len;
+	uint64_t io_emulated;
+};
+
+/* Puts every model in its power-on state (boot and every guest reset). */
+void dev_reset(struct guest_devices *d, bool enabled, uint64_t tsc_hz, uint64_t now);
+
+/* A port access the guest made: true if a model owns the port (then
+ * RAX has been updated for an IN), false if nobody does. */
+bool dev_io(struct guest_devices *d, const struct hv_event *ev, uint64_t *rax, uint64_t now);
+
+/* Time-driven work, once per hypervisor tick: the PIT's IRQ0, the real
+ * COM2's received bytes. */
+void dev_tick(struct guest_devices *d, uint64_t now);
+
+/* The vector to inject now, acknowledged at the PIC: false if none. */
+bool dev_take_intr(struct guest_devices *d, uint8_t *vector);
+
+#endif
