@@ -6,7 +6,7 @@
 # WATCHDOG_MS (NMI watchdog period, 1-10000), WATCHDOG_K (missed answers that make a hang).
 
 BUILD ?= build
-GUEST_RAM_MB ?= 8
+GUEST_RAM_MB ?= 128
 GUEST_IMAGE_MB ?= 16
 WATCHDOG_MS ?= 100
 WATCHDOG_K ?= 2

@@ -16,7 +16,7 @@
 /* The largest guest RAM a backend must map (EPT/NPT pools are sized
  * from it); a build setting (make GUEST_RAM_MB=). */
 #ifndef HV_GUEST_RAM_MB
-#define HV_GUEST_RAM_MB 8
+#define HV_GUEST_RAM_MB 128
 #endif
 #define VCPU_RAM_MAX ((uint64_t)HV_GUEST_RAM_MB << 20)
 

@@ -214,9 +214,11 @@ static void scenario_timer(void)
 	say_num("timer ok interrupts=", (int64_t)(timer_ticks - start), "\n");
 }
 
+/* The first page of the hypervisor image, named by its host address,
+ * beyond guest RAM (see hostile.c, probe_memory). */
 static void scenario_probe(void)
 {
-	uint64_t gpa = boot->hv_image_base;
+	uint64_t gpa = boot->hv_image_base < boot->ram_size ? boot->ram_size : boot->hv_image_base;
 
 	say("probing hypervisor memory at ");
 	con_putu(gpa, 16);

@@ -66,9 +66,16 @@ static int port_is_ours(uint32_t port)
 	return port >= 0x2F8 && port <= 0x2FF; /* COM2: the guest's console */
 }
 
+/* Every page of the hypervisor image, named by its host address as a
+ * guest-physical one, that lies beyond guest RAM (below ram_size a GPA is
+ * the guest's own RAM, whatever host address it equals).  The image holds
+ * the guest RAM arena, so part of it always lies beyond. */
 static void probe_memory(uint64_t *pages, uint64_t *caught)
 {
 	uint64_t base = boot->hv_image_base & ~0xFFFull, end = boot->hv_image_base + boot->hv_image_size;
+
+	if (base < boot->ram_size)
+		base = boot->ram_size;
 
 	for (uint64_t a = base; a < end; a += 4096) {
 		uint64_t before = probe_gp_count;
