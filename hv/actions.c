@@ -231,6 +231,13 @@ static void reset_guest(struct vm *vm)
 		  (unsigned long long)cleared, (unsigned long long)GUEST_PAGES);
 }
 
+void vm_guest_reboot(struct vm *vm)
+{
+	hv_record(LOG_INFO, CAT_ACTION, "reboot requested by the guest rip=0x%llx generation=%llu",
+		  (unsigned long long)vm->ops->get_rip(), (unsigned long long)vm->stub.generation);
+	reset_guest(vm);
+}
+
 static void park(struct vm *vm, const struct rec_fx *fx)
 {
 	hv_record(LOG_INFO, CAT_ACTION, "park reason=%s generation=%llu", fx->why,

@@ -37,6 +37,11 @@ uint64_t vm_build_guest(struct vm *vm, struct guest_dirty *clear);
  * (EPT/NPT do not see it): the next reset must clear it too. */
 void vm_hv_wrote_guest_page(struct vm *vm, uint64_t gpa);
 
+/* The guest asked for a reset (a reboot): the guest is reloaded at once,
+ * as a restart it requested, not a fault (no policy decision, no restart
+ * budget). */
+void vm_guest_reboot(struct vm *vm);
+
 /* Ends the run (tick limit, or the guest parked). */
 void vm_stop(struct vm *vm, const char *reason);
 void vm_log_watchdog_stats(const struct vm *vm);

@@ -37,6 +37,36 @@ static bool is_com2(uint16_t port)
 	return port >= COM2_BASE && port < COM2_BASE + 8;
 }
 
+static bool is_machine_control(uint16_t port)
+{
+	return port == DEV_PORT_KBC_STATUS || port == DEV_PORT_RESET_CONTROL;
+}
+
+static bool is_device(uint16_t port)
+{
+	return is_pit(port) || is_pic(port) || is_com2(port) || is_machine_control(port);
+}
+
+/* The keyboard controller, for a reset only: its status reads as idle
+ * (output buffer empty, input buffer empty: an OS waiting to send a
+ * command goes ahead at once), and command 0xFE pulses the reset line
+ * (8042: "Pulse output port", bit 0 is the CPU reset).  Port 0xCF9: bit
+ * 2 going to 1 resets the machine (the PIIX/ICH reset control register). */
+static uint8_t read_machine_control(const struct guest_devices *d, uint16_t port)
+{
+	return port == DEV_PORT_KBC_STATUS ? 0x00 : d->reset_control;
+}
+
+static void write_machine_control(struct guest_devices *d, uint16_t port, uint8_t v)
+{
+	if (port == DEV_PORT_KBC_STATUS) {
+		d->reboot |= v == DEV_KBC_PULSE_RESET;
+		return;
+	}
+	d->reboot |= (v & DEV_RESET_CONTROL_RESET) && !(d->reset_control & DEV_RESET_CONTROL_RESET);
+	d->reset_control = v;
+}
+
 /* Bytes the guest wrote to the UART go to the real COM2 at once: the
  * model's THRE follows, so the guest's driver keeps sending. */
 static void send_com2(struct guest_devices *d)
@@ -54,6 +84,8 @@ static uint8_t read_byte(struct guest_devices *d, uint16_t port, uint64_t now)
 		return pit_read(&d->pit, port, now);
 	if (is_pic(port))
 		return pic_read(&d->pic, port);
+	if (is_machine_control(port))
+		return read_machine_control(d, port);
 	return uart_read(&d->com2, (unsigned)(port - COM2_BASE));
 }
 
@@ -63,6 +95,8 @@ static void write_byte(struct guest_devices *d, uint16_t port, uint8_t v, uint64
 		pit_write(&d->pit, port, v, now);
 	} else if (is_pic(port)) {
 		pic_write(&d->pic, port, v);
+	} else if (is_machine_control(port)) {
+		write_machine_control(d, port, v);
 	} else {
 		uart_write(&d->com2, (unsigned)(port - COM2_BASE), v);
 		send_com2(d);
@@ -75,11 +109,11 @@ bool dev_io(struct guest_devices *d, const struct hv_event *ev, uint64_t *rax, u
 {
 	uint16_t port = ev->port;
 
-	if (!d->enabled || ev->io_string || !(is_pit(port) || is_pic(port) || is_com2(port)))
+	if (!d->enabled || ev->io_string || !is_device(port))
 		return false;
 	for (unsigned i = 0; i < ev->io_size; i++) {
 		uint16_t p = (uint16_t)(port + i);
-		if (!(is_pit(p) || is_pic(p) || is_com2(p)))
+		if (!is_device(p))
 			continue; /* the part nobody owns: as for a blocked port */
 		if (ev->io_in) {
 			uint64_t mask = 0xFFull << (8 * i);

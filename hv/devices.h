@@ -5,7 +5,10 @@
  * ELF guest gets none of them (its ports stay blocked, COM2 passed
  * through, its timer the VTIMER hypercall).  This file routes port
  * accesses to the models and turns their interrupt lines into one vector
- * for the run loop to inject.
+ * for the run loop to inject.  It also takes the two ways a PC without
+ * ACPI is reset, so that a guest's reboot is a reboot, not a fault: the
+ * keyboard controller's pulse-reset command (0xFE to port 0x64) and the
+ * reset control register (port 0xCF9, bit 2).
  */
 #ifndef HV_DEVICES_H
 #define HV_DEVICES_H
@@ -18,6 +21,11 @@
 #include "hv/dev/uart.h"
 #include "vcpu/vcpu.h"
 
+#define DEV_PORT_KBC_STATUS 0x64 /* read: status, write: command */
+#define DEV_KBC_PULSE_RESET 0xFE
+#define DEV_PORT_RESET_CONTROL 0xCF9
+#define DEV_RESET_CONTROL_RESET 0x04
+
 /* The PC's lines (ISA): IRQ0 the PIT, IRQ3 COM2. */
 #define DEV_IRQ_PIT 0
 #define DEV_IRQ_COM2 3
@@ -25,6 +33,8 @@
 struct guest_devices {
 	bool enabled;        /* the guest is a Linux bzImage */
 	bool irq_pending;    /* the PIC has an interrupt to deliver */
+	bool reboot;         /* the guest asked for a reset (KBC or port 0xCF9) */
+	uint8_t reset_control; /* port 0xCF9 as written */
 	struct pit pit;
 	struct pic pic;
 	struct uart com2;

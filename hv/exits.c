@@ -10,6 +10,7 @@
 #include "hv/mov_cr.h"
 #include "hv/msr.h"
 #include "lib/log.h"
+#include "vcpu/x86_regs.h"
 
 static void inject_exception(const struct vm *vm, enum x86_vector vector, bool has_error)
 {
@@ -79,6 +80,8 @@ static void handle_io(struct vm *vm, const struct hv_event *ev)
 {
 	if (dev_io(&vm->dev, ev, &vm->regs.rax, plat_tsc())) {
 		vm->ops->skip_insn(ev->insn_len);
+		if (vm->dev.reboot)
+			vm_guest_reboot(vm);
 		return;
 	}
 	vm->stats.io_blocked++;
@@ -130,6 +133,24 @@ static void handle_insn(struct vm *vm, const struct hv_event *ev)
 		vm->ops->skip_insn(ev->insn_len);
 	else
 		inject_exception(vm, X86_VEC_UD, false);
+}
+
+/* HLT, intercepted for a Linux guest (vcpu_config.hlt_exits).  With
+ * interrupts on it waits for the next one: the caller idles until an
+ * interrupt is due, then the guest continues after the HLT.  With
+ * interrupts off nothing but an NMI could wake it, and a guest without a
+ * stub gets none: that is how an OS without ACPI powers off or halts
+ * (Linux's `halt -f`: interrupts off and HLT).  Not a fault: the run
+ * ends with a record saying so. */
+static bool handle_hlt(struct vm *vm, const struct hv_event *ev)
+{
+	vm->ops->skip_insn(ev->insn_len);
+	if (vm->ops->get_rflags() & RFLAGS_IF)
+		return true;
+	hv_record(LOG_INFO, CAT_OUTCOME, "guest powered off rip=0x%llx generation=%llu",
+		  (unsigned long long)vm->ops->get_rip(), (unsigned long long)vm->stub.generation);
+	vm_stop(vm, "guest powered off");
+	return false;
 }
 
 /* The vCPU cannot go on: the policy decides, and for these faults its
@@ -192,9 +213,11 @@ static void handle_cr_write(struct vm *vm, const struct hv_event *ev)
 	inject_exception(vm, X86_VEC_GP, true);
 }
 
-void exit_handle_other(struct vm *vm, const struct hv_event *ev)
+bool exit_handle_other(struct vm *vm, const struct hv_event *ev)
 {
 	switch (ev->kind) {
+	case EV_HLT:
+		return handle_hlt(vm, ev);
 	case EV_MEM_VIOLATION:
 		handle_mem_violation(vm, ev);
 		break;
@@ -233,4 +256,5 @@ void exit_handle_other(struct vm *vm, const struct hv_event *ev)
 		vcpu_cannot_run(vm, FAULT_UNHANDLED_EXIT, ev);
 		break;
 	}
+	return false;
 }

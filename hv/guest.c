@@ -133,6 +133,7 @@ static void build_elf(const struct guest_files *f, const char *cmdline,
 	cfg->entry_rsi = 0;
 	cfg->gdt_limit = 3 * 8 - 1;
 	cfg->com2_emulated = false;
+	cfg->hlt_exits = false;
 }
 
 uint64_t guest_build(const struct guest_files *f, const char *cmdline,

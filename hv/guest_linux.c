@@ -90,4 +90,5 @@ void guest_linux_build(const struct guest_files *f, const char *cmdline,
 	cfg->entry_rsi = layout.boot_params;
 	cfg->gdt_limit = 4 * 8 - 1;
 	cfg->com2_emulated = true;
+	cfg->hlt_exits = true;
 }

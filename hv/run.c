@@ -113,6 +113,28 @@ static void periodic(struct vm *vm)
 	vm_recovery_tick(vm, now);
 }
 
+/* The guest is not running (back-off or parked): wait for the next tick. */
+static void idle_until_next_tick(struct vm *vm)
+{
+	while (plat_tsc() < vm->clk.next_tick_tsc)
+		__asm__ volatile("pause");
+	ticks_catch_up(vm, plat_tsc());
+	if (!vm->stopped)
+		periodic(vm);
+	log_drain(LOG_DRAIN_WHILE_IDLE);
+}
+
+/* A Linux guest halted with interrupts on (exits.c, handle_hlt): it
+ * stays out until one of its devices raises an interrupt, which the next
+ * entry injects.  Time passes a tick at a time, with the periodic work
+ * (the PIT's IRQ0 among it) as when the guest is in back-off. */
+static void wait_for_interrupt(struct vm *vm)
+{
+	while (!vm->stopped && recovery_guest_runs(&vm->rc) && !vm->dev.irq_pending &&
+	       !wd_nmi_pending(&vm->wd))
+		idle_until_next_tick(vm);
+}
+
 static void run_guest_once(struct vm *vm)
 {
 	struct hv_event ev;
@@ -132,22 +154,13 @@ static void run_guest_once(struct vm *vm)
 	}
 	if (vm->stopped)
 		return;
-	exit_handle(vm, &ev);
+	bool halted = exit_handle(vm, &ev);
 	if (tick && !vm->stopped)
 		periodic(vm);
+	if (halted)
+		wait_for_interrupt(vm);
 	if (log_pending())
 		log_drain_nonblocking();
-}
-
-/* The guest is not running (back-off or parked): wait for the next tick. */
-static void idle_until_next_tick(struct vm *vm)
-{
-	while (plat_tsc() < vm->clk.next_tick_tsc)
-		__asm__ volatile("pause");
-	ticks_catch_up(vm, plat_tsc());
-	if (!vm->stopped)
-		periodic(vm);
-	log_drain(LOG_DRAIN_WHILE_IDLE);
 }
 
 void vm_run_loop(struct vm *vm)

@@ -99,6 +99,7 @@ enum hv_event_kind {
 	EV_ENTRY_FAILED,  /* the CPU refused to enter the guest */
 	EV_INSN,          /* an intercepted instruction (enum hv_insn in insn) */
 	EV_CR_WRITE,      /* an intercepted MOV to CR4: cr, cr_gpr */
+	EV_HLT,           /* HLT (intercepted for a Linux guest only: hlt_exits) */
 	EV_UNHANDLED,     /* anything else: raw code kept for the log */
 	EV_KIND_COUNT
 };
@@ -202,6 +203,9 @@ struct vcpu_config {
 	/* The guest's COM2 (0x2F8-0x2FF) is the core's emulated UART (a
 	 * Linux guest): intercepted.  Otherwise it is passed through. */
 	bool com2_emulated;
+	/* HLT exits (a Linux guest): the core waits for the guest's next
+	 * interrupt, and a HLT with interrupts off is the guest powering off. */
+	bool hlt_exits;
 };
 
 /* Which hypercall instruction the guest must use (VMCALL or VMMCALL). */
@@ -269,6 +273,7 @@ struct vcpu_ops {
 	 * as the CPU checks it: false if the CPU would refuse it with #GP
 	 * (a reserved bit, a feature CPUID hides, a rule of long mode). */
 	bool (*write_cr)(unsigned cr, uint64_t value);
+	uint64_t (*get_rflags)(void);
 };
 
 extern const struct vcpu_ops vmx_ops;

@@ -19,6 +19,7 @@
 #define CR4_OSXSAVE (1ull << 18)
 /* CR4 bits of features the guest does not get (hv/cpuid.c hides them). */
 #define CR4_GUEST_MAY_NOT_SET (CR4_VMXE | CR4_SMXE | CR4_OSXSAVE)
+#define RFLAGS_IF (1ull << 9)
 #define EFER_SCE (1ull << 0)
 #define EFER_LME (1ull << 8)
 #define EFER_LMA (1ull << 10)

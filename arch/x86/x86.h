@@ -139,7 +139,7 @@ static inline uint16_t read_tr(void)
 #define CPUID_80000001_ECX_SVM (1u << 2)
 #define CPUID_8000000A_EDX_NP (1u << 0)
 
-#define RFLAGS_IF (1ull << 9)
+
 
 /* Base and limit of a code or data segment descriptor (SDM 3A 3.4.5):
  * the limit counts 4 KiB units when G (bit 55) is set. */

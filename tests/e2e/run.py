@@ -334,6 +334,26 @@ def check_linux_shell(res, run):
               and stream_clean(run))
 
 
+def check_linux_reboots(res, run, reboots):
+    check_linux_shell(res, run)
+    c1, c2 = run.com1, run.com2
+    asked = find(run, "action", "reboot")
+    done = [r["fields"]["generation"] for r in find(run, "action", "reset") if "generation" in r["fields"]]
+    res.check(run, f"`reboot -f` x{reboots}: each a requested restart (keyboard controller reset), "
+              "the kernel and initrd reloaded, the shell back",
+              len(asked) == reboots and done == [str(g + 2) for g in range(reboots)] and
+              len(re.findall(r"^linux-demo: shell ready", c2, re.M)) == reboots + 1,
+              f"requests={len(asked)} resets={done}")
+    res.check(run, "not faults: no policy decision to reset, the restart budget untouched",
+              not find(run, "decision", "match", action="reset") and
+              not [r for r in find(run, "action", "reset") if "backoff_ms" in r["fields"]])
+    res.check(run, "`halt -f` (interrupts off, HLT) powers the guest off and ends the run",
+              has(c1, r"outcome guest powered off rip=0x[0-9a-f]+ generation=" + str(reboots + 1)))
+    res.check(run, "... with the run's end record and the emulator's exit",
+              has(c1, r"guest stopped: guest powered off") and
+              run.stopped_by.startswith("emulator exited"))
+
+
 def check_error(res, run, expect, status):
     c1 = run.com1
     res.check(run, f"clear error: {expect}",
@@ -802,10 +822,17 @@ def plan(build):
                          lambda res, r: res.check(r, "Linux guest assets present (scripts/linux-assets.sh)",
                                                   False, "build/linux/ is missing")))
             continue
-        runs.append((Run(f"{emu}-linux", emu, "onstop=exit policy=linux maxticks=120000",
-                         LINUX_CMDLINE, r"com2:linux-e2e-2done", guest_bytes=assets[0],
-                         initrd=assets[1], typing=[(r"shell ready", LINUX_COMMANDS)],
-                         memory=512, timeout=180), check_linux_shell))
+        # ISO: reboot twice, then power off; UEFI: power off at once
+        reboots = 2 if emu == "qemu-iso" else 0
+        typing = [(r"shell ready", LINUX_COMMANDS + b"reboot -f\n" if reboots else
+                   LINUX_COMMANDS + b"halt -f\n")]
+        for n in range(1, reboots + 1):
+            typing.append((rf"(?s)(shell ready.*){{{n + 1}}}",
+                           b"reboot -f\n" if n < reboots else b"halt -f\n"))
+        runs.append((Run(f"{emu}-linux", emu, "onstop=exit policy=linux maxticks=300000",
+                         LINUX_CMDLINE, r"(?!)", guest_bytes=assets[0], initrd=assets[1],
+                         typing=typing, memory=512, timeout=300),
+                     lambda res, r, n=reboots: check_linux_reboots(res, r, n)))
     runs.append((Run("uefi-no-virtualization", "qemu-uefi", "onstop=exit", "hello",
                      firmware_told, cpu="qemu64"),
                   lambda res, r: check_error(res, r, "no usable hardware virtualization",

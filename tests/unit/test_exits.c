@@ -28,7 +28,7 @@ static struct {
 	bool cr_ok;                  /* write_cr's answer */
 	unsigned cr_writes;
 	uint64_t cr_value;
-	uint64_t rip, rsp, cr3;
+	uint64_t rip, rsp, cr3, rflags;
 } be;
 
 static void inject(const struct hv_inject *inj)
@@ -40,6 +40,7 @@ static void skip_insn(uint8_t len) { be.skipped += len; }
 static uint64_t get_rip(void) { return be.rip; }
 static uint64_t get_rsp(void) { return be.rsp; }
 static uint64_t get_cr3(void) { return be.cr3; }
+static uint64_t get_rflags(void) { return be.rflags; }
 static void adjust_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4]) { (void)leaf, (void)sub, (void)r; }
 static void set_tsc_offset(uint64_t off) { be.tsc_offset = off, be.offset_writes++; }
 static bool injection_pending(void) { return be.event_pending; }
@@ -55,7 +56,7 @@ static const struct vcpu_ops fake_ops = {
 	.name = "fake", .inject = inject, .skip_insn = skip_insn, .get_rip = get_rip,
 	.get_rsp = get_rsp, .get_cr3 = get_cr3, .adjust_cpuid = adjust_cpuid,
 	.set_tsc_offset = set_tsc_offset, .injection_pending = injection_pending,
-	.write_cr = write_cr,
+	.write_cr = write_cr, .get_rflags = get_rflags,
 };
 
 /* ---- fake glue: faults, log, platform, guest memory ---------------------- */
@@ -76,6 +77,10 @@ enum policy_action vm_simple_fault(struct vm *vm, enum fault_type type, const ch
 	return faults.answer;
 }
 bool vm_guest_line_allowed(struct vm *vm) { (void)vm; return true; }
+static const char *stop_reason;
+static unsigned reboots;
+void vm_guest_reboot(struct vm *vm) { reboots++, vm->dev.reboot = false; }
+void vm_stop(struct vm *vm, const char *reason) { vm->stopped = true, stop_reason = reason; }
 void hv_record(enum log_level level, enum log_cat cat, const char *fmt, ...) { (void)level, (void)cat, (void)fmt; }
 uint64_t plat_tsc(void) { return host_tsc; }
 static unsigned console_bytes;
@@ -295,6 +300,69 @@ static void test_device_ports(void **state)
 	assert_int_equal(faults.count, 1);
 }
 
+/* A Linux guest's reboot: the keyboard controller's pulse-reset command
+ * or port 0xCF9 bit 2 going to 1; the controller's status reads idle. */
+static void test_reboot_ports(void **state)
+{
+	struct hv_event ev = event(EV_IO);
+	(void)state;
+
+	dev_reset(&vm.dev, true, 1000000000ull, host_tsc);
+	reboots = 0;
+	ev.port = 0x64;
+	ev.io_size = 1;
+	ev.io_in = true;
+	vm.regs.rax = 0xFF;
+	exit_handle_other(&vm, &ev);
+	assert_int_equal(vm.regs.rax, 0); /* input and output buffers empty */
+	ev.io_in = false;
+	vm.regs.rax = 0xAA; /* some other command: nothing */
+	exit_handle_other(&vm, &ev);
+	assert_int_equal(reboots, 0);
+	vm.regs.rax = 0xFE;
+	exit_handle_other(&vm, &ev);
+	assert_int_equal(reboots, 1);
+	ev.port = 0xCF9;
+	vm.regs.rax = 0x02; /* Linux: hard reset selected, then the reset bit */
+	exit_handle_other(&vm, &ev);
+	assert_int_equal(reboots, 1);
+	vm.regs.rax = 0x06;
+	exit_handle_other(&vm, &ev);
+	assert_int_equal(reboots, 2);
+	assert_int_equal(faults.count, 0);
+	/* an ELF guest: the same ports are nobody's */
+	dev_reset(&vm.dev, false, 1000000000ull, host_tsc);
+	vm.regs.rax = 0xFE;
+	ev.port = 0x64;
+	exit_handle_other(&vm, &ev);
+	assert_int_equal(reboots, 2);
+	assert_int_equal(faults.type, FAULT_BLOCKED_IO);
+}
+
+/* A Linux guest's HLT: with interrupts on the caller waits for one;
+ * with interrupts off the guest has powered off: the run ends, with no
+ * fault. */
+static void test_hlt(void **state)
+{
+	struct hv_event ev = event(EV_HLT);
+	(void)state;
+
+	ev.insn_len = 1;
+	be.rflags = 0x202;
+	assert_true(exit_handle_other(&vm, &ev));
+	assert_int_equal(be.skipped, 1);
+	assert_false(vm.stopped);
+	be.rflags = 0x2;
+	assert_false(exit_handle_other(&vm, &ev));
+	assert_true(vm.stopped);
+	assert_string_equal(stop_reason, "guest powered off");
+	assert_int_equal(faults.count, 0);
+	/* nothing else halts */
+	vm.stopped = false;
+	ev = event(EV_CPUID);
+	assert_false(exit_handle_other(&vm, &ev));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -305,6 +373,8 @@ int main(void)
 		cmocka_unit_test_setup(test_cr_write_known, setup),
 		cmocka_unit_test_setup(test_cannot_run, setup),
 		cmocka_unit_test_setup(test_device_ports, setup),
+		cmocka_unit_test_setup(test_hlt, setup),
+		cmocka_unit_test_setup(test_reboot_ports, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

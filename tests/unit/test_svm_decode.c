@@ -182,6 +182,10 @@ static void test_insn_intercepts(void **state)
 		assert_int_equal(ev.insn, cases[i].insn);
 		assert_int_equal(ev.insn_len, cases[i].code == 0x76 ? 2 : 0);
 	}
+	/* HLT (0x78): intercepted for a Linux guest; one byte (F4) */
+	struct hv_event hlt = decode(0x78, 0, 0, 0);
+	assert_int_equal(hlt.kind, EV_HLT);
+	assert_int_equal(hlt.insn_len, 1);
 	/* RDPMC (0x6F) is intercepted only by the test aid, and stays unknown. */
 	assert_int_equal(kind_of(0x6F), EV_UNHANDLED);
 }
@@ -220,13 +224,13 @@ static void test_cr4_rules(void **state)
 static void test_unhandled(void **state)
 {
 	(void)state;
-	static const uint64_t codes[] = { 0x0, 0x40 + 14, 0x62, 0x78 /* HLT */, 0x7E,
+	static const uint64_t codes[] = { 0x0, 0x40 + 14, 0x62, 0x79 /* INVLPG */, 0x7E,
 					  0x87, 0x401, 0x403, 0xFFFFFFFEull, 0x100000081ull };
 
 	for (unsigned i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
 		assert_int_equal(kind_of(codes[i]), EV_UNHANDLED);
-	struct hv_event ev = decode(0x78, 0x55, 0, 0);
-	assert_int_equal(ev.raw, 0x78);
+	struct hv_event ev = decode(0x79, 0x55, 0, 0);
+	assert_int_equal(ev.raw, 0x79);
 	assert_int_equal(ev.qual, 0x55);
 	assert_int_equal(ev.insn_len, 0);
 }

@@ -201,6 +201,11 @@ static void test_insn_intercepts(void **state)
 		assert_int_equal(ev.insn_len, 3);
 		assert_false(vmx_exit_may_vector(cases[i].reason));
 	}
+	/* HLT (12): intercepted for a Linux guest */
+	struct hv_event hlt = decode(12, 0, 0, 1, 0);
+	assert_int_equal(hlt.kind, EV_HLT);
+	assert_int_equal(hlt.insn_len, 1);
+	assert_false(vmx_exit_may_vector(12));
 	/* RDPMC (15) is intercepted only by the test aid, and stays unknown. */
 	assert_int_equal(kind_of(15), EV_UNHANDLED);
 }
@@ -224,14 +229,14 @@ static void test_cr_access(void **state)
 static void test_unhandled(void **state)
 {
 	(void)state;
-	static const uint32_t reasons[] = { 12, 28, 49, 51, 54, 0xFFFF };
+	static const uint32_t reasons[] = { 14, 28, 49, 51, 54, 0xFFFF };
 
 	for (unsigned i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
 		assert_int_equal(kind_of(reasons[i]), EV_UNHANDLED);
 	/* Bits 30:16 (e.g. "pending MTF", "from enclave") do not change the basic reason. */
 	assert_int_equal(kind_of((1u << 27) | 52), EV_TIMER);
-	struct hv_event ev = decode(12, 0x55, 0, 1, 0);
-	assert_int_equal(ev.raw, 12);
+	struct hv_event ev = decode(14, 0x55, 0, 1, 0);
+	assert_int_equal(ev.raw, 14);
 	assert_int_equal(ev.qual, 0x55);
 }
 

@@ -242,6 +242,8 @@ static void setup_controls(const struct vcpu_config *cfg)
 			     SVM_INTERCEPT_SHUTDOWN;
 	if (cfg->test_break == VCPU_BREAK_UNHANDLED)
 		v->intercept_misc1 |= SVM_INTERCEPT_RDPMC; /* an exit svm_decode_exit() does not know */
+	if (cfg->hlt_exits)
+		v->intercept_misc1 |= SVM_INTERCEPT_HLT;
 	v->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
 			     SVM_INTERCEPT_VMSAVE | SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
 			     SVM_INTERCEPT_SKINIT | SVM_INTERCEPT_MONITOR | SVM_INTERCEPT_MWAIT |
@@ -520,6 +522,11 @@ static bool svm_write_cr(unsigned cr, uint64_t value)
 	return true;
 }
 
+static uint64_t svm_get_rflags(void)
+{
+	return guest_vmcb.rflags;
+}
+
 static bool svm_injection_pending(void)
 {
 	return (guest_vmcb.eventinj & SVM_EVENT_VALID) != 0;
@@ -550,4 +557,5 @@ const struct vcpu_ops svm_ops = {
 	.set_tsc_offset = svm_set_tsc_offset,
 	.injection_pending = svm_injection_pending,
 	.write_cr = svm_write_cr,
+	.get_rflags = svm_get_rflags,
 };

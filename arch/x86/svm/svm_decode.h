@@ -22,6 +22,7 @@ struct svm_exit_info {
 #define LEN_CPUID 2
 #define LEN_RDMSR_WRMSR 2
 #define LEN_INVD 2 /* 0F 08 */
+#define LEN_HLT 1  /* F4 */
 
 /* IOIO EXITINFO1 (APM 2 15.10.2): bit 0 IN, bit 2 string, bits 4-6 size,
  * bits 31:16 port; EXITINFO2 is the next RIP. */
@@ -134,6 +135,10 @@ static inline void svm_decode_exit(const struct svm_exit_info *x, struct hv_even
 		break;
 	case SVM_EXIT_SHUTDOWN:
 		ev->kind = EV_TRIPLE_FAULT;
+		break;
+	case SVM_EXIT_HLT:
+		ev->kind = EV_HLT;
+		ev->insn_len = LEN_HLT;
 		break;
 	case SVM_EXIT_CR4_WRITE: /* the core decodes the MOV (no decode assists) */
 		ev->kind = EV_CR_WRITE;

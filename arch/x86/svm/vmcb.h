@@ -148,6 +148,7 @@ _Static_assert(offsetof(struct vmcb_seg, selector) == 0 && offsetof(struct vmcb_
 #define SVM_INTERCEPT_CPUID (1u << 18)
 #define SVM_INTERCEPT_IRET (1u << 20)
 #define SVM_INTERCEPT_INVD (1u << 22)
+#define SVM_INTERCEPT_HLT (1u << 24)
 #define SVM_INTERCEPT_IOIO (1u << 27)
 #define SVM_INTERCEPT_MSR (1u << 28)
 #define SVM_INTERCEPT_SHUTDOWN (1u << 31)
@@ -176,6 +177,7 @@ enum svm_exit_code {
 	SVM_EXIT_CPUID = 0x72,
 	SVM_EXIT_IRET = 0x74,
 	SVM_EXIT_INVD = 0x76,
+	SVM_EXIT_HLT = 0x78,
 	SVM_EXIT_IOIO = 0x7B,
 	SVM_EXIT_MSR = 0x7C,
 	SVM_EXIT_SHUTDOWN = 0x7F,

@@ -262,6 +262,11 @@ static bool vmx_write_cr(unsigned cr, uint64_t value)
 	return true;
 }
 
+static uint64_t vmx_get_rflags(void)
+{
+	return vmread(GUEST_RFLAGS);
+}
+
 static bool vmx_injection_pending(void)
 {
 	return (vmread(ENTRY_INTR_INFO) & INTR_INFO_VALID) != 0;
@@ -291,4 +296,5 @@ const struct vcpu_ops vmx_ops = {
 	.set_tsc_offset = vmx_set_tsc_offset,
 	.injection_pending = vmx_injection_pending,
 	.write_cr = vmx_write_cr,
+	.get_rflags = vmx_get_rflags,
 };

@@ -79,6 +79,7 @@ static inline bool vmx_exit_may_vector(uint32_t reason)
 	case VMX_EXIT_WRMSR:
 	case VMX_EXIT_IO:
 	case VMX_EXIT_GETSEC:
+	case VMX_EXIT_HLT:
 	case VMX_EXIT_INVD:
 	case VMX_EXIT_CR_ACCESS:
 	case VMX_EXIT_MWAIT:
@@ -200,6 +201,9 @@ static inline void vmx_decode_exit(const struct vmx_exit_info *x, struct hv_even
 		break;
 	case VMX_EXIT_TRIPLE_FAULT:
 		ev->kind = EV_TRIPLE_FAULT;
+		break;
+	case VMX_EXIT_HLT:
+		ev->kind = EV_HLT;
 		break;
 	case VMX_EXIT_CR_ACCESS:
 		decode_cr_access(x->qual, ev);

@@ -140,6 +140,8 @@ static uint32_t wanted_proc_controls(const struct vcpu_config *cfg)
 
 	if (cfg->test_break == VCPU_BREAK_UNHANDLED)
 		want |= PROC_RDPMC_EXITING; /* an exit vmx_decode_exit() does not know */
+	if (cfg->hlt_exits)
+		want |= PROC_HLT_EXITING;
 	return want;
 }
 
