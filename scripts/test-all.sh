@@ -81,6 +81,9 @@ check "BOOTX64.EFI under 512 KiB, no guest-RAM or table-pool zeros in it (script
 check "bootable ISO exists" test -s "$BUILD/hv.iso"
 
 echo "== end-to-end tests"
+# Debian's kernel and busybox for the Linux guest runs (downloaded, not
+# installed); without them those runs fail, saying so.
+scripts/linux-assets.sh "$BUILD" || echo "linux-assets: failed; the Linux guest runs will fail"
 rm -f "$BUILD/e2e/summary.txt"
 python3 tests/e2e/run.py --build "$BUILD"
 add_summary e2e "$BUILD/e2e/summary.txt"
