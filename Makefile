@@ -20,7 +20,7 @@ CC := gcc
 LD := ld
 OBJCOPY := objcopy
 
-.PHONY: all run test bench unit-test e2e-test deps deps-install clean fuzz fuzz-smoke static-check \
+.PHONY: all run linux-demo test bench unit-test e2e-test deps deps-install clean fuzz fuzz-smoke static-check \
 	appliance-check
 all: deps $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI $(BUILD)/hv.iso
 
@@ -146,7 +146,16 @@ $(BUILD)/guest.elf: $(GUEST_OBJ) tests/guest/guest.ld
 
 # --- Demo and tests ------------------------------------------------------------
 run: deps-install all $(BUILD)/guest.elf
-	$(Q)python3 scripts/run-demo.py $(BUILD) $(GUEST)
+	$(Q)INITRD="$(INITRD)" GUEST_CMDLINE="$(GUEST_CMDLINE)" HV_ARGS="$(HV_ARGS)" \
+		python3 scripts/run-demo.py $(BUILD) $(GUEST)
+
+# Debian's kernel 6.1 and busybox (downloaded, not installed) under the
+# hypervisor, to a shell on the terminal; `halt -f` powers it off.
+LINUX_CMDLINE ?= console=ttyS1 acpi=off nolapic panic=-1
+linux-demo: deps-install all
+	$(Q)scripts/linux-assets.sh $(BUILD)
+	$(Q)INITRD="$(BUILD)/linux/initrd.cpio" GUEST_CMDLINE="$(LINUX_CMDLINE)" HV_ARGS="$(HV_ARGS)" \
+		python3 scripts/run-demo.py $(BUILD) $(BUILD)/linux/vmlinuz
 
 e2e-test: all $(BUILD)/guest.elf tools
 	$(Q)python3 tests/e2e/run.py --build $(BUILD)

@@ -59,7 +59,10 @@ static bool check_elf(const uint8_t *image, uint64_t size)
 		       (unsigned long long)res.lowest, (unsigned long long)res.highest);
 		return true;
 	}
-	if (st == ELF_E_SEG_OUTSIDE)
+	if (st == ELF_E_NOT_ELF)
+		hv_log("ERROR guest image rejected: neither an ELF64 file nor a Linux bzImage "
+		       "(no ELF magic, no boot-protocol header) (size %llu)", (unsigned long long)size);
+	else if (st == ELF_E_SEG_OUTSIDE)
 		hv_log("ERROR guest image rejected: %s (segment %u at 0x%llx; guest RAM is 0x%llx-0x%llx)",
 		       elf_status_text(st), res.bad_segment, (unsigned long long)res.bad_addr,
 		       (unsigned long long)guest_window.load_min,

@@ -790,7 +790,8 @@ def plan(build):
             hv_args = f"onstop=exit {extra} maxticks=8000".replace("  ", " ")
             runs.append((Run(f"{emu}-{name}", emu, hv_args, guest, end), check))
     bad = [
-        ("not-elf", b"this is not an ELF file\n" * 20, "not an ELF file", "Load Error"),
+        ("not-elf", b"this is not an ELF file\n" * 20, "neither an ELF64 file nor a Linux bzImage",
+         "Load Error"),
         ("elf32", elf_patched(g, ei_class=1), "not a little-endian ELF64 file", "Load Error"),
         ("truncated", g[:600], "image is truncated", "Load Error"),
         ("overlaps-hv", elf_patched(g, paddr=0x1000000), "segment lies outside guest RAM",
