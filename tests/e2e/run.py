@@ -335,6 +335,16 @@ def check_linux_shell(res, run):
               and stream_clean(run))
 
 
+def check_linux_poweroff(res, run):
+    c1, c2 = run.com1, run.com2
+    res.check(run, "Debian's kernel boots to a busybox shell on the emulated COM2",
+              has(c1, r"guest image ok kind=bzImage") and has(c2, r"Linux version 6\.1") and
+              has(c2, r"^linux-demo: shell ready"))
+    res.check(run, "and powers off (`halt -f`): the run ends with no fault",
+              has(c1, r"outcome guest powered off") and has(c1, r"guest stopped: guest powered off")
+              and not find(run, "decision", "match", action="reset"))
+
+
 def check_linux_reboots(res, run, reboots):
     check_linux_shell(res, run)
     c1, c2 = run.com1, run.com2
@@ -835,6 +845,12 @@ def plan(build):
                          LINUX_CMDLINE, r"(?!)", guest_bytes=assets[0], initrd=assets[1],
                          typing=typing, memory=512, timeout=300),
                      lambda res, r, n=reboots: check_linux_reboots(res, r, n)))
+    if assets is not None:
+        # Bochs (VMX): one boot to the shell, then the init powers off
+        # (nobody types into Bochs' COM2)
+        runs.append((Run("bochs-vmx-linux", "bochs-vmx", "onstop=exit policy=linux",
+                         LINUX_CMDLINE + " hvdemo=poweroff", STOPPED, guest_bytes=assets[0],
+                         initrd=assets[1], timeout=900), check_linux_poweroff))
     runs.append((Run("uefi-no-virtualization", "qemu-uefi", "onstop=exit", "hello",
                      firmware_told, cpu="qemu64"),
                   lambda res, r: check_error(res, r, "no usable hardware virtualization",
