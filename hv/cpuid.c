@@ -32,6 +32,8 @@ struct cpuid_hide {
  *  - MTRR, MCE and MCA: their MSRs are refused (the MTRRs set the memory
  *    types of the hypervisor's memory too; machine checks are the
  *    host's);
+ *  - APERF/MPERF (leaf 6 ECX 0): their MSRs are refused (Linux would read
+ *    them every tick for frequency invariance);
  *  - the speculation-control MSRs (IBRS/IBPB, STIBP, L1D flush,
  *    ARCH_CAPABILITIES, core capabilities, SSBD; AMD's IBPB/IBRS/STIBP/
  *    SSBD in 0x80000008): refused, as on a CPU without them.
@@ -42,6 +44,7 @@ static const struct cpuid_hide hidden[] = {
 	/* leaf 1 EDX: MCE 7, APIC 9, MTRR 12, MCA 14, DS 21; ECX: TSC-deadline 24 */
 	{ 1, ANY_SUB, EDX, (1u << 7) | (1u << 9) | (1u << 12) | (1u << 14) | (1u << 21) },
 	{ 1, ANY_SUB, ECX, 1u << 24 },
+	{ 6, ANY_SUB, ECX, 1u << 0 },
 	{ 5, ANY_SUB, EAX, 0xFFFFFFFFu },
 	{ 5, ANY_SUB, EBX, 0xFFFFFFFFu },
 	{ 5, ANY_SUB, ECX, 0xFFFFFFFFu },

@@ -12,7 +12,7 @@ static void update_irq(struct guest_devices *d)
 
 void dev_reset(struct guest_devices *d, bool enabled, uint64_t tsc_hz, uint64_t now)
 {
-	*d = (struct guest_devices){ .enabled = enabled };
+	*d = (struct guest_devices){ .enabled = enabled, .boot_tsc = now, .tsc_hz = tsc_hz };
 	if (!enabled)
 		return;
 	pit_reset(&d->pit, tsc_hz, now);
@@ -42,9 +42,49 @@ static bool is_machine_control(uint16_t port)
 	return port == DEV_PORT_KBC_STATUS || port == DEV_PORT_RESET_CONTROL;
 }
 
+static bool is_cmos(uint16_t port)
+{
+	return port == DEV_PORT_CMOS_INDEX || port == DEV_PORT_CMOS_DATA || port == DEV_PORT_POST;
+}
+
 static bool is_device(uint16_t port)
 {
-	return is_pit(port) || is_pic(port) || is_com2(port) || is_machine_control(port);
+	return is_pit(port) || is_pic(port) || is_com2(port) || is_machine_control(port) ||
+	       is_cmos(port);
+}
+
+static uint8_t bcd(uint64_t v)
+{
+	return (uint8_t)(((v / 10) % 10) << 4 | (v % 10));
+}
+
+/* Just enough of the MC146818 CMOS clock for an OS to read the time
+ * without waiting (MC146818A datasheet, registers A-D): the time is the
+ * guest's uptime on 2000-01-01, in BCD and 24-hour mode; no update is
+ * ever in progress (register A bit 7 clear), the clock is valid
+ * (register D bit 7), no alarm or periodic interrupt; writes are ignored
+ * and the other bytes of CMOS RAM read 0.  Port 0x80, the POST code port
+ * Linux writes to as an I/O delay, takes writes and reads all ones. */
+static uint8_t cmos_read(const struct guest_devices *d, uint16_t port, uint64_t now)
+{
+	uint64_t s = d->tsc_hz ? (now - d->boot_tsc) / d->tsc_hz : 0;
+
+	if (port != DEV_PORT_CMOS_DATA)
+		return 0xFF;
+	switch (d->cmos_index) {
+	case 0x00: return bcd(s % 60);
+	case 0x02: return bcd(s / 60 % 60);
+	case 0x04: return bcd(s / 3600 % 24);
+	case 0x06: return 0x07;          /* Saturday, 2000-01-01 */
+	case 0x07: return bcd(1 + s / 86400 % 28);
+	case 0x08: return 0x01;
+	case 0x09: return 0x00;
+	case 0x0A: return 0x26;          /* 32.768 kHz, 1024 Hz rate, no update in progress */
+	case 0x0B: return 0x02;          /* 24-hour, BCD, no interrupts */
+	case 0x0D: return 0x80;          /* valid RAM and time */
+	case 0x32: return 0x20;          /* century */
+	default: return 0x00;
+	}
 }
 
 /* The keyboard controller, for a reset only: its status reads as idle
@@ -86,6 +126,8 @@ static uint8_t read_byte(struct guest_devices *d, uint16_t port, uint64_t now)
 		return pic_read(&d->pic, port);
 	if (is_machine_control(port))
 		return read_machine_control(d, port);
+	if (is_cmos(port))
+		return cmos_read(d, port, now);
 	return uart_read(&d->com2, (unsigned)(port - COM2_BASE));
 }
 
@@ -97,6 +139,9 @@ static void write_byte(struct guest_devices *d, uint16_t port, uint8_t v, uint64
 		pic_write(&d->pic, port, v);
 	} else if (is_machine_control(port)) {
 		write_machine_control(d, port, v);
+	} else if (is_cmos(port)) {
+		if (port == DEV_PORT_CMOS_INDEX)
+			d->cmos_index = v & 0x7F; /* bit 7 masks NMIs on a PC: the guest has none to mask */
 	} else {
 		uart_write(&d->com2, (unsigned)(port - COM2_BASE), v);
 		send_com2(d);

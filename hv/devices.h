@@ -21,6 +21,9 @@
 #include "hv/dev/uart.h"
 #include "vcpu/vcpu.h"
 
+#define DEV_PORT_POST 0x80       /* POST codes; Linux's I/O delay (outb_p) */
+#define DEV_PORT_CMOS_INDEX 0x70
+#define DEV_PORT_CMOS_DATA 0x71
 #define DEV_PORT_KBC_STATUS 0x64 /* read: status, write: command */
 #define DEV_KBC_PULSE_RESET 0xFE
 #define DEV_PORT_RESET_CONTROL 0xCF9
@@ -35,6 +38,8 @@ struct guest_devices {
 	bool irq_pending;    /* the PIC has an interrupt to deliver */
 	bool reboot;         /* the guest asked for a reset (KBC or port 0xCF9) */
 	uint8_t reset_control; /* port 0xCF9 as written */
+	uint8_t cmos_index;    /* port 0x70 bits 6:0 */
+	uint64_t boot_tsc, tsc_hz; /* the CMOS clock counts from the guest's (re)start */
 	struct pit pit;
 	struct pic pic;
 	struct uart com2;

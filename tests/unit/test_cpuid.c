@@ -59,6 +59,8 @@ static void test_leaf7_only_subleaf0(void **state)
 	assert_int_equal(r[3] & 0xFC000000u, 0); /* speculation control, ARCH_CAPABILITIES */
 	filtered(0x80000008u, 0, r);
 	assert_int_equal(r[1] & ((1u << 12) | (1u << 14) | (1u << 15) | (1u << 24) | (1u << 25)), 0);
+	filtered(6, 0, r);
+	assert_int_equal(r[2] & 1, 0); /* APERFMPERF */
 	filtered(7, 1, r);
 	assert_int_equal(r[1], 0xFFFFFFFFu);
 	/* Untouched leaves stay as the host says. */

@@ -339,6 +339,37 @@ static void test_reboot_ports(void **state)
 	assert_int_equal(faults.type, FAULT_BLOCKED_IO);
 }
 
+/* The CMOS clock: readable at once (no update in progress), the guest's
+ * uptime in BCD; port 0x80 a sink; no events. */
+static void test_cmos_and_post(void **state)
+{
+	struct hv_event ev = event(EV_IO);
+	(void)state;
+
+	dev_reset(&vm.dev, true, 1000000ull, host_tsc);
+	ev.io_size = 1;
+	ev.port = 0x70;
+	vm.regs.rax = 0x8A; /* NMI mask bit, register A */
+	exit_handle_other(&vm, &ev);
+	ev.port = 0x71;
+	ev.io_in = true;
+	exit_handle_other(&vm, &ev);
+	assert_int_equal(vm.regs.rax & 0x80, 0); /* UIP clear */
+	ev.port = 0x70;
+	ev.io_in = false;
+	vm.regs.rax = 0x02; /* minutes */
+	exit_handle_other(&vm, &ev);
+	host_tsc += 1000000ull * 754; /* 12 min 34 s later */
+	ev.port = 0x71;
+	ev.io_in = true;
+	exit_handle_other(&vm, &ev);
+	assert_int_equal(vm.regs.rax & 0xFF, 0x12);
+	ev.port = 0x80;
+	ev.io_in = false;
+	exit_handle_other(&vm, &ev);
+	assert_int_equal(faults.count, 0);
+}
+
 /* A Linux guest's HLT: with interrupts on the caller waits for one;
  * with interrupts off the guest has powered off: the run ends, with no
  * fault. */
@@ -375,6 +406,7 @@ int main(void)
 		cmocka_unit_test_setup(test_device_ports, setup),
 		cmocka_unit_test_setup(test_hlt, setup),
 		cmocka_unit_test_setup(test_reboot_ports, setup),
+		cmocka_unit_test_setup(test_cmos_and_post, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
