@@ -9,26 +9,16 @@
 
 #define COM2 0x2F8
 #define LSR_DR 0x01
-#define LSR_THRE 0x20
 
 void plat_guest_console_init(void)
 {
-	outb(COM2 + 1, 0x00); /* no interrupts */
-	outb(COM2 + 3, 0x80); /* DLAB */
-	outb(COM2 + 0, 0x01); /* divisor 1: 115200 */
-	outb(COM2 + 1, 0x00);
-	outb(COM2 + 3, 0x03); /* 8N1 */
-	outb(COM2 + 2, 0xC7); /* FIFO on, cleared */
-	outb(COM2 + 4, 0x03);
+	uart_setup_port(COM2);
 }
 
 void plat_guest_console_write(const uint8_t *buf, unsigned len)
 {
-	for (unsigned i = 0; i < len; i++) {
-		for (unsigned spin = 0; spin < 100000 && !(inb(COM2 + 5) & LSR_THRE); spin++)
-			cpu_relax();
-		outb(COM2, buf[i]);
-	}
+	for (unsigned i = 0; i < len; i++)
+		uart_put_port(COM2, buf[i]);
 }
 
 unsigned plat_guest_console_read(uint8_t *buf, unsigned max)

@@ -6,23 +6,33 @@
 #define LSR_THRE 0x20
 #define LSR_TEMT 0x40
 
+void uart_setup_port(uint16_t base)
+{
+	outb(base + 1, 0x00); /* no interrupts */
+	outb(base + 3, 0x80); /* DLAB */
+	outb(base + 0, 0x01); /* divisor 1: 115200 */
+	outb(base + 1, 0x00);
+	outb(base + 3, 0x03); /* 8N1 (Bochs truncates to 5 bits otherwise) */
+	outb(base + 2, 0xC7); /* FIFO on, cleared */
+	outb(base + 4, 0x03);
+}
+
+void uart_put_port(uint16_t base, uint8_t c)
+{
+	/* Bounded wait: a missing UART must not hang the hypervisor. */
+	for (unsigned spin = 0; spin < 100000 && !(inb(base + 5) & LSR_THRE); spin++)
+		cpu_relax();
+	outb(base, c);
+}
+
 void uart_init(void)
 {
-	outb(COM1 + 1, 0x00); /* no interrupts */
-	outb(COM1 + 3, 0x80); /* DLAB */
-	outb(COM1 + 0, 0x01); /* divisor 1: 115200 */
-	outb(COM1 + 1, 0x00);
-	outb(COM1 + 3, 0x03); /* 8N1 (Bochs truncates to 5 bits otherwise) */
-	outb(COM1 + 2, 0xC7); /* FIFO on, cleared */
-	outb(COM1 + 4, 0x03);
+	uart_setup_port(COM1);
 }
 
 static void uart_putc(char c)
 {
-	/* Bounded wait: a missing UART must not hang the hypervisor. */
-	for (unsigned spin = 0; spin < 100000 && !(inb(COM1 + 5) & LSR_THRE); spin++)
-		cpu_relax();
-	outb(COM1, (uint8_t)c);
+	uart_put_port(COM1, (uint8_t)c);
 }
 
 void plat_log_write(const char *s, unsigned len)

@@ -69,6 +69,11 @@ DEFINE_CR_ACCESS(2)
 DEFINE_CR_ACCESS(3)
 DEFINE_CR_ACCESS(4)
 
+/* A 16550 at `base`, polled, 115200 8N1, FIFO on (arch/x86/uart.c): COM1
+ * for the log, COM2 behind a Linux guest's emulated UART. */
+void uart_setup_port(uint16_t base);
+void uart_put_port(uint16_t base, uint8_t c); /* bounded wait for THRE */
+
 /* Puts the guest-owned CPU state no VMCS/VMCB switches back to its
  * power-on values (arch/x86/guest_cpu.c); `syscall_msrs_in_cpu` on VMX,
  * where STAR..SFMASK and KERNEL_GS_BASE are not in the VMCS. */
