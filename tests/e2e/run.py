@@ -298,6 +298,30 @@ LINUX_COMMANDS = (b"echo hello-from-$((6*7)); cat /proc/interrupts; " +
                   b"echo linux-e2e-$((1+1))done\n")
 
 
+# The guest programs the PIT's channel 0 at its fastest legal rate (mode 2,
+# reload 2: 597 kHz; a count of 1 is illegal in mode 2) through /dev/port
+# (control word 0x34 to port 0x43, then LSB and MSB to port 0x40, one
+# byte per write), runs `sleep 1`, then powers off; reads of port 0x213
+# before and after mark the span in the hypervisor's log.
+PIT_BYTE = b" | dd of=/dev/port bs=1 count=1 conv=notrunc 2>/dev/null seek="
+PIT_FASTEST = (PORT_READ + b"531; printf '\\064'" + PIT_BYTE + b"67; printf '\\002'" + PIT_BYTE +
+               b"64; printf '\\000'" + PIT_BYTE + b"64; sleep 1; echo pit-fastest-$((2+2)); " +
+               PORT_READ + b"531; ")
+
+
+def check_pit_fastest(res, run):
+    mark = find(run, "event", "blocked_io", port="0x213", access="in")
+    since, until = (mark[0]["t_us"], mark[-1]["t_us"]) if len(mark) >= 2 else (1, 0)
+    ticks = [r for r in records(run) if r.get("cat") == "tick" and since <= r["t_us"] <= until]
+    # ticklog=50: a tick record every 50 ticks, written when the tick's
+    # work runs; a late one means the tick was held up
+    gaps = [b["t_us"] - a["t_us"] for a, b in zip(ticks, ticks[1:])]
+    res.check(run, "a guest programming its PIT at the fastest rate: its shell still answers, and "
+              "the hypervisor's tick work stays on time (a tick record every 50 ms, none late)",
+              has(run.com2, r"^pit-fastest-4\r?$") and len(gaps) >= 2 and max(gaps) <= 60000,
+              f"{len(ticks)} tick records, largest gap {max(gaps) if gaps else None} us")
+
+
 def linux_assets(build):
     """The kernel and initramfs scripts/linux-assets.sh fetched, or None."""
     try:
@@ -837,14 +861,16 @@ def plan(build):
         # ISO: reboot twice, then power off; UEFI: power off at once
         reboots = 2 if emu == "qemu-iso" else 0
         typing = [(r"shell ready", LINUX_COMMANDS + b"reboot -f\n" if reboots else
-                   LINUX_COMMANDS + b"halt -f\n")]
+                   LINUX_COMMANDS + PIT_FASTEST + b"halt -f\n")]
         for n in range(1, reboots + 1):
             typing.append((rf"(?s)(shell ready.*){{{n + 1}}}",
                            b"reboot -f\n" if n < reboots else b"halt -f\n"))
-        runs.append((Run(f"{emu}-linux", emu, "onstop=exit policy=linux maxticks=300000",
+        hv = "onstop=exit policy=linux maxticks=300000" + ("" if reboots else " ticklog=50")
+        runs.append((Run(f"{emu}-linux", emu, hv,
                          LINUX_CMDLINE, r"(?!)", guest_bytes=assets[0], initrd=assets[1],
                          typing=typing, memory=512, timeout=300),
-                     lambda res, r, n=reboots: check_linux_reboots(res, r, n)))
+                     (lambda res, r, n=reboots: check_linux_reboots(res, r, n)) if reboots else
+                     (lambda res, r: (check_linux_reboots(res, r, 0), check_pit_fastest(res, r)))))
     if assets is not None:
         # Bochs (VMX): one boot to the shell, then the init powers off
         # (nobody types into Bochs' COM2)
