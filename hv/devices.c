@@ -169,7 +169,6 @@ bool dev_io(struct guest_devices *d, const struct hv_event *ev, uint64_t *rax, u
 	}
 	if (ev->io_in && ev->io_size == 4)
 		*rax &= 0xFFFFFFFFull; /* IN EAX zero-extends (Intel SDM 1 3.4.1.1) */
-	d->io_emulated++;
 	update_irq(d);
 	return true;
 }

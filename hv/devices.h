@@ -45,7 +45,6 @@ struct guest_devices {
 	struct uart com2;
 	uint8_t rx[16];      /* bytes read from the real COM2, not yet taken */
 	uint8_t rx_len;
-	uint64_t io_emulated;
 };
 
 /* Puts every model in its power-on state (boot and every guest reset). */

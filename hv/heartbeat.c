@@ -117,39 +117,43 @@ static bool inject_nmi(struct vm *vm)
 	return true;
 }
 
-/* The guest timer's interrupt goes in only if no NMI did: one event per
- * entry (Intel SDM 3C 26.6, AMD APM 2 15.20).  After an NMI the backend
- * is not even asked. */
+/* An external interrupt goes in only if no NMI did: one event per entry
+ * (Intel SDM 3C 26.6, AMD APM 2 15.20).  After an NMI the backend is not
+ * even asked.  Otherwise, when the guest cannot take one, come back as
+ * soon as it can, not a tick later: the NMI heartbeat must not starve
+ * the guest's interrupts.  True if one may go in now. */
+static bool intr_can_go_in(struct vm *vm, bool nmi_injected)
+{
+	bool now = !nmi_injected && vm->ops->can_inject_intr();
+
+	set_intr_window(vm, !now);
+	return now;
+}
+
+static void inject_intr(struct vm *vm, uint8_t vector)
+{
+	const struct hv_inject irq = { .type = INJ_EXT_INTR, .vector = vector };
+
+	vm->ops->inject(&irq);
+}
+
+/* The guest timer's interrupt (an ELF guest's VTIMER). */
 static void inject_timer(struct vm *vm, bool nmi_injected)
 {
-	if (nmi_injected || !vm->ops->can_inject_intr()) {
-		/* Come back as soon as the guest can take it, not a tick later:
-		 * the NMI heartbeat must not starve the guest's own timer. */
-		set_intr_window(vm, true);
+	if (!intr_can_go_in(vm, nmi_injected))
 		return;
-	}
-	set_intr_window(vm, false);
-	const struct hv_inject irq = { .type = INJ_EXT_INTR, .vector = vm->vt.vector };
-	vm->ops->inject(&irq);
+	inject_intr(vm, vm->vt.vector);
 	vtimer_delivered(&vm->vt);
 }
 
-/* An interrupt of the emulated PIC (a Linux guest's PIT or UART): the
- * same rules as the guest timer's; the PIC learns of the delivery
- * (INTA) only when it really goes in. */
+/* An interrupt of the emulated PIC (a Linux guest's PIT or UART); the PIC
+ * learns of the delivery (INTA) only when it really goes in. */
 static void inject_device_intr(struct vm *vm, bool nmi_injected)
 {
 	uint8_t vector;
 
-	if (nmi_injected || !vm->ops->can_inject_intr()) {
-		set_intr_window(vm, true);
-		return;
-	}
-	set_intr_window(vm, false);
-	if (dev_take_intr(&vm->dev, &vector)) {
-		const struct hv_inject irq = { .type = INJ_EXT_INTR, .vector = vector };
-		vm->ops->inject(&irq);
-	}
+	if (intr_can_go_in(vm, nmi_injected) && dev_take_intr(&vm->dev, &vector))
+		inject_intr(vm, vector);
 }
 
 /* A heartbeat due at the same entry as the guest's timer interrupt waits
