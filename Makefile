@@ -151,7 +151,7 @@ run: deps-install all $(BUILD)/guest.elf
 
 # Debian's kernel 6.1 and busybox (downloaded, not installed) under the
 # hypervisor, to a shell on the terminal; `halt -f` powers it off.
-LINUX_CMDLINE ?= console=ttyS1 acpi=off nolapic panic=-1
+LINUX_CMDLINE ?= console=ttyS1 acpi=off nolapic panic=0 initcall_blacklist=i8042_init
 linux-demo: deps-install all
 	$(Q)scripts/linux-assets.sh $(BUILD)
 	$(Q)INITRD="$(BUILD)/linux/initrd.cpio" GUEST_CMDLINE="$(LINUX_CMDLINE)" HV_ARGS="$(HV_ARGS)" \

@@ -57,10 +57,37 @@ void vm_log_watchdog_stats(const struct vm *vm)
 		  (unsigned long long)(sp ? sp->platform_nmis : 0));
 }
 
+/* Longest `stat exits` text: every kind with a 20-digit count. */
+#define EXITSTAT_TEXT_MAX 512
+
+void vm_log_exit_rates(struct vm *vm, uint64_t now)
+{
+	struct exit_trace *t = &vm->trace;
+	char text[EXITSTAT_TEXT_MAX];
+
+	exitstat_format(text, sizeof(text), &t->counts, &t->stat_prev,
+			(now - t->stat_prev_tsc) / vm->clk.tsc_per_us);
+	hv_record(LOG_INFO, CAT_STAT, "exits per_s interval_ms=%llu %s",
+		  (unsigned long long)tsc_to_ms(vm, now - t->stat_prev_tsc), text);
+	t->stat_prev = t->counts;
+	t->stat_prev_tsc = now;
+	t->stat_next_tsc = now + vm_ms_to_tsc(vm, vm->set.exitstat_ms);
+}
+
+void vm_log_exit_totals(const struct vm *vm)
+{
+	static const struct exit_counts zero;
+	char text[EXITSTAT_TEXT_MAX];
+
+	exitstat_format(text, sizeof(text), &vm->trace.counts, &zero, 0);
+	hv_record(LOG_INFO, CAT_STAT, "exits since_boot %s", text);
+}
+
 void vm_stop(struct vm *vm, const char *reason)
 {
 	vm->stopped = true;
 	vm_log_watchdog_stats(vm);
+	vm_log_exit_totals(vm);
 	/* An outcome: it explains the stop, so it may use the log's reserve. */
 	hv_record(LOG_INFO, CAT_OUTCOME,
 		  "guest stopped: %s; ticks=%llu hypercalls=%llu io_blocked=%llu msr_blocked=%llu "

@@ -4,10 +4,14 @@
 
 #define COM2_BASE UART_COM2_BASE
 
-static void update_irq(struct guest_devices *d)
+static void update_irq(struct guest_devices *d, uint64_t now)
 {
+	bool was = d->irq_pending;
+
 	pic_set_irq(&d->pic, DEV_IRQ_COM2, uart_irq_level(&d->com2));
 	d->irq_pending = pic_pending(&d->pic, NULL);
+	if (d->irq_pending && !was)
+		d->irq_pending_since = now;
 }
 
 void dev_reset(struct guest_devices *d, bool enabled, uint64_t tsc_hz, uint64_t now)
@@ -114,8 +118,11 @@ static void send_com2(struct guest_devices *d)
 	uint8_t buf[UART_TX_SIZE];
 	size_t n = uart_take_tx(&d->com2, buf, sizeof(buf));
 
-	if (n > 0)
-		plat_guest_console_write(buf, (unsigned)n);
+	if (n == 0)
+		return;
+	plat_guest_console_write(buf, (unsigned)n);
+	if (conwatch_feed(&d->console, buf, n))
+		d->panic_line = true;
 }
 
 static uint8_t read_byte(struct guest_devices *d, uint16_t port, uint64_t now)
@@ -169,7 +176,7 @@ bool dev_io(struct guest_devices *d, const struct hv_event *ev, uint64_t *rax, u
 	}
 	if (ev->io_in && ev->io_size == 4)
 		*rax &= 0xFFFFFFFFull; /* IN EAX zero-extends (Intel SDM 1 3.4.1.1) */
-	update_irq(d);
+	update_irq(d, now);
 	return true;
 }
 
@@ -196,14 +203,16 @@ void dev_tick(struct guest_devices *d, uint64_t now)
 	if (pit_irq0_edges(&d->pit, now) > 0)
 		pic_pulse_irq(&d->pic, DEV_IRQ_PIT);
 	receive_com2(d);
-	update_irq(d);
+	update_irq(d, now);
 }
 
-bool dev_take_intr(struct guest_devices *d, uint8_t *vector)
+bool dev_take_intr(struct guest_devices *d, uint8_t *vector, uint64_t now)
 {
 	if (!d->enabled || !pic_pending(&d->pic, NULL))
 		return false;
 	*vector = pic_ack(&d->pic);
-	update_irq(d);
+	/* The guest takes one: whatever is still pending waits from now. */
+	d->irq_pending = false;
+	update_irq(d, now);
 	return true;
 }

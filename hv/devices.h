@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hv/dev/conwatch.h"
 #include "hv/dev/pic.h"
 #include "hv/dev/pit.h"
 #include "hv/dev/uart.h"
@@ -36,6 +37,7 @@
 struct guest_devices {
 	bool enabled;        /* the guest is a Linux bzImage */
 	bool irq_pending;    /* the PIC has an interrupt to deliver */
+	uint64_t irq_pending_since; /* TSC: since when, without the guest taking one */
 	bool reboot;         /* the guest asked for a reset (KBC or port 0xCF9) */
 	uint8_t reset_control; /* port 0xCF9 as written */
 	uint8_t cmos_index;    /* port 0x70 bits 6:0 */
@@ -43,6 +45,8 @@ struct guest_devices {
 	struct pit pit;
 	struct pic pic;
 	struct uart com2;
+	struct conwatch console;  /* the kernel's panic line on COM2 */
+	bool panic_line;          /* one just ended: the run loop takes it */
 	uint8_t rx[16];      /* bytes read from the real COM2, not yet taken */
 	uint8_t rx_len;
 };
@@ -59,6 +63,6 @@ bool dev_io(struct guest_devices *d, const struct hv_event *ev, uint64_t *rax, u
 void dev_tick(struct guest_devices *d, uint64_t now);
 
 /* The vector to inject now, acknowledged at the PIC: false if none. */
-bool dev_take_intr(struct guest_devices *d, uint8_t *vector);
+bool dev_take_intr(struct guest_devices *d, uint8_t *vector, uint64_t now);
 
 #endif

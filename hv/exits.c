@@ -2,6 +2,8 @@
  * Exit handling: each decoded exit (vcpu/vcpu.h) is emulated, refused or
  * handed to the policy.
  */
+#include <string.h>
+
 #include "arch/x86/platform.h"
 #include "hv/actions.h"
 #include "hv/cpuid.h"
@@ -9,6 +11,7 @@
 #include "hv/guest.h"
 #include "hv/mov_cr.h"
 #include "hv/msr.h"
+#include "hv/report_check.h"
 #include "lib/log.h"
 #include "vcpu/x86_regs.h"
 
@@ -76,12 +79,29 @@ static void handle_msr(struct vm *vm, const struct hv_event *ev)
 	vm->ops->skip_insn(ev->insn_len);
 }
 
+/* The kernel printed its panic line (hv/dev/conwatch.h).  With the stub
+ * up its typed report tells the policy more, so only a guest without one
+ * gets this event. */
+static void console_panic(struct vm *vm)
+{
+	char reason[CONWATCH_REASON_MAX];
+
+	vm->dev.panic_line = false;
+	if (vm->stub.up)
+		return;
+	memcpy(reason, vm->dev.console.reason, sizeof(reason));
+	report_sanitize(reason, sizeof(reason));
+	vm_simple_fault(vm, FAULT_PANIC, "source=console msg=\"%s\"", reason);
+}
+
 static void handle_io(struct vm *vm, const struct hv_event *ev)
 {
 	if (dev_io(&vm->dev, ev, &vm->regs.rax, plat_tsc())) {
 		vm->ops->skip_insn(ev->insn_len);
 		if (vm->dev.reboot)
 			vm_guest_reboot(vm);
+		else if (vm->dev.panic_line)
+			console_panic(vm);
 		return;
 	}
 	vm->stats.io_blocked++;

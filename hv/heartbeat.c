@@ -41,6 +41,11 @@ static void report_verdict(struct vm *vm, enum wd_verdict v, uint64_t now, uint6
 				wd->blocked, (unsigned long long)wd->pending_hv,
 				(unsigned long long)vm->set.wd_ms, lat);
 		break;
+	case WD_IRQS_HELD:
+		vm_simple_fault(vm, FAULT_SOFT_LOCKUP, "irqs_held_ms=%llu limit_ms=%llu stub=none %s",
+				(unsigned long long)((now - vm->dev.irq_pending_since) / vm->clk.tsc_per_ms),
+				(unsigned long long)vm->set.irq_hold_ms, lat);
+		break;
 	case WD_SOFT_LOCKUP:
 		vm_simple_fault(vm, FAULT_SOFT_LOCKUP, "guest_ticks=%llu frozen_periods=%u ack_seq=%llu %s",
 				(unsigned long long)wd->last_guest_ticks, wd->stale,
@@ -57,6 +62,14 @@ void heartbeat_period(struct vm *vm, uint64_t now)
 	/* Only a guest that runs and has a stub is watched. */
 	struct wd_guest_view g;
 
+	if (recovery_guest_runs(&vm->rc) && !vm->stub.up && vm->dev.enabled) {
+		struct wd_irq_view iv = { .irq_pending = vm->dev.irq_pending,
+					  .irq_pending_since = vm->dev.irq_pending_since };
+		enum wd_verdict v = wd_period_irqs(&vm->wd, now, &iv, vm_ms_to_tsc(vm, vm->set.irq_hold_ms));
+		if (v != WD_OK)
+			report_verdict(vm, v, now, 0);
+		return;
+	}
 	if (!recovery_guest_runs(&vm->rc) || !vm->stub.up || sp == NULL) {
 		wd_period(&vm->wd, now, false, NULL); /* the period ends unwatched */
 		return;
@@ -152,7 +165,7 @@ static void inject_device_intr(struct vm *vm, bool nmi_injected)
 {
 	uint8_t vector;
 
-	if (intr_can_go_in(vm, nmi_injected) && dev_take_intr(&vm->dev, &vector))
+	if (intr_can_go_in(vm, nmi_injected) && dev_take_intr(&vm->dev, &vector, vm->trace.exit_tsc))
 		inject_intr(vm, vector);
 }
 

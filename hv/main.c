@@ -150,6 +150,8 @@ static void launch_on_own_stack(void)
 	       (unsigned long long)(vm.clk.launch_tsc - vm.boot->entry_tsc));
 	wd_restart(&vm.wd, vm.clk.launch_tsc);
 	recovery_start(&vm.rc, vm.clk.launch_tsc);
+	vm.trace.stat_prev_tsc = vm.clk.launch_tsc;
+	vm.trace.stat_next_tsc = vm.clk.launch_tsc + vm_ms_to_tsc(&vm, vm.set.exitstat_ms);
 	vm_run_loop(&vm);
 }
 

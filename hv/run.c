@@ -111,6 +111,8 @@ static void periodic(struct vm *vm)
 	if (wd_due(&vm->wd, now))
 		heartbeat_period(vm, now);
 	vm_recovery_tick(vm, now);
+	if (vm->set.exitstat_ms && now >= vm->trace.stat_next_tsc)
+		vm_log_exit_rates(vm, now);
 }
 
 /* The guest is not running (back-off or parked): wait for the next tick. */
@@ -147,6 +149,8 @@ static void run_guest_once(struct vm *vm)
 	t->exit_tsc = now;
 	t->recent[t->exits++ % VM_RECENT_EXITS] = ev.raw;
 	t->last_kind = ev.kind;
+	if ((unsigned)ev.kind < EV_KIND_COUNT)
+		t->counts.by_kind[ev.kind]++;
 	bool tick = now >= vm->clk.next_tick_tsc;
 	if (tick) {
 		ticks_catch_up(vm, now);

@@ -59,6 +59,8 @@ static const struct setting settings_table[] = {
 	{ "maxticks",     SET_U64,  NULL,    0,   UINT64_MAX, 0,                  F_U64(maxticks),       BAD_NOTE,  false },
 	{ "wd_ms",        SET_U64,  NULL,    0,   10000,      HV_WATCHDOG_MS,     F_U64(wd_ms),          BAD_NOTE,  false },
 	{ "wd_k",         SET_U64,  NULL,    1,   100,        HV_WATCHDOG_K,      F_U64(wd_k),           BAD_NOTE,  false },
+	{ "irq_hold_ms",  SET_U64,  NULL,    0,   60000,      HV_IRQ_HOLD_MS,     F_U64(irq_hold_ms),    BAD_NOTE,  false },
+	{ "exitstat",     SET_U64,  NULL,    0,   3600000,    0,                  F_U64(exitstat_ms),    BAD_NOTE,  false },
 	{ "policy",       SET_STR,  NULL,    0,   0,          0,                  F_STR(policy),         BAD_NOTE,  false },
 	{ "onstop",       SET_WORD, "exit",  0,   0,          0,                  F_BOOL(onstop_exit),   BAD_QUIET, false },
 	{ "onfault",      SET_WORD, "reset", 0,   0,          0,                  F_BOOL(onfault_reset), BAD_QUIET, false },

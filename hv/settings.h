@@ -23,6 +23,9 @@
 #ifndef HV_WATCHDOG_K
 #define HV_WATCHDOG_K 2
 #endif
+/* A guest with devices and no stub (hv/watchdog.h wd_period_irqs()):
+ * above the half second Linux may hold interrupts off by itself. */
+#define HV_IRQ_HOLD_MS 1000
 _Static_assert(HV_WATCHDOG_MS >= 1 && HV_WATCHDOG_MS <= 10000, "watchdog period: 1 ms to 10 s");
 _Static_assert(HV_WATCHDOG_K >= 1 && HV_WATCHDOG_K <= 100, "watchdog K: 1 to 100");
 
@@ -37,6 +40,9 @@ struct hv_settings {
 	uint64_t maxticks;  /* default 0 = no limit */
 	uint64_t wd_ms;     /* 0..10000 (0 = watchdog off), default HV_WATCHDOG_MS;
 			     * out of range -> message, default */
+	uint64_t irq_hold_ms; /* 0..60000 (0 = off), default HV_IRQ_HOLD_MS: a stub-less
+			       * device guest holding an interrupt off this long is locked up */
+	uint64_t exitstat_ms; /* 0..3600000, default 0 = off: a `stat exits` record every so often */
 	uint64_t wd_k;      /* 1..100, default HV_WATCHDOG_K; out of range -> message, default */
 	char policy[SETTINGS_POLICY_MAX]; /* "" = the build's default */
 	bool onstop_exit;   /* onstop=exit */

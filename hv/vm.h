@@ -13,6 +13,7 @@
 
 #include "hv/bootinfo.h"
 #include "hv/devices.h"
+#include "hv/exitstat.h"
 #include "hv/guest.h"
 #include "hv/msr.h"
 #include "hv/policy.h"
@@ -54,6 +55,9 @@ struct exit_trace {
 	uint64_t exits;
 	uint64_t recent[VM_RECENT_EXITS];
 	uint32_t last_kind;
+	struct exit_counts counts;     /* since boot, by kind (hv/exitstat.h) */
+	struct exit_counts stat_prev;  /* at the last `stat exits` record */
+	uint64_t stat_prev_tsc, stat_next_tsc;
 };
 
 /* Guest-triggered log lines and reports allowed per second. */

@@ -79,13 +79,31 @@ static enum wd_verdict judge(struct watchdog *wd, uint64_t now, const struct wd_
 	return WD_OK;
 }
 
-enum wd_verdict wd_period(struct watchdog *wd, uint64_t now, bool watched,
-			  const struct wd_guest_view *g)
+static void next_period(struct watchdog *wd, uint64_t now)
 {
 	wd->next_tsc += wd->period_tsc;
 	if (wd->next_tsc <= now)
 		wd->next_tsc = now + wd->period_tsc;
+}
+
+enum wd_verdict wd_period(struct watchdog *wd, uint64_t now, bool watched,
+			  const struct wd_guest_view *g)
+{
+	next_period(wd, now);
 	return watched ? judge(wd, now, g) : WD_OK;
+}
+
+enum wd_verdict wd_period_irqs(struct watchdog *wd, uint64_t now, const struct wd_irq_view *g,
+			       uint64_t hold_tsc)
+{
+	next_period(wd, now);
+	wd->periods++;
+	uint64_t held = g->irq_pending && now > g->irq_pending_since ? now - g->irq_pending_since : 0;
+	/* stale: whole periods held, for the record */
+	wd->stale = (uint32_t)(held / wd->period_tsc);
+	if (wd->stale == 0)
+		wd->last_ok_tsc = now;
+	return hold_tsc && held >= hold_tsc ? WD_IRQS_HELD : WD_OK;
 }
 
 void wd_timer_changed(struct watchdog *wd, uint64_t now, bool stopped)

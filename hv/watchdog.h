@@ -59,6 +59,7 @@ enum wd_verdict {
 	WD_HANG_MISSED,  /* K heartbeats in a row not acknowledged */
 	WD_HANG_BLOCKED, /* a heartbeat pending for K periods: NMI-blocked */
 	WD_SOFT_LOCKUP,  /* NMIs answered, the guest's timer frozen K windows */
+	WD_IRQS_HELD,    /* no stub: an interrupt held back too long */
 };
 
 /* NMI reasons as in the shared page (include/hv_abi.h enum hv_nmi_reason). */
@@ -88,6 +89,26 @@ static inline bool wd_due(const struct watchdog *wd, uint64_t now)
  * was away is not held against the guest. */
 enum wd_verdict wd_period(struct watchdog *wd, uint64_t now, bool watched,
 			  const struct wd_guest_view *g);
+
+/* What the run loop reads for a guest with emulated devices and no stub
+ * (a Linux kernel without the hvstub module). */
+struct wd_irq_view {
+	bool irq_pending;          /* the PIC holds an interrupt for the guest */
+	uint64_t irq_pending_since; /* since when it has not taken one */
+};
+
+/* Ends the period (call when wd_due()) of a running guest that has
+ * devices but no stub.  It gets no heartbeat NMI (a kernel without the
+ * stub would take it for a hardware error); the only evidence is whether
+ * it takes its interrupts.  One held back for `hold_tsc` or longer means
+ * the guest spins with interrupts off: WD_IRQS_HELD, judged as a soft
+ * lockup.  The limit is the caller's, not K periods: an OS may keep
+ * interrupts off for a good part of a second on its own (Linux probing
+ * for a keyboard controller that is not there waits 0.5 s per command),
+ * so it is set well above that; 0 turns the check off.  A guest that
+ * masks its interrupt controller is not seen: that needs the stub. */
+enum wd_verdict wd_period_irqs(struct watchdog *wd, uint64_t now, const struct wd_irq_view *g,
+			       uint64_t hold_tsc);
 
 /* The guest stopped (tickless) or restarted its timer. */
 void wd_timer_changed(struct watchdog *wd, uint64_t now, bool stopped);

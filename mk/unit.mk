@@ -47,6 +47,7 @@ UNIT_SRCS_test_watchdog    := hv/watchdog.c
 UNIT_SRCS_test_hello       := hv/hello.c hv/watchdog.c
 UNIT_SRCS_test_vtimer      := hv/vtimer.c
 UNIT_SRCS_test_ratelimit   := hv/ratelimit.c
+UNIT_SRCS_test_exitstat    := hv/exitstat.c
 UNIT_SRCS_test_msr         := hv/msr.c
 UNIT_SRCS_test_cpuid       := hv/cpuid.c
 UNIT_SRCS_test_mov_cr      := hv/mov_cr.c
@@ -55,7 +56,8 @@ UNIT_SRCS_test_pic         := hv/dev/pic.c
 UNIT_SRCS_test_uart        := hv/dev/uart.c
 # exits.c with a fake backend and fake fault/log glue (in the test)
 UNIT_SRCS_test_exits       := hv/exits.c hv/msr.c hv/cpuid.c hv/mov_cr.c hv/devices.c hv/dev/pit.c \
-			      hv/dev/pic.c hv/dev/uart.c
+			      hv/dev/pic.c hv/dev/uart.c hv/dev/conwatch.c hv/report_check.c
+UNIT_SRCS_test_conwatch    := hv/dev/conwatch.c
 UNIT_SRCS_test_settings    := hv/settings.c hv/cmdline.c
 UNIT_SRCS_test_integrity   := lib/crc32.c arch/x86/tables_crc.c hv/policy_crc.c
 UNIT_SRCS_test_settings_release := hv/settings.c hv/cmdline.c

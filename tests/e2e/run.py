@@ -284,7 +284,7 @@ def check_initrd_too_big(res, run):
 
 # ---- a Linux guest (issue 9) ---------------------------------------------------
 
-LINUX_CMDLINE = "console=ttyS1 acpi=off nolapic panic=-1"
+LINUX_CMDLINE = "console=ttyS1 acpi=off nolapic panic=0 initcall_blacklist=i8042_init"
 # One line typed at the shell: its echo shows $((...)) unexpanded, the
 # output the result, so each check below sees the command run.  The reads
 # of /dev/port hit blocked ports 0x210-0x212, which Linux itself never
@@ -320,6 +320,55 @@ def check_pit_fastest(res, run):
               "the hypervisor's tick work stays on time (a tick record every 50 ms, none late)",
               has(run.com2, r"^pit-fastest-4\r?$") and len(gaps) >= 2 and max(gaps) <= 60000,
               f"{len(ticks)} tick records, largest gap {max(gaps) if gaps else None} us")
+
+
+# A Linux guest with no stub: idle at its shell, then busy, then a kernel
+# panic.  With panic=0 a panicked kernel neither reboots nor stops (it
+# spins in mdelay() with interrupts on); the hypervisor reads its panic
+# line on the console it emulates and its policy resets the guest.
+# exitstat=1000: a `stat exits` record every second.  hvdemo=mark: the
+# init reads port 0x214 as the shell starts, port 0x215 brackets the busy
+# loop.
+BUSY_LOOP = b"i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; "
+LINUX_PANIC = (b"sleep 3; " + PORT_READ + b"533; " + BUSY_LOOP + PORT_READ + b"533; "
+               b"echo c > /proc/sysrq-trigger\n")
+
+
+def exit_rates(run, since, until):
+    """The `stat exits` records wholly inside [since, until]."""
+    out = []
+    for r in find(run, "stat", "exits"):
+        span = int(r["fields"].get("interval_ms", "0")) * 1000
+        if since <= r["t_us"] - span and r["t_us"] <= until:
+            out.append({k: int(v) for k, v in r["fields"].items() if v.isdigit()})
+    return out
+
+
+def check_linux_panic(res, run):
+    c1, c2 = run.com1, run.com2
+    shells = len(re.findall(r"^linux-demo: shell ready", c2, re.M))
+    mark = find(run, "event", "blocked_io", port="0x215", access="in")
+    since, until = (mark[0]["t_us"], mark[-1]["t_us"]) if len(mark) >= 2 else (1, 0)
+    idle = exit_rates(run, 0, since)[-2:]
+    busy = exit_rates(run, since, until)
+    res.check(run, "exits by reason every second (exitstat=1000): an idle Linux guest halts "
+              "between timer interrupts, a busy one does not",
+              len(idle) == 2 and all(r.get("hlt", 0) >= 50 for r in idle) and
+              len(busy) >= 1 and all(r.get("hlt", 0) < 10 for r in busy),
+              f"idle={idle} busy={busy}")
+    panic = find(run, "event", "panic", source="console")
+    res.check(run, "a kernel panic without a stub is caught from the panic line on the emulated "
+              "console, with its reason",
+              has(c2, r"Kernel panic - not syncing: sysrq triggered crash") and len(panic) == 1 and
+              panic[0]["fields"].get("msg") == "sysrq_triggered_crash", str(panic[:1]))
+    ready = find(run, "event", "blocked_io", port="0x214", access="in")
+    gap = (ready[1]["t_us"] - panic[0]["t_us"]) / 1000 if len(ready) == 2 and panic else None
+    res.check(run, "the policy resets it, and the kernel boots to the shell again (generation 2)",
+              len(find(run, "decision", "match", rule="any_panic", action="reset")) == 1 and
+              shells == 2 and gap is not None and gap > 0 and
+              has(c1, r"guest powered off rip=0x[0-9a-f]+ generation=2"),
+              f"panic-to-shell {gap} ms")
+    res.check(run, "the stream is whole", stream_clean(run))
 
 
 def linux_assets(build):
@@ -872,6 +921,12 @@ def plan(build):
                      (lambda res, r, n=reboots: check_linux_reboots(res, r, n)) if reboots else
                      (lambda res, r: (check_linux_reboots(res, r, 0), check_pit_fastest(res, r)))))
     if assets is not None:
+        runs.append((Run("qemu-iso-linux-panic", "qemu-iso",
+                         "onstop=exit policy=linux exitstat=1000 maxticks=300000",
+                         LINUX_CMDLINE + " hvdemo=mark", r"(?!)", guest_bytes=assets[0],
+                         initrd=assets[1], typing=[(r"shell ready", LINUX_PANIC),
+                                                   (r"(?s)(shell ready.*){2}", b"halt -f\n")],
+                         memory=512, timeout=300), check_linux_panic))
         # Bochs (VMX): one boot to the shell, then the init powers off
         # (nobody types into Bochs' COM2)
         runs.append((Run("bochs-vmx-linux", "bochs-vmx", "onstop=exit policy=linux",

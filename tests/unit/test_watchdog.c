@@ -541,6 +541,49 @@ static void test_restart_clears(void **state)
 }
 
 /* Period 0: the watchdog is off, never due. */
+/* A guest with devices and no stub: judged by its interrupts alone.  An
+ * interrupt held back for hold_tsc or longer is WD_IRQS_HELD; one taken
+ * in time, or none pending, is fine; no heartbeat is ever queued; a limit
+ * of 0 is off. */
+static void test_irqs_held_no_stub(void **state)
+{
+	const uint64_t hold = 5 * P / 2;
+	struct watchdog wd;
+	struct wd_irq_view iv = { 0 };
+	(void)state;
+
+	wd_init(&wd, P, K);
+	wd_restart(&wd, 0);
+	/* Nothing pending: healthy, and the clock of "last ok" moves. */
+	assert_int_equal(wd_period_irqs(&wd, P, &iv, hold), WD_OK);
+	assert_int_equal(wd.last_ok_tsc, P);
+	/* An interrupt that waits less than a period: not counted. */
+	iv = (struct wd_irq_view){ .irq_pending = true, .irq_pending_since = 2 * P - 10 };
+	assert_int_equal(wd_period_irqs(&wd, 2 * P, &iv, hold), WD_OK);
+	assert_int_equal(wd.stale, 0);
+	/* Held 2P-10 at 4P: below the limit, two whole periods on record. */
+	assert_int_equal(wd_period_irqs(&wd, 3 * P, &iv, hold), WD_OK);
+	assert_int_equal(wd_period_irqs(&wd, 4 * P, &iv, hold), WD_OK);
+	assert_int_equal(wd.stale, 2);
+	assert_int_equal(wd.last_ok_tsc, 2 * P);
+	/* Held 3P-10 >= 2.5P at 5P: locked up. */
+	assert_int_equal(wd_period_irqs(&wd, 5 * P, &iv, hold), WD_IRQS_HELD);
+	assert_int_equal(wd.pending_hv, 0);
+	assert_int_equal(wd.periods, 5);
+	assert_int_equal(wd.next_tsc, 6 * P);
+	/* Limit 0: the check is off. */
+	assert_int_equal(wd_period_irqs(&wd, 6 * P, &iv, 0), WD_OK);
+	/* The guest took it: healthy again at once. */
+	iv.irq_pending = false;
+	assert_int_equal(wd_period_irqs(&wd, 7 * P, &iv, hold), WD_OK);
+	assert_int_equal(wd.stale, 0);
+	assert_int_equal(wd.last_ok_tsc, 7 * P);
+	/* A fresh pending interrupt starts its own count. */
+	iv = (struct wd_irq_view){ .irq_pending = true, .irq_pending_since = 7 * P };
+	assert_int_equal(wd_period_irqs(&wd, 9 * P, &iv, hold), WD_OK);
+	assert_int_equal(wd_period_irqs(&wd, 10 * P, &iv, hold), WD_IRQS_HELD);
+}
+
 static void test_off_never_due(void **state)
 {
 	struct watchdog wd;
@@ -572,6 +615,7 @@ int main(void)
 		cmocka_unit_test(test_soft_lockup_no_tick_count),
 		cmocka_unit_test(test_one_period_per_call),
 		cmocka_unit_test(test_restart_clears),
+		cmocka_unit_test(test_irqs_held_no_stub),
 		cmocka_unit_test(test_off_never_due),
 	};
 
