@@ -167,7 +167,7 @@ test: deps-install
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/guest-obj $(BUILD)/esp $(BUILD)/iso $(BUILD)/*.elf \
 		$(BUILD)/*.so $(BUILD)/*.iso $(BUILD)/*.map $(BUILD)/unit $(BUILD)/e2e $(BUILD)/gen \
-		$(BUILD)/tools $(BUILD)/policy $(BUILD)/run $(BUILD)/static
+		$(BUILD)/tools $(BUILD)/policy $(BUILD)/run $(BUILD)/static $(BUILD)/ram1g
 
 -include $(shell find $(BUILD)/obj $(BUILD)/guest-obj -name '*.d' 2>/dev/null)
 

@@ -78,6 +78,12 @@ check "a TEST_AIDS=0 build (POLICY=appliance) has no test-aid code and refuses t
 check "ESP tree has BOOTX64.EFI" test -s "$BUILD/esp/EFI/BOOT/BOOTX64.EFI"
 check "BOOTX64.EFI under 512 KiB, no guest-RAM or table-pool zeros in it (scripts/check-efi-size.sh)" \
 	scripts/check-efi-size.sh "$BUILD"
+# The largest guest RAM the README promises: the file must not grow with it.
+efi_1g() {
+	make --no-print-directory BUILD="$BUILD/ram1g" GUEST_RAM_MB=1024 \
+		"$BUILD/ram1g/esp/EFI/BOOT/BOOTX64.EFI" && scripts/check-efi-size.sh "$BUILD/ram1g"
+}
+check "GUEST_RAM_MB=1024: BOOTX64.EFI still under 512 KiB (scripts/check-efi-size.sh)" efi_1g
 check "bootable ISO exists" test -s "$BUILD/hv.iso"
 
 echo "== end-to-end tests"
