@@ -66,6 +66,16 @@ def prepare(build, work, user_guest):
     return esp, guest, linux, line
 
 
+def machine_mib(build):
+    """Memory for the emulated machine: the hypervisor's arenas (guest RAM
+    is GUEST_RAM_MB of them, fixed at build time) plus room for OVMF."""
+    out = subprocess.run(["nm", "-S", os.path.join(build, "hv.so")], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, text=True).stdout
+    arena = sum(int(f[1], 16) for f in (l.split() for l in out.splitlines())
+                if len(f) == 4 and f[3] in ("guest_ram_arena", "guest_image_store"))
+    return max(512, (arena >> 20) + 384)
+
+
 def main():
     build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
     user_guest = sys.argv[2] if len(sys.argv) > 2 and sys.argv[2] else None
@@ -81,7 +91,7 @@ def main():
         os.mkfifo(os.path.join(work, "c2.in"))
         os.mkfifo(os.path.join(work, "c2.out"))
     cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-smp", "1",
-           "-cpu", "qemu64,+svm,+npt", "-m", "512", "-display", "none", "-no-reboot",
+           "-cpu", "qemu64,+svm,+npt", "-m", str(machine_mib(build)), "-display", "none", "-no-reboot",
            "-net", "none",
            "-drive", f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}",
            "-drive", f"if=pflash,format=raw,file={os.path.join(work, 'vars.fd')}",
