@@ -11,7 +11,7 @@
 
 static int64_t hc_null(struct vm *vm)
 {
-	vm->regs.rdx = ~vm->regs.rdi;
+	hypercall_null(vm);
 	return HV_OK;
 }
 

@@ -39,6 +39,7 @@ UNIT_SRCS_test_bootinfo    := hv/bootinfo.c
 UNIT_SRCS_test_mb2_info    := boot/mb2/mb2_info.c hv/bootinfo.c
 UNIT_SRCS_test_vmx_decode  :=
 UNIT_SRCS_test_svm_decode  :=
+UNIT_SRCS_test_hypercall_short :=
 UNIT_SRCS_test_log         := lib/log.c lib/crc32.c
 UNIT_SRCS_test_log_ring    := lib/log.c lib/crc32.c
 UNIT_SRCS_test_recovery    := hv/recovery.c hv/policy.c hv/ratelimit.c

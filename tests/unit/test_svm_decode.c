@@ -48,6 +48,28 @@ static void test_vmmcall_cpuid(void **state)
 	assert_int_equal(ev.insn_len, 2);
 }
 
+/* svm_run() decodes a VMMCALL exit with svm_decode_vmmcall() before it
+ * fills a struct svm_exit_info: the same event as the full decoder's. */
+static void test_vmmcall_short(void **state)
+{
+	(void)state;
+	struct hv_event full = decode(0x81, 0x55, 0, 0x1000), fast;
+
+	memset(&fast, 0xEE, sizeof(fast));
+	svm_decode_vmmcall(0x55, &fast);
+	assert_int_equal(fast.kind, full.kind);
+	assert_int_equal(fast.raw, full.raw);
+	assert_int_equal(fast.qual, full.qual);
+	assert_int_equal(fast.insn_len, full.insn_len);
+	assert_int_equal(fast.gpa, 0);
+	assert_int_equal(fast.access, 0);
+	assert_int_equal(fast.port, 0);
+	assert_int_equal(fast.msr, 0);
+	assert_int_equal(fast.insn, 0);
+	assert_int_equal(fast.cr, 0);
+	assert_false(fast.io_in || fast.io_string || fast.msr_write);
+}
+
 static void test_ioio(void **state)
 {
 	(void)state;
@@ -240,6 +262,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_timer),
 		cmocka_unit_test(test_vmmcall_cpuid),
+		cmocka_unit_test(test_vmmcall_short),
 		cmocka_unit_test(test_ioio),
 		cmocka_unit_test(test_ioio_bad_next_rip),
 		cmocka_unit_test(test_npf),

@@ -48,6 +48,28 @@ static void test_vmcall(void **state)
 	assert_int_equal(ev.insn_len, 3);
 }
 
+/* vmx_run() decodes a VMCALL exit with vmx_decode_vmcall() before it
+ * reads any other field: the same event as the full decoder's. */
+static void test_vmcall_short(void **state)
+{
+	(void)state;
+	struct hv_event full = decode(18, 0, 0, 3, 0), fast;
+
+	memset(&fast, 0xEE, sizeof(fast));
+	vmx_decode_vmcall(3, &fast);
+	assert_int_equal(fast.kind, full.kind);
+	assert_int_equal(fast.raw, full.raw);
+	assert_int_equal(fast.qual, full.qual);
+	assert_int_equal(fast.insn_len, full.insn_len);
+	assert_int_equal(fast.gpa, 0);
+	assert_int_equal(fast.access, 0);
+	assert_int_equal(fast.port, 0);
+	assert_int_equal(fast.msr, 0);
+	assert_int_equal(fast.insn, 0);
+	assert_int_equal(fast.cr, 0);
+	assert_false(fast.io_in || fast.io_string || fast.msr_write);
+}
+
 static void test_cpuid(void **state)
 {
 	(void)state;
@@ -335,6 +357,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_timer),
 		cmocka_unit_test(test_vmcall),
+		cmocka_unit_test(test_vmcall_short),
 		cmocka_unit_test(test_cpuid),
 		cmocka_unit_test(test_io),
 		cmocka_unit_test(test_ept_violation),

@@ -345,9 +345,10 @@ static bool emulate_efer(struct guest_regs *regs, bool write)
 	return true;
 }
 
-static void svm_run(struct guest_regs *regs, uint64_t deadline_tsc, struct hv_event *ev)
+/* One VMRUN and what every exit needs before anything looks at it: the
+ * guest's RAX back, the one-shot TLB flush off, EVENTINJ, NMI tracking. */
+static inline __attribute__((always_inline)) void svm_enter_once(struct guest_regs *regs)
 {
-	(void)deadline_tsc; /* the PIT NMI fires every tick */
 	guest_vmcb.rax = regs->rax;
 	svm_enter((uint64_t)(uintptr_t)&guest_vmcb, regs, (uint64_t)(uintptr_t)&host_save_vmcb);
 	regs->rax = guest_vmcb.rax;
@@ -358,6 +359,40 @@ static void svm_run(struct guest_regs *regs, uint64_t deadline_tsc, struct hv_ev
 	uint64_t exitintinfo = guest_vmcb.exitintinfo;
 	guest_vmcb.eventinj = (exitintinfo & SVM_EVENT_VALID) ? exitintinfo : 0;
 	track_nmi_after_exit(exitintinfo);
+}
+
+/* The IRET intercept exit is this backend's own bookkeeping (nmi_track):
+ * the IRET has not run yet (APM 2 15.9), so the guest is still in its NMI
+ * handler and the core could inject nothing more than at the previous
+ * entry.  It is taken here and the guest re-entered at once, without a
+ * round through the run loop; the next exit shows whether the IRET ran.
+ * Anything the core waits for still comes as an exit of its own (VINTR
+ * for an interrupt, the tick for time and a blocked NMI).  Only when the
+ * IRET exit itself interrupted an event's delivery (EXITINTINFO valid, now
+ * in EVENTINJ) does it go to the core, which then sees that event pending. */
+static bool svm_iret_exit_only(void)
+{
+	return guest_vmcb.exitcode == SVM_EXIT_IRET && !(guest_vmcb.eventinj & SVM_EVENT_VALID);
+}
+
+/* Out of line: the loop would cost every exit a few instructions. */
+static __attribute__((noinline)) void svm_reenter_after_iret(struct guest_regs *regs)
+{
+	do
+		svm_enter_once(regs);
+	while (svm_iret_exit_only());
+}
+
+static void svm_run(struct guest_regs *regs, uint64_t deadline_tsc, struct hv_event *ev)
+{
+	(void)deadline_tsc; /* the PIT NMI fires every tick */
+	svm_enter_once(regs);
+	if (svm_iret_exit_only())
+		svm_reenter_after_iret(regs);
+	if (guest_vmcb.exitcode == SVM_EXIT_VMMCALL) {
+		svm_decode_vmmcall(guest_vmcb.exitinfo1, ev); /* the hot path */
+		return;
+	}
 	struct svm_exit_info x = {
 		.exitcode = guest_vmcb.exitcode,
 		.exitinfo1 = guest_vmcb.exitinfo1,

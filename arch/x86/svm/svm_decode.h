@@ -88,6 +88,15 @@ static inline bool svm_cr4_write_ok(uint64_t cur, uint64_t value, uint64_t allow
 	return true;
 }
 
+/* A VMMCALL exit: what svm_decode_exit() gives for it.  svm_run() calls
+ * it before filling a struct svm_exit_info: the hypercall is the hot
+ * path. */
+static inline void svm_decode_vmmcall(uint64_t exitinfo1, struct hv_event *ev)
+{
+	*ev = (struct hv_event){ .kind = EV_HYPERCALL, .raw = SVM_EXIT_VMMCALL, .qual = exitinfo1,
+				 .insn_len = LEN_VMMCALL };
+}
+
 static inline void svm_decode_exit(const struct svm_exit_info *x, struct hv_event *ev)
 {
 	/* A compound literal, not memset(): the freestanding build does not
@@ -98,8 +107,7 @@ static inline void svm_decode_exit(const struct svm_exit_info *x, struct hv_even
 	/* The hypercall first: the commonest exit a guest makes on purpose,
 	 * ahead of a switch whose many cases compile to a compare tree. */
 	if (x->exitcode == SVM_EXIT_VMMCALL) {
-		ev->kind = EV_HYPERCALL;
-		ev->insn_len = LEN_VMMCALL;
+		svm_decode_vmmcall(x->exitinfo1, ev);
 		return;
 	}
 	if ((uint32_t)x->exitcode == SVM_EXIT_INVALID) {

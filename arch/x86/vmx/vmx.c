@@ -51,9 +51,8 @@ static void restore_nmi_blocking(const struct vmx_exit_info *x, uint32_t vectori
 /* EXIT_REASON first, then only the fields that reason needs
  * (vmx_exit_fields()); the others stay 0, and the decoded event does not
  * depend on them (tests/unit/test_vmx_decode.c checks every reason). */
-static void read_exit_info(const struct guest_regs *regs, struct vmx_exit_info *x)
+static void read_exit_info(const struct guest_regs *regs, uint32_t reason, struct vmx_exit_info *x)
 {
-	uint32_t reason = (uint32_t)vmread(EXIT_REASON);
 	unsigned need = vmx_exit_fields(reason);
 
 	x->reason = reason;
@@ -90,7 +89,17 @@ static void vmx_run(struct guest_regs *regs, uint64_t deadline_tsc, struct hv_ev
 		ev->qual = vmread(VM_INSN_ERROR);
 		return;
 	}
-	read_exit_info(regs, &x);
+	/* The hypercall first, before any other field is read: a VMCALL
+	 * exit needs only its length, and as an instruction's exit it never
+	 * interrupts event delivery (SDM 3C 28.2.4), so nothing is left to
+	 * re-inject. */
+	uint32_t reason = (uint32_t)vmread(EXIT_REASON);
+	if (reason == VMX_EXIT_VMCALL) {
+		vmcs_launched = 1;
+		vmx_decode_vmcall((uint32_t)vmread(EXIT_INSN_LEN), ev);
+		return;
+	}
+	read_exit_info(regs, reason, &x);
 	vmx_decode_exit(&x, ev);
 	if (!vmx_exit_may_vector(x.reason)) {
 		/* An instruction's exit (the hot path: VMCALL): the entry

@@ -147,6 +147,16 @@ static inline uint8_t vmx_exit_insn(uint32_t basic)
 	}
 }
 
+/* A VMCALL exit (reason 18, bit 31 clear): what vmx_decode_exit() gives
+ * for it, from the one field it needs, the instruction length (SDM 3C
+ * 28.2.5).  vmx_run() calls it before reading any other field: the
+ * hypercall is the hot path. */
+static inline void vmx_decode_vmcall(uint32_t insn_len, struct hv_event *ev)
+{
+	*ev = (struct hv_event){ .kind = EV_HYPERCALL, .raw = VMX_EXIT_VMCALL,
+				 .insn_len = (uint8_t)insn_len };
+}
+
 static inline void vmx_decode_exit(const struct vmx_exit_info *x, struct hv_event *ev)
 {
 	uint32_t basic = x->reason & 0xFFFF;
@@ -157,7 +167,7 @@ static inline void vmx_decode_exit(const struct vmx_exit_info *x, struct hv_even
 	/* The hypercall first (bit 31 clear: a real exit): the commonest exit
 	 * a guest makes on purpose, ahead of the switch. */
 	if (x->reason == VMX_EXIT_VMCALL) {
-		ev->kind = EV_HYPERCALL;
+		vmx_decode_vmcall(x->insn_len, ev);
 		return;
 	}
 	if (x->reason & VMX_EXIT_FAILED_ENTRY) {
