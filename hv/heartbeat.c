@@ -56,20 +56,28 @@ static void report_verdict(struct vm *vm, enum wd_verdict v, uint64_t now, uint6
 	}
 }
 
+/* A guest with devices and no stub (a Linux kernel without the module):
+ * judged by whether it takes its interrupts (hv/watchdog.h). */
+static void period_without_stub(struct vm *vm, uint64_t now)
+{
+	struct wd_irq_view iv = { .irq_pending = vm->dev.irq_pending,
+				  .irq_pending_since = vm->dev.irq_pending_since };
+	enum wd_verdict v = wd_period_irqs(&vm->wd, now, &iv, vm_ms_to_tsc(vm, vm->set.irq_hold_ms));
+
+	if (v != WD_OK)
+		report_verdict(vm, v, now, 0);
+}
+
 void heartbeat_period(struct vm *vm, uint64_t now)
 {
 	const struct hv_shared_page *sp = vm->stub.shared;
-	/* Only a guest that runs and has a stub is watched. */
 	struct wd_guest_view g;
 
 	if (recovery_guest_runs(&vm->rc) && !vm->stub.up && vm->dev.enabled) {
-		struct wd_irq_view iv = { .irq_pending = vm->dev.irq_pending,
-					  .irq_pending_since = vm->dev.irq_pending_since };
-		enum wd_verdict v = wd_period_irqs(&vm->wd, now, &iv, vm_ms_to_tsc(vm, vm->set.irq_hold_ms));
-		if (v != WD_OK)
-			report_verdict(vm, v, now, 0);
+		period_without_stub(vm, now);
 		return;
 	}
+	/* Otherwise only a guest that runs and has a stub is watched. */
 	if (!recovery_guest_runs(&vm->rc) || !vm->stub.up || sp == NULL) {
 		wd_period(&vm->wd, now, false, NULL); /* the period ends unwatched */
 		return;
