@@ -838,6 +838,16 @@ FAULT_RUNS = [
 ]
 
 
+# ---- crash dumps (docs/dumps.md) -----------------------------------------------
+
+def check_dump_mini(res, run):
+    begin = find(run, "action", "dump_begin", level="mini", cause="panic", rule="any_panic")
+    end = find(run, "action", "dump_end", level="mini")
+    res.check(run, "a mini dump is written before the reset", bool(begin) and bool(end) and
+              begin[0]["seq"] < end[0]["seq"] < find(run, "action", "reset")[0]["seq"],
+              f"(begin={len(begin)} end={len(end)})")
+
+
 def boot_to_guest(run):
     m = re.search(r"boot-to-guest tsc=(\d+) \(since hv entry (\d+)\)", run.com1)
     return (int(m.group(1)), int(m.group(2))) if m else None
