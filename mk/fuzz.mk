@@ -40,7 +40,7 @@ FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_JOBS          ?= 2
 
 FUZZ_TARGETS := fuzz_elf fuzz_mb2 fuzz_report fuzz_cmdline fuzz_hvlog fuzz_hypercall \
-		fuzz_guest_copy fuzz_bzimage
+		fuzz_guest_copy fuzz_bzimage fuzz_hvdump
 
 # Sources each target links (besides tests/fuzz/<target>.c), extra flags,
 # and -max_len (bytes).
@@ -50,6 +50,7 @@ FUZZ_SRCS_fuzz_mb2        := boot/mb2/mb2_info.c hv/bootinfo.c
 FUZZ_SRCS_fuzz_report     := hv/report_check.c
 FUZZ_SRCS_fuzz_cmdline    := hv/cmdline.c
 FUZZ_SRCS_fuzz_hvlog      := tools/hvlog_parse.c lib/crc32.c
+FUZZ_SRCS_fuzz_hvdump     := tools/hvdump_asm.c tools/hvlog_parse.c lib/crc32.c
 # fuzz_hypercall links the real core (only the backend, platform, log, guest
 # RAM/guest_build and the image CRC are faked) and the shipped default
 # policy, compiled by tools/policy_compile.py as for the hypervisor.
@@ -69,6 +70,7 @@ FUZZ_MAXLEN_fuzz_mb2        := 4096
 FUZZ_MAXLEN_fuzz_report     := 512
 FUZZ_MAXLEN_fuzz_cmdline    := 1024
 FUZZ_MAXLEN_fuzz_hvlog      := 2048
+FUZZ_MAXLEN_fuzz_hvdump     := 4096
 FUZZ_MAXLEN_fuzz_hypercall  := 4096
 FUZZ_MAXLEN_fuzz_guest_copy := 4096
 
