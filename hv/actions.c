@@ -7,6 +7,7 @@
 
 #include "arch/x86/platform.h"
 #include "hv/actions.h"
+#include "hv/dump.h"
 #include "hv/guest.h"
 #include "include/hv_abi.h"
 #include "lib/log.h"
@@ -167,6 +168,8 @@ static void log_decision(const struct vm *vm, const struct rec_fx *fx, const str
 		log_regs(vm);
 	if (r->record & REC_SHARED)
 		log_collector(vm);
+	/* Before the action, with the guest stopped: the state it died in. */
+	vm_dump(vm, dump_level_for(vm, r), fault_type_name(ev->type), r->name);
 }
 
 /* cmd_id last (a release store): a stub that sees the new id sees the

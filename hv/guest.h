@@ -41,6 +41,11 @@ uint64_t guest_build(const struct guest_files *f, const char *cmdline,
  * against guest RAM; returns false if anything is out of bounds or not
  * present. */
 bool guest_copy_from(uint64_t cr3, uint64_t gva, void *dst, uint64_t len);
+/* The GPA guest-virtual gva maps to through the guest's 4-level tables
+ * from cr3; every table read is checked against guest RAM, the result is
+ * not (the caller checks it with guest_gpa_ptr()).  false if not mapped
+ * or not canonical. */
+bool guest_gva_to_gpa(uint64_t cr3, uint64_t gva, uint64_t *gpa);
 /* Host pointer for [gpa, gpa+len) if it lies inside guest RAM, else NULL. */
 void *guest_gpa_ptr(uint64_t gpa, uint64_t len);
 

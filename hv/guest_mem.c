@@ -53,6 +53,11 @@ static bool gva_to_gpa(uint64_t cr3, uint64_t gva, uint64_t *gpa)
 	return false;
 }
 
+bool guest_gva_to_gpa(uint64_t cr3, uint64_t gva, uint64_t *gpa)
+{
+	return gva_to_gpa(cr3, gva, gpa);
+}
+
 bool guest_copy_from(uint64_t cr3, uint64_t gva, void *dst, uint64_t len)
 {
 	uint8_t *out = dst;

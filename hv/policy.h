@@ -67,6 +67,15 @@ enum stub_state_match {
 #define REC_REGS   2u /* vCPU registers */
 #define REC_SHARED 4u /* collector values */
 
+/* A dump taken before the rule's action (docs/dumps.md); the policy
+ * compiler allows it on reset and park rules only. */
+enum policy_dump {
+	DUMP_NONE,
+	DUMP_MINI, /* vCPU state and the pages around RIP and RSP, bounded */
+	DUMP_FULL, /* vCPU state and all of guest RAM, zero pages left out */
+	DUMP_LEVEL_COUNT
+};
+
 /* command_arg value meaning "the index of the faulting module". */
 #define POLICY_ARG_MODULE UINT64_MAX
 
@@ -95,6 +104,7 @@ struct policy_rule {
 	uint32_t deadline_ms; /* ACT_HANDBACK, ACT_RESET; 0 otherwise */
 	uint8_t alarm;        /* enum alarm_level */
 	uint8_t record;       /* REC_* */
+	uint8_t dump;         /* enum policy_dump */
 };
 
 #define POLICY_LADDER_MAX 4

@@ -61,6 +61,7 @@ static const struct setting settings_table[] = {
 	{ "wd_k",         SET_U64,  NULL,    1,   100,        HV_WATCHDOG_K,      F_U64(wd_k),           BAD_NOTE,  false },
 	{ "irq_hold_ms",  SET_U64,  NULL,    0,   60000,      HV_IRQ_HOLD_MS,     F_U64(irq_hold_ms),    BAD_NOTE,  false },
 	{ "exitstat",     SET_U64,  NULL,    0,   3600000,    0,                  F_U64(exitstat_ms),    BAD_NOTE,  false },
+	{ "dump",         SET_U64,  NULL,    0,   2,          0,                  F_U64(dump_level),     BAD_NOTE,  false },
 	{ "policy",       SET_STR,  NULL,    0,   0,          0,                  F_STR(policy),         BAD_NOTE,  false },
 	{ "onstop",       SET_WORD, "exit",  0,   0,          0,                  F_BOOL(onstop_exit),   BAD_QUIET, false },
 	{ "onfault",      SET_WORD, "reset", 0,   0,          0,                  F_BOOL(onfault_reset), BAD_QUIET, false },

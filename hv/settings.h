@@ -44,6 +44,8 @@ struct hv_settings {
 			       * device guest holding an interrupt off this long is locked up */
 	uint64_t exitstat_ms; /* 0..3600000, default 0 = off: a `stat exits` record every so often */
 	uint64_t wd_k;      /* 1..100, default HV_WATCHDOG_K; out of range -> message, default */
+	uint64_t dump_level; /* dump=0..2: 0 the policy decides, 1 mini, 2 full for every
+			      * reset or park decision (docs/dumps.md) */
 	char policy[SETTINGS_POLICY_MAX]; /* "" = the build's default */
 	bool onstop_exit;   /* onstop=exit */
 	bool onfault_reset; /* onfault=reset */

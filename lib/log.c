@@ -296,6 +296,29 @@ void hv_record(enum log_level level, enum log_cat cat, const char *fmt, ...)
 	log_depth = 0;
 }
 
+/* The line of hv_record_now(), written at once and never kept. */
+static char now_line[LOG_LINE_MAX];
+
+bool hv_record_now(enum log_level level, enum log_cat cat, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log_depth != 0)
+		return false;
+	log_depth = 1;
+	log_barrier();
+	/* Everything queued before goes first, so the stream stays in seq
+	 * order (the ring's half-written record included). */
+	drain_locked(0);
+	va_start(ap, fmt);
+	unsigned n = format_line(now_line, log_seq++, log_now_us(), level, cat, fmt, ap);
+	va_end(ap);
+	plat_log_write(now_line, n);
+	log_barrier();
+	log_depth = 0;
+	return true;
+}
+
 unsigned log_drain(unsigned max_records)
 {
 	unsigned n;

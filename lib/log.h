@@ -100,6 +100,17 @@ static inline bool log_reserved_class(enum log_level level, enum log_cat cat)
  * out at once as ever. */
 void log_hold_reserve(bool held);
 
+/*
+ * Makes one record like hv_record() and writes it to the port at once,
+ * after every record still queued, waiting for the port as long as it
+ * takes; the ring is not used, so a long run of these (a crash dump's
+ * chunks, hv/dump.c) can neither be dropped nor crowd out other records.
+ * For callers that have stopped the guest.  Returns false (nothing
+ * written, no seq used) when called from inside the logger.
+ */
+bool hv_record_now(enum log_level level, enum log_cat cat, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* The plain log line of the existing call sites: level info, cat log. */
 #define hv_log(...) hv_record(LOG_INFO, CAT_LOG, __VA_ARGS__)
 

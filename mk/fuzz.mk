@@ -40,7 +40,7 @@ FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_JOBS          ?= 2
 
 FUZZ_TARGETS := fuzz_elf fuzz_mb2 fuzz_report fuzz_cmdline fuzz_hvlog fuzz_hypercall \
-		fuzz_guest_copy fuzz_bzimage
+		fuzz_guest_copy fuzz_bzimage fuzz_hvdump
 
 # Sources each target links (besides tests/fuzz/<target>.c), extra flags,
 # and -max_len (bytes).
@@ -50,6 +50,7 @@ FUZZ_SRCS_fuzz_mb2        := boot/mb2/mb2_info.c hv/bootinfo.c
 FUZZ_SRCS_fuzz_report     := hv/report_check.c
 FUZZ_SRCS_fuzz_cmdline    := hv/cmdline.c
 FUZZ_SRCS_fuzz_hvlog      := tools/hvlog_parse.c lib/crc32.c
+FUZZ_SRCS_fuzz_hvdump     := tools/hvdump_asm.c tools/hvlog_parse.c lib/crc32.c
 # fuzz_hypercall links the real core (only the backend, platform, log, guest
 # RAM/guest_build and the image CRC are faked) and the shipped default
 # policy, compiled by tools/policy_compile.py as for the hypervisor.
@@ -58,7 +59,7 @@ FUZZ_SRCS_fuzz_hypercall  := hv/hypercall.c hv/hello.c hv/report.c hv/report_che
 			     hv/actions.c hv/recovery.c hv/policy.c hv/ratelimit.c hv/watchdog.c \
 			     hv/vtimer.c hv/heartbeat.c hv/settings.c hv/cmdline.c hv/vm.c hv/devices.c \
 			     hv/dev/pit.c hv/dev/pic.c hv/dev/uart.c hv/dev/conwatch.c hv/exitstat.c \
-			     $(FUZZ_POLICY_C)
+			     hv/dump.c hv/dump_fmt.c lib/crc32.c $(FUZZ_POLICY_C)
 FUZZ_SRCS_fuzz_guest_copy := hv/guest_mem.c
 FUZZ_DEFS_fuzz_hypercall  := -DHV_GUEST_RAM_MB=2
 FUZZ_DEFS_fuzz_guest_copy := -DHV_GUEST_RAM_MB=2
@@ -69,6 +70,7 @@ FUZZ_MAXLEN_fuzz_mb2        := 4096
 FUZZ_MAXLEN_fuzz_report     := 512
 FUZZ_MAXLEN_fuzz_cmdline    := 1024
 FUZZ_MAXLEN_fuzz_hvlog      := 2048
+FUZZ_MAXLEN_fuzz_hvdump     := 4096
 FUZZ_MAXLEN_fuzz_hypercall  := 4096
 FUZZ_MAXLEN_fuzz_guest_copy := 4096
 

@@ -8,9 +8,13 @@
 #   HVLOG_DECODE   $(BUILD)/tools/hvlog-decode: captured COM1 log -> JSON Lines
 #   HVLOG_PARSE_SRCS  the line parser (tools/hvlog_parse.c, lib/crc32.c), for
 #                  a fuzz target calling hvlog_parse_line()
+#   HVDUMP         $(BUILD)/tools/hvdump: the crash dumps in a captured log ->
+#                  verified, an ELF core file (docs/dumps.md)
+#   HVDUMP_ASM_SRCS  its reassembly (tools/hvdump_asm.c) and what it needs,
+#                  for a fuzz target
 #   HVLOG_SAMPLE   $(BUILD)/tools/hvlog-sample: test helper, the real
 #                  lib/log.c on a fake platform, prints sample logs
-#   tools          phony: build $(HVLOG_DECODE)
+#   tools          phony: build $(HVLOG_DECODE) and $(HVDUMP)
 #   tools-test     phony: decoder tests (tests/tools/run.sh); writes
 #                  $(BUILD)/tools/summary.txt "tools <passed> <failed>" and
 #                  fails if <failed> > 0
@@ -30,10 +34,16 @@ TOOLS_CFLAGS ?= -I. -std=gnu11 -O2 -Wall -Wextra -Werror
 HVLOG_PARSE_SRCS := tools/hvlog_parse.c lib/crc32.c
 HVLOG_DECODE     := $(TOOLS_DIR)/hvlog-decode
 HVLOG_SAMPLE     := $(TOOLS_DIR)/hvlog-sample
+HVDUMP           := $(TOOLS_DIR)/hvdump
+HVDUMP_ASM_SRCS  := tools/hvdump_asm.c $(HVLOG_PARSE_SRCS)
 
 .PHONY: tools tools-test tools-clean
 
-tools: $(HVLOG_DECODE)
+tools: $(HVLOG_DECODE) $(HVDUMP)
+
+$(HVDUMP): tools/hvdump.c $(HVDUMP_ASM_SRCS) tools/hvdump_asm.h tools/hvlog_parse.h lib/crc32.h mk/tools.mk
+	@mkdir -p $(@D)
+	$(TOOLS_CC) $(TOOLS_CFLAGS) -o $@ tools/hvdump.c $(HVDUMP_ASM_SRCS)
 
 $(HVLOG_DECODE): tools/hvlog-decode.c $(HVLOG_PARSE_SRCS) tools/hvlog_parse.h lib/crc32.h mk/tools.mk
 	@mkdir -p $(@D)

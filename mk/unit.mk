@@ -59,6 +59,8 @@ UNIT_SRCS_test_uart        := hv/dev/uart.c
 UNIT_SRCS_test_exits       := hv/exits.c hv/msr.c hv/cpuid.c hv/mov_cr.c hv/devices.c hv/dev/pit.c \
 			      hv/dev/pic.c hv/dev/uart.c hv/dev/conwatch.c hv/report_check.c
 UNIT_SRCS_test_conwatch    := hv/dev/conwatch.c
+UNIT_SRCS_test_dump_fmt    := hv/dump_fmt.c
+UNIT_SRCS_test_hvdump_asm  := tools/hvdump_asm.c tools/hvlog_parse.c lib/crc32.c hv/dump_fmt.c
 UNIT_SRCS_test_settings    := hv/settings.c hv/cmdline.c
 UNIT_SRCS_test_integrity   := lib/crc32.c arch/x86/tables_crc.c hv/policy_crc.c
 UNIT_SRCS_test_settings_release := hv/settings.c hv/cmdline.c

@@ -5,7 +5,7 @@ set -eu
 
 BUILD_PKGS="gcc make binutils gnu-efi newlib-source xz-utils"
 IMAGE_PKGS="grub-pc-bin grub-common xorriso mtools dosfstools"
-RUN_PKGS="qemu-system-x86 ovmf bochs bochsbios bochs-term vgabios python3 libcmocka-dev clang libclang-rt-14-dev cppcheck"
+RUN_PKGS="qemu-system-x86 ovmf bochs bochsbios bochs-term vgabios python3 libcmocka-dev clang libclang-rt-14-dev cppcheck gdb"
 
 case "${1:-}" in
 --build) pkgs="$BUILD_PKGS $IMAGE_PKGS" ;;

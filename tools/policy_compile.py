@@ -43,7 +43,13 @@ COMMANDS = {"cleanup": "HV_CMD_CLEANUP", "restart_task": "HV_CMD_RESTART_TASK",
 USER_CMD_MAX = 155  # HV_CMD_USER_BASE (100) + 155 = 255
 
 MATCH_KEYS = ["event", "vector", "module", "rip", "stub"]
-OUTCOME_KEYS = ["arg", "deadline", "alarm", "record"]
+OUTCOME_KEYS = ["arg", "deadline", "alarm", "record", "dump"]
+# dump= levels (hv/policy.h enum policy_dump; docs/dumps.md).  Only the
+# actions that end the guest's current life may dump: the dump is taken
+# while the guest is stopped, and a guest that goes on after a log or a
+# hand-back would find its clock and watchdog jumped by the dump's time.
+DUMPS = {"none": "DUMP_NONE", "mini": "DUMP_MINI", "full": "DUMP_FULL"}
+DUMP_ACTIONS = ("reset", "park")
 
 DEADLINE_MAX = 600000
 WINDOW_MAX = 86400000  # one day
@@ -138,13 +144,14 @@ class Rule:
         self.deadline = 0
         self.alarm = None
         self.record = []
+        self.dump = "none"
 
     def match_key(self):
         return (self.event, self.vector, self.module, self.rip, self.stub)
 
     def outcome(self):
         return (self.action, self.command, self.arg, self.deadline, self.alarm,
-                tuple(sorted(self.record)))
+                tuple(sorted(self.record)), self.dump)
 
     def outcome_text(self):
         s = self.action
@@ -156,6 +163,8 @@ class Rule:
             s += f" deadline={self.deadline}"
         s += f" alarm={self.alarm}"
         s += " record=" + (",".join(self.record) if self.record else "none")
+        if self.dump != "none":
+            s += f" dump={self.dump}"
         return s
 
     def is_catch_all(self):
@@ -220,6 +229,13 @@ def parse_outcome(rule, key, val):
         if val not in ALARMS:
             raise PolicyError(f"unknown alarm '{val}' (expected {one_of(ALARMS)})")
         rule.alarm = val
+    elif key == "dump":
+        if val not in DUMPS:
+            raise PolicyError(f"unknown dump level '{shown(val)}' (expected {one_of(DUMPS)})")
+        if val != "none" and rule.action not in DUMP_ACTIONS:
+            raise PolicyError(f"dump= applies only to {' and '.join(DUMP_ACTIONS)}, not "
+                              f"{rule.action} (a dump stops the guest while it is taken)")
+        rule.dump = val
     elif key == "record":
         if val == "none":
             return
@@ -499,6 +515,7 @@ def emit(pol, symbol="policy"):
         w(f"\t\t.alarm = {ALARM_C[r.alarm]},")
         rec = " | ".join(RECORDS[x] for x in r.record) if r.record else "0"
         w(f"\t\t.record = {rec},")
+        w(f"\t\t.dump = {DUMPS[r.dump]},")
         w("\t},")
     w("};")
     w("")

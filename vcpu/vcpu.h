@@ -208,6 +208,33 @@ struct vcpu_config {
 	bool hlt_exits;
 };
 
+/* One segment register as a dump records it.  attr is in the VMX
+ * access-rights layout (Intel SDM 3C 24.4.1: type, S, DPL, P in bits 0-7,
+ * AVL, L, D/B, G in bits 12-15, bit 16 "unusable"); SVM's packed 12-bit
+ * attribute converts to it by moving bits 8-11 up to 12-15. */
+struct vcpu_seg {
+	uint16_t sel;
+	uint32_t attr, limit;
+	uint64_t base;
+};
+
+/* The vCPU state a crash dump records (hv/dump.c) besides struct
+ * guest_regs: what the backend keeps in the VMCS or VMCB. */
+struct vcpu_state {
+	uint64_t rip, rsp, rflags;
+	uint64_t cr0, cr2, cr3, cr4, efer, dr7;
+	struct vcpu_seg es, cs, ss, ds, fs, gs, ldtr, tr;
+	uint64_t gdtr_base, idtr_base;
+	uint32_t gdtr_limit, idtr_limit;
+	/* An event waiting for the next entry (VMX VM-entry interruption
+	 * information, SVM EVENTINJ) and one the exit cut short (VMX
+	 * IDT-vectoring information, SVM EXITINTINFO), raw; bit 31 = valid
+	 * in both layouts. */
+	uint64_t pending_event, vectoring_event;
+	/* STI/MOV-SS shadow: VMX guest interruptibility, SVM INTERRUPT_SHADOW. */
+	uint64_t interruptibility;
+};
+
 /* Which hypercall instruction the guest must use (VMCALL or VMMCALL). */
 enum vcpu_vendor { VCPU_VENDOR_INTEL = 1, VCPU_VENDOR_AMD = 2 };
 
@@ -274,6 +301,9 @@ struct vcpu_ops {
 	 * (a reserved bit, a feature CPUID hides, a rule of long mode). */
 	bool (*write_cr)(unsigned cr, uint64_t value);
 	uint64_t (*get_rflags)(void);
+	/* Everything a crash dump records of the vCPU (struct vcpu_state);
+	 * reads only. */
+	void (*get_state)(struct vcpu_state *out);
 };
 
 extern const struct vcpu_ops vmx_ops;

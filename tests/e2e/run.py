@@ -838,6 +838,167 @@ FAULT_RUNS = [
 ]
 
 
+# ---- crash dumps (docs/dumps.md) -----------------------------------------------
+
+HVDUMP = None
+# Bytes only the hypervisor holds (hv/dump.c, dump_hv_marker): never in a dump.
+HV_MARKER = b"HV-PRIVATE-M24:7f3c19a2-only-in-the-hypervisor"
+
+
+def dump_core(run):
+    """hvdump over the run's log: (exit status, output, core bytes or None)."""
+    work = os.path.join(os.path.dirname(DECODER), "..", "e2e", run.name)
+    core = os.path.join(work, "core")
+    if os.path.exists(core):
+        os.unlink(core)
+    p = subprocess.run([HVDUMP, os.path.join(work, "com1.log"), core], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT)
+    data = None
+    if p.returncode == 0 and os.path.exists(core):
+        with open(core, "rb") as f:
+            data = f.read()
+    return p.returncode, p.stdout.decode("latin-1"), core, data
+
+
+def dump_data_from_log(run):
+    """Every dump page rebuilt from the log's dump_page/dump_mem records,
+    without hvdump (so a check on them holds even when hvdump refuses)."""
+    import base64
+    pages, cur = [], None
+    for r in records(run):
+        name = r.get("name")
+        if name == "dump_page":
+            cur = bytearray(4096)
+            pages.append(cur)
+        elif name == "dump_mem" and cur is not None:
+            f = r["fields"]
+            try:
+                data, off = base64.b64decode(f["d"]), int(f["off"])
+            except (KeyError, ValueError):
+                continue
+            cur[off:off + len(data)] = data[:4096 - off]
+    return b"".join(bytes(p) for p in pages)
+
+
+def dump_wire(run):
+    """Bytes on the log port from the first dump_begin to its dump_end."""
+    lines = run.com1.split("\n")
+    start = next((i for i, l in enumerate(lines) if " dump_begin " in l), None)
+    if start is None:
+        return 0
+    end = next((i for i in range(start, len(lines)) if " dump_end " in lines[i]), len(lines) - 1)
+    return sum(len(l) + 2 for l in lines[start:end + 1])  # the UART sends \r\n
+
+
+def dump_figures(run):
+    end = find(run, "action", "dump_end")
+    if not end:
+        return
+    f = end[0]["fields"]
+    wire = dump_wire(run)
+    secs = int(f["us"]) / 1e6
+    print(f"     {run.name}: dump level={f['level']} pages={f['pages']} zero_pages={f['zero_pages']} "
+          f"skipped={f['skipped']} guest_bytes={int(f['pages']) * 4096} wire_bytes={wire} "
+          f"time={secs:.3f} s wire_rate={wire / secs if secs else 0:.0f} B/s")
+
+
+def gdb_core(elf, core):
+    p = subprocess.run(["gdb", "-batch", "-ex", "bt", "-ex", "info registers rip", elf, core],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+    return p.stdout.decode("latin-1")
+
+
+def check_dump_common(res, run, level, cause, rule):
+    begin = find(run, "action", "dump_begin", level=level, cause=cause, rule=rule)
+    end = find(run, "action", "dump_end", level=level)
+    reset = find(run, "action", "reset")
+    res.check(run, f"a {level} dump of the {cause} is written before the reset",
+              bool(begin) and bool(end) and bool(reset) and
+              begin[0]["seq"] < end[0]["seq"] < reset[0]["seq"],
+              f"(begin={len(begin)} end={len(end)} reset={len(reset)})")
+    res.check(run, "report stream with the dump decodes: CRCs good, no sequence gaps",
+              stream_clean(run))
+    rc, out, core, data = dump_core(run)
+    res.check(run, "hvdump verifies the dump and writes an ELF core",
+              rc == 0 and data is not None and data[:4] == b"\x7fELF" and "crc" in out and " ok" in out,
+              f"(exit {rc}) {out.strip()[:300]}")
+    from_log = dump_data_from_log(run)
+    res.check(run, "the hypervisor's private marker is in neither the dump's pages, the core, "
+              "nor the log (M24)",
+              len(from_log) > 0 and HV_MARKER not in from_log and
+              (data is None or HV_MARKER not in data) and HV_MARKER.decode() not in run.com1,
+              f"(pages from the log: {len(from_log) // 4096})")
+    res.check(run, "the guest restarts after the dump (generation 2), no hang or lockup raised",
+              guest_hello(run, 2) and not find(run, "event", "hang") and
+              not find(run, "event", "soft_lockup"))
+    dump_figures(run)
+    return core, data
+
+
+def dump_rip(run):
+    for r in find(run, "stat", "dump_regs"):
+        if "rip" in r["fields"]:
+            return int(r["fields"]["rip"], 16)
+    return None
+
+
+def check_dump_gdb(res, run, core, data):
+    if data is None:
+        res.check(run, "gdb opens the core", False, "no core")
+        return
+    out = gdb_core(os.path.join(os.path.dirname(DECODER), "..", "guest.elf"), core)
+    rip = dump_rip(run)
+    m = re.search(r"^rip\s+(0x[0-9a-f]+)\s+0x[0-9a-f]+\s+<(\S+)>", out, re.M)
+    res.check(run, "gdb bt on the core shows the faulting function (scenario_panic via hvstub_panic)",
+              re.search(r"^#\d+ .*hvstub_panic", out, re.M) is not None and
+              re.search(r"^#\d+ .*scenario_panic \(\) at tests/guest/guest.c", out, re.M) is not None,
+              out[-600:])
+    res.check(run, f"gdb's rip is the dump's ({hex(rip) if rip else '?'}), in hvstub_call",
+              m is not None and rip is not None and int(m.group(1), 16) == rip and
+              "hvstub_call" in m.group(2), m.group(0) if m else out[-300:])
+
+
+def check_dump_mini(res, run):
+    core, data = check_dump_common(res, run, "mini", "panic", "any_panic")
+    end = find(run, "action", "dump_end", level="mini")
+    res.check(run, "the mini dump is bounded: at most 64 KiB of guest pages",
+              bool(end) and 0 < int(end[0]["fields"]["pages"]) * 4096 <= 65536,
+              str(end[0]["fields"]) if end else "")
+    check_dump_gdb(res, run, core, data)
+
+
+def check_dump_full(res, run):
+    core, data = check_dump_common(res, run, "full", "panic", "any_panic")
+    end = find(run, "action", "dump_end", level="full")
+    begin = find(run, "action", "dump_begin", level="full")
+    f = end[0]["fields"] if end else {}
+    ram_pages = int(begin[0]["fields"]["ram_bytes"]) // 4096 if begin else -1
+    res.check(run, "the full dump covers all of guest RAM: pages sent + zero pages left out",
+              bool(f) and int(f["pages"]) + int(f["zero_pages"]) == ram_pages and
+              int(f["zero_pages"]) > 0, str(f))
+    res.check(run, "progress records while it streams",
+              len(find(run, "stat", "dump_progress")) >= 2)
+    check_dump_gdb(res, run, core, data)
+
+
+def check_dump_hvstack(res, run):
+    core, data = check_dump_common(res, run, "mini", "mem_violation", "any_mem_violation")
+    skips = find(run, "stat", "dump_skip", what="rsp", why="outside_ram")
+    res.check(run, "the pages around an RSP in hypervisor memory are left out (outside_ram), "
+              "not read", len(skips) == 4, str([r["text"] for r in skips]))
+
+
+DUMP_RUNS = [
+    # name, emulator, hypervisor extras, guest command line, end marker, check, timeout
+    ("dump-mini", "qemu-iso", "policy=dumpall", "hello panic@1", RESTARTED, check_dump_mini, 120),
+    ("dump-full", "qemu-iso", "policy=dumpall dump=2", "hello panic@1", RESTARTED, check_dump_full,
+     300),
+    ("dump-hvstack", "qemu-iso", "policy=dumpall", "hello hvstack@1", RESTARTED,
+     check_dump_hvstack, 120),
+    ("dump-mini", "bochs-vmx", "policy=dumpall", "hello panic@1", RESTARTED, check_dump_mini, 600),
+]
+
+
 def boot_to_guest(run):
     m = re.search(r"boot-to-guest tsc=(\d+) \(since hv entry (\d+)\)", run.com1)
     return (int(m.group(1)), int(m.group(2))) if m else None
@@ -937,6 +1098,9 @@ def plan(build):
                          LINUX_CMDLINE + " hvdemo=mark hvdemo=poweroff", STOPPED,
                          guest_bytes=assets[0], initrd=assets[1], timeout=900),
                      check_linux_poweroff))
+    for name, emu, extra, guest, end, check, timeout in DUMP_RUNS:
+        runs.append((Run(f"{emu}-{name}", emu, f"onstop=exit {extra} maxticks=120000", guest, end,
+                         timeout=timeout), check))
     runs.append((Run("uefi-no-virtualization", "qemu-uefi", "onstop=exit", "hello",
                      firmware_told, cpu="qemu64"),
                   lambda res, r: check_error(res, r, "no usable hardware virtualization",
@@ -951,8 +1115,9 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args()
     build = os.path.abspath(args.build)
-    global DECODER
+    global DECODER, HVDUMP
     DECODER = os.path.join(build, "tools", "hvlog-decode")
+    HVDUMP = os.path.join(build, "tools", "hvdump")
     runs = [(r, c) for r, c in plan(build) if re.search(args.only, r.name)]
     res = Results()
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:

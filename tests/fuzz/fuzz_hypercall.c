@@ -27,7 +27,9 @@
  *            shared page at HVG_SHARED_GPA); bit 1: cr3 as given (else
  *            0x3000 | low bits); bit 2: AMD backend (else Intel); bit 3:
  *            onstop=exit; bit 4: the backend records guest writes
- *            (take_dirty; else a reset clears all RAM).  tick_us, wd_ms
+ *            (take_dirty; else a reset clears all RAM); bits 5-6: dump=N
+ *            (crash dumps of every reset or park decision, 3 out of
+ *            range: none), through the page-table walk of the RAM.  tick_us, wd_ms
  *            and wd_k go through the real settings_parse() as
  *            "tick_us=.. wd_ms=.. wd_k=.. -- fuzz" (out of range: the
  *            default).  tsc_hz = 1 MHz + (tsc_hz mod 10 GHz); the TSC
@@ -111,6 +113,7 @@
 #include "arch/x86/platform.h"
 #include "hv/actions.h"
 #include "hv/cmdline.h"
+#include "hv/dump_fmt.h"
 #include "hv/guest.h"
 #include "hv/heartbeat.h"
 #include "hv/hypercall.h"
@@ -527,8 +530,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	boot.entry_tsc = tsc;
 	boot.hv_base = 0x200000;
 	boot.hv_size = 0x100000;
-	snprintf(cmdline, sizeof(cmdline), "tick_us=%u wd_ms=%u wd_k=%u%s -- fuzz", tick_us, wd_ms, wd_k,
-		 flags & 8 ? " onstop=exit" : "");
+	snprintf(cmdline, sizeof(cmdline), "tick_us=%u wd_ms=%u wd_k=%u%s dump=%u -- fuzz", tick_us,
+		 wd_ms, wd_k, flags & 8 ? " onstop=exit" : "", (unsigned)(flags >> 5) & 3);
 	vm.boot = &boot;
 	settings_parse(cmdline, &vm.set, note, NULL);
 	vm.policy = &policy;

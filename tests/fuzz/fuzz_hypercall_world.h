@@ -58,6 +58,20 @@ static uint64_t get_rip(void) { return cpu.rip; }
 static uint64_t get_rsp(void) { return cpu.rsp; }
 static void skip_insn(uint8_t len) { (void)len; cpu.skips++; }
 
+/* A crash dump's view (hv/dump.c): long mode with paging, so its pages
+ * around RIP and RSP go through the page-table walk of the fuzzed RAM. */
+static void get_state(struct vcpu_state *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->rip = cpu.rip;
+	out->rsp = cpu.rsp;
+	out->cr2 = cpu.cr2;
+	out->cr3 = cpu.cr3;
+	out->cr0 = 0x80000001; /* PG, PE */
+	out->efer = 0x500;     /* LMA, LME */
+	out->pending_event = cpu.event;
+}
+
 /* Another event already being injected blocks both kinds (SDM 3C 26.6). */
 static bool can_inject_intr(void) { return cpu.intr_ok && !cpu.event; }
 static enum nmi_readiness nmi_readiness(void) { return cpu.event ? NMI_NOT_NOW : cpu.nmi; }
@@ -125,6 +139,7 @@ static bool injection_pending(void) { return cpu.event; }
 		.request_intr_window = request_intr_window, .get_rsp = get_rsp,         \
 		.get_cr2 = get_cr2, .get_cr3 = get_cr3, .take_dirty = take_dirty,       \
 		.set_tsc_offset = set_tsc_offset, .injection_pending = injection_pending, \
+		.get_state = get_state,                                                 \
 	}
 static const struct vcpu_ops fake_intel = FAKE_OPS(VCPU_VENDOR_INTEL);
 static const struct vcpu_ops fake_amd = FAKE_OPS(VCPU_VENDOR_AMD);
@@ -240,6 +255,7 @@ static struct {
 	bool expect_alarm;        /* a decision record was the last one */
 	unsigned report_type;     /* of the last "report" record */
 	uint64_t report_seq, report_gen;
+	uint64_t dump_records;
 } lg;
 
 uint64_t log_dropped_total(void) { return 0; }
@@ -248,6 +264,25 @@ void log_hold_reserve(bool held) { (void)held; } /* every record is counted anyw
 static bool starts(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* A crash dump's records (hv/dump.c): printable, no '*', and short
+ * enough that the real log never cuts them (DUMP_TEXT_MAX). */
+bool hv_record_now(enum log_level level, enum log_cat cat, const char *fmt, ...)
+{
+	char line[LOG_LINE_MAX];
+	va_list ap;
+
+	FUZZ_ASSERT((unsigned)level <= LOG_EMERG && (unsigned)cat <= CAT_TICK);
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	FUZZ_ASSERT(n >= 0 && (unsigned)n <= DUMP_TEXT_MAX);
+	FUZZ_ASSERT(starts(line, "dump_"));
+	for (const char *s = line; *s; s++)
+		FUZZ_ASSERT(*s >= ' ' && *s <= '~' && *s != '*');
+	lg.dump_records++;
+	return true;
 }
 
 void hv_record(enum log_level level, enum log_cat cat, const char *fmt, ...)

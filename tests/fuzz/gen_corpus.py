@@ -135,6 +135,31 @@ put("fuzz_hvlog", "noise_two", b"\x1b[0mboot: " + hv1(b"HV1 3 9 info l") + b" " 
     hv1(b"HV1 4 10 emerg tick t") + b"\x1b[1;31m \r")
 put("fuzz_hvlog", "bad_crc", b"HV1 1 2 minor stat x=1 *00000000")
 
+# ---- fuzz_hvdump: 'T' + record texts (framed by the harness) ---------------
+def dump_texts(page, damage=None):
+    """A one-page mini dump as the hypervisor writes it (docs/dumps.md)."""
+    import base64
+    t = [b"dump_begin id=1 level=mini cause=panic rule=any_panic",
+         b"dump_regs id=1 i=0 rip=0x102236 rsp=0x10cfa8", b"dump_page id=1 i=1 vaddr=0x1000 gpa=0x1000 what=rip"]
+    i, chunks = 2, 0
+    for off in range(0, 4096, 90):
+        piece = page[off:off + 90]
+        if any(piece):
+            t.append(b"dump_mem id=1 i=%d off=%d d=%s" % (i, off, base64.b64encode(piece)))
+            i, chunks = i + 1, chunks + 1
+    t.append(b"dump_end id=1 level=mini records=%d pages=1 chunks=%d zero_pages=0 skipped=0 crc=%08x us=1"
+             % (i, chunks, zlib.crc32(page)))
+    return b"T" + b"\n".join(t) + b"\n"
+
+
+dpage = bytes(4000) + b"guest stack bytes" + bytes(79)
+put("fuzz_hvdump", "mini_one_page", dump_texts(dpage))
+put("fuzz_hvdump", "two_pieces", dump_texts(b"A" * 100 + bytes(3996)))
+# the short last piece of a page (off=4050, 46 bytes): one longer d= runs past the page
+put("fuzz_hvdump", "page_end", dump_texts(bytes(4050) + b"E" * 46))
+put("fuzz_hvdump", "captured", b"L" + b"\n".join(hv1(b"HV1 %d 0 info stat %s" % (n, x))
+                                           for n, x in enumerate(dump_texts(dpage)[1:].split(b"\n")[:-1])))
+
 # ---- fuzz_guest_copy: u8 mode, u64 cr3, u64 gva, u32 len, RAM ---------------
 def ram(patches=(), blob_gpa=0, blob=b""):
     r = bytes([len(patches)]) + struct.pack("<I", blob_gpa)

@@ -230,6 +230,21 @@ static void scenario_probe(void)
 	con_puts("\n");
 }
 
+/* The stack pointer moved into hypervisor memory (as in scenario_probe),
+ * then a push: the nested fault is the crash; a dump taken now must
+ * leave the pages around RSP out, not read them (docs/dumps.md, M24). */
+static void scenario_hvstack(void)
+{
+	uint64_t gpa = boot->hv_image_base < boot->ram_size ? boot->ram_size : boot->hv_image_base;
+
+	say("stack into hypervisor memory at ");
+	con_putu(gpa, 16);
+	con_puts("\n");
+	con_flush();
+	__asm__ volatile("cli; mov %0, %%rsp; push %%rax" ::"r"(gpa + 4096) : "memory");
+	say("HVSTACK NOT CAUGHT\n");
+}
+
 static void scenario_spin(void)
 {
 	say("spinning with interrupts disabled\n");
@@ -356,7 +371,7 @@ static const struct scenario scenarios[] = {
 	{ "logflood", scenario_logflood },   { "cpuprobe", scenario_cpuprobe },
 	{ "dirtycpu", scenario_dirtycpu },   { "cleancheck", scenario_cleancheck },
 	{ "rdpmc", scenario_rdpmc },	     { "reinit", scenario_reinit },
-	{ "hellohang", scenario_hellohang },
+	{ "hellohang", scenario_hellohang }, { "hvstack", scenario_hvstack },
 };
 
 static int word_is(const char *w, unsigned len, const char *name)

@@ -60,5 +60,17 @@ for f in policy/*.policy tests/policy/good/*.policy; do
 	rm -f "$tmp/out.c"
 done
 
+# dump= reaches the table, rule by rule (the hypervisor reads .dump).
+f=tests/policy/good/edge.policy
+if python3 "$COMPILER" "$f" -o "$tmp/out.c" 2>/dev/null &&
+	tr -d '\n\t' <"$tmp/out.c" | grep -q '"low_text",[^}]*\.dump = DUMP_MINI,' &&
+	tr -d '\n\t' <"$tmp/out.c" | grep -q '"high_text",[^}]*\.dump = DUMP_FULL,' &&
+	tr -d '\n\t' <"$tmp/out.c" | grep -q '"any_bad_report",[^}]*\.dump = DUMP_NONE,'; then
+	pass "$f: dump levels carried into the table"
+else
+	fail "$f: dump levels not carried into the table"
+fi
+rm -f "$tmp/out.c"
+
 echo "policy: $passed passed, $failed failed"
 [ $failed -eq 0 ]

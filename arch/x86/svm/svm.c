@@ -567,6 +567,46 @@ static bool svm_injection_pending(void)
 	return (guest_vmcb.eventinj & SVM_EVENT_VALID) != 0;
 }
 
+static void svm_seg(struct vcpu_seg *out, const struct vmcb_seg *in)
+{
+	out->sel = in->selector;
+	/* APM 2 15.5.1: the 12-bit attribute is descriptor bits 40-47 and
+	 * 52-55; VMX keeps the second group at 12-15. */
+	out->attr = (uint32_t)(in->attrib & 0xff) | ((uint32_t)(in->attrib & 0xf00) << 4);
+	out->limit = in->limit;
+	out->base = in->base;
+}
+
+static void svm_get_state(struct vcpu_state *out)
+{
+	const struct vmcb *v = &guest_vmcb;
+
+	out->rip = v->rip;
+	out->rsp = v->rsp;
+	out->rflags = v->rflags;
+	out->cr0 = v->cr0;
+	out->cr2 = v->cr2;
+	out->cr3 = v->cr3;
+	out->cr4 = v->cr4;
+	out->efer = v->efer & ~EFER_SVME; /* SVME is the hypervisor's, not the guest's */
+	out->dr7 = v->dr7;
+	svm_seg(&out->es, &v->es);
+	svm_seg(&out->cs, &v->cs);
+	svm_seg(&out->ss, &v->ss);
+	svm_seg(&out->ds, &v->ds);
+	svm_seg(&out->fs, &v->fs);
+	svm_seg(&out->gs, &v->gs);
+	svm_seg(&out->ldtr, &v->ldtr);
+	svm_seg(&out->tr, &v->tr);
+	out->gdtr_base = v->gdtr.base;
+	out->gdtr_limit = v->gdtr.limit;
+	out->idtr_base = v->idtr.base;
+	out->idtr_limit = v->idtr.limit;
+	out->pending_event = v->eventinj;
+	out->vectoring_event = v->exitintinfo;
+	out->interruptibility = v->interrupt_shadow;
+}
+
 const struct vcpu_ops svm_ops = {
 	.name = "svm",
 	.vendor = VCPU_VENDOR_AMD,
@@ -593,4 +633,5 @@ const struct vcpu_ops svm_ops = {
 	.injection_pending = svm_injection_pending,
 	.write_cr = svm_write_cr,
 	.get_rflags = svm_get_rflags,
+	.get_state = svm_get_state,
 };

@@ -281,6 +281,51 @@ static bool vmx_injection_pending(void)
 	return (vmread(ENTRY_INTR_INFO) & INTR_INFO_VALID) != 0;
 }
 
+/* Segment fields come in four parallel groups (SDM 3C Appendix B): the
+ * selector, limit, access rights and base of segment n are each group's
+ * first field plus 2n, in the order ES CS SS DS FS GS LDTR TR. */
+_Static_assert(GUEST_TR_SEL == GUEST_ES_SEL + 14 && GUEST_TR_LIMIT == GUEST_ES_LIMIT + 14 &&
+		       GUEST_TR_AR == GUEST_ES_AR + 14 && GUEST_TR_BASE == GUEST_ES_BASE + 14 &&
+		       GUEST_LDTR_AR == GUEST_ES_AR + 12,
+	       "segment fields at 2n from ES (SDM 3C Appendix B)");
+
+static void vmx_seg(struct vcpu_seg *out, unsigned n)
+{
+	out->sel = (uint16_t)vmread(GUEST_ES_SEL + 2 * n);
+	out->limit = (uint32_t)vmread(GUEST_ES_LIMIT + 2 * n);
+	out->attr = (uint32_t)vmread(GUEST_ES_AR + 2 * n);
+	out->base = vmread(GUEST_ES_BASE + 2 * n);
+}
+
+static void vmx_get_state(struct vcpu_state *out)
+{
+	out->rip = vmread(GUEST_RIP);
+	out->rsp = vmread(GUEST_RSP);
+	out->rflags = vmread(GUEST_RFLAGS);
+	/* The guest's view of the bits the hypervisor owns is the shadow. */
+	out->cr0 = (vmread(GUEST_CR0) & ~vmread(CR0_MASK)) | (vmread(CR0_SHADOW) & vmread(CR0_MASK));
+	out->cr2 = vmx_get_cr2();
+	out->cr3 = vmread(GUEST_CR3);
+	out->cr4 = (vmread(GUEST_CR4) & ~vmread(CR4_MASK)) | (vmread(CR4_SHADOW) & vmread(CR4_MASK));
+	out->efer = vmread(GUEST_EFER);
+	out->dr7 = vmread(GUEST_DR7);
+	vmx_seg(&out->es, 0);
+	vmx_seg(&out->cs, 1);
+	vmx_seg(&out->ss, 2);
+	vmx_seg(&out->ds, 3);
+	vmx_seg(&out->fs, 4);
+	vmx_seg(&out->gs, 5);
+	vmx_seg(&out->ldtr, 6);
+	vmx_seg(&out->tr, 7);
+	out->gdtr_base = vmread(GUEST_GDTR_BASE);
+	out->gdtr_limit = (uint32_t)vmread(GUEST_GDTR_LIMIT);
+	out->idtr_base = vmread(GUEST_IDTR_BASE);
+	out->idtr_limit = (uint32_t)vmread(GUEST_IDTR_LIMIT);
+	out->pending_event = vmread(ENTRY_INTR_INFO);
+	out->vectoring_event = vmread(IDT_VECTORING_INFO);
+	out->interruptibility = vmread(GUEST_INTERRUPTIBILITY);
+}
+
 const struct vcpu_ops vmx_ops = {
 	.name = "vmx",
 	.vendor = VCPU_VENDOR_INTEL,
@@ -306,4 +351,5 @@ const struct vcpu_ops vmx_ops = {
 	.injection_pending = vmx_injection_pending,
 	.write_cr = vmx_write_cr,
 	.get_rflags = vmx_get_rflags,
+	.get_state = vmx_get_state,
 };

@@ -1,0 +1,434 @@
+/*
+ * Reassembly and verification of crash dumps from the report stream
+ * (tools/hvdump_asm.h, docs/dumps.md).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/crc32.h"
+#include "tools/hvdump_asm.h"
+
+void hvdump_asm_init(struct hvdump_asm *a)
+{
+	/* Only the small fields: summary[] is filled as dumps finish. */
+	a->boots = a->ndumps = a->nsummary = a->too_many = 0;
+	a->open = a->failed = a->page_open = false;
+	a->next_i = a->page_fill = 0;
+}
+
+/* A field's value as a span of the record's text. */
+static bool field(const struct hvlog_record *r, const char *key, const char **v, size_t *len)
+{
+	size_t klen = strlen(key);
+
+	for (unsigned i = 0; i < r->nfields; i++) {
+		const struct hvlog_field *f = &r->fields[i];
+		if (f->key.len == klen && memcmp(r->text + f->key.off, key, klen) == 0) {
+			*v = r->text + f->value.off;
+			*len = f->value.len;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Unsigned decimal or 0x hex, the whole value, no overflow. */
+static bool parse_u64(const char *s, size_t len, uint64_t *out)
+{
+	unsigned base = 10;
+	uint64_t v = 0;
+
+	if (len > 2 && s[0] == '0' && s[1] == 'x') {
+		base = 16;
+		s += 2;
+		len -= 2;
+	}
+	if (len == 0 || len > (base == 16 ? 16u : 20u))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned d;
+		char c = s[i];
+		if (c >= '0' && c <= '9')
+			d = (unsigned)(c - '0');
+		else if (base == 16 && c >= 'a' && c <= 'f')
+			d = (unsigned)(c - 'a' + 10);
+		else
+			return false;
+		if (v > (UINT64_MAX - d) / base)
+			return false;
+		v = v * base + d;
+	}
+	*out = v;
+	return true;
+}
+
+static bool field_u64(const struct hvlog_record *r, const char *key, uint64_t *out)
+{
+	const char *v;
+	size_t len;
+
+	return field(r, key, &v, &len) && parse_u64(v, len, out);
+}
+
+static void field_str(const struct hvlog_record *r, const char *key, char *out, size_t size)
+{
+	const char *v;
+	size_t len;
+
+	out[0] = '\0';
+	if (!field(r, key, &v, &len))
+		return;
+	if (len >= size)
+		len = size - 1;
+	memcpy(out, v, len);
+	out[len] = '\0';
+}
+
+static bool name_is(const struct hvlog_record *r, const char *name)
+{
+	size_t n = strlen(name);
+
+	return r->name.len == n && memcmp(r->text + r->name.off, name, n) == 0;
+}
+
+static void fail(struct hvdump_asm *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void fail(struct hvdump_asm *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (a->failed)
+		return; /* the first error is the one to report */
+	a->failed = true;
+	va_start(ap, fmt);
+	vsnprintf(a->cur.err, sizeof(a->cur.err), fmt, ap);
+	va_end(ap);
+}
+
+static void close_page(struct hvdump_asm *a)
+{
+	if (a->page_open) {
+		a->cur.crc = crc32_ieee_update(a->cur.crc, a->page, HVDUMP_PAGE);
+		a->page_open = false;
+	}
+}
+
+/* The open dump ends (dump_end seen, or cut short): its summary is kept. */
+static void finish(struct hvdump_asm *a, const struct hvdump_sink *sink)
+{
+	a->cur.ok = !a->failed;
+	if (!a->cur.ok && a->cur.err[0] == '\0')
+		snprintf(a->cur.err, sizeof(a->cur.err), "failed");
+	if (sink && sink->end)
+		sink->end(sink->ctx, &a->cur);
+	if (a->nsummary < HVDUMP_DUMPS_MAX)
+		a->summary[a->nsummary++] = a->cur;
+	else
+		a->too_many++;
+	a->open = a->failed = a->page_open = false;
+}
+
+static void begin(struct hvdump_asm *a, const struct hvlog_record *r, const struct hvdump_sink *sink)
+{
+	uint64_t id = 0;
+
+	if (a->open) {
+		fail(a, "dump %u (id %u): cut short: no dump_end before the next dump_begin",
+		     a->cur.ordinal, a->cur.id);
+		finish(a, sink);
+	}
+	memset(&a->cur, 0, sizeof(a->cur));
+	a->open = true;
+	a->failed = a->page_open = false;
+	a->next_i = 0;
+	a->cur.ordinal = ++a->ndumps;
+	a->cur.boot = a->boots;
+	field_str(r, "level", a->cur.level, sizeof(a->cur.level));
+	field_str(r, "cause", a->cur.cause, sizeof(a->cur.cause));
+	field_str(r, "rule", a->cur.rule, sizeof(a->cur.rule));
+	if (!field_u64(r, "id", &id) || id > UINT32_MAX)
+		fail(a, "dump %u: dump_begin without a valid id", a->cur.ordinal);
+	a->cur.id = (uint32_t)id;
+	if (strcmp(a->cur.level, "mini") != 0 && strcmp(a->cur.level, "full") != 0)
+		fail(a, "dump %u (id %u): unknown level '%s'", a->cur.ordinal, a->cur.id, a->cur.level);
+}
+
+static void add_reg(struct hvdump_asm *a, const struct hvlog_record *r, const struct hvlog_field *f)
+{
+	struct hvdump_info *d = &a->cur;
+	uint64_t v;
+
+	if (f->key.len >= HVDUMP_KEY_MAX || !parse_u64(r->text + f->value.off, f->value.len, &v)) {
+		fail(a, "dump %u (id %u): bad register field in record i=%u", d->ordinal, d->id,
+		     a->next_i - 1);
+		return;
+	}
+	if (d->nregs >= HVDUMP_REGS_MAX) {
+		fail(a, "dump %u (id %u): more than %u register fields", d->ordinal, d->id,
+		     HVDUMP_REGS_MAX);
+		return;
+	}
+	struct hvdump_reg *g = &d->regs[d->nregs++];
+	memcpy(g->key, r->text + f->key.off, f->key.len);
+	g->key[f->key.len] = '\0';
+	g->value = v;
+}
+
+static void regs(struct hvdump_asm *a, const struct hvlog_record *r)
+{
+	for (unsigned i = 0; i < r->nfields; i++) {
+		const struct hvlog_field *f = &r->fields[i];
+		size_t kl = f->key.len;
+		const char *k = r->text + f->key.off;
+		if ((kl == 2 && memcmp(k, "id", 2) == 0) || (kl == 1 && k[0] == 'i'))
+			continue;
+		add_reg(a, r, f);
+	}
+	if (r->fields_dropped)
+		fail(a, "dump %u (id %u): a dump_regs record with repeated or too many fields",
+		     a->cur.ordinal, a->cur.id);
+}
+
+static void page(struct hvdump_asm *a, const struct hvlog_record *r, const struct hvdump_sink *sink)
+{
+	uint64_t vaddr, gpa;
+
+	if (!field_u64(r, "vaddr", &vaddr) || !field_u64(r, "gpa", &gpa) ||
+	    (vaddr | gpa) % HVDUMP_PAGE != 0) {
+		fail(a, "dump %u (id %u): dump_page i=%u without page-aligned vaddr and gpa",
+		     a->cur.ordinal, a->cur.id, a->next_i - 1);
+		return;
+	}
+	if (a->cur.pages >= HVDUMP_PAGES_MAX) {
+		fail(a, "dump %u (id %u): more than %u pages", a->cur.ordinal, a->cur.id,
+		     HVDUMP_PAGES_MAX);
+		return;
+	}
+	close_page(a);
+	memset(a->page, 0, sizeof(a->page));
+	a->page_open = true;
+	a->page_fill = 0;
+	a->cur.pages++;
+	if (sink && sink->page)
+		sink->page(sink->ctx, &a->cur, vaddr, gpa);
+}
+
+static void mem(struct hvdump_asm *a, const struct hvlog_record *r, const struct hvdump_sink *sink)
+{
+	uint8_t buf[HVDUMP_PAGE];
+	uint64_t off;
+	const char *d;
+	size_t dlen;
+
+	if (!a->page_open) {
+		fail(a, "dump %u (id %u): dump_mem i=%u before any dump_page", a->cur.ordinal,
+		     a->cur.id, a->next_i - 1);
+		return;
+	}
+	if (!field_u64(r, "off", &off) || !field(r, "d", &d, &dlen)) {
+		fail(a, "dump %u (id %u): dump_mem i=%u without off= and d=", a->cur.ordinal,
+		     a->cur.id, a->next_i - 1);
+		return;
+	}
+	long n = hvdump_b64_decode(d, dlen, buf, sizeof(buf));
+	/* Pieces come in page order and never overlap: a reordered or
+	 * repeated one is an error, not a silent overwrite. */
+	if (n <= 0 || off < a->page_fill || off >= HVDUMP_PAGE || (uint64_t)n > HVDUMP_PAGE - off) {
+		fail(a, "dump %u (id %u): dump_mem i=%u: bad data or offset %llu", a->cur.ordinal,
+		     a->cur.id, a->next_i - 1, (unsigned long long)off);
+		return;
+	}
+	memcpy(a->page + off, buf, (size_t)n);
+	a->page_fill = (uint32_t)(off + (uint64_t)n);
+	a->cur.chunks++;
+	if (sink && sink->data)
+		sink->data(sink->ctx, &a->cur, (uint32_t)off, buf, (size_t)n);
+}
+
+static void skip(struct hvdump_asm *a, const struct hvlog_record *r)
+{
+	struct hvdump_info *d = &a->cur;
+	char what[16], why[24], delta[8], addr[24];
+
+	d->skipped++;
+	if (d->nskips >= HVDUMP_SKIPS_MAX)
+		return;
+	field_str(r, "what", what, sizeof(what));
+	field_str(r, "why", why, sizeof(why));
+	field_str(r, "delta", delta, sizeof(delta));
+	field_str(r, "gva", addr, sizeof(addr));
+	if (addr[0] == '\0')
+		field_str(r, "gpa", addr, sizeof(addr));
+	snprintf(d->skips[d->nskips++], HVDUMP_SKIP_TEXT, "%s delta=%s at %s: %s", what, delta, addr,
+		 why);
+}
+
+static void end(struct hvdump_asm *a, const struct hvlog_record *r, const struct hvdump_sink *sink)
+{
+	struct hvdump_info *d = &a->cur;
+	uint64_t records, pages, chunks, skipped, crc, zero = 0, us = 0;
+
+	close_page(a);
+	if (!field_u64(r, "records", &records) || !field_u64(r, "pages", &pages) ||
+	    !field_u64(r, "chunks", &chunks) || !field_u64(r, "skipped", &skipped)) {
+		fail(a, "dump %u (id %u): dump_end without its counts", d->ordinal, d->id);
+	} else if (records != a->next_i) {
+		fail(a, "dump %u (id %u): %llu records sent, %u received: records i=%u.. missing",
+		     d->ordinal, d->id, (unsigned long long)records, a->next_i, a->next_i);
+	} else if (pages != d->pages || chunks != d->chunks || skipped != d->skipped) {
+		fail(a, "dump %u (id %u): counts differ: pages %llu/%llu chunks %llu/%llu skipped %llu/%llu",
+		     d->ordinal, d->id, (unsigned long long)d->pages, (unsigned long long)pages,
+		     (unsigned long long)d->chunks, (unsigned long long)chunks,
+		     (unsigned long long)d->skipped, (unsigned long long)skipped);
+	} else {
+		/* crc= is 8 hex digits without 0x (as the line's own CRC). */
+		char hex[11] = "0x";
+		const char *v;
+		size_t len;
+		if (field(r, "crc", &v, &len) && len == 8) {
+			memcpy(hex + 2, v, 8);
+			hex[10] = '\0';
+		}
+		if (!parse_u64(hex, strlen(hex), &crc))
+			fail(a, "dump %u (id %u): dump_end without crc=", d->ordinal, d->id);
+		else if ((uint32_t)crc != d->crc)
+			fail(a, "dump %u (id %u): page CRC %08x, dump_end says %08llx", d->ordinal, d->id,
+			     d->crc, (unsigned long long)crc);
+	}
+	field_u64(r, "zero_pages", &zero);
+	field_u64(r, "us", &us);
+	d->zero_pages = zero;
+	d->us = us;
+	d->records = a->next_i;
+	finish(a, sink);
+}
+
+void hvdump_asm_line(struct hvdump_asm *a, int status, const struct hvlog_record *rec,
+		     const struct hvdump_sink *sink)
+{
+	if (status == HVLOG_NONE)
+		return;
+	if (status != HVLOG_OK) {
+		/* A damaged line inside a dump may be one of its records. */
+		if (a->open)
+			fail(a, "dump %u (id %u): a damaged log line (%s) after record i=%u",
+			     a->cur.ordinal, a->cur.id, status == HVLOG_ERR_CRC ? "bad CRC" : "malformed",
+			     a->next_i);
+		return;
+	}
+	if (rec->seq == 0 || a->boots == 0) {
+		if (rec->seq == 0 && a->open) {
+			fail(a, "dump %u (id %u): cut short by a hypervisor restart", a->cur.ordinal,
+			     a->cur.id);
+			finish(a, sink);
+		}
+		a->boots++;
+	}
+	if (rec->name.len < 5 || memcmp(rec->text + rec->name.off, "dump_", 5) != 0)
+		return;
+	if (name_is(rec, "dump_begin")) {
+		begin(a, rec, sink);
+		return;
+	}
+	if (name_is(rec, "dump_progress"))
+		return; /* informational, outside the index */
+	if (!a->open)
+		return; /* a stray record: no dump to belong to (its begin was lost) */
+	uint64_t id, i;
+	if (!field_u64(rec, "id", &id) || id != a->cur.id) {
+		fail(a, "dump %u (id %u): a record of another dump inside it", a->cur.ordinal, a->cur.id);
+		return;
+	}
+	if (name_is(rec, "dump_end")) {
+		end(a, rec, sink);
+		return;
+	}
+	if (a->failed)
+		return;
+	if (!field_u64(rec, "i", &i) || i != a->next_i) {
+		fail(a, "dump %u (id %u): record i=%u missing (next record has i=%s)", a->cur.ordinal,
+		     a->cur.id, a->next_i, field_u64(rec, "i", &i) ? "a later one" : "none");
+		return;
+	}
+	a->next_i++;
+	if (name_is(rec, "dump_regs"))
+		regs(a, rec);
+	else if (name_is(rec, "dump_page"))
+		page(a, rec, sink);
+	else if (name_is(rec, "dump_mem"))
+		mem(a, rec, sink);
+	else if (name_is(rec, "dump_skip"))
+		skip(a, rec);
+	else
+		fail(a, "dump %u (id %u): unknown record in it", a->cur.ordinal, a->cur.id);
+}
+
+void hvdump_asm_finish(struct hvdump_asm *a, const struct hvdump_sink *sink)
+{
+	if (a->open) {
+		fail(a, "dump %u (id %u): cut short: the log ends before its dump_end", a->cur.ordinal,
+		     a->cur.id);
+		finish(a, sink);
+	}
+}
+
+static int b64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+long hvdump_b64_decode(const char *in, size_t len, uint8_t *out, size_t max)
+{
+	size_t o = 0;
+
+	if (len % 4 != 0)
+		return -1;
+	for (size_t i = 0; i < len; i += 4) {
+		int v[4];
+		unsigned pad = 0;
+		for (unsigned k = 0; k < 4; k++) {
+			if (in[i + k] == '=' && i + 4 == len && k >= 2) {
+				v[k] = 0;
+				pad++;
+				continue;
+			}
+			if (pad)
+				return -1; /* data after '=' */
+			v[k] = b64_value(in[i + k]);
+			if (v[k] < 0)
+				return -1;
+		}
+		uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+		size_t n = 3 - pad;
+		if (o + n > max)
+			return -1;
+		out[o++] = (uint8_t)(w >> 16);
+		if (n > 1)
+			out[o++] = (uint8_t)(w >> 8);
+		if (n > 2)
+			out[o++] = (uint8_t)w;
+	}
+	return (long)o;
+}
+
+bool hvdump_reg(const struct hvdump_info *d, const char *key, uint64_t *value)
+{
+	for (unsigned i = 0; i < d->nregs; i++) {
+		if (strcmp(d->regs[i].key, key) == 0) {
+			*value = d->regs[i].value;
+			return true;
+		}
+	}
+	return false;
+}

@@ -1,0 +1,100 @@
+/*
+ * Reassembly of the crash dumps in a captured log (docs/dumps.md): fed
+ * the parsed records of the report stream one by one, it checks every
+ * dump's records (index sequence, page and chunk bounds, base64, counts,
+ * the CRC of its pages) and hands the verified pieces to a sink.
+ *
+ * Host code, no global state, no allocation, no recursion: the caller
+ * owns the (large, fixed-size) state, and a fuzz target may feed it any
+ * records.
+ */
+#ifndef HVDUMP_ASM_H
+#define HVDUMP_ASM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tools/hvlog_parse.h"
+
+#define HVDUMP_PAGE 4096u
+/* Dumps one log may hold. */
+#define HVDUMP_DUMPS_MAX 64u
+/* Register fields per dump (the hypervisor sends 63). */
+#define HVDUMP_REGS_MAX 96u
+#define HVDUMP_KEY_MAX 24u
+/* Skip records kept per dump for the core's note (a mini dump has at most
+ * 9 requests; more are counted). */
+#define HVDUMP_SKIPS_MAX 32u
+#define HVDUMP_SKIP_TEXT 96u
+#define HVDUMP_ERR_MAX 160u
+/* Pages per dump: all of a 1 GiB guest (make GUEST_RAM_MB=1024). */
+#define HVDUMP_PAGES_MAX (1u << 18)
+
+struct hvdump_reg {
+	char key[HVDUMP_KEY_MAX];
+	uint64_t value;
+};
+
+/* What the log says about one dump, and what was checked. */
+struct hvdump_info {
+	unsigned ordinal;    /* 1 = the first dump in the log */
+	unsigned boot;       /* 1 = the first boot in the log */
+	uint32_t id;         /* the hypervisor's number for it (per boot) */
+	char level[8];       /* "mini" or "full" */
+	char cause[24], rule[40];
+	bool ok;             /* complete and verified */
+	char err[HVDUMP_ERR_MAX];
+	uint32_t records;    /* indexed records seen */
+	uint64_t pages, chunks, skipped, zero_pages;
+	uint32_t crc;        /* computed over the pages */
+	uint64_t us;         /* the hypervisor's time for it */
+	unsigned nregs;
+	struct hvdump_reg regs[HVDUMP_REGS_MAX];
+	unsigned nskips;
+	char skips[HVDUMP_SKIPS_MAX][HVDUMP_SKIP_TEXT];
+};
+
+/* Where verified data goes.  Every callback may be NULL.  page() opens a
+ * page (zero-filled), data() fills part of it, end() closes the dump
+ * (info->ok says if it verified).  Pages and data are handed over as they
+ * come, before the dump's end is seen: a sink that writes them must keep
+ * its output until end() says ok (hvdump writes only in a second pass). */
+struct hvdump_sink {
+	void *ctx;
+	void (*page)(void *ctx, const struct hvdump_info *d, uint64_t vaddr, uint64_t gpa);
+	void (*data)(void *ctx, const struct hvdump_info *d, uint32_t off, const uint8_t *p, size_t n);
+	void (*end)(void *ctx, const struct hvdump_info *d);
+};
+
+struct hvdump_asm {
+	unsigned boots, ndumps;
+	bool open;          /* between dump_begin and dump_end */
+	bool failed;        /* the open dump failed: its records are ignored */
+	bool page_open;
+	uint32_t next_i;
+	uint32_t page_fill;  /* bytes of the open page already given (data must move forward) */
+	uint8_t page[HVDUMP_PAGE];
+	struct hvdump_info cur;
+	unsigned nsummary;   /* dumps finished (ok or not), at most HVDUMP_DUMPS_MAX */
+	struct hvdump_info summary[HVDUMP_DUMPS_MAX];
+	unsigned too_many;   /* dumps beyond HVDUMP_DUMPS_MAX (an error) */
+};
+
+void hvdump_asm_init(struct hvdump_asm *a);
+/* One input line's parse result (status from hvlog_parse_line(); rec is
+ * read only when status is HVLOG_OK). */
+void hvdump_asm_line(struct hvdump_asm *a, int status, const struct hvlog_record *rec,
+		     const struct hvdump_sink *sink);
+/* End of input: a dump still open fails (cut short). */
+void hvdump_asm_finish(struct hvdump_asm *a, const struct hvdump_sink *sink);
+
+/* Strict base64 (RFC 4648, '=' padding only at the end): decodes len
+ * characters into out (room for max bytes); returns the byte count, or -1
+ * if the text is not base64 or does not fit. */
+long hvdump_b64_decode(const char *in, size_t len, uint8_t *out, size_t max);
+
+/* A register's value from a dump, or false if the dump lacks it. */
+bool hvdump_reg(const struct hvdump_info *d, const char *key, uint64_t *value);
+
+#endif
