@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "arch/x86/svm/svm_decode.h"
+#include "tests/unit/event_asserts.h"
 
 static struct hv_event decode(uint64_t code, uint64_t info1, uint64_t info2, uint64_t rip)
 {
@@ -57,17 +58,7 @@ static void test_vmmcall_short(void **state)
 
 	memset(&fast, 0xEE, sizeof(fast));
 	svm_decode_vmmcall(0x55, &fast);
-	assert_int_equal(fast.kind, full.kind);
-	assert_int_equal(fast.raw, full.raw);
-	assert_int_equal(fast.qual, full.qual);
-	assert_int_equal(fast.insn_len, full.insn_len);
-	assert_int_equal(fast.gpa, 0);
-	assert_int_equal(fast.access, 0);
-	assert_int_equal(fast.port, 0);
-	assert_int_equal(fast.msr, 0);
-	assert_int_equal(fast.insn, 0);
-	assert_int_equal(fast.cr, 0);
-	assert_false(fast.io_in || fast.io_string || fast.msr_write);
+	assert_same_hypercall_event(&fast, &full);
 }
 
 static void test_ioio(void **state)

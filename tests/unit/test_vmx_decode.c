@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "arch/x86/vmx/vmx_decode.h"
+#include "tests/unit/event_asserts.h"
 
 static struct hv_event decode(uint32_t reason, uint64_t qual, uint32_t intr_info,
 			      uint32_t insn_len, uint64_t gpa)
@@ -57,17 +58,7 @@ static void test_vmcall_short(void **state)
 
 	memset(&fast, 0xEE, sizeof(fast));
 	vmx_decode_vmcall(3, &fast);
-	assert_int_equal(fast.kind, full.kind);
-	assert_int_equal(fast.raw, full.raw);
-	assert_int_equal(fast.qual, full.qual);
-	assert_int_equal(fast.insn_len, full.insn_len);
-	assert_int_equal(fast.gpa, 0);
-	assert_int_equal(fast.access, 0);
-	assert_int_equal(fast.port, 0);
-	assert_int_equal(fast.msr, 0);
-	assert_int_equal(fast.insn, 0);
-	assert_int_equal(fast.cr, 0);
-	assert_false(fast.io_in || fast.io_string || fast.msr_write);
+	assert_same_hypercall_event(&fast, &full);
 }
 
 static void test_cpuid(void **state)
