@@ -23,6 +23,16 @@ void plat_guest_console_init(void);
 void plat_guest_console_write(const uint8_t *buf, unsigned len);
 unsigned plat_guest_console_read(uint8_t *buf, unsigned max);
 
+/* The machine's real-time clock registers, as read (hv/wallclock.h
+ * turns them into a time): 0x00 seconds, 0x02 minutes, 0x04 hours, 0x07
+ * day, 0x08 month, 0x09 year, 0x32 century, 0x0B status register B. */
+struct rtc_raw {
+	uint8_t sec, min, hour, day, month, year, century, reg_b;
+};
+/* Reads the RTC once at boot (arch/x86/rtc.c); false if it never left
+ * an update cycle or never read the same twice. */
+bool plat_rtc_read(struct rtc_raw *r);
+
 /* IA32_APIC_BASE as the firmware left it (the guest may read it). */
 uint64_t plat_apic_base_msr(void);
 /* The same, inline, for the run loop's per-exit path (RDTSC, Intel SDM
