@@ -13,6 +13,7 @@
 #include <linux/delay.h>
 #include <linux/kallsyms.h>
 #include <linux/kdebug.h>
+#include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/notifier.h>
 #include <linux/panic_notifier.h>
@@ -241,6 +242,31 @@ static void end(void)
 	atomic_dec(&reporting);
 }
 
+/*
+ * The address of a kernel page fault.  Linux hands it to page_fault_oops()
+ * but keeps it nowhere, and by the time the die chain runs CR2 may hold
+ * another address: the oops printout reads the code bytes before RIP
+ * without faulting for good, and at the start of a module's code those
+ * lie on an unmapped page.  A kprobe on page_fault_oops() takes the
+ * address (its third argument) on the way in; without it (kprobes off)
+ * the report has CR2 as the die chain finds it.
+ */
+static unsigned long oops_address;
+static bool oops_address_valid;
+
+static int page_fault_oops_entry(struct kprobe *p, struct pt_regs *regs)
+{
+	oops_address = regs->dx;
+	WRITE_ONCE(oops_address_valid, true);
+	return 0;
+}
+
+static struct kprobe page_fault_oops_kp = {
+	.symbol_name = "page_fault_oops",
+	.pre_handler = page_fault_oops_entry,
+};
+static bool kprobe_on;
+
 /* An oops (BUG, GPF, a kernel page fault, ...): Linux calls the die
  * chain with DIE_OOPS once per oops, after printing it. */
 static int die_event(struct notifier_block *nb, unsigned long val, void *data)
@@ -251,6 +277,10 @@ static int die_event(struct notifier_block *nb, unsigned long val, void *data)
 
 	if (val != DIE_OOPS || args->regs == NULL || !begin())
 		return NOTIFY_DONE;
+	/* x86's kernel page fault oops (page_fault_oops()) is the one called
+	 * plain "Oops", and it leaves the task's trap number unset. */
+	if (what != NULL && strcmp(what, "Oops") == 0)
+		vector = X86_TRAP_PF;
 	rep.source = HV_SRC_EXCEPTION;
 	rep.type = HV_REP_EXCEPTION;
 	rep.vector = vector;
@@ -258,11 +288,12 @@ static int die_event(struct notifier_block *nb, unsigned long val, void *data)
 	rep.rip = args->regs->ip;
 	rep.rsp = args->regs->sp;
 	if (vector == X86_TRAP_PF)
-		rep.cr2 = read_cr2();
+		rep.cr2 = READ_ONCE(oops_address_valid) ? oops_address : read_cr2();
+	WRITE_ONCE(oops_address_valid, false);
 	locate(rep.rip);
 	stack_words(rep.rsp);
 	/* Linux's text ("Oops" for a page fault) is vaguer than the vector. */
-	if ((what == NULL || strcmp(what, "Oops") == 0) && vector_names[vector] != NULL)
+	if ((what == NULL || vector == X86_TRAP_PF) && vector_names[vector] != NULL)
 		what = vector_names[vector];
 	set_message(what != NULL ? what : "oops");
 	send();
@@ -315,11 +346,17 @@ int hvstub_report_register(void)
 		return err;
 	}
 	atomic_notifier_chain_register(&panic_notifier_list, &panic_nb);
+	kprobe_on = register_kprobe(&page_fault_oops_kp) == 0;
+	if (!kprobe_on)
+		pr_warn("hvstub: no kprobe on page_fault_oops: page fault reports carry CR2 as "
+			"the oops leaves it\n");
 	return 0;
 }
 
 void hvstub_report_unregister(void)
 {
+	if (kprobe_on)
+		unregister_kprobe(&page_fault_oops_kp);
 	atomic_notifier_chain_unregister(&panic_notifier_list, &panic_nb);
 	unregister_die_notifier(&die_nb);
 	unregister_module_notifier(&module_nb);
