@@ -6,7 +6,8 @@
  * restart and the hypervisor's settings (HC_INFO), hooks the NMI, die and
  * panic paths, then says hello with a page of its own as the shared page.
  * What it learned is shown read-only under /sys/module/hvstub/parameters/
- * and in one kernel log line.
+ * and in one kernel log line.  Under a policy for guests without a stub
+ * (`hello none`, policy=linux) it declines to load.
  *
  * There is no goodbye in ABI version 1: once the stub has said hello, the
  * hypervisor sends heartbeat NMIs for the rest of the boot generation and
@@ -172,6 +173,12 @@ static int __init hvstub_init(void)
 	wd_k = info(HV_INFO_WATCHDOG_K);
 	tick_us = info(HV_INFO_TICK_US);
 	hello_deadline_ms = info(HV_INFO_HELLO_DEADLINE_MS);
+	/* A policy with `hello none` is for a guest without a stub: its
+	 * rules expect no heartbeats, so the stub stays out of its way. */
+	if (hello_deadline_ms == 0) {
+		pr_info("hvstub: the hypervisor's policy expects no stub (hello none): not loading\n");
+		return -ENODEV;
+	}
 
 	/* A page of the kernel's direct map: its guest-physical address is
 	 * what the hypervisor writes through, its virtual one what we read. */
