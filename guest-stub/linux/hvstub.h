@@ -16,7 +16,7 @@
 /* hvstub_main.c */
 extern bool hvstub_vmmcall;                 /* SVM: VMMCALL, else VMCALL */
 extern struct hv_shared_page *hvstub_shared; /* NULL until set up */
-extern u64 hvstub_generation;
+extern unsigned long long hvstub_generation; /* a parameter: param_get_ullong's type */
 extern bool hvstub_up;                      /* said hello */
 
 /*

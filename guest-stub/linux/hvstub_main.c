@@ -26,7 +26,7 @@
 
 bool hvstub_vmmcall;
 struct hv_shared_page *hvstub_shared;
-u64 hvstub_generation;
+unsigned long long hvstub_generation;
 bool hvstub_up;
 
 /* What HC_INFO said at load (module parameters, read-only). */
@@ -103,11 +103,9 @@ static const struct kernel_param_ops ro_insn = {
 	.get = get_insn,
 };
 
-static unsigned long long generation_param; /* hvstub_generation, as the parser wants it */
-
 module_param_cb(abi_version, &ro_ullong, &abi_version, 0444);
 MODULE_PARM_DESC(abi_version, "HV_ABI_VERSION the hypervisor answered to the hello");
-module_param_cb(generation, &ro_ullong, &generation_param, 0444);
+module_param_cb(generation, &ro_ullong, &hvstub_generation, 0444);
 MODULE_PARM_DESC(generation, "boot generation: 1 at first boot, +1 per restart");
 module_param_cb(restart_reason, &ro_reason, &restart_reason, 0444);
 MODULE_PARM_DESC(restart_reason, "why this generation started (none = first boot)");
@@ -167,7 +165,6 @@ static int __init hvstub_init(void)
 			 boot_cpu_data.x86_vendor == X86_VENDOR_HYGON;
 
 	hvstub_generation = info(HV_INFO_GENERATION);
-	generation_param = hvstub_generation;
 	restart_reason = info(HV_INFO_RESTART_REASON);
 	wd_ms = info(HV_INFO_WATCHDOG_MS);
 	wd_k = info(HV_INFO_WATCHDOG_K);

@@ -489,6 +489,28 @@ def check_linux_stub(res, run, backend):
               and stream_clean(run))
 
 
+def check_linux_stub_bochs(res, run):
+    """VMX under Bochs, nobody typing: generation 1 panics, 2 powers off."""
+    c1, c2 = run.com1, run.com2
+    gens = [h["fields"].get("generation") for h in find(run, "log", "guest", first="yes")]
+    res.check(run, "hvstub.ko says hello with VMCALL (generation 1)",
+              gens[:1] == ["1"] and has(c2, r"hvstub: hello abi=1 generation=1 restart_reason=none "
+                                            r".*hypercall=vmcall"), str(gens))
+    res.check(run, "sysrq panic: a panic report with Linux's message and the symbol",
+              bool(find(run, "event", "report", type="2", gen="1", module="vmlinux",
+                        msg=r'"?sysrq_triggered_crash_at_sysrq_handle_crash\+0x[0-9a-f]+/0x[0-9a-f]+"?')))
+    check_chain(res, run, "panic", "any_panic", "reset", "restart", generation="2")
+    gap = find(run, "outcome", "restart", generation="2")
+    res.check(run, "generation 2 says hello with restart reason panic, then powers off; "
+              "no hang or soft lockup",
+              gens[1:2] == ["2"] and has(c2, r"hvstub: hello abi=1 generation=2 restart_reason=panic ")
+              and has(c1, r"outcome guest powered off rip=0x[0-9a-f]+ generation=2") and
+              not find(run, "event", "hang") and not find(run, "event", "soft_lockup"), str(gens))
+    if gap:
+        print(f"     {run.name}: panic-to-hello gap {gap[0]['fields'].get('gap_ms')} ms, "
+              f"{gap[0]['fields'].get('gap_tsc')} TSC cycles (Bochs: instructions)")
+
+
 def plan_linux_stub(assets):
     """Linux guests with the stub module (policy linux_stub)."""
     if assets is None:
@@ -503,7 +525,10 @@ def plan_linux_stub(assets):
                  LINUX_CMDLINE, r"(?!)", guest_bytes=assets[0], initrd=assets[1],
                  typing=STUB_TYPING, memory=512, timeout=300),
              lambda res, r: check_linux_stub(res, r, "svm"))
-            for emu in ("qemu-iso", "qemu-uefi")]
+            for emu in ("qemu-iso", "qemu-uefi")] + \
+        [(Run("bochs-vmx-linux-stub", "bochs-vmx", "onstop=exit policy=linux_stub wd_ms=1000 wd_k=10",
+              LINUX_CMDLINE + " hvdemo=panic-once", STOPPED, guest_bytes=assets[0],
+              initrd=assets[1], timeout=1200), check_linux_stub_bochs)]
 
 
 # ---- the decoded report stream (tools/hvlog-decode) ---------------------------
