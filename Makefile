@@ -2,6 +2,7 @@
 #   make          build the UEFI application (build/esp/), the Multiboot2 ISO (build/hv.iso)
 #   make run      boot the demo under QEMU (SVM, UEFI); GUEST=my.elf boots your own guest
 #   make test     unit tests + end-to-end tests under QEMU and Bochs
+#   make linux-module   the Linux stub module, build/linux/hvstub.ko
 # Build-time settings: GUEST_RAM_MB (guest RAM, MiB), POLICY (policy/<name>.policy),
 # WATCHDOG_MS (NMI watchdog period, 1-10000), WATCHDOG_K (missed answers that make a hang).
 
@@ -156,6 +157,13 @@ linux-demo: deps-install all
 	$(Q)scripts/linux-assets.sh $(BUILD)
 	$(Q)INITRD="$(BUILD)/linux/initrd.cpio" GUEST_CMDLINE="$(LINUX_CMDLINE)" HV_ARGS="$(HV_ARGS)" \
 		python3 scripts/run-demo.py $(BUILD) $(BUILD)/linux/vmlinuz
+
+# The Linux stub module (guest-stub/linux/) against the headers of the
+# kernel linux-demo boots: build/linux/hvstub.ko (and the hvcrash.ko test
+# module), packed into the demo initramfs, which loads it.
+.PHONY: linux-module
+linux-module: deps-install
+	$(Q)scripts/linux-assets.sh $(BUILD)
 
 e2e-test: all $(BUILD)/guest.elf tools
 	$(Q)python3 tests/e2e/run.py --build $(BUILD)

@@ -236,9 +236,31 @@ uint64_t vm_build_guest(struct vm *vm, struct guest_dirty *clear)
 			   clear, &vm->cfg);
 }
 
+/* The ABI's name for a fault that reset the guest (HV_INFO_RESTART_REASON):
+ * the fault types in their enum's order. */
+static const uint8_t restart_reason_of_fault[FAULT_TYPE_COUNT] = {
+	[FAULT_EXCEPTION] = HV_RESTART_EXCEPTION,
+	[FAULT_PANIC] = HV_RESTART_PANIC,
+	[FAULT_LOW_MEMORY] = HV_RESTART_LOW_MEMORY,
+	[FAULT_ASSERT] = HV_RESTART_ASSERT,
+	[FAULT_BAD_REPORT] = HV_RESTART_BAD_REPORT,
+	[FAULT_HANG] = HV_RESTART_HANG,
+	[FAULT_SOFT_LOCKUP] = HV_RESTART_SOFT_LOCKUP,
+	[FAULT_TRIPLE_FAULT] = HV_RESTART_TRIPLE_FAULT,
+	[FAULT_MEM_VIOLATION] = HV_RESTART_MEM_VIOLATION,
+	[FAULT_STUB_SILENT] = HV_RESTART_STUB_SILENT,
+	[FAULT_BLOCKED_IO] = HV_RESTART_BLOCKED_IO,
+	[FAULT_BLOCKED_MSR] = HV_RESTART_BLOCKED_MSR,
+	[FAULT_UNHANDLED_EXIT] = HV_RESTART_UNHANDLED_EXIT,
+	[FAULT_ENTRY_FAILED] = HV_RESTART_ENTRY_FAILED,
+};
+_Static_assert(FAULT_TYPE_COUNT == 14 && HV_RESTART_REASON_COUNT == 16,
+	       "every fault type has its restart reason in the ABI");
+
 /* Reload the image from the pristine copy into cleared RAM, reset the
- * vCPU and the guest's devices, next boot generation (M11). */
-static void reset_guest(struct vm *vm)
+ * vCPU and the guest's devices, next boot generation (M11).  `reason`
+ * (enum hv_restart_reason) is what the next generation's stub learns. */
+static void reset_guest(struct vm *vm, uint32_t reason)
 {
 	uint64_t t0 = plat_tsc();
 	struct guest_dirty *clear = pages_to_clear(vm);
@@ -251,7 +273,7 @@ static void reset_guest(struct vm *vm)
 	vm->ops->set_tsc_offset(0);
 	vm->regs = (struct guest_regs){ .rdi = vm->cfg.entry_rdi, .rsi = vm->cfg.entry_rsi };
 	vm->nmi_window = vm->intr_window = false; /* the backend's reset turned them off */
-	vm->stub = (struct stub_link){ .generation = vm->stub.generation };
+	vm->stub = (struct stub_link){ .generation = vm->stub.generation, .restart_reason = reason };
 	vtimer_reset(&vm->vt);
 	uint64_t now = plat_tsc();
 	wd_restart(&vm->wd, now);
@@ -265,7 +287,7 @@ void vm_guest_reboot(struct vm *vm)
 {
 	hv_record(LOG_INFO, CAT_ACTION, "reboot requested by the guest rip=0x%llx generation=%llu",
 		  (unsigned long long)vm->ops->get_rip(), (unsigned long long)vm->stub.generation);
-	reset_guest(vm);
+	reset_guest(vm, HV_RESTART_REBOOT);
 }
 
 static void park(struct vm *vm, const struct rec_fx *fx)
@@ -352,7 +374,9 @@ static bool apply(struct vm *vm, const struct rec_fx_list *out, const struct dec
 			send_command(vm, fx);
 			break;
 		case FX_RESET:
-			reset_guest(vm);
+			/* the rule whose reset this is names the incident's fault */
+			reset_guest(vm, vm->rc.rule != NULL ? restart_reason_of_fault[vm->rc.rule->event]
+							    : HV_RESTART_NONE);
 			break;
 		case FX_PARK:
 			park(vm, fx);

@@ -3,6 +3,9 @@
  * Appendix E.
  */
 #include "hv/cpuid.h"
+#include "include/hv_abi.h"
+
+_Static_assert(HV_CPUID_BASE == HV_CPUID_LEAF, "the signature leaf is part of the ABI");
 
 enum { EAX, EBX, ECX, EDX };
 
@@ -84,9 +87,9 @@ bool cpuid_hv_leaf(uint32_t leaf, uint32_t r[4])
 		return false;
 	/* max leaf, then "WatchdogHV  " as the vendor signature */
 	r[EAX] = HV_CPUID_BASE;
-	r[EBX] = 0x63746157; /* "Watc" */
-	r[ECX] = 0x676f6468; /* "hdog" */
-	r[EDX] = 0x20205648; /* "HV  " */
+	r[EBX] = HV_CPUID_SIG_EBX;
+	r[ECX] = HV_CPUID_SIG_ECX;
+	r[EDX] = HV_CPUID_SIG_EDX;
 	return true;
 }
 

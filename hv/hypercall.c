@@ -127,6 +127,24 @@ static int64_t hc_info(struct vm *vm)
 		 * their own, VM_INTEGRITY_RECORDS_PER_SECOND). */
 		vm->regs.rdx = hv_integrity_check(vm, rate_allow(&vm->integrity_records, plat_tsc()));
 		return HV_OK;
+	case HV_INFO_GENERATION:
+		vm->regs.rdx = vm->stub.generation;
+		return HV_OK;
+	case HV_INFO_RESTART_REASON:
+		vm->regs.rdx = vm->stub.restart_reason;
+		return HV_OK;
+	case HV_INFO_WATCHDOG_MS:
+		vm->regs.rdx = vm->set.wd_ms;
+		return HV_OK;
+	case HV_INFO_WATCHDOG_K:
+		vm->regs.rdx = vm->set.wd_k;
+		return HV_OK;
+	case HV_INFO_TICK_US:
+		vm->regs.rdx = vm->set.tick_us;
+		return HV_OK;
+	case HV_INFO_HELLO_DEADLINE_MS:
+		vm->regs.rdx = vm->policy->hello_deadline_ms;
+		return HV_OK;
 	default:
 		return HV_E_INVAL;
 	}

@@ -39,6 +39,7 @@ struct stub_link {
 	struct hv_shared_page *shared; /* in guest RAM, NULL until hello */
 	uint64_t generation;           /* boot generation, 1 at first boot */
 	uint64_t last_report_seq;
+	uint32_t restart_reason;       /* enum hv_restart_reason of this generation */
 };
 
 /* Counters for the stop and integrity records (whoever counts). */

@@ -7,7 +7,13 @@
 #ifndef HV_ABI_H
 #define HV_ABI_H
 
+/* The Linux stub module (guest-stub/linux/) builds against the kernel's
+ * headers, which have no <stdint.h> but define the same fixed-width names. */
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
 #include <stdint.h>
+#endif
 
 #define HV_ABI_VERSION 1u
 
@@ -49,6 +55,14 @@ struct hvg_boot_info {
 	char cmdline[HVG_CMDLINE_MAX]; /* NUL-terminated guest command line */
 };
 
+/* CPUID leaf 0x40000000: the hypervisor's signature, "WatchdogHV  " in
+ * EBX, ECX, EDX, so that a stub can check it runs under this hypervisor
+ * before it tries a hypercall (which would raise #UD anywhere else). */
+#define HV_CPUID_LEAF 0x40000000u
+#define HV_CPUID_SIG_EBX 0x63746157u /* "Watc" */
+#define HV_CPUID_SIG_ECX 0x676f6468u /* "hdog" */
+#define HV_CPUID_SIG_EDX 0x20205648u /* "HV  " */
+
 /* ---- Hypercalls ------------------------------------------------------ */
 /*
  * VMCALL (VMX) or VMMCALL (SVM) from CPL 0.  RAX = call number,
@@ -70,6 +84,36 @@ enum hv_info {
 	HV_INFO_TSC_HZ = 1,
 	HV_INFO_TIMER_FIRED = 2, /* virtual timer interrupts injected */
 	HV_INFO_INTEGRITY = 3,   /* CRC-32 of the hypervisor's code and control structures */
+	/* For a stub that finds no boot-info page (a kernel module): */
+	HV_INFO_GENERATION = 4,  /* boot generation, 1 at first boot, +1 per restart */
+	HV_INFO_RESTART_REASON = 5, /* enum hv_restart_reason: why this generation started */
+	HV_INFO_WATCHDOG_MS = 6, /* NMI watchdog period, ms (0: watchdog off) */
+	HV_INFO_WATCHDOG_K = 7,  /* missed periods that make a hang */
+	HV_INFO_TICK_US = 8,     /* hypervisor tick, us */
+	HV_INFO_HELLO_DEADLINE_MS = 9, /* the policy's hello deadline, ms (0: none) */
+};
+
+/* Why the current boot generation started (HV_INFO_RESTART_REASON): the
+ * first boot, a restart the guest asked for, or the fault event whose
+ * policy decision reset the guest. */
+enum hv_restart_reason {
+	HV_RESTART_NONE = 0,   /* first boot */
+	HV_RESTART_REBOOT = 1, /* the guest asked (keyboard controller, ...) */
+	HV_RESTART_EXCEPTION = 2,
+	HV_RESTART_PANIC = 3,
+	HV_RESTART_LOW_MEMORY = 4,
+	HV_RESTART_ASSERT = 5,
+	HV_RESTART_BAD_REPORT = 6,
+	HV_RESTART_HANG = 7,
+	HV_RESTART_SOFT_LOCKUP = 8,
+	HV_RESTART_TRIPLE_FAULT = 9,
+	HV_RESTART_MEM_VIOLATION = 10,
+	HV_RESTART_STUB_SILENT = 11,
+	HV_RESTART_BLOCKED_IO = 12,
+	HV_RESTART_BLOCKED_MSR = 13,
+	HV_RESTART_UNHANDLED_EXIT = 14,
+	HV_RESTART_ENTRY_FAILED = 15,
+	HV_RESTART_REASON_COUNT
 };
 
 enum hv_status {

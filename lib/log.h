@@ -41,8 +41,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* One line, including its "\n" (the UART layer sends "\r\n"). */
-#define LOG_LINE_MAX 256
+/* One line, including its "\n" (the UART layer sends "\r\n").  384: a
+ * report from a 64-bit kernel (eight 18-character addresses, a module
+ * name and a 63-character message) fits whole. */
+#define LOG_LINE_MAX 384
 /* Ring slots; a power of two. */
 #define LOG_RING_RECORDS 128
 /*

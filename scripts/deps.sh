@@ -5,7 +5,9 @@ set -eu
 
 BUILD_PKGS="gcc make binutils gnu-efi newlib-source xz-utils"
 IMAGE_PKGS="grub-pc-bin grub-common xorriso mtools dosfstools"
-RUN_PKGS="qemu-system-x86 ovmf bochs bochsbios bochs-term vgabios python3 libcmocka-dev clang libclang-rt-14-dev cppcheck gdb"
+# gcc-12 (the compiler Debian 12's kernel was built with), libelf1 and libssl3 (the
+# kbuild programs): the Linux stub module, scripts/linux-module.sh; gdb: the dump tests.
+RUN_PKGS="qemu-system-x86 ovmf bochs bochsbios bochs-term vgabios python3 libcmocka-dev clang libclang-rt-14-dev cppcheck gdb gcc-12 libelf1 libssl3"
 
 case "${1:-}" in
 --build) pkgs="$BUILD_PKGS $IMAGE_PKGS" ;;

@@ -3,12 +3,26 @@
 # the Linux end-to-end tests) without installing them on this machine:
 # `apt-get download` of linux-image-amd64's kernel package and of
 # busybox-static, unpacked with dpkg-deb into BUILD/linux, then an
-# initramfs of busybox and guest-linux/init.
+# initramfs of busybox, guest-linux/init and the stub module (built by
+# scripts/linux-module.sh against this kernel's headers).
 #   scripts/linux-assets.sh [BUILD]   ->  BUILD/linux/vmlinuz, BUILD/linux/initrd.cpio
 set -eu
 BUILD=${1:-build}
 OUT=$BUILD/linux
-[ -s "$OUT/vmlinuz" ] && [ -s "$OUT/initrd.cpio" ] && [ "$OUT/initrd.cpio" -nt guest-linux/init ] && exit 0
+# The initramfs is packed again when its init or a module changed.
+pack() {
+	scripts/linux-module.sh "$BUILD" >/dev/null
+	[ -s "$OUT/initrd.cpio" ] && [ "$OUT/initrd.cpio" -nt guest-linux/init ] &&
+		[ "$OUT/initrd.cpio" -nt "$OUT/hvstub.ko" ] && [ "$OUT/initrd.cpio" -nt "$OUT/hvcrash.ko" ] &&
+		return 0
+	rm -rf "$OUT/root/lib"
+	mkdir -p "$OUT/root/lib/modules"
+	cp "$OUT/hvstub.ko" "$OUT/hvcrash.ko" "$OUT/root/lib/modules/"
+	cp guest-linux/init "$OUT/root/init"
+	python3 tools/mkinitramfs.py "$OUT/root" "$OUT/initrd.cpio"
+	echo "linux-assets: $OUT/initrd.cpio (with hvstub.ko)"
+}
+[ -s "$OUT/vmlinuz" ] && [ -s "$OUT/root/bin/busybox" ] && { pack; exit 0; }
 mkdir -p "$OUT/deb" "$OUT/root"
 # The kernel package linux-image-amd64 points at (kernel 6.1 on Debian 12).
 kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n 1)
@@ -30,6 +44,6 @@ rm -rf "$OUT/x" "$OUT/root"
 mkdir -p "$OUT/root/bin" "$OUT/root/proc" "$OUT/root/sys" "$OUT/root/dev"
 dpkg-deb --fsys-tarfile "$OUT"/deb/busybox-static_*.deb | tar -xO ./bin/busybox >"$OUT/root/bin/busybox"
 chmod 755 "$OUT/root/bin/busybox"
-cp guest-linux/init "$OUT/root/init"
-python3 tools/mkinitramfs.py "$OUT/root" "$OUT/initrd.cpio"
+rm -f "$OUT/initrd.cpio"
+pack
 echo "linux-assets: $OUT/vmlinuz ($kpkg), $OUT/initrd.cpio"

@@ -437,6 +437,25 @@ static void do_call(const struct call *c, unsigned i)
 		case HV_INFO_INTEGRITY:
 			FUZZ_ASSERT(st == HV_OK && r->rdx == INTEGRITY_CRC);
 			break;
+		case HV_INFO_GENERATION:
+			FUZZ_ASSERT(st == HV_OK && r->rdx == vm.stub.generation);
+			break;
+		case HV_INFO_RESTART_REASON:
+			FUZZ_ASSERT(st == HV_OK && r->rdx == vm.stub.restart_reason &&
+				    r->rdx < HV_RESTART_REASON_COUNT);
+			break;
+		case HV_INFO_WATCHDOG_MS:
+			FUZZ_ASSERT(st == HV_OK && r->rdx == vm.set.wd_ms);
+			break;
+		case HV_INFO_WATCHDOG_K:
+			FUZZ_ASSERT(st == HV_OK && r->rdx == vm.set.wd_k);
+			break;
+		case HV_INFO_TICK_US:
+			FUZZ_ASSERT(st == HV_OK && r->rdx == vm.set.tick_us);
+			break;
+		case HV_INFO_HELLO_DEADLINE_MS:
+			FUZZ_ASSERT(st == HV_OK && r->rdx == vm.policy->hello_deadline_ms);
+			break;
 		default:
 			FUZZ_ASSERT(st == HV_E_INVAL);
 			break;
