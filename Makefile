@@ -4,13 +4,16 @@
 #   make test     unit tests + end-to-end tests under QEMU and Bochs
 #   make linux-module   the Linux stub module, build/linux/hvstub.ko
 # Build-time settings: GUEST_RAM_MB (guest RAM, MiB), POLICY (policy/<name>.policy),
-# WATCHDOG_MS (NMI watchdog period, 1-10000), WATCHDOG_K (missed answers that make a hang).
+# WATCHDOG_MS (NMI watchdog period, 1-10000), WATCHDOG_K (missed answers that make a hang),
+# INSTANCE (the instance's name in its log, 1-23 letters, digits, '.', '_' or '-').
 
 BUILD ?= build
 GUEST_RAM_MB ?= 128
 GUEST_IMAGE_MB ?= 16
 WATCHDOG_MS ?= 100
 WATCHDOG_K ?= 2
+# The name every log of this build's instances starts with (instance= overrides it).
+INSTANCE ?= hv0
 # Test aids (crash_test=, self_nmi=, platform_nmi=; docs: README) are
 # compiled in for the e2e build, never into an appliance build.
 TEST_AIDS ?= $(if $(filter appliance,$(POLICY)),0,1)
@@ -43,6 +46,7 @@ HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -ffreestanding -fno-stack-protector -
 	-fshort-wchar -mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables \
 	-fomit-frame-pointer -nostdinc -isystem $(NEWLIB_INCLUDE) -isystem $(GCC_INCLUDE) \
 	-DHV_GUEST_RAM_MB=$(GUEST_RAM_MB) -DHV_GUEST_IMAGE_MB=$(GUEST_IMAGE_MB) -DHV_WATCHDOG_MS=$(WATCHDOG_MS) -DHV_WATCHDOG_K=$(WATCHDOG_K) \
+	-DHV_INSTANCE='"$(INSTANCE)"' \
 	$(if $(filter 1,$(TEST_AIDS)),-DHV_TEST_AIDS)
 HV_ASFLAGS := -g -fpic -I.
 

@@ -9,6 +9,7 @@
 #include "hv/actions.h"
 #include "hv/dump.h"
 #include "hv/guest.h"
+#include "hv/wallclock.h"
 #include "include/hv_abi.h"
 #include "lib/log.h"
 
@@ -61,18 +62,53 @@ void vm_log_watchdog_stats(const struct vm *vm)
 /* Longest `stat exits` text: every kind with a 20-digit count. */
 #define EXITSTAT_TEXT_MAX 512
 
-void vm_log_exit_rates(struct vm *vm, uint64_t now)
+static void log_cpu(const struct vm *vm, uint64_t now)
 {
-	struct exit_trace *t = &vm->trace;
+	const struct stat_period *st = &vm->st;
+	struct cpu_shares sh = cpustat_shares(&st->cpu, &st->cpu_prev, now - st->prev_tsc);
+	bool out = vm->stopped || !recovery_guest_runs(&vm->rc);
+	char wall[WALLCLOCK_TEXT] = "unknown";
+
+	if (st->wall_s)
+		wallclock_format(st->wall_s + (now - st->wall_tsc) / vm->clk.tsc_hz, wall);
+	hv_record(LOG_INFO, CAT_STAT,
+		  "cpu interval_ms=%llu wall=%s guest_pct=%u.%u hv_pct=%u.%u idle_pct=%u.%u state=%s",
+		  (unsigned long long)tsc_to_ms(vm, now - st->prev_tsc), wall, sh.guest_pm / 10,
+		  sh.guest_pm % 10, sh.hv_pm / 10, sh.hv_pm % 10, sh.idle_pm / 10, sh.idle_pm % 10,
+		  cpustat_state_name(cpustat_state(out, vm->rc.incident_open, &sh)));
+}
+
+/* The stub's collector (M7), as it last wrote it into the shared page. */
+static void log_health(const struct vm *vm)
+{
+	const struct hv_shared_page *sp = vm->stub.shared;
+
+	if (!vm->stub.up || sp == NULL)
+		return;
+	hv_record(LOG_INFO, CAT_STAT,
+		  "health free_memory=%llu uptime_ms=%llu guest_ticks=%llu custom=%llu,%llu,%llu,%llu "
+		  "ack_seq=%llu",
+		  (unsigned long long)sp->free_memory, (unsigned long long)sp->uptime_ms,
+		  (unsigned long long)sp->guest_ticks, (unsigned long long)sp->custom[0],
+		  (unsigned long long)sp->custom[1], (unsigned long long)sp->custom[2],
+		  (unsigned long long)sp->custom[3], (unsigned long long)sp->ack_seq);
+}
+
+void vm_log_periodic_stats(struct vm *vm, uint64_t now)
+{
+	struct stat_period *st = &vm->st;
 	char text[EXITSTAT_TEXT_MAX];
 
-	exitstat_format(text, sizeof(text), &t->counts, &t->stat_prev,
-			(now - t->stat_prev_tsc) / vm->clk.tsc_per_us);
+	log_cpu(vm, now);
+	exitstat_format(text, sizeof(text), &vm->trace.counts, &st->exits_prev,
+			(now - st->prev_tsc) / vm->clk.tsc_per_us);
 	hv_record(LOG_INFO, CAT_STAT, "exits per_s interval_ms=%llu %s",
-		  (unsigned long long)tsc_to_ms(vm, now - t->stat_prev_tsc), text);
-	t->stat_prev = t->counts;
-	t->stat_prev_tsc = now;
-	t->stat_next_tsc = now + vm_ms_to_tsc(vm, vm->set.exitstat_ms);
+		  (unsigned long long)tsc_to_ms(vm, now - st->prev_tsc), text);
+	log_health(vm);
+	st->exits_prev = vm->trace.counts;
+	st->cpu_prev = st->cpu;
+	st->prev_tsc = now;
+	st->next_tsc = now + vm_ms_to_tsc(vm, vm->set.stat_ms);
 }
 
 void vm_log_exit_totals(const struct vm *vm)

@@ -45,9 +45,10 @@ void vm_guest_reboot(struct vm *vm);
 /* Ends the run (tick limit, or the guest parked). */
 void vm_stop(struct vm *vm, const char *reason);
 void vm_log_watchdog_stats(const struct vm *vm);
-/* `stat exits`: the rates since the last such record (exitstat=<ms>),
- * or with totals=true the counts since boot. */
-void vm_log_exit_rates(struct vm *vm, uint64_t now);
+/* The periodic records (stat_ms=<ms>): `stat cpu` (shares and state),
+ * `stat exits` (rates by reason) and, with the stub up, `stat health`
+ * (its collector's values), all over the time since the last ones. */
+void vm_log_periodic_stats(struct vm *vm, uint64_t now);
 void vm_log_exit_totals(const struct vm *vm);
 
 /* True if one more guest-triggered line may be logged this second. */

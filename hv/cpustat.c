@@ -24,22 +24,22 @@ struct cpu_shares cpustat_shares(const struct cpu_times *cur, const struct cpu_t
 	return s;
 }
 
-enum guest_state cpustat_state(bool guest_out, bool incident_open, const struct cpu_shares *s)
+enum guest_activity cpustat_state(bool guest_out, bool incident_open, const struct cpu_shares *s)
 {
 	if (guest_out)
-		return GUEST_STOPPED;
+		return ACT_STOPPED;
 	if (incident_open)
-		return GUEST_ABNORMAL;
-	return s->idle_pm > 500 ? GUEST_SLEEPING : GUEST_RUNNING;
+		return ACT_ABNORMAL;
+	return s->idle_pm > 500 ? ACT_SLEEPING : ACT_RUNNING;
 }
 
-const char *cpustat_state_name(enum guest_state st)
+const char *cpustat_state_name(enum guest_activity st)
 {
 	switch (st) {
-	case GUEST_RUNNING: return "running";
-	case GUEST_SLEEPING: return "sleeping";
-	case GUEST_STOPPED: return "stopped";
-	case GUEST_ABNORMAL: return "abnormal";
+	case ACT_RUNNING: return "running";
+	case ACT_SLEEPING: return "sleeping";
+	case ACT_STOPPED: return "stopped";
+	case ACT_ABNORMAL: return "abnormal";
 	}
 	return "?";
 }

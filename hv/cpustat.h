@@ -17,11 +17,11 @@ struct cpu_times {
 	uint64_t idle;  /* waiting for a tick with the guest out */
 };
 
-enum guest_state {
-	GUEST_RUNNING,  /* it runs and mostly computes */
-	GUEST_SLEEPING, /* it runs, but mostly halted waiting for an interrupt */
-	GUEST_STOPPED,  /* parked, in back-off before a restart, or the run ended */
-	GUEST_ABNORMAL, /* it runs inside an open incident (a fault not yet resolved) */
+enum guest_activity {
+	ACT_RUNNING,  /* it runs and mostly computes */
+	ACT_SLEEPING, /* it runs, but mostly halted waiting for an interrupt */
+	ACT_STOPPED,  /* parked, in back-off before a restart, or the run ended */
+	ACT_ABNORMAL, /* it runs inside an open incident (a fault not yet resolved) */
 };
 
 /* Shares of `elapsed` in per mille, summing to 1000 (the hypervisor's
@@ -34,8 +34,8 @@ struct cpu_shares cpustat_shares(const struct cpu_times *cur, const struct cpu_t
 
 /* The state for an interval: stopped wins, then an open incident, then
  * sleeping when more than half of the interval was idle. */
-enum guest_state cpustat_state(bool guest_out, bool incident_open, const struct cpu_shares *s);
+enum guest_activity cpustat_state(bool guest_out, bool incident_open, const struct cpu_shares *s);
 
-const char *cpustat_state_name(enum guest_state st);
+const char *cpustat_state_name(enum guest_activity st);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * Exits by reason (issue 9): what a guest costs the hypervisor, idle and
  * busy.  The run loop counts every exit by its arch-neutral kind; with
- * exitstat=<ms> on the command line a `stat exits` record every interval
+ * stat_ms=<ms> on the command line a `stat exits` record every interval
  * gives the rate of each kind over that interval, and the stop record the
  * totals.  Pure: no globals, no platform calls.
  */

@@ -10,6 +10,7 @@
 #include "hv/guest.h"
 #include "hv/hv.h"
 #include "hv/run.h"
+#include "hv/wallclock.h"
 #include "lib/log.h"
 
 static struct vm vm;
@@ -121,6 +122,33 @@ static void start_clock(uint64_t tsc_hz)
 	       (unsigned)vm.set.wd_k, vm.policy->name);
 }
 
+/* A 64-bit mix (the SplitMix64 finaliser's constants): the boot id only
+ * has to differ from boot to boot, and the TSC at boot already does. */
+static uint64_t mix64(uint64_t x)
+{
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/* Who and when, once (issue 12): the instance's name, a boot id, and the
+ * real-time clock read once, so every later record can be placed. */
+static void log_identity(void)
+{
+	struct rtc_raw rtc;
+	char wall[WALLCLOCK_TEXT] = "unknown";
+	const char *name = vm.set.instance[0] ? vm.set.instance : HV_INSTANCE;
+
+	vm.st.wall_tsc = plat_tsc();
+	if (!plat_rtc_read(&rtc) || !wallclock_from_rtc(&rtc, &vm.st.wall_s))
+		vm.st.wall_s = 0;
+	else
+		wallclock_format(vm.st.wall_s, wall);
+	vm.st.boot_id = mix64(vm.st.wall_tsc ^ mix64(vm.st.wall_s ^ vm.boot->hv_base));
+	hv_log("identity instance=%s boot_id=%016llx wall=%s tsc_hz=%llu", name,
+	       (unsigned long long)vm.st.boot_id, wall, (unsigned long long)vm.clk.tsc_hz);
+}
+
 static void launch_on_own_stack(void)
 {
 	const char *why = "";
@@ -128,6 +156,7 @@ static void launch_on_own_stack(void)
 	plat_take_over_cpu();
 	log_memory_map(vm.boot);
 	start_clock(plat_calibrate_tsc());
+	log_identity();
 	vm.stub.generation = 1;
 	vm_build_guest(&vm, NULL);
 	vm.cfg.msr_pass = msr_pass_list;
@@ -150,8 +179,8 @@ static void launch_on_own_stack(void)
 	       (unsigned long long)(vm.clk.launch_tsc - vm.boot->entry_tsc));
 	wd_restart(&vm.wd, vm.clk.launch_tsc);
 	recovery_start(&vm.rc, vm.clk.launch_tsc);
-	vm.trace.stat_prev_tsc = vm.clk.launch_tsc;
-	vm.trace.stat_next_tsc = vm.clk.launch_tsc + vm_ms_to_tsc(&vm, vm.set.exitstat_ms);
+	vm.st.prev_tsc = vm.clk.launch_tsc;
+	vm.st.next_tsc = vm.clk.launch_tsc + vm_ms_to_tsc(&vm, vm.set.stat_ms);
 	vm_run_loop(&vm);
 }
 

@@ -111,16 +111,19 @@ static void periodic(struct vm *vm)
 	if (wd_due(&vm->wd, now))
 		heartbeat_period(vm, now);
 	vm_recovery_tick(vm, now);
-	if (vm->set.exitstat_ms && now >= vm->trace.stat_next_tsc)
-		vm_log_exit_rates(vm, now);
+	if (vm->set.stat_ms && now >= vm->st.next_tsc)
+		vm_log_periodic_stats(vm, now);
 }
 
 /* The guest is not running (back-off or parked): wait for the next tick. */
 static void idle_until_next_tick(struct vm *vm)
 {
-	while (plat_tsc() < vm->clk.next_tick_tsc)
+	uint64_t start = plat_tsc(), now;
+
+	while ((now = plat_tsc()) < vm->clk.next_tick_tsc)
 		__asm__ volatile("pause");
-	ticks_catch_up(vm, plat_tsc());
+	vm->st.cpu.idle += now - start;
+	ticks_catch_up(vm, now);
 	if (!vm->stopped)
 		periodic(vm);
 	log_drain(LOG_DRAIN_WHILE_IDLE);
@@ -143,8 +146,10 @@ static void run_guest_once(struct vm *vm)
 
 	if (heartbeat_inject_needed(vm))
 		heartbeat_inject(vm);
+	uint64_t entry = plat_tsc_inline();
 	vm->ops->run(&vm->regs, vm->clk.next_tick_tsc, &ev);
 	uint64_t now = plat_tsc_inline();
+	vm->st.cpu.guest += now - entry; /* with the entry and exit themselves */
 	struct exit_trace *t = &vm->trace;
 	t->exit_tsc = now;
 	t->recent[t->exits++ % VM_RECENT_EXITS] = ev.raw;

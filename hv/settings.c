@@ -49,6 +49,8 @@ struct setting {
 
 _Static_assert(sizeof((struct hv_settings){ 0 }.policy) == SETTINGS_POLICY_MAX,
 	       "the policy row relies on the field being SETTINGS_POLICY_MAX bytes");
+_Static_assert(sizeof((struct hv_settings){ 0 }.instance) == SETTINGS_POLICY_MAX,
+	       "every name field is SETTINGS_POLICY_MAX bytes (parse_string)");
 _Static_assert(SETTINGS_POLICY_MAX >= 2, "room for a one-letter name and its NUL");
 
 /* The only copy of the ranges and defaults.  Absent keys get the default. */
@@ -60,7 +62,8 @@ static const struct setting settings_table[] = {
 	{ "wd_ms",        SET_U64,  NULL,    0,   10000,      HV_WATCHDOG_MS,     F_U64(wd_ms),          BAD_NOTE,  false },
 	{ "wd_k",         SET_U64,  NULL,    1,   100,        HV_WATCHDOG_K,      F_U64(wd_k),           BAD_NOTE,  false },
 	{ "irq_hold_ms",  SET_U64,  NULL,    0,   60000,      HV_IRQ_HOLD_MS,     F_U64(irq_hold_ms),    BAD_NOTE,  false },
-	{ "exitstat",     SET_U64,  NULL,    0,   3600000,    0,                  F_U64(exitstat_ms),    BAD_NOTE,  false },
+	{ "stat_ms",      SET_U64,  NULL,    0,   3600000,    0,                  F_U64(stat_ms),        BAD_NOTE,  false },
+	{ "instance",     SET_STR,  NULL,    0,   0,          0,                  F_STR(instance),       BAD_NOTE,  false },
 	{ "dump",         SET_U64,  NULL,    0,   2,          0,                  F_U64(dump_level),     BAD_NOTE,  false },
 	{ "policy",       SET_STR,  NULL,    0,   0,          0,                  F_STR(policy),         BAD_NOTE,  false },
 	{ "onstop",       SET_WORD, "exit",  0,   0,          0,                  F_BOOL(onstop_exit),   BAD_QUIET, false },

@@ -26,6 +26,9 @@
 /* A guest with devices and no stub (hv/watchdog.h wd_period_irqs()):
  * above the half second Linux may hold interrupts off by itself. */
 #define HV_IRQ_HOLD_MS 1000
+#ifndef HV_INSTANCE
+#define HV_INSTANCE "hv0"
+#endif
 _Static_assert(HV_WATCHDOG_MS >= 1 && HV_WATCHDOG_MS <= 10000, "watchdog period: 1 ms to 10 s");
 _Static_assert(HV_WATCHDOG_K >= 1 && HV_WATCHDOG_K <= 100, "watchdog K: 1 to 100");
 
@@ -33,6 +36,8 @@ _Static_assert(HV_WATCHDOG_K >= 1 && HV_WATCHDOG_K <= 100, "watchdog K: 1 to 100
  * SETTINGS_POLICY_MAX - 1 characters fit; a longer one is refused rather
  * than cut short, since a cut name could match a different policy. */
 #define SETTINGS_POLICY_MAX 24
+_Static_assert(sizeof(HV_INSTANCE) >= 2 && sizeof(HV_INSTANCE) <= SETTINGS_POLICY_MAX,
+	       "make INSTANCE=: a name of 1 to 23 characters");
 
 struct hv_settings {
 	uint64_t tick_us;   /* 100..50000, default 1000; out of range -> message, default */
@@ -42,11 +47,13 @@ struct hv_settings {
 			     * out of range -> message, default */
 	uint64_t irq_hold_ms; /* 0..60000 (0 = off), default HV_IRQ_HOLD_MS: a stub-less
 			       * device guest holding an interrupt off this long is locked up */
-	uint64_t exitstat_ms; /* 0..3600000, default 0 = off: a `stat exits` record every so often */
+	uint64_t stat_ms;   /* 0..3600000, default 0 = off: `stat cpu`, `stat exits` (and
+			     * `stat health` with a stub) records every so often */
 	uint64_t wd_k;      /* 1..100, default HV_WATCHDOG_K; out of range -> message, default */
 	uint64_t dump_level; /* dump=0..2: 0 the policy decides, 1 mini, 2 full for every
 			      * reset or park decision (docs/dumps.md) */
 	char policy[SETTINGS_POLICY_MAX]; /* "" = the build's default */
+	char instance[SETTINGS_POLICY_MAX]; /* "" = the build's (HV_INSTANCE) */
 	bool onstop_exit;   /* onstop=exit */
 	bool onfault_reset; /* onfault=reset */
 	/* Test aids: only in builds with HV_TEST_AIDS defined; otherwise always 0

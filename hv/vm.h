@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "hv/bootinfo.h"
+#include "hv/cpustat.h"
 #include "hv/devices.h"
 #include "hv/exitstat.h"
 #include "hv/guest.h"
@@ -57,8 +58,18 @@ struct exit_trace {
 	uint64_t recent[VM_RECENT_EXITS];
 	uint32_t last_kind;
 	struct exit_counts counts;     /* since boot, by kind (hv/exitstat.h) */
-	struct exit_counts stat_prev;  /* at the last `stat exits` record */
-	uint64_t stat_prev_tsc, stat_next_tsc;
+};
+
+/* The periodic `stat` records (stat_ms=<ms>, actions.c) and what they
+ * count: CPU time by where it went (run.c), the instance's identity and
+ * wall-clock time (main.c). */
+struct stat_period {
+	struct cpu_times cpu;         /* since boot (hv/cpustat.h) */
+	struct cpu_times cpu_prev;    /* at the last records */
+	struct exit_counts exits_prev;
+	uint64_t prev_tsc, next_tsc;
+	uint64_t boot_id;
+	uint64_t wall_s, wall_tsc;    /* the RTC at boot (wall_s 0: no reading) and the TSC then */
 };
 
 /* Guest-triggered log lines and reports allowed per second. */
@@ -80,6 +91,7 @@ struct vm {
 	struct stub_link stub;
 	struct vm_stats stats;
 	struct exit_trace trace;
+	struct stat_period st;
 	struct vtimer vt;
 	struct watchdog wd;
 	struct recovery rc;

@@ -326,7 +326,7 @@ def check_pit_fastest(res, run):
 # panic.  With panic=0 a panicked kernel neither reboots nor stops (it
 # spins in mdelay() with interrupts on); the hypervisor reads its panic
 # line on the console it emulates and its policy resets the guest.
-# exitstat=1000: a `stat exits` record every second.  hvdemo=mark: the
+# stat_ms=1000: a `stat exits` record every second.  hvdemo=mark: the
 # init reads port 0x214 as the shell starts, port 0x215 brackets the busy
 # loop.
 BUSY_LOOP = b"timeout 3 sh -c 'while :; do :; done'; "
@@ -334,32 +334,51 @@ LINUX_PANIC = (b"sleep 3; " + PORT_READ + b"533; " + BUSY_LOOP + PORT_READ + b"5
                b"echo c > /proc/sysrq-trigger\n")
 
 
-def exit_rates(run, since, until):
-    """The `stat exits` records wholly inside [since, until]."""
+def stat_records(run, name, since, until):
+    """The `stat <name>` records whose interval lies wholly in [since, until]."""
     out = []
-    for r in find(run, "stat", "exits"):
+    for r in find(run, "stat", name):
         span = int(r["fields"].get("interval_ms", "0")) * 1000
         if since <= r["t_us"] - span and r["t_us"] <= until:
-            out.append({k: int(v) for k, v in r["fields"].items() if v.isdigit()})
+            out.append(r["fields"])
     return out
 
 
-def check_exit_rates(res, run):
+def check_periodic_stats(res, run):
     mark = find(run, "event", "blocked_io", port="0x215", access="in")
     since, until = (mark[0]["t_us"], mark[-1]["t_us"]) if len(mark) >= 2 else (1, 0)
-    idle = exit_rates(run, 0, since)[-2:]
-    busy = exit_rates(run, since, until)
-    res.check(run, "exits by reason every second (exitstat=1000): an idle Linux guest halts "
+    n = lambda r, k: int(r.get(k, "0"))
+    idle = stat_records(run, "exits", 0, since)[-2:]
+    busy = stat_records(run, "exits", since, until)
+    res.check(run, "exits by reason every second (stat_ms=1000): an idle Linux guest halts "
               "between timer interrupts, a busy one does not",
-              len(idle) == 2 and all(r.get("hlt", 0) >= 50 for r in idle) and
-              len(busy) >= 1 and all(r.get("hlt", 0) < 10 for r in busy),
+              len(idle) == 2 and all(n(r, "hlt") >= 50 for r in idle) and
+              len(busy) >= 1 and all(n(r, "hlt") < 10 for r in busy),
               f"idle={idle} busy={busy}")
+    pct = lambda r, k: float(r.get(k, "0"))
+    idle = stat_records(run, "cpu", 0, since)[-2:]
+    busy = stat_records(run, "cpu", since, until)
+    res.check(run, "CPU shares and state every second: the idle guest sleeping (idle above half), "
+              "the busy one running (guest above half); the shares add up to 100 %",
+              len(idle) == 2 and all(r.get("state") == "sleeping" and pct(r, "idle_pct") > 50
+                                     for r in idle) and
+              len(busy) >= 1 and all(r.get("state") == "running" and pct(r, "guest_pct") > 50
+                                     for r in busy) and
+              all(abs(pct(r, "guest_pct") + pct(r, "hv_pct") + pct(r, "idle_pct") - 100) < 0.05
+                  for r in idle + busy) and
+              all(re.fullmatch(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ", r.get("wall", ""))
+                  for r in idle + busy),
+              f"idle={idle} busy={busy}")
+    ident = find(run, "log", "identity", instance="hv0", boot_id="[0-9a-f]{16}",
+                 wall=r"20\d\d-.*Z")
+    res.check(run, "the log names its instance, a boot id and the wall-clock time at boot",
+              len(ident) == 1, str(ident))
 
 
 def check_linux_panic(res, run):
     c1, c2 = run.com1, run.com2
     shells = len(re.findall(r"^linux-demo: shell ready", c2, re.M))
-    check_exit_rates(res, run)
+    check_periodic_stats(res, run)
     panic = find(run, "event", "panic", source="console")
     res.check(run, "a kernel panic without a stub is caught from the panic line on the emulated "
               "console, with its reason",
@@ -1218,14 +1237,14 @@ def plan(build):
                      (lambda res, r: (check_linux_reboots(res, r, 0), check_pit_fastest(res, r)))))
     if assets is not None:
         runs.append((Run("qemu-iso-linux-panic", "qemu-iso",
-                         "onstop=exit policy=linux exitstat=1000 maxticks=300000",
+                         "onstop=exit policy=linux stat_ms=1000 maxticks=300000",
                          LINUX_CMDLINE + " hvdemo=mark", r"(?!)", guest_bytes=assets[0],
                          initrd=assets[1], typing=[(r"shell ready", LINUX_PANIC),
                                                    (r"(?s)(shell ready.*){2}", b"halt -f\n")],
                          memory=512, timeout=300), check_linux_panic))
         # Bochs (VMX): one boot to the shell, then the init powers off
         # (nobody types into Bochs' COM2)
-        runs.append((Run("bochs-vmx-linux", "bochs-vmx", "onstop=exit policy=linux exitstat=1000",
+        runs.append((Run("bochs-vmx-linux", "bochs-vmx", "onstop=exit policy=linux stat_ms=1000",
                          LINUX_CMDLINE + " hvdemo=mark hvdemo=poweroff", STOPPED,
                          guest_bytes=assets[0], initrd=assets[1], timeout=900),
                      check_linux_poweroff))

@@ -56,14 +56,14 @@ static void test_state(void **state)
 	struct cpu_shares half = { .guest_pm = 450, .hv_pm = 50, .idle_pm = 500 };
 	(void)state;
 
-	assert_int_equal(cpustat_state(false, false, &busy), GUEST_RUNNING);
-	assert_int_equal(cpustat_state(false, false, &idle), GUEST_SLEEPING);
-	assert_int_equal(cpustat_state(false, false, &half), GUEST_RUNNING);
-	assert_int_equal(cpustat_state(false, true, &idle), GUEST_ABNORMAL);
-	assert_int_equal(cpustat_state(true, true, &busy), GUEST_STOPPED);
-	assert_string_equal(cpustat_state_name(GUEST_SLEEPING), "sleeping");
-	assert_string_equal(cpustat_state_name(GUEST_ABNORMAL), "abnormal");
-	assert_string_equal(cpustat_state_name((enum guest_state)9), "?");
+	assert_int_equal(cpustat_state(false, false, &busy), ACT_RUNNING);
+	assert_int_equal(cpustat_state(false, false, &idle), ACT_SLEEPING);
+	assert_int_equal(cpustat_state(false, false, &half), ACT_RUNNING);
+	assert_int_equal(cpustat_state(false, true, &idle), ACT_ABNORMAL);
+	assert_int_equal(cpustat_state(true, true, &busy), ACT_STOPPED);
+	assert_string_equal(cpustat_state_name(ACT_SLEEPING), "sleeping");
+	assert_string_equal(cpustat_state_name(ACT_ABNORMAL), "abnormal");
+	assert_string_equal(cpustat_state_name((enum guest_activity)9), "?");
 }
 
 int main(void)
