@@ -42,7 +42,7 @@ static void report_verdict(struct vm *vm, enum wd_verdict v, uint64_t now, uint6
 				(unsigned long long)vm->set.wd_ms, lat);
 		break;
 	case WD_IRQS_HELD:
-		vm_simple_fault(vm, FAULT_SOFT_LOCKUP, "irqs_held_ms=%llu limit_ms=%llu stub=none %s",
+		vm_simple_fault(vm, FAULT_SOFT_LOCKUP, "irqs_held_ms=%llu limit_ms=%llu %s",
 				(unsigned long long)((now - vm->dev.irq_pending_since) / vm->clk.tsc_per_ms),
 				(unsigned long long)vm->set.irq_hold_ms, lat);
 		break;

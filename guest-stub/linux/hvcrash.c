@@ -6,16 +6,18 @@
  *   insmod hvcrash.ko fault=null   a write through a NULL pointer (page fault)
  *   insmod hvcrash.ko fault=gpf    a read at a non-canonical address (#GP)
  *   insmod hvcrash.ko fault=bug    BUG() (invalid opcode)
+ *   insmod hvcrash.ko fault=hardlockup  spins with interrupts off for ever
  * Never load it on a system you care about.
  */
 #include <linux/bug.h>
+#include <linux/irqflags.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/string.h>
 
 static char *fault = "null";
 module_param(fault, charp, 0444);
-MODULE_PARM_DESC(fault, "null, gpf or bug");
+MODULE_PARM_DESC(fault, "null, gpf, bug or hardlockup");
 
 /* Not inlined and the pointers laundered through a volatile, so that the
  * compiler keeps each fault where it is written instead of proving it
@@ -34,6 +36,15 @@ static noinline void hvcrash_gpf(void)
 	pr_info("hvcrash: %lu\n", *p);
 }
 
+/* A hard lockup: no interrupt is taken again on this CPU (Linux's own
+ * detector needs a PMU NMI, which the guest does not have). */
+static noinline void hvcrash_hardlockup(void)
+{
+	local_irq_disable();
+	for (;;)
+		cpu_relax();
+}
+
 static int __init hvcrash_init(void)
 {
 	pr_info("hvcrash: fault=%s\n", fault);
@@ -43,6 +54,8 @@ static int __init hvcrash_init(void)
 		hvcrash_gpf();
 	else if (strcmp(fault, "bug") == 0)
 		BUG();
+	else if (strcmp(fault, "hardlockup") == 0)
+		hvcrash_hardlockup();
 	return -EINVAL; /* never stays loaded */
 }
 module_init(hvcrash_init);
