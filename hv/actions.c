@@ -184,22 +184,39 @@ struct decided_fault {
 	uint64_t decided_tsc;
 };
 
+/* " incident=<id>" for the records of an incident (issue 12: one id ties
+ * a fault's event, decision, alarm, actions and outcomes), "" for none. */
+struct incident_text {
+	char s[32];
+};
+
+static struct incident_text incident_of(uint64_t id)
+{
+	struct incident_text t = { "" };
+
+	if (id)
+		snprintf(t.s, sizeof(t.s), " incident=%llu", (unsigned long long)id);
+	return t;
+}
+
 static void log_decision(const struct vm *vm, const struct rec_fx *fx, const struct decided_fault *d)
 {
+	const struct incident_text inc = incident_of(fx->incident);
 	const struct policy_rule *r = fx->rule;
 	const struct fault_event *ev = d->ev;
 	enum log_level level = alarm_log_level(r->alarm);
 
-	hv_record(level, CAT_EVENT, "%s vector=%d rip=0x%llx module=%s stub=%s %s",
+	hv_record(level, CAT_EVENT, "%s vector=%d rip=0x%llx module=%s stub=%s %s%s",
 		  fault_type_name(ev->type), ev->vector, (unsigned long long)ev->rip,
-		  ev->module && ev->module[0] ? ev->module : "-", ev->stub_up ? "up" : "down", d->detail);
+		  ev->module && ev->module[0] ? ev->module : "-", ev->stub_up ? "up" : "down", d->detail,
+		  inc.s);
 	hv_record(LOG_INFO, CAT_DECISION,
-		  "match policy=%s rule=%s at=%s action=%s deadline_ms=%u exit_to_decision_tsc=%llu",
+		  "match policy=%s rule=%s at=%s action=%s deadline_ms=%u exit_to_decision_tsc=%llu%s",
 		  vm->policy->name, r->name, r->where, policy_action_name((enum policy_action)r->action),
-		  r->deadline_ms, (unsigned long long)(d->decided_tsc - vm->trace.exit_tsc));
-	hv_record(level, CAT_ALARM, "alarm id=%llu level=%s category=%s cause=%s",
+		  r->deadline_ms, (unsigned long long)(d->decided_tsc - vm->trace.exit_tsc), inc.s);
+	hv_record(level, CAT_ALARM, "alarm id=%llu level=%s category=%s cause=%s%s",
 		  (unsigned long long)fx->alarm_id, alarm_level_name((enum alarm_level)r->alarm),
-		  fault_type_name(ev->type), r->name);
+		  fault_type_name(ev->type), r->name, inc.s);
 	if (r->record & REC_REGS)
 		log_regs(vm);
 	if (r->record & REC_SHARED)
@@ -231,9 +248,9 @@ static void send_command(struct vm *vm, const struct rec_fx *fx)
 		return; /* the machine asks only when the stub is up */
 	post_command(sp, fx->command, fx->arg, fx->cmd_id);
 	wd_queue_command(&vm->wd);
-	hv_record(LOG_INFO, CAT_ACTION, "handback command=%u arg=%llu cmd_id=%llu deadline_ms=%u",
+	hv_record(LOG_INFO, CAT_ACTION, "handback command=%u arg=%llu cmd_id=%llu deadline_ms=%u%s",
 		  fx->command, (unsigned long long)fx->arg, (unsigned long long)fx->cmd_id,
-		  fx->deadline_ms);
+		  fx->deadline_ms, incident_of(fx->incident).s);
 }
 
 void vm_hv_wrote_guest_page(struct vm *vm, uint64_t gpa)
@@ -296,7 +313,7 @@ _Static_assert(FAULT_TYPE_COUNT == 14 && HV_RESTART_REASON_COUNT == 16,
 /* Reload the image from the pristine copy into cleared RAM, reset the
  * vCPU and the guest's devices, next boot generation (M11).  `reason`
  * (enum hv_restart_reason) is what the next generation's stub learns. */
-static void reset_guest(struct vm *vm, uint32_t reason)
+static void reset_guest(struct vm *vm, uint32_t reason, uint64_t incident)
 {
 	uint64_t t0 = plat_tsc();
 	struct guest_dirty *clear = pages_to_clear(vm);
@@ -314,26 +331,29 @@ static void reset_guest(struct vm *vm, uint32_t reason)
 	uint64_t now = plat_tsc();
 	wd_restart(&vm->wd, now);
 	recovery_reset_done(&vm->rc, now);
-	hv_record(LOG_INFO, CAT_ACTION, "reset done generation=%llu cost_tsc=%llu cleared_pages=%llu/%llu",
+	hv_record(LOG_INFO, CAT_ACTION, "reset done generation=%llu cost_tsc=%llu cleared_pages=%llu/%llu%s",
 		  (unsigned long long)vm->stub.generation, (unsigned long long)(plat_tsc() - t0),
-		  (unsigned long long)cleared, (unsigned long long)GUEST_PAGES);
+		  (unsigned long long)cleared, (unsigned long long)GUEST_PAGES, incident_of(incident).s);
 }
 
 void vm_guest_reboot(struct vm *vm)
 {
 	hv_record(LOG_INFO, CAT_ACTION, "reboot requested by the guest rip=0x%llx generation=%llu",
 		  (unsigned long long)vm->ops->get_rip(), (unsigned long long)vm->stub.generation);
-	reset_guest(vm, HV_RESTART_REBOOT);
+	reset_guest(vm, HV_RESTART_REBOOT, 0);
 }
 
 static void park(struct vm *vm, const struct rec_fx *fx)
 {
-	hv_record(LOG_INFO, CAT_ACTION, "park reason=%s generation=%llu", fx->why,
-		  (unsigned long long)vm->stub.generation);
-	hv_record(alarm_log_level(fx->level), CAT_ALARM, "alarm id=%llu level=%s category=parked cause=%s",
-		  (unsigned long long)fx->alarm_id, alarm_level_name((enum alarm_level)fx->level), fx->why);
-	hv_record(LOG_INFO, CAT_OUTCOME, "parked guest_rip=0x%llx state_kept=yes",
-		  (unsigned long long)vm->ops->get_rip());
+	const struct incident_text inc = incident_of(fx->incident);
+
+	hv_record(LOG_INFO, CAT_ACTION, "park reason=%s generation=%llu%s", fx->why,
+		  (unsigned long long)vm->stub.generation, inc.s);
+	hv_record(alarm_log_level(fx->level), CAT_ALARM,
+		  "alarm id=%llu level=%s category=parked cause=%s%s", (unsigned long long)fx->alarm_id,
+		  alarm_level_name((enum alarm_level)fx->level), fx->why, inc.s);
+	hv_record(LOG_INFO, CAT_OUTCOME, "parked guest_rip=0x%llx state_kept=yes%s",
+		  (unsigned long long)vm->ops->get_rip(), inc.s);
 	if (vm->set.onstop_exit)
 		vm_stop(vm, "parked");
 	else
@@ -343,45 +363,47 @@ static void park(struct vm *vm, const struct rec_fx *fx)
 static void log_outcome(const struct vm *vm, const struct rec_fx *fx)
 {
 	const struct policy_config *p = vm->policy;
+	const struct incident_text inc = incident_of(fx->incident);
 
 	switch (fx->kind) {
 	case FX_LOGGED:
-		hv_record(LOG_INFO, CAT_OUTCOME, "logged guest_continues=yes");
+		hv_record(LOG_INFO, CAT_OUTCOME, "logged guest_continues=yes%s", inc.s);
 		break;
 	case FX_SUPPRESSED:
 		hv_record(LOG_MINOR, CAT_STAT, "suppressed event=%s count=%llu window_ms=1000",
 			  fault_type_name((enum fault_type)fx->fault), (unsigned long long)fx->count);
 		break;
 	case FX_HANDBACK_NO_STUB:
-		hv_record(LOG_MINOR, CAT_OUTCOME, "handback impossible: no stub; escalating");
+		hv_record(LOG_MINOR, CAT_OUTCOME, "handback impossible: no stub; escalating%s", inc.s);
 		break;
 	case FX_RESET_SCHEDULED:
-		hv_record(LOG_INFO, CAT_ACTION, "reset scheduled backoff_ms=%u restarts_in_window=%u",
-			  fx->backoff_ms, fx->restarts);
+		hv_record(LOG_INFO, CAT_ACTION, "reset scheduled backoff_ms=%u restarts_in_window=%u%s",
+			  fx->backoff_ms, fx->restarts, inc.s);
 		break;
 	case FX_BUDGET_EXHAUSTED:
-		hv_record(LOG_EMERG, CAT_DECISION, "restart budget exhausted max=%u window_ms=%u: parking",
-			  p->restart_max, p->restart_window_ms);
+		hv_record(LOG_EMERG, CAT_DECISION, "restart budget exhausted max=%u window_ms=%u: parking%s",
+			  p->restart_max, p->restart_window_ms, inc.s);
 		break;
 	case FX_TIMEOUT:
-		hv_record(LOG_MAJOR, CAT_OUTCOME, "timeout action=%s next=%s why=\"%s\"",
+		hv_record(LOG_MAJOR, CAT_OUTCOME, "timeout action=%s next=%s why=\"%s\"%s",
 			  policy_action_name((enum policy_action)fx->action),
-			  policy_action_name((enum policy_action)fx->next), fx->why);
+			  policy_action_name((enum policy_action)fx->next), fx->why, inc.s);
 		break;
 	case FX_HANDBACK_ACKED:
-		hv_record(LOG_INFO, CAT_OUTCOME, "handback acknowledged cmd_id=%llu result=%lld gap_ms=%llu",
+		hv_record(LOG_INFO, CAT_OUTCOME, "handback acknowledged cmd_id=%llu result=%lld gap_ms=%llu%s",
 			  (unsigned long long)fx->cmd_id,
 			  (long long)(vm->stub.shared ? vm->stub.shared->cmd_result : 0),
-			  (unsigned long long)tsc_to_ms(vm, fx->gap_tsc));
+			  (unsigned long long)tsc_to_ms(vm, fx->gap_tsc), inc.s);
 		break;
 	case FX_RESTART_CONFIRMED:
-		hv_record(LOG_INFO, CAT_OUTCOME, "restart confirmed generation=%llu gap_ms=%llu gap_tsc=%llu",
+		hv_record(LOG_INFO, CAT_OUTCOME, "restart confirmed generation=%llu gap_ms=%llu gap_tsc=%llu%s",
 			  (unsigned long long)vm->stub.generation,
-			  (unsigned long long)tsc_to_ms(vm, fx->gap_tsc), (unsigned long long)fx->gap_tsc);
+			  (unsigned long long)tsc_to_ms(vm, fx->gap_tsc), (unsigned long long)fx->gap_tsc,
+			  inc.s);
 		break;
 	case FX_SILENT_AFTER_RESET:
-		hv_record(alarm_log_level(fx->level), CAT_EVENT, "stub_silent after reset generation=%llu",
-			  (unsigned long long)vm->stub.generation);
+		hv_record(alarm_log_level(fx->level), CAT_EVENT, "stub_silent after reset generation=%llu%s",
+			  (unsigned long long)vm->stub.generation, inc.s);
 		break;
 	case FX_NO_RULE:
 		hv_log("ERROR policy %s has no rule for event %s: %s", p->name,
@@ -411,8 +433,10 @@ static bool apply(struct vm *vm, const struct rec_fx_list *out, const struct dec
 			break;
 		case FX_RESET:
 			/* the rule whose reset this is names the incident's fault */
-			reset_guest(vm, vm->rc.rule != NULL ? restart_reason_of_fault[vm->rc.rule->event]
-							    : HV_RESTART_NONE);
+			reset_guest(vm,
+				    vm->rc.rule != NULL ? restart_reason_of_fault[vm->rc.rule->event]
+							: HV_RESTART_NONE,
+				    fx->incident);
 			break;
 		case FX_PARK:
 			park(vm, fx);

@@ -4,6 +4,16 @@
 /* Adds an effect.  The list is sized for the longest chain a call can
  * make (tests/unit/test_recovery.c drives the worst cases); were it ever
  * full, the last slot is reused rather than written past. */
+/* Marks the effects from index `from` on with the incident they belong to
+ * (those not marked already, and not the two that belong to none). */
+static void stamp(struct rec_fx_list *out, unsigned from, uint64_t incident)
+{
+	for (unsigned i = from; i < out->n; i++)
+		if (out->fx[i].incident == 0 && out->fx[i].kind != FX_SUPPRESSED &&
+		    out->fx[i].kind != FX_SILENT_AFTER_BOOT)
+			out->fx[i].incident = incident;
+}
+
 static struct rec_fx *fx_add(struct rec_fx_list *out, enum rec_fx_kind kind)
 {
 	unsigned i = out->n < REC_FX_MAX ? out->n++ : REC_FX_MAX - 1;
@@ -146,26 +156,39 @@ static void decided(struct recovery *rc, const struct policy_rule *r, struct rec
 	fx->alarm_id = ++rc->alarms;
 }
 
+/* No rule for a fault the guest cannot survive: parked, an incident of
+ * its own. */
+static enum policy_action no_rule_park(struct recovery *rc, const struct fault_event *ev,
+				       unsigned from, struct rec_fx_list *out)
+{
+	fx_add(out, FX_NO_RULE)->fault = (uint8_t)ev->type;
+	rc->incident = ++rc->incidents;
+	park(rc, "no rule for a fault the guest cannot survive", ALARM_EMERGENCY, out);
+	stamp(out, from, rc->incident);
+	return ACT_PARK;
+}
+
 enum policy_action recovery_fault(struct recovery *rc, const struct fault_event *ev, uint64_t now,
 				  bool can_handback, struct rec_fx_list *out)
 {
+	unsigned from = out->n;
+
 	if (!recovery_guest_runs(rc))
 		return ACT_LOG; /* the guest is not running: nothing new can happen */
 	const struct policy_rule *r = policy_lookup(rc->policy, ev);
-	if (r == NULL) {
-		fx_add(out, FX_NO_RULE)->fault = (uint8_t)ev->type;
-		if (!fault_needs_restart(ev->type))
-			return ACT_LOG;
-		park(rc, "no rule for a fault the guest cannot survive", ALARM_EMERGENCY, out);
-		return ACT_PARK;
-	}
-	if (r->action == ACT_LOG && !fault_needs_restart(ev->type)) {
-		/* Recorded only: an action already under way (a hand-back
-		 * waiting for its acknowledgement) keeps its rule and clock. */
-		if (rate_allow(&rc->flood[ev->type], now)) {
+	if (r == NULL || (r->action == ACT_LOG && !fault_needs_restart(ev->type))) {
+		if (r == NULL && fault_needs_restart(ev->type))
+			return no_rule_park(rc, ev, from, out);
+		/* Recorded only, an incident of its own: an action already
+		 * under way (a hand-back waiting for its acknowledgement)
+		 * keeps its rule, clock and incident. */
+		if (r == NULL)
+			fx_add(out, FX_NO_RULE)->fault = (uint8_t)ev->type;
+		else if (rate_allow(&rc->flood[ev->type], now)) {
 			decided(rc, r, out);
 			fx_add(out, FX_LOGGED);
 		}
+		stamp(out, from, ++rc->incidents);
 		return ACT_LOG;
 	}
 	/* The gaps run from the incident's first detection, not from a
@@ -173,6 +196,7 @@ enum policy_action recovery_fault(struct recovery *rc, const struct fault_event 
 	if (!rc->incident_open) {
 		rc->fault_tsc = now;
 		rc->incident_open = true;
+		rc->incident = ++rc->incidents;
 	}
 	rc->rule = r;
 	decided(rc, r, out);
@@ -182,6 +206,7 @@ enum policy_action recovery_fault(struct recovery *rc, const struct fault_event 
 	if (fault_needs_restart(ev->type) && a < ACT_RESET)
 		a = ACT_RESET;
 	do_action(rc, a, ev, now, can_handback, out);
+	stamp(out, from, rc->incident);
 	return a;
 }
 
@@ -257,6 +282,8 @@ static void roll_flood_windows(struct recovery *rc, uint64_t now, struct rec_fx_
 void recovery_tick(struct recovery *rc, uint64_t now, const struct rec_guest *g,
 		   struct rec_fx_list *out)
 {
+	unsigned from = out->n;
+
 	roll_flood_windows(rc, now, out);
 	if (rc->state == GS_BACKOFF && now >= rc->restart_at_tsc)
 		fx_add(out, FX_RESET);
@@ -264,6 +291,7 @@ void recovery_tick(struct recovery *rc, uint64_t now, const struct rec_guest *g,
 		check_handback(rc, now, g, out);
 	if (rc->state == GS_RUNNING)
 		check_hello_deadline(rc, now, g, out);
+	stamp(out, from, rc->incident);
 }
 
 void recovery_hello(struct recovery *rc, uint64_t now, struct rec_fx_list *out)
@@ -272,7 +300,9 @@ void recovery_hello(struct recovery *rc, uint64_t now, struct rec_fx_list *out)
 		return;
 	rc->awaiting_hello = false;
 	if (rc->after_reset) {
-		fx_add(out, FX_RESTART_CONFIRMED)->gap_tsc = now - rc->fault_tsc;
+		struct rec_fx *fx = fx_add(out, FX_RESTART_CONFIRMED);
+		fx->gap_tsc = now - rc->fault_tsc;
+		fx->incident = rc->incident;
 		rc->incident_open = false;
 	}
 }

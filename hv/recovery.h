@@ -60,6 +60,8 @@ struct rec_fx {
 	uint64_t alarm_id;              /* FX_DECISION, FX_PARK */
 	uint64_t gap_tsc;               /* FX_HANDBACK_ACKED, FX_RESTART_CONFIRMED */
 	uint64_t count;                 /* FX_SUPPRESSED */
+	uint64_t incident;              /* the incident it belongs to (0: none, FX_SUPPRESSED
+					 * and FX_SILENT_AFTER_BOOT) */
 };
 
 /* A fault runs at most: decision, hand-back impossible, budget spent,
@@ -87,6 +89,12 @@ struct recovery {
 	uint64_t restart_at_tsc;
 	uint64_t fault_tsc;             /* the incident's first detection, for the gaps */
 	bool incident_open;             /* an action's outcome is still awaited */
+	/* Incident ids (issue 12): every fault the policy decides gets one,
+	 * shared by its event, decision, alarm, actions and outcomes.  A fault
+	 * that comes while an incident is open joins it; a log-only fault is
+	 * an incident of its own, over at once. */
+	uint64_t incident;              /* the current (or last) incident with an action */
+	uint64_t incidents;             /* ids handed out */
 	uint64_t cmd_id;
 	uint64_t cmd_arg;               /* the hand-back under way: re-posted if */
 	uint16_t cmd_op;                /* the stub re-registers its page (hv/hello.h) */

@@ -712,6 +712,17 @@ def check_noack(res, run):
     res.check(run, "command not acknowledged before the deadline escalates to reset",
               bool(timeout) and not find(run, "outcome", "handback") and
               bool(find(run, "outcome", "restart", generation="2")))
+    # One incident from the fault to the restarted stub's hello: every
+    # record of the chain carries the same id (issue 12).
+    chain = [find(run, *k) for k in (("event", "low_memory"), ("decision", "match"),
+                                     ("alarm", "alarm"), ("action", "handback"),
+                                     ("outcome", "timeout"), ("action", "reset"),
+                                     ("outcome", "restart"))]
+    ids = [r["fields"].get("incident") for recs in chain for r in recs]
+    res.check(run, "the whole chain (event, decision, alarm, hand-back, timeout, reset scheduled "
+              "and done, restart) shares one incident id",
+              all(chain) and len(set(ids)) == 1 and ids[0] is not None and ids[0].isdigit(),
+              str(ids))
 
 
 def check_soft_lockup(res, run, k=2):

@@ -148,6 +148,7 @@ static void test_flood_limit(void **state)
 
 	tick(&rc, &out, SEC, true, 1);
 	EXPECT(&out, FX_SUPPRESSED);
+	assert_int_equal(out.fx[0].incident, 0); /* a count, not an incident */
 	assert_int_equal(out.fx[0].fault, FAULT_BLOCKED_IO);
 	assert_int_equal(out.fx[0].count, 6);
 	tick(&rc, &out, SEC + 1, true, 1);
@@ -363,6 +364,57 @@ static void expect_suppressed_all(const struct rec_fx_list *out)
 
 /* One tick: every type suppressed, a hand-back timed out, the budget
  * spent, parked.  Every effect is there, within REC_FX_MAX. */
+/* Incident ids: a fault opens one, shared by all it brings (decision,
+ * hand-back, timeout, reset, restart confirmed), and a fault that comes
+ * while it is open joins it; log-only faults are incidents of their own;
+ * suppression counts belong to none. */
+static void test_incident_ids(void **state)
+{
+	struct recovery rc;
+	struct rec_fx_list out;
+	(void)state;
+
+	boot(&rc, &cfg, 0);
+	/* A log-only fault: incident 1, over at once. */
+	fault(&rc, &out, FAULT_BAD_REPORT, 1 * MS, true);
+	EXPECT(&out, FX_DECISION, FX_LOGGED);
+	assert_int_equal(out.fx[0].incident, 1);
+	assert_int_equal(out.fx[1].incident, 1);
+	assert_false(rc.incident_open);
+	/* A hand-back: incident 2, its timeout and the reset it escalates to. */
+	fault(&rc, &out, FAULT_ASSERT, 10 * MS, true);
+	EXPECT(&out, FX_DECISION, FX_HANDBACK);
+	assert_int_equal(out.fx[0].incident, 2);
+	assert_int_equal(out.fx[1].incident, 2);
+	/* A log-only fault meanwhile: incident 3; the open one stays 2. */
+	fault(&rc, &out, FAULT_BLOCKED_IO, 20 * MS, true);
+	EXPECT(&out, FX_DECISION, FX_LOGGED);
+	assert_int_equal(out.fx[0].incident, 3);
+	assert_int_equal(rc.incident, 2);
+	/* An acting fault meanwhile joins incident 2. */
+	fault(&rc, &out, FAULT_LOW_MEMORY, 30 * MS, true);
+	EXPECT(&out, FX_DECISION, FX_HANDBACK);
+	assert_int_equal(out.fx[0].incident, 2);
+	tick(&rc, &out, 510 * MS, true, 0);
+	EXPECT(&out, FX_TIMEOUT, FX_RESET_SCHEDULED);
+	assert_int_equal(out.fx[0].incident, 2);
+	assert_int_equal(out.fx[1].incident, 2);
+	tick(&rc, &out, 610 * MS, false, 0);
+	EXPECT(&out, FX_RESET);
+	assert_int_equal(out.fx[0].incident, 2);
+	recovery_reset_done(&rc, 610 * MS);
+	hello(&rc, &out, 700 * MS);
+	EXPECT(&out, FX_RESTART_CONFIRMED);
+	assert_int_equal(out.fx[0].incident, 2);
+	assert_false(rc.incident_open);
+	/* The next fault opens incident 4. */
+	fault(&rc, &out, FAULT_PANIC, 1 * SEC, true);
+	EXPECT(&out, FX_DECISION, FX_RESET_SCHEDULED);
+	assert_int_equal(out.fx[0].incident, 4);
+	assert_int_equal(out.fx[1].incident, 4);
+	assert_int_equal(rc.incidents, 4);
+}
+
 static void test_fx_list_worst_case(void **state)
 {
 	struct policy_config p = cfg;
@@ -452,6 +504,7 @@ int main(void)
 		cmocka_unit_test(test_handback_first_deadline_kept),
 		cmocka_unit_test(test_gap_from_first_detection),
 		cmocka_unit_test(test_handback_no_stub),
+		cmocka_unit_test(test_incident_ids),
 		cmocka_unit_test(test_fx_list_worst_case),
 		cmocka_unit_test(test_fx_list_bound),
 	};
