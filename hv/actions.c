@@ -417,6 +417,15 @@ static void log_outcome(const struct vm *vm, const struct rec_fx *fx)
 
 /* Applies the effects in order.  Returns true if the first boot's stub
  * stayed silent: the caller raises that fault (no recursion here). */
+/* The incident's cause is gone (issue 12): its alarms are cleared, for
+ * an operator's view that shows only what still needs attention. */
+static void clear_alarms(uint64_t incident, const char *why)
+{
+	if (incident)
+		hv_record(LOG_INFO, CAT_ALARM, "alarm cleared incident=%llu why=%s",
+			  (unsigned long long)incident, why);
+}
+
 static bool apply(struct vm *vm, const struct rec_fx_list *out, const struct decided_fault *d)
 {
 	bool silent_after_boot = false;
@@ -437,12 +446,23 @@ static bool apply(struct vm *vm, const struct rec_fx_list *out, const struct dec
 				    vm->rc.rule != NULL ? restart_reason_of_fault[vm->rc.rule->event]
 							: HV_RESTART_NONE,
 				    fx->incident);
+			/* no hello awaited (`hello none`): the reset ends it */
+			if (!vm->rc.incident_open)
+				clear_alarms(fx->incident, "reset_done");
 			break;
 		case FX_PARK:
 			park(vm, fx);
 			break;
 		case FX_SILENT_AFTER_BOOT:
 			silent_after_boot = true;
+			break;
+		case FX_HANDBACK_ACKED:
+			log_outcome(vm, fx);
+			clear_alarms(fx->incident, "handback_acknowledged");
+			break;
+		case FX_RESTART_CONFIRMED:
+			log_outcome(vm, fx);
+			clear_alarms(fx->incident, "restart_confirmed");
 			break;
 		default:
 			log_outcome(vm, fx);

@@ -394,6 +394,9 @@ def check_linux_panic(res, run):
     res.check(run, "the policy resets it, and the kernel boots to the shell again (generation 2)",
               len(find(run, "decision", "match", rule="any_panic", action="reset")) == 1 and
               shells >= 2 and gap is not None and gap > 0, f"panic-to-shell {gap} ms")
+    cleared = [r["fields"].get("why") for r in find(run, "alarm", "alarm") if "why" in r["fields"]]
+    res.check(run, "without a stub each incident ends with the reset: its alarm cleared then",
+              cleared == ["reset_done", "reset_done"], str(cleared))
     lock = find(run, "event", "soft_lockup", stub="down")
     held = int(lock[0]["fields"].get("irqs_held_ms", "0")) if lock else 0
     res.check(run, "a hard lockup without a stub (a module spinning with interrupts off) is "
@@ -723,6 +726,10 @@ def check_noack(res, run):
               "and done, restart) shares one incident id",
               all(chain) and len(set(ids)) == 1 and ids[0] is not None and ids[0].isdigit(),
               str(ids))
+    cleared = find(run, "alarm", "alarm", incident=ids[0] if ids else "-",
+                   why="restart_confirmed")
+    res.check(run, "the incident's alarm is cleared when the restarted stub says hello",
+              len(cleared) == 1 and cleared[0]["seq"] > chain[-1][-1]["seq"], str(cleared))
 
 
 def check_soft_lockup(res, run, k=2):
