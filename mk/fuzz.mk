@@ -40,7 +40,7 @@ FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_JOBS          ?= 2
 
 FUZZ_TARGETS := fuzz_elf fuzz_mb2 fuzz_report fuzz_cmdline fuzz_hvlog fuzz_hypercall \
-		fuzz_guest_copy fuzz_bzimage fuzz_hvdump
+		fuzz_guest_copy fuzz_bzimage fuzz_hvdump fuzz_control
 
 # Sources each target links (besides tests/fuzz/<target>.c), extra flags,
 # and -max_len (bytes).
@@ -49,6 +49,7 @@ FUZZ_SRCS_fuzz_bzimage    := hv/bzimage.c
 FUZZ_SRCS_fuzz_mb2        := boot/mb2/mb2_info.c hv/bootinfo.c
 FUZZ_SRCS_fuzz_report     := hv/report_check.c
 FUZZ_SRCS_fuzz_cmdline    := hv/cmdline.c
+FUZZ_SRCS_fuzz_control    := hv/control.c
 FUZZ_SRCS_fuzz_hvlog      := tools/hvlog_parse.c lib/crc32.c
 FUZZ_SRCS_fuzz_hvdump     := tools/hvdump_asm.c tools/hvlog_parse.c lib/crc32.c
 # fuzz_hypercall links the real core (only the backend, platform, log, guest
