@@ -307,7 +307,8 @@ static const uint8_t restart_reason_of_fault[FAULT_TYPE_COUNT] = {
 	[FAULT_UNHANDLED_EXIT] = HV_RESTART_UNHANDLED_EXIT,
 	[FAULT_ENTRY_FAILED] = HV_RESTART_ENTRY_FAILED,
 };
-_Static_assert(FAULT_TYPE_COUNT == 14 && HV_RESTART_REASON_COUNT == 16,
+/* 14 faults, the first boot, the guest's own reboot, an operator's restart */
+_Static_assert(FAULT_TYPE_COUNT == 14 && HV_RESTART_REASON_COUNT == 17,
 	       "every fault type has its restart reason in the ABI");
 
 /* Reload the image from the pristine copy into cleared RAM, reset the
@@ -442,9 +443,9 @@ static bool apply(struct vm *vm, const struct rec_fx_list *out, const struct dec
 			break;
 		case FX_RESET:
 			/* the rule whose reset this is names the incident's fault */
-			reset_guest(vm,
-				    vm->rc.rule != NULL ? restart_reason_of_fault[vm->rc.rule->event]
-							: HV_RESTART_NONE,
+			reset_guest(vm, fx->why != NULL ? HV_RESTART_OPERATOR :
+					vm->rc.rule != NULL ? restart_reason_of_fault[vm->rc.rule->event]
+							    : HV_RESTART_NONE,
 				    fx->incident);
 			/* no hello awaited (`hello none`): the reset ends it */
 			if (!vm->rc.incident_open)

@@ -306,3 +306,26 @@ void recovery_hello(struct recovery *rc, uint64_t now, struct rec_fx_list *out)
 		rc->incident_open = false;
 	}
 }
+
+bool recovery_operator(struct recovery *rc, enum rec_operator op, struct rec_fx_list *out)
+{
+	unsigned from = out->n;
+	bool parked = rc->state == GS_PARKED;
+
+	if ((op == REC_OP_PARK && parked) || (op == REC_OP_RESUME && !parked))
+		return false;
+	rc->incident = ++rc->incidents;
+	rc->incident_open = false; /* what was awaited will not come now */
+	rc->rule = NULL;
+	if (op == REC_OP_PARK) {
+		park(rc, "operator", ALARM_INFO, out);
+	} else {
+		if (op == REC_OP_RESUME)
+			rc->budget = (struct restart_budget){ 0 };
+		rc->state = GS_BACKOFF; /* out until the run loop has reset it */
+		rc->hello_deadline_ms = rc->policy->hello_deadline_ms;
+		fx_add(out, FX_RESET)->why = "operator";
+	}
+	stamp(out, from, rc->incident);
+	return true;
+}

@@ -49,7 +49,7 @@ enum rec_fx_kind {
 struct rec_fx {
 	enum rec_fx_kind kind;
 	const struct policy_rule *rule; /* FX_DECISION */
-	const char *why;                /* FX_PARK, FX_TIMEOUT */
+	const char *why;                /* FX_PARK, FX_TIMEOUT; FX_RESET: "operator" or NULL */
 	uint8_t action, next;           /* FX_TIMEOUT */
 	uint8_t level;                  /* FX_PARK, FX_SILENT_AFTER_RESET: enum alarm_level */
 	uint8_t fault;                  /* FX_SUPPRESSED: enum fault_type */
@@ -134,6 +134,20 @@ void recovery_hello(struct recovery *rc, uint64_t now, struct rec_fx_list *out);
 /* The run loop carried out FX_RESET: the guest runs again and its stub
  * must say hello before the reset's deadline. */
 void recovery_reset_done(struct recovery *rc, uint64_t now);
+
+/* What an authenticated operator may ask through the control channel
+ * (hv/control.h).  Not faults: no policy lookup, no restart budget. */
+enum rec_operator {
+	REC_OP_RESTART, /* reset the guest now (a parked one too) */
+	REC_OP_PARK,    /* stop it, state kept */
+	REC_OP_RESUME,  /* restart a parked guest, with a fresh restart budget */
+};
+
+/* Returns false (and no effect) when the request does not apply: park of
+ * a guest already parked, resume of one that is not parked.  The effects
+ * (FX_RESET, or FX_PARK with why "operator") are an incident of their
+ * own: the operator's. */
+bool recovery_operator(struct recovery *rc, enum rec_operator op, struct rec_fx_list *out);
 
 /* A command (cmd_op, cmd_arg, cmd_id) waits for its acknowledgement. */
 static inline bool recovery_handback_pending(const struct recovery *rc)

@@ -113,6 +113,7 @@ enum hv_restart_reason {
 	HV_RESTART_BLOCKED_MSR = 13,
 	HV_RESTART_UNHANDLED_EXIT = 14,
 	HV_RESTART_ENTRY_FAILED = 15,
+	HV_RESTART_OPERATOR = 16, /* an operator's restart or resume (the control channel) */
 	HV_RESTART_REASON_COUNT
 };
 

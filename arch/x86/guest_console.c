@@ -8,7 +8,6 @@
 #include "arch/x86/x86.h"
 
 #define COM2 0x2F8
-#define LSR_DR 0x01
 
 void plat_guest_console_init(void)
 {
@@ -23,9 +22,5 @@ void plat_guest_console_write(const uint8_t *buf, unsigned len)
 
 unsigned plat_guest_console_read(uint8_t *buf, unsigned max)
 {
-	unsigned n = 0;
-
-	while (n < max && (inb(COM2 + 5) & LSR_DR))
-		buf[n++] = inb(COM2);
-	return n;
+	return uart_read_port(COM2, buf, max);
 }

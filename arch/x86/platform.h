@@ -15,6 +15,9 @@ void plat_log_flush(void);
 /* Writes as much of s as the UART takes without waiting; returns how
  * many bytes of s it consumed. */
 unsigned plat_log_try_write(const char *s, unsigned len);
+/* The log port's receive side (the control channel, hv/control.h): the
+ * bytes waiting, at most max; never waits. */
+unsigned plat_log_read(uint8_t *buf, unsigned max);
 
 uint64_t plat_tsc(void);
 /* The real COM2 behind a Linux guest's emulated UART (guest_console.c):

@@ -25,6 +25,22 @@ void uart_put_port(uint16_t base, uint8_t c)
 	outb(base, c);
 }
 
+#define LSR_DR 0x01
+
+unsigned uart_read_port(uint16_t base, uint8_t *buf, unsigned max)
+{
+	unsigned n = 0;
+
+	while (n < max && (inb(base + 5) & LSR_DR))
+		buf[n++] = inb(base);
+	return n;
+}
+
+unsigned plat_log_read(uint8_t *buf, unsigned max)
+{
+	return uart_read_port(COM1, buf, max);
+}
+
 void uart_init(void)
 {
 	uart_setup_port(COM1);

@@ -73,6 +73,9 @@ DEFINE_CR_ACCESS(4)
  * for the log, COM2 behind a Linux guest's emulated UART. */
 void uart_setup_port(uint16_t base);
 void uart_put_port(uint16_t base, uint8_t c); /* bounded wait for THRE */
+/* Takes the bytes waiting in the UART's receive buffer, at most max, never
+ * waiting for more (a missing UART reads as all ones: bounded by max). */
+unsigned uart_read_port(uint16_t base, uint8_t *buf, unsigned max);
 
 /* Puts the guest-owned CPU state no VMCS/VMCB switches back to its
  * power-on values (arch/x86/guest_cpu.c); `syscall_msrs_in_cpu` on VMX,

@@ -50,6 +50,7 @@ static const char *const restart_reason_names[HV_RESTART_REASON_COUNT] = {
 	[HV_RESTART_BLOCKED_MSR] = "blocked_msr",
 	[HV_RESTART_UNHANDLED_EXIT] = "unhandled_exit",
 	[HV_RESTART_ENTRY_FAILED] = "entry_failed",
+	[HV_RESTART_OPERATOR] = "operator",
 };
 
 static const char *restart_reason_name(unsigned long long r)

@@ -415,6 +415,53 @@ static void test_incident_ids(void **state)
 	assert_int_equal(rc.incidents, 4);
 }
 
+/* An operator's requests (the control channel): not faults.  Park stops
+ * the guest (once); resume only restarts a parked one, with a fresh
+ * budget; restart resets at once, parked or not; each is an incident of
+ * its own and ends what was awaited. */
+static void test_operator(void **state)
+{
+	struct recovery rc;
+	struct rec_fx_list out = { 0 };
+	(void)state;
+
+	boot(&rc, &cfg, 0);
+	assert_false(recovery_operator(&rc, REC_OP_RESUME, &out));
+	EXPECT_NONE(&out);
+	/* a hand-back under way is dropped by the operator's park */
+	fault(&rc, &out, FAULT_ASSERT, 10 * MS, true);
+	assert_int_equal(rc.incident, 1);
+	out.n = 0;
+	assert_true(recovery_operator(&rc, REC_OP_PARK, &out));
+	EXPECT(&out, FX_PARK);
+	assert_string_equal(out.fx[0].why, "operator");
+	assert_int_equal(out.fx[0].incident, 2);
+	assert_int_equal(rc.state, GS_PARKED);
+	assert_false(rc.incident_open);
+	out.n = 0;
+	assert_false(recovery_operator(&rc, REC_OP_PARK, &out));
+	EXPECT_NONE(&out);
+	/* spend the budget, then resume: a fresh one */
+	rc.budget.count = cfg.restart_max;
+	assert_true(recovery_operator(&rc, REC_OP_RESUME, &out));
+	EXPECT(&out, FX_RESET);
+	assert_string_equal(out.fx[0].why, "operator");
+	assert_int_equal(out.fx[0].incident, 3);
+	assert_int_equal(rc.budget.count, 0);
+	recovery_reset_done(&rc, 20 * MS);
+	assert_int_equal(rc.state, GS_RUNNING);
+	assert_true(rc.awaiting_hello);
+	assert_int_equal(rc.deadline_tsc, 20 * MS + 2000 * MS); /* the policy's hello deadline */
+	/* restart of a running guest: at once, the budget untouched */
+	hello(&rc, &out, 30 * MS);
+	out.n = 0;
+	assert_true(recovery_operator(&rc, REC_OP_RESTART, &out));
+	EXPECT(&out, FX_RESET);
+	assert_int_equal(out.fx[0].incident, 4);
+	assert_int_equal(rc.budget.count, 0);
+	assert_null(rc.rule);
+}
+
 static void test_fx_list_worst_case(void **state)
 {
 	struct policy_config p = cfg;
@@ -505,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_gap_from_first_detection),
 		cmocka_unit_test(test_handback_no_stub),
 		cmocka_unit_test(test_incident_ids),
+		cmocka_unit_test(test_operator),
 		cmocka_unit_test(test_fx_list_worst_case),
 		cmocka_unit_test(test_fx_list_bound),
 	};
