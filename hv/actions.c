@@ -473,6 +473,16 @@ static bool apply(struct vm *vm, const struct rec_fx_list *out, const struct dec
 	return silent_after_boot;
 }
 
+bool vm_operator(struct vm *vm, enum rec_operator op)
+{
+	struct rec_fx_list out = { 0 };
+
+	if (!recovery_operator(&vm->rc, op, &out))
+		return false;
+	apply(vm, &out, NULL);
+	return true;
+}
+
 static enum policy_action fault_v(struct vm *vm, const struct fault_event *ev, const char *fmt,
 				  va_list ap)
 {

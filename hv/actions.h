@@ -49,6 +49,11 @@ void vm_log_watchdog_stats(const struct vm *vm);
  * `stat exits` (rates by reason) and, with the stub up, `stat health`
  * (its collector's values), all over the time since the last ones. */
 void vm_log_periodic_stats(struct vm *vm, uint64_t now);
+
+/* An authenticated operator's restart, park or resume (the control
+ * channel): the recovery machine's effects applied.  False when it does
+ * not apply (park of a parked guest, resume of a running one). */
+bool vm_operator(struct vm *vm, enum rec_operator op);
 void vm_log_exit_totals(const struct vm *vm);
 
 /* True if one more guest-triggered line may be logged this second. */

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "hv/bootinfo.h"
+#include "hv/control.h"
 #include "hv/cpustat.h"
 #include "hv/devices.h"
 #include "hv/exitstat.h"
@@ -79,6 +80,15 @@ struct stat_period {
  * guest's refused calls cannot crowd out the records a check relies on. */
 #define VM_INTEGRITY_RECORDS_PER_SECOND 4
 
+/* The control channel's link (hv/control_run.h). */
+struct ctl_link {
+	bool enabled;               /* the build has a control key */
+	struct ctl_rx rx;
+	uint64_t last_nonce;        /* the last accepted; only larger ones run */
+	uint64_t accepted, refused;
+	struct rate_limit refusals; /* audit records a second */
+};
+
 struct vm {
 	const struct vcpu_ops *ops;
 	const struct boot_info *boot;
@@ -92,6 +102,7 @@ struct vm {
 	struct vm_stats stats;
 	struct exit_trace trace;
 	struct stat_period st;
+	struct ctl_link ctl;
 	struct vtimer vt;
 	struct watchdog wd;
 	struct recovery rc;
