@@ -24,8 +24,9 @@
 #define HV_WATCHDOG_K 2
 #endif
 /* A guest with devices and no stub (hv/watchdog.h wd_period_irqs()):
- * above the half second Linux may hold interrupts off by itself. */
-#define HV_IRQ_HOLD_MS 1000
+ * well above the half second Linux may hold interrupts off by itself,
+ * which an emulated CPU on a busy host can stretch past a second. */
+#define HV_IRQ_HOLD_MS 5000
 #ifndef HV_INSTANCE
 #define HV_INSTANCE "hv0"
 #endif

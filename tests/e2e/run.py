@@ -32,7 +32,8 @@ class Run:
     """One boot of one image in one emulator."""
 
     def __init__(self, name, emulator, hv_cmdline, guest_cmdline, end_marker,
-                 timeout=120, cpu=None, guest_bytes=None, initrd=None, typing=None, memory=256):
+                 timeout=120, cpu=None, guest_bytes=None, initrd=None, typing=None, memory=256,
+                 commanding=None):
         self.name = name
         self.emulator = emulator          # qemu-uefi | qemu-iso | bochs-vmx | bochs-svm
         self.hv_cmdline = hv_cmdline
@@ -48,6 +49,10 @@ class Run:
         # bytes into it, in order (QEMU only)
         self.typing = typing or []
         self.memory = memory              # QEMU -m, MiB
+        # [(regex, fn)]: when the log (COM1) shows regex, send fn(log text)
+        # (bytes) to the log port's receive side, the control channel
+        # (QEMU only)
+        self.commanding = commanding or []
         self.com1 = ""
         self.com2 = ""
         self.wall = 0.0
@@ -107,7 +112,7 @@ def qemu_command(run, build, work, com1, com2):
     cpu = run.cpu or "qemu64,+svm,+npt"
     cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-smp", "1",
            "-cpu", cpu, "-m", str(run.memory), "-display", "none", "-no-reboot", "-net", "none",
-           "-serial", f"file:{com1}",
+           "-serial", f"pipe:{os.path.join(work, 'c1')}" if run.commanding else f"file:{com1}",
            "-serial", f"pipe:{os.path.join(work, 'c2')}" if run.typing else f"file:{com2}",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     if run.emulator == "qemu-uefi":
@@ -149,11 +154,13 @@ def stop(proc, emulator):
 
 
 class Console:
-    """The guest's COM2 through QEMU's pipe chardev (two FIFOs): what the
-    guest writes is copied to com2.log; type() writes to its input."""
+    """A serial port through QEMU's pipe chardev (two FIFOs, <name>.in and
+    <name>.out): what the machine writes is copied to the log file;
+    type() writes to its input.  COM2 (c2) is the guest's console, COM1
+    (c1) the hypervisor's log port and control channel."""
 
-    def __init__(self, work, log):
-        self.base = os.path.join(work, "c2")
+    def __init__(self, work, log, name="c2"):
+        self.base = os.path.join(work, name)
         os.mkfifo(self.base + ".in")
         os.mkfifo(self.base + ".out")
         self.log = log
@@ -184,7 +191,9 @@ def execute(run, build):
     make = qemu_command if run.emulator.startswith("qemu") else bochs_command
     cmd, env = make(run, build, work, com1, com2)
     console = Console(work, com2) if run.typing else None
+    control = Console(work, com1, "c1") if run.commanding else None
     typing = list(run.typing)
+    commanding = list(run.commanding)
     start = time.monotonic()
     with open(os.path.join(work, "emulator.out"), "wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
@@ -194,6 +203,8 @@ def execute(run, build):
             if typing and re.search(typing[0][0], read(com2)):
                 console.type(typing.pop(0)[1])
             text = read(com1)
+            if commanding and re.search(commanding[0][0], text):
+                control.type(commanding.pop(0)[1](text))
             watched = read(com2) if run.end_on_com2 else text
             if proc.poll() is not None:
                 run.stopped_by = f"emulator exited {proc.returncode}"
@@ -400,11 +411,74 @@ def check_linux_panic(res, run):
     lock = find(run, "event", "soft_lockup", stub="down")
     held = int(lock[0]["fields"].get("irqs_held_ms", "0")) if lock else 0
     res.check(run, "a hard lockup without a stub (a module spinning with interrupts off) is "
-              "caught: the PIT's interrupt held back for irq_hold_ms (1000 ms), then a reset",
-              has(c2, r"hvcrash: fault=hardlockup") and len(lock) == 1 and 1000 <= held <= 1300 and
+              "caught: the PIT's interrupt held back for irq_hold_ms (5000 ms), then a reset",
+              has(c2, r"hvcrash: fault=hardlockup") and len(lock) == 1 and 5000 <= held <= 6000 and
               len(find(run, "decision", "match", rule="any_soft_lockup", action="reset")) == 1 and
               shells == 3 and has(c1, r"guest powered off rip=0x[0-9a-f]+ generation=3"),
               str(lock[:1]))
+    res.check(run, "the stream is whole", stream_clean(run))
+
+
+# ---- the control channel (issue 12) ---------------------------------------------
+
+CONTROL_KEY = os.path.join(HERE, "..", "keys", "control-test.key")
+WRONG_KEY = bytes(range(32))
+
+
+def control_line(text, nonce, op, arg=None, key=None, instance=None, boot_id=None):
+    """A signed command for the instance whose identity record is in text."""
+    sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
+    import hvctl
+    m = hvctl.IDENTITY.findall(text)
+    inst, boot = m[-1] if m else ("?", "0" * 16)
+    k = key if key is not None else hvctl.read_key(CONTROL_KEY)
+    return (hvctl.sign(k, instance or inst, boot_id or boot, nonce, op, arg) + "\n").encode()
+
+
+HELLO_1 = r"guest hello .*generation=1 "
+# Each step waits for what the one before it left in the log.
+CONTROL_STEPS = [
+    (HELLO_1, lambda t: control_line(t, 5, "restart", key=WRONG_KEY)),           # forged
+    (r"control_refused why=bad_mac", lambda t: control_line(t, 5, "status")),
+    (r"stat status .*nonce=5 ", lambda t: control_line(t, 5, "restart")),        # replayed
+    (r"control_refused why=replayed", lambda t: control_line(t, 6, "park", instance="hv9")),
+    (r"control_refused why=other_instance",
+     lambda t: control_line(t, 6, "park", boot_id="0123456789abcdef")),
+    (r"control_refused why=other_boot", lambda t: b"HVC1 garbage\n"),
+    (r"control_refused why=no_mac", lambda t: control_line(t, 6, "park")),
+    (r"outcome parked ", lambda t: control_line(t, 7, "status")),
+    (r"stat status .*nonce=7 ", lambda t: control_line(t, 8, "resume")),
+    (r"guest hello .*generation=2 ", lambda t: control_line(t, 9, "restart")),
+    (r"guest hello .*generation=3 ", lambda t: control_line(t, 10, "status")),
+]
+
+
+def check_control(res, run):
+    refused = [r["fields"].get("why") for r in find(run, "event", "control_refused")]
+    res.check(run, "forged, replayed, foreign (instance, boot) and malformed commands are refused "
+              "and audited, in order",
+              refused == ["bad_mac", "replayed", "other_instance", "other_boot", "no_mac"],
+              str(refused))
+    gens = re.findall(r"guest hello .*generation=(\d+) ", run.com1)
+    last = max((r["seq"] for r in find(run, "event", "control_refused")), default=None)
+    changes = [r["seq"] for r in find(run, "action", "park") + find(run, "action", "reset")]
+    res.check(run, "... and change nothing: no park or reset before the last refusal",
+              last is not None and all(seq > last for seq in changes), f"last={last} {changes}")
+    st = find(run, "stat", "status")
+    res.check(run, "status (M8): instance, boot, state parameters; parked shows as stopped",
+              [r["fields"].get("nonce") for r in st] == ["5", "7", "10"] and
+              st[0]["fields"].get("state") == "running" and st[1]["fields"].get("parked") == "yes" and
+              st[1]["fields"].get("state") == "stopped" and st[2]["fields"].get("generation") == "3"
+              and all(r["fields"].get("instance") == "hv0" for r in st), str([r["text"] for r in st]))
+    parks = find(run, "action", "park", reason="operator")
+    resets = find(run, "action", "reset")
+    res.check(run, "park, resume and restart run: parked by the operator, then generations 2 and 3",
+              len(parks) == 1 and gens == ["1", "2", "3"] and
+              [r["fields"].get("generation") for r in resets if "generation" in r["fields"]] ==
+              ["2", "3"], f"parks={len(parks)} generations={gens}")
+    inc = [r["fields"].get("incident") for r in parks + resets]
+    res.check(run, "each operator request is an incident of its own, and no policy decision",
+              len(set(inc)) == 3 and None not in inc and not find(run, "decision", "match"), str(inc))
     res.check(run, "the stream is whole", stream_clean(run))
 
 
@@ -1283,6 +1357,8 @@ def plan(build):
         runs.append((Run(f"{emu}-{name}", emu, f"onstop=exit {extra} maxticks=120000", guest, end,
                          timeout=timeout), check))
     runs += plan_linux_stub(assets)
+    runs.append((Run("qemu-iso-control", "qemu-iso", "maxticks=30000", "hello", STOPPED,
+                     commanding=CONTROL_STEPS, timeout=90), check_control))
     runs.append((Run("uefi-no-virtualization", "qemu-uefi", "onstop=exit", "hello",
                      firmware_told, cpu="qemu64"),
                   lambda res, r: check_error(res, r, "no usable hardware virtualization",
