@@ -1164,14 +1164,10 @@ def check_flight(res, run):
               str([r["text"] for r in found3]))
     res.check(run, "the report stream decodes over the three boots: CRCs good, no gaps",
               stream_clean(run))
-    names = [r.get("name") for r in b2]
-    i = names.index("flight_found") if "flight_found" in names else 0
-    j = names.index("flight_end") if "flight_end" in names else i
-    seqs = {r["seq"] for r in b2[i:j + 1]}
-    wire = sum(len(l) + 2 for l in run.com1.split("\n")
-               if re.search(r"HV1 (\d+) ", l) and int(re.search(r"HV1 (\d+) ", l).group(1)) in seqs
-               and l in run.com1.split("\n")[run.com1.split("\n").index(next(
-                   x for x in run.com1.split("\n") if " flight_found " in x)):])
+    lines = run.com1.split("\n")
+    i = next((k for k, l in enumerate(lines) if " flight_found " in l), 0)
+    j = next((k for k in range(i, len(lines)) if " flight_end " in lines[k]), i)
+    wire = sum(len(l) + 2 for l in lines[i:j + 1])  # the UART sends \r\n
     print(f"     {run.name}: boot 2 re-emitted the flight record as {j - i + 1} records, "
           f"about {wire} wire bytes")
 
