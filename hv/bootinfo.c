@@ -21,3 +21,21 @@ uint64_t boot_mmap_usable_bytes(const struct boot_info *bi)
 			total += bi->mmap[i].length;
 	return total;
 }
+
+bool boot_mmap_usable_range(const struct boot_info *bi, uint64_t base, uint64_t len)
+{
+	if (len == 0 || base + len < base)
+		return false;
+	for (uint32_t i = 0; i < bi->mmap_count; i++) {
+		const struct boot_mem_range *m = &bi->mmap[i];
+		if (m->type == BOOT_MEM_USABLE && base >= m->base && base + len <= m->base + m->length &&
+		    m->base + m->length >= m->base)
+			return true;
+	}
+	return false;
+}
+
+bool boot_ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return alen != 0 && blen != 0 && a < b + blen && b < a + alen;
+}

@@ -7,6 +7,7 @@
 #ifndef HV_BOOTINFO_H
 #define HV_BOOTINFO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define BOOT_MMAP_MAX 128
@@ -40,9 +41,17 @@ struct boot_info {
 	uint64_t entry_tsc; /* TSC when the boot path got control */
 	uint64_t hv_base;   /* where the hypervisor image lies (physical) */
 	uint64_t hv_size;
+	/* The flight recorder's region (lib/flight.h) the boot path reserved,
+	 * physical; 0 if it could not, and flight_refused says why. */
+	uint64_t flight_base;
+	const char *flight_refused;
 };
 
 void boot_mmap_add(struct boot_info *bi, uint64_t base, uint64_t len, uint32_t type);
 uint64_t boot_mmap_usable_bytes(const struct boot_info *bi);
+/* True if [base, base + len) lies inside one usable range of the map. */
+bool boot_mmap_usable_range(const struct boot_info *bi, uint64_t base, uint64_t len);
+/* True if [a, a + alen) and [b, b + blen) share a byte. */
+bool boot_ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen);
 
 #endif

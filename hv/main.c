@@ -11,6 +11,7 @@
 #include "hv/hv.h"
 #include "hv/run.h"
 #include "hv/wallclock.h"
+#include "lib/flight.h"
 #include "lib/log.h"
 
 static struct vm vm;
@@ -73,6 +74,37 @@ const char *hv_prepare_text(enum hv_prepare_result r)
 	}
 }
 
+/*
+ * The flight recorder (lib/flight.h): reports what the previous boot
+ * left in the region the boot path reserved, clears it, and records into
+ * it from now on.  The guest can never reach it: EPT/NPT map guest RAM
+ * only, a static arena of the image, and the region lies outside it
+ * (checked here; refused if not).
+ */
+static void start_flight(const struct boot_info *bi)
+{
+	const uint64_t ram = (uint64_t)(uintptr_t)guest_ram();
+
+	if (bi->flight_base == 0) {
+		hv_record(LOG_MAJOR, CAT_ALARM, "flight_recorder off why=%s",
+			  bi->flight_refused ? bi->flight_refused : "not_reserved");
+		return;
+	}
+	if (boot_ranges_overlap(bi->flight_base, FLIGHT_SIZE, ram, HV_GUEST_RAM_SIZE)) {
+		hv_record(LOG_MAJOR, CAT_ALARM, "flight_recorder off why=inside_guest_ram");
+		return;
+	}
+	bool crashed = flight_boot((struct flight_region *)(uintptr_t)bi->flight_base);
+	hv_log("flight_recorder at=0x%llx bytes=%llu records=%u guest_ram=0x%llx+0x%llx",
+	       (unsigned long long)bi->flight_base, (unsigned long long)FLIGHT_SIZE,
+	       FLIGHT_LOG_RECORDS, (unsigned long long)ram, (unsigned long long)HV_GUEST_RAM_SIZE);
+	if (crashed && vm.set.crash_test != 0) {
+		/* Test aid: crash once, so that a test sees the boot after. */
+		hv_log("crash_test skipped: the previous boot crashed (flight record)");
+		vm.set.crash_test = 0;
+	}
+}
+
 enum hv_prepare_result hv_prepare(const struct boot_info *bi)
 {
 	uart_init();
@@ -81,6 +113,7 @@ enum hv_prepare_result hv_prepare(const struct boot_info *bi)
 	       boot_path_name[bi->path], (unsigned long long)bi->hv_base,
 	       (unsigned long long)bi->hv_size, bi->cmdline);
 	read_settings(bi->cmdline);
+	start_flight(bi);
 	vm.ops = select_backend();
 	if (vm.ops == NULL) {
 		hv_log("ERROR no usable hardware virtualization (need VMX with EPT or SVM with NPT)");

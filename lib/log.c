@@ -102,6 +102,14 @@ static char *put_str(char *p, const char *s)
 	return p;
 }
 
+/* log_set_tap(): sees every line as it is made. */
+static log_tap_fn *log_tap;
+
+void log_set_tap(log_tap_fn *tap)
+{
+	log_tap = tap;
+}
+
 /*
  * Formats one complete line into buf (LOG_LINE_MAX bytes) and returns its
  * length, "\n" included.  Never fails: whatever fmt produces is made to
@@ -154,6 +162,8 @@ static unsigned format_line(char *buf, uint64_t seq, uint64_t t_us, enum log_lev
 	for (int shift = 28; shift >= 0; shift -= 4)
 		*p++ = hex[(crc >> shift) & 0xf];
 	*p++ = '\n';
+	if (log_tap != NULL)
+		log_tap(level, cat, buf, (unsigned)(p - buf), pre);
 	return (unsigned)(p - buf);
 }
 
@@ -404,4 +414,5 @@ void log_reset(void)
 	dropped_unreported = 0;
 	reserve_held = false;
 	log_depth = 0;
+	log_tap = NULL;
 }

@@ -156,8 +156,20 @@ uint64_t log_dropped_total(void);
  */
 char *log_quote(char *dst, unsigned size, const char *src);
 
+/*
+ * A function that sees every line as it is made (the flight recorder,
+ * lib/flight.h): the whole line, "\n" included, and where its text
+ * starts.  Called inside the logger, so it must not log; it runs for
+ * every record that is not dropped, whether it goes to the ring, to the
+ * port at once, or straight out from an exception inside the logger.
+ * NULL (the default) for none.
+ */
+typedef void log_tap_fn(enum log_level level, enum log_cat cat, const char *line, unsigned len,
+			unsigned text_off);
+void log_set_tap(log_tap_fn *tap);
+
 /* Back to the boot state: empty ring, seq 0, no clock, unbuffered, no
- * drops.  For host tests; the hypervisor never needs it. */
+ * drops, no tap.  For host tests; the hypervisor never needs it. */
 void log_reset(void);
 
 #endif

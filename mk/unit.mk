@@ -42,6 +42,7 @@ UNIT_SRCS_test_svm_decode  :=
 UNIT_SRCS_test_hypercall_short :=
 UNIT_SRCS_test_log         := lib/log.c lib/crc32.c
 UNIT_SRCS_test_log_ring    := lib/log.c lib/crc32.c
+UNIT_SRCS_test_flight      := lib/flight.c lib/log.c lib/crc32.c
 UNIT_SRCS_test_recovery    := hv/recovery.c hv/policy.c hv/ratelimit.c
 UNIT_SRCS_test_recovery_reset := hv/recovery.c hv/policy.c hv/ratelimit.c
 UNIT_SRCS_test_watchdog    := hv/watchdog.c

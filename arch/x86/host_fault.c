@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/flight.h"
 #include "lib/log.h"
 #include "arch/x86/platform.h"
 #include "arch/x86/stop.h"
@@ -79,6 +80,23 @@ static void log_crash(const struct exc_frame *f)
 		  (unsigned long long)crash.ctx.generation, (unsigned long long)crash.ctx.guest_rip);
 }
 
+/* The crash record into the flight recorder's region (lib/flight.h), for
+ * the next boot to report after a warm reset. */
+static void keep_crash(const struct exc_frame *f)
+{
+	const struct flight_crash c = {
+		.vector = f->vector, .error = f->error, .rip = f->rip, .rsp = f->rsp,
+		.rflags = f->rflags, .cr2 = crash.cr2, .cr3 = crash.cr3,
+		.rax = f->rax, .rcx = f->rcx, .rdx = f->rdx, .rsi = f->rsi, .rdi = f->rdi,
+		.r8 = f->r8, .r9 = f->r9, .r10 = f->r10, .r11 = f->r11,
+		.exits = crash.ctx.exits, .last_exit = crash.ctx.recent_exits[0],
+		.ticks = crash.ctx.ticks, .generation = crash.ctx.generation,
+		.guest_rip = crash.ctx.guest_rip,
+	};
+
+	flight_save_crash(&c);
+}
+
 void host_exception(const struct exc_frame *f);
 void host_exception(const struct exc_frame *f)
 {
@@ -86,8 +104,12 @@ void host_exception(const struct exc_frame *f)
 	if (__atomic_fetch_add(&crash.faults, 1, __ATOMIC_RELAXED) != 0)
 		halt_forever();
 	save_crash_state(f);
+	keep_crash(f);
 	log_crash(f);
 	log_drain(0);
+	/* After the crash records went through the ring: they are the last
+	 * lines the next boot reports. */
+	flight_seal();
 	plat_log_flush();
 	x86_crash_stop();
 }

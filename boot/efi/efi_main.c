@@ -15,6 +15,7 @@
 #include "arch/x86/x86.h"
 #include "hv/cmdline.h"
 #include "hv/hv.h"
+#include "lib/flight.h"
 #include "lib/log.h"
 
 #define CONFIG_PATH "\\hv.cfg"
@@ -128,6 +129,29 @@ static void read_initrd(EFI_FILE_HANDLE root)
 	load_status = s;
 }
 
+/*
+ * The flight recorder's region (lib/flight.h) at FLIGHT_BASE, taken from
+ * the firmware while it still hands out memory: AllocatePages with
+ * AllocateAddress allocates exactly there or fails (UEFI spec 2.10,
+ * 7.2 EFI_BOOT_SERVICES.AllocatePages()), so nothing the firmware or a
+ * driver allocates later in this boot lands in it.  The firmware does not
+ * write there on its next boot either: measured with OVMF under QEMU
+ * (docs/dumps.md, "The flight recorder").
+ */
+static void reserve_flight(void)
+{
+	EFI_PHYSICAL_ADDRESS addr = FLIGHT_BASE;
+	UINTN pages = (FLIGHT_SIZE + 4095) / 4096;
+	EFI_STATUS s = uefi_call_wrapper(BS->AllocatePages, 4, AllocateAddress, EfiLoaderData, pages,
+					 &addr);
+
+	if (EFI_ERROR(s) || addr != FLIGHT_BASE) {
+		boot.flight_refused = "AllocatePages(AllocateAddress)_failed";
+		return;
+	}
+	boot.flight_base = FLIGHT_BASE;
+}
+
 static uint32_t efi_mem_type(UINT32 t)
 {
 	switch (t) {
@@ -192,6 +216,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		hv_log("ERROR cannot open the ESP the hypervisor was loaded from");
 		return EFI_NOT_FOUND;
 	}
+	reserve_flight();
 	read_config(root);
 	read_guest(root);
 	read_initrd(root);

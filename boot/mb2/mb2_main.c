@@ -4,6 +4,7 @@
 #include "arch/x86/platform.h"
 #include "arch/x86/x86.h"
 #include "hv/hv.h"
+#include "lib/flight.h"
 #include "lib/log.h"
 #include "boot/mb2/mb2_info.h"
 
@@ -53,6 +54,30 @@ static void take_guest_module(const struct mb2_module *mod)
 	take_initrd_module(mod);
 }
 
+/*
+ * The flight recorder's region (lib/flight.h) at FLIGHT_BASE: usable in
+ * the memory map, and clear of this image and of what GRUB handed over
+ * (the boot information, the modules), which it must not be mistaken
+ * for.  GRUB itself does not write there at boot: measured under QEMU
+ * with SeaBIOS (docs/dumps.md, "The flight recorder").
+ */
+static void place_flight(const struct mb2_module *mod, uint64_t info)
+{
+	uint32_t info_size = *(const uint32_t *)(uintptr_t)info;
+
+	if (!boot_mmap_usable_range(&boot, FLIGHT_BASE, FLIGHT_SIZE))
+		boot.flight_refused = "not_usable_in_the_memory_map";
+	else if (boot_ranges_overlap(FLIGHT_BASE, FLIGHT_SIZE, boot.hv_base, boot.hv_size))
+		boot.flight_refused = "overlaps_the_hypervisor_image";
+	else if (boot_ranges_overlap(FLIGHT_BASE, FLIGHT_SIZE, info, info_size) ||
+		 boot_ranges_overlap(FLIGHT_BASE, FLIGHT_SIZE, mod->start, mod->end - mod->start) ||
+		 boot_ranges_overlap(FLIGHT_BASE, FLIGHT_SIZE, mod->initrd_start,
+				     mod->initrd_end - mod->initrd_start))
+		boot.flight_refused = "overlaps_the_boot_information_or_a_module";
+	else
+		boot.flight_base = FLIGHT_BASE;
+}
+
 static __attribute__((noreturn)) void boot_failed(void)
 {
 	if (hv_onstop_exit())
@@ -74,10 +99,13 @@ void mb2_main(uint32_t magic, uint64_t info)
 		plat_halt();
 	}
 	enum mb2_status st = mb2_parse((const uint8_t *)(uintptr_t)info, MB2_INFO_LIMIT, &boot, &mod);
-	if (st != MB2_OK)
+	if (st != MB2_OK) {
 		hv_log("ERROR %s", mb2_status_text(st));
-	else
+		boot.flight_refused = "no_memory_map";
+	} else {
+		place_flight(&mod, info);
 		take_guest_module(&mod);
+	}
 	if (hv_prepare(&boot) != HV_PREPARED)
 		boot_failed();
 	hv_launch();

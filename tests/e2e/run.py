@@ -33,7 +33,7 @@ class Run:
 
     def __init__(self, name, emulator, hv_cmdline, guest_cmdline, end_marker,
                  timeout=120, cpu=None, guest_bytes=None, initrd=None, typing=None, memory=256,
-                 commanding=None):
+                 commanding=None, steps=None):
         self.name = name
         self.emulator = emulator          # qemu-uefi | qemu-iso | bochs-vmx | bochs-svm
         self.hv_cmdline = hv_cmdline
@@ -53,6 +53,14 @@ class Run:
         # (bytes) to the log port's receive side, the control channel
         # (QEMU only)
         self.commanding = commanding or []
+        # [(regex, action)] (QEMU only): the machine is reset instead of
+        # ending the run (no -no-reboot), and when COM1 shows regex (after
+        # the previous step's match), the harness acts through the monitor:
+        # "reset" (system_reset), or "corrupt:<offset>" (stop the machine,
+        # flip a byte of the flight recorder's region at its base +
+        # offset in RAM, then system_reset).  The end marker is looked for
+        # after the last step's match.
+        self.steps = steps or []
         self.com1 = ""
         self.com2 = ""
         self.wall = 0.0
@@ -111,10 +119,19 @@ def guest_image(build):
 def qemu_command(run, build, work, com1, com2):
     cpu = run.cpu or "qemu64,+svm,+npt"
     cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-smp", "1",
-           "-cpu", cpu, "-m", str(run.memory), "-display", "none", "-no-reboot", "-net", "none",
+           "-cpu", cpu, "-m", str(run.memory), "-display", "none", "-net", "none",
            "-serial", f"pipe:{os.path.join(work, 'c1')}" if run.commanding else f"file:{com1}",
            "-serial", f"pipe:{os.path.join(work, 'c2')}" if run.typing else f"file:{com2}",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    if run.steps:
+        # RAM in a shared file the harness can read and write, and a
+        # monitor: one machine across resets
+        cmd[cmd.index("q35")] = "q35,memory-backend=ram0"
+        cmd += ["-object", f"memory-backend-file,id=ram0,size={run.memory}M,"
+                f"mem-path={ram_file(work)},share=on",
+                "-monitor", f"unix:{os.path.join(work, 'mon.sock')},server,nowait"]
+    else:
+        cmd.append("-no-reboot")
     if run.emulator == "qemu-uefi":
         vars_fd = os.path.join(work, "vars.fd")
         shutil.copy(OVMF_VARS, vars_fd)
@@ -183,6 +200,50 @@ class Console:
         os.write(self.fd_in, data)
 
 
+def ram_file(work):
+    """The RAM of a run with steps: in memory, not on disk."""
+    return os.path.join("/dev/shm", f"hv-e2e-{os.getpid()}-{os.path.basename(work)}")
+
+
+class Monitor:
+    """QEMU's human monitor on a unix socket, and the machine's RAM file."""
+
+    def __init__(self, work, memory):
+        import socket
+        self.work, self.memory = work, memory
+        self.sock = socket.socket(socket.AF_UNIX)
+        for _ in range(50):
+            try:
+                self.sock.connect(os.path.join(work, "mon.sock"))
+                break
+            except OSError:
+                time.sleep(0.1)
+
+    def cmd(self, line):
+        self.sock.sendall(line.encode() + b"\n")
+        time.sleep(0.5)
+
+    def flip(self, addr):
+        import mmap
+        with open(ram_file(self.work), "r+b") as f:
+            m = mmap.mmap(f.fileno(), self.memory << 20)
+            m[addr] ^= 0xff
+            m.flush()
+            m.close()
+
+
+def run_step(run, mon, action, text):
+    if action == "reset":
+        mon.cmd("system_reset")
+    elif action.startswith("corrupt:"):
+        m = re.findall(r"flight_recorder at=(0x[0-9a-f]+)", text)
+        mon.cmd("stop")
+        if m:
+            mon.flip(int(m[-1], 16) + int(action.split(":")[1], 0))
+        mon.cmd("system_reset")
+        mon.cmd("cont")
+
+
 def execute(run, build):
     work = os.path.join(build, "e2e", run.name)
     shutil.rmtree(work, ignore_errors=True)
@@ -194,10 +255,12 @@ def execute(run, build):
     control = Console(work, com1, "c1") if run.commanding else None
     typing = list(run.typing)
     commanding = list(run.commanding)
+    steps, since = list(run.steps), 0
     start = time.monotonic()
     with open(os.path.join(work, "emulator.out"), "wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, env=env or None)
+        mon = Monitor(work, run.memory) if steps else None
         while True:
             time.sleep(0.2)
             if typing and re.search(typing[0][0], read(com2)):
@@ -205,13 +268,18 @@ def execute(run, build):
             text = read(com1)
             if commanding and re.search(commanding[0][0], text):
                 control.type(commanding.pop(0)[1](text))
-            watched = read(com2) if run.end_on_com2 else text
+            if steps:
+                m = re.compile(steps[0][0]).search(text, since)
+                if m:
+                    run_step(run, mon, steps.pop(0)[1], text)
+                    since = m.end()
+            watched = read(com2) if run.end_on_com2 else text[since:]
             if proc.poll() is not None:
                 run.stopped_by = f"emulator exited {proc.returncode}"
                 break
             if FIRMWARE_FAULT.search(text):
                 run.stopped_by = "fault text"
-            elif run.end_marker.search(watched):
+            elif not steps and run.end_marker.search(watched):
                 time.sleep(0.5)  # let the last lines drain
                 run.stopped_by = "end marker"
             elif time.monotonic() - start > run.timeout:
@@ -222,6 +290,8 @@ def execute(run, build):
             break
     run.wall = time.monotonic() - start
     run.com1, run.com2 = read(com1), read(com2)
+    if run.steps and os.path.exists(ram_file(work)):
+        os.unlink(ram_file(work))
     return run
 
 
@@ -1252,6 +1322,129 @@ DUMP_RUNS = [
 ]
 
 
+# ---- the flight recorder (docs/dumps.md, lib/flight.h) -----------------------
+
+def boots(run):
+    """The decoded records of each boot of the machine, in order."""
+    out = []
+    for r in records(run):
+        if "boot" in r:
+            out.append([])
+        elif "seq" in r and out:
+            out[-1].append(r)
+    return out
+
+
+def in_boot(recs, cat, name, **fields):
+    return [r for r in recs if r.get("cat") == cat and r.get("name") == name and
+            all(re.fullmatch(str(v), r.get("fields", {}).get(k, "")) for k, v in fields.items())]
+
+
+def flight_lines(recs):
+    """The old records a boot re-emitted: [(seq, text)], parts joined."""
+    out = []
+    for r in in_boot(recs, "stat", "flight_rec"):
+        f = r["fields"]
+        chunk = r["text"].split(" : ", 1)[1] if " : " in r["text"] else ""
+        if f.get("part", "").startswith("1/"):
+            out.append([int(f["seq"]), chunk])
+        elif out:
+            out[-1][1] += chunk
+    return [tuple(x) for x in out]
+
+
+def between(recs, first, last):
+    """Texts of the records from the first `first` to the next `last`."""
+    names = [r.get("name") for r in recs]
+    if first not in names:
+        return []
+    i = names.index(first)
+    j = names.index(last, i) if last in names[i:] else len(recs) - 1
+    return [r["text"] for r in recs[i:j + 1]]
+
+
+def check_flight_crash(res, run, prev, cur, what):
+    crash = in_boot(prev, "alarm", "hv_crash")
+    found = in_boot(cur, "alarm", "flight_found", sealed="yes", crash="yes", boot="1")
+    fc = in_boot(cur, "alarm", "flight_crash")
+    same = bool(crash) and bool(fc) and all(
+        crash[0]["fields"].get(k) == fc[0]["fields"].get(k) for k in ("vector", "error", "rip", "cr2", "rsp"))
+    res.check(run, f"{what}: the next boot finds the sealed region (magic, version, CRC) and re-emits "
+              "the crash record (vector, error, rip, rsp, cr2 as the crash said them)",
+              bool(found) and same, f"found={[r['text'] for r in found]} crash={crash[:1]} flight={fc[:1]}")
+    old = [(r["seq"], r["text"]) for r in prev]
+    # recorded from the line that says where the region is
+    start = next((i for i, (_, t) in enumerate(old) if t.startswith("flight_recorder at=")), len(old))
+    want = old[start:][-32:]
+    got = flight_lines(cur)
+    res.check(run, f"{what}: ... and the last {len(got)} log records of the crashed boot, as they were "
+              "(seq and text), the crash record last",
+              len(want) > 0 and got == want and want[-1][1].startswith("hv_crash_context"),
+              f"{got[-2:]} vs {want[-2:]}")
+
+
+def check_flight(res, run):
+    b = boots(run)
+    res.check(run, "three boots of one machine: crash + reset (port 0xCF9), then a reset from outside",
+              len(b) == 3, f"{len(b)} boots")
+    if len(b) < 3:
+        return
+    b1, b2, b3 = b
+    res.check(run, "boot 1: the region is reserved at 4 MiB, outside guest RAM, nothing found there; "
+              "a mini dump, then the hypervisor crashes",
+              has(run.com1, r"flight_recorder at=0x400000 ") and
+              not in_boot(b1, "alarm", "flight_found") and bool(in_boot(b1, "action", "dump_end", level="mini"))
+              and bool(in_boot(b1, "alarm", "hv_crash")))
+    check_flight_crash(res, run, b1, b2, "boot 2")
+    old_dump = between(b1, "dump_begin", "dump_end")
+    new_dump = between(b2, "flight_dump_begin", "flight_dump_end")[1:-1]
+    res.check(run, f"boot 2: the last mini dump re-emitted record for record ({len(new_dump)} records)",
+              len(old_dump) > 10 and new_dump == old_dump,
+              f"{len(old_dump)} vs {len(new_dump)}")
+    rc, out, _, _ = dump_core(run)
+    res.check(run, "hvdump verifies every dump in the log, the re-emitted ones too",
+              rc == 0 and len(re.findall(r"\bok\b", out)) >= 3, f"(exit {rc}) {out.strip()[:400]}")
+    res.check(run, "boot 2 runs on (crash_test once) and the guest says hello",
+              has(run.com1, r"crash_test skipped: the previous boot crashed") and
+              not in_boot(b2, "alarm", "hv_crash") and bool(in_boot(b2, "log", "guest", first="yes")))
+    found3 = in_boot(b3, "alarm", "flight_found")
+    res.check(run, "boot 3: the crash record was cleared: it finds only boot 2's records "
+              "(boot=2, no crash), none of boot 1's",
+              len(found3) == 1 and found3[0]["fields"].get("boot") == "2" and
+              found3[0]["fields"].get("crash") == "no" and not in_boot(b3, "alarm", "flight_crash")
+              and not any("hv_crash" in t for _, t in flight_lines(b3)),
+              str([r["text"] for r in found3]))
+    res.check(run, "the report stream decodes over the three boots: CRCs good, no gaps",
+              stream_clean(run))
+    lines = run.com1.split("\n")
+    i = next((k for k, l in enumerate(lines) if " flight_found " in l), 0)
+    j = next((k for k in range(i, len(lines)) if " flight_end " in lines[k]), i)
+    wire = sum(len(l) + 2 for l in lines[i:j + 1])  # the UART sends \r\n
+    print(f"     {run.name}: boot 2 re-emitted the flight record as {j - i + 1} records, "
+          f"about {wire} wire bytes")
+
+
+def check_flight_sysreset(res, run):
+    b = boots(run)
+    res.check(run, "two boots: a crash that halts, then a reset from outside (system_reset)",
+              len(b) == 2, f"{len(b)} boots")
+    if len(b) == 2:
+        check_flight_crash(res, run, b[0], b[1], "boot 2")
+
+
+def check_flight_corrupt(res, run):
+    b = boots(run)
+    res.check(run, "two boots: a crash, one byte of the region flipped, a reset from outside",
+              len(b) == 2, f"{len(b)} boots")
+    if len(b) < 2:
+        return
+    bad = in_boot(b[1], "alarm", "flight_corrupt", why="bad_crc", ignored="yes")
+    res.check(run, "the corrupted region is reported (bad CRC) and ignored: nothing of it re-emitted",
+              len(bad) == 1 and not in_boot(b[1], "alarm", "flight_found") and
+              not in_boot(b[1], "alarm", "flight_crash") and not in_boot(b[1], "stat", "flight_rec"),
+              str([r["text"] for r in b[1] if r.get("name", "").startswith("flight")]))
+
+
 def boot_to_guest(run):
     m = re.search(r"boot-to-guest tsc=(\d+) \(since hv entry (\d+)\)", run.com1)
     return (int(m.group(1)), int(m.group(2))) if m else None
@@ -1359,6 +1552,19 @@ def plan(build):
     runs += plan_linux_stub(assets)
     runs.append((Run("qemu-iso-control", "qemu-iso", "maxticks=30000", "hello", STOPPED,
                      commanding=CONTROL_STEPS, timeout=90), check_control))
+    # The flight recorder across warm resets of one machine (docs/dumps.md)
+    for emu in ("qemu-iso", "qemu-uefi"):
+        runs.append((Run(f"{emu}-flight", emu,
+                         "onfault=reset policy=dumpall crash_test=1500 maxticks=3000",
+                         "hello panic@1", r"flight_recorder at=", timeout=400,
+                         steps=[(STOPPED, "reset")]), check_flight))
+    runs.append((Run("qemu-iso-flight-sysreset", "qemu-iso", "crash_test=300 maxticks=3000", "hello",
+                     r"flight_recorder at=", timeout=240, steps=[(r"hv_crash_context", "reset")]),
+                 check_flight_sysreset))
+    # 64: the first byte of the contents (the crash record's vector)
+    runs.append((Run("qemu-iso-flight-corrupt", "qemu-iso", "crash_test=300 maxticks=3000", "hello",
+                     r"flight_recorder at=", timeout=240, steps=[(r"hv_crash_context", "corrupt:64")]),
+                 check_flight_corrupt))
     runs.append((Run("uefi-no-virtualization", "qemu-uefi", "onstop=exit", "hello",
                      firmware_told, cpu="qemu64"),
                   lambda res, r: check_error(res, r, "no usable hardware virtualization",
