@@ -3,7 +3,7 @@
 # the tests need.  Without --install it names what is missing and fails.
 set -eu
 
-BUILD_PKGS="gcc make binutils gnu-efi newlib-source xz-utils"
+BUILD_PKGS="gcc make binutils gnu-efi newlib-source xz-utils dpkg-dev"
 IMAGE_PKGS="grub-pc-bin grub-common xorriso mtools dosfstools"
 RUN_PKGS="qemu-system-x86 ovmf bochs bochsbios bochs-term vgabios python3 libcmocka-dev clang libclang-rt-14-dev cppcheck gdb"
 
