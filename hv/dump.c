@@ -169,13 +169,13 @@ static void seal_setup(struct dump_run *d)
 	d->seal = SEAL_UNAVAILABLE;
 	if (!dump_pubkey_present) {
 		d->seal_why = "no_key";
-		hint = " (built with DUMP_PUBKEY=none)";
+		hint = "built with DUMP_PUBKEY=none";
 	} else if ((src = plat_random(eph, sizeof(eph))) == NULL) {
 		d->seal_why = "no_rng";
-		hint = " (no RDSEED or RDRAND on this CPU)";
+		hint = "no RDSEED or RDRAND on this CPU";
 	} else if (!dumpcrypt_seal_begin(&seal_key, dump_pubkey, eph, epk)) {
 		d->seal_why = "bad_key";
-		hint = " (the compiled-in public key is a low-order point)";
+		hint = "the compiled-in public key is a low-order point";
 	} else {
 		d->seal = SEAL_READY;
 	}
@@ -183,7 +183,7 @@ static void seal_setup(struct dump_run *d)
 	if (d->seal != SEAL_READY) {
 		/* Not an indexed record: the skips that follow say it per page. */
 		hv_record_now(LOG_MINOR, CAT_ACTION,
-			      "private_left_out id=%u why=%s: private ranges are never sent in plaintext%s",
+			      "private_left_out id=%u why=%s (%s; private ranges are never sent in plaintext)",
 			      d->id, d->seal_why, hint);
 		return;
 	}

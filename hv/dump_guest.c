@@ -74,7 +74,9 @@ static int64_t request(struct vm *vm)
 		st = HV_E_STATE;
 	else if (requested && now - last_request_tsc < vm_ms_to_tsc(vm, DUMP_REQUEST_INTERVAL_MS))
 		st = HV_E_BUSY;
-	if (vm_guest_line_allowed(vm))
+	/* An accepted request is always logged (requests are rate-limited
+	 * themselves); a refused one within the guest's line budget. */
+	if (st == HV_OK || vm_guest_line_allowed(vm))
 		hv_log("guest dump request level=%llu status=%s", (unsigned long long)lv, status_name(st));
 	if (st != HV_OK) {
 		vm_refusal_logged(vm);
