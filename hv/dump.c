@@ -13,7 +13,7 @@
 #include "arch/x86/platform.h"
 #include "hv/dump.h"
 #include "hv/dump_fmt.h"
-#include "hv/dump_guest.h"
+#include "hv/dump_state.h"
 #include "hv/guest.h"
 #include "include/hv_abi.h"
 #include "lib/crc32.h"
@@ -386,7 +386,7 @@ void vm_dump(const struct vm *vm, enum policy_dump level, const char *cause, con
 
 	if (level != DUMP_MINI && level != DUMP_FULL && level != DUMP_KERNEL)
 		return;
-	d.ranges = dump_guest_ranges(vm);
+	d.ranges = dump_state_ranges(vm);
 	/* A stateless guest has nothing worth keeping (M23): no dump at all,
 	 * and the log says so and who declared it. */
 	if (d.ranges->stateless || vm->set.stateless) {

@@ -7,19 +7,13 @@
 #include "hv/actions.h"
 #include "hv/dump.h"
 #include "hv/dump_guest.h"
+#include "hv/dump_state.h"
 #include "hv/guest.h"
 #include "include/hv_abi.h"
 #include "lib/log.h"
 
-static struct dump_ranges ranges;
 static uint64_t last_request_tsc;
 static bool requested;
-
-const struct dump_ranges *dump_guest_ranges(const struct vm *vm)
-{
-	dump_ranges_sync(&ranges, vm->stub.generation);
-	return &ranges;
-}
 
 static const char *status_name(int64_t st)
 {
@@ -44,14 +38,14 @@ static const char *status_name(int64_t st)
 static int64_t add_range(struct vm *vm, uint64_t kind)
 {
 	uint64_t gpa = vm->regs.rsi, bytes = vm->regs.rdx;
-	int64_t st = dump_ranges_add(&ranges, gpa, bytes, kind, HV_GUEST_RAM_SIZE);
+	int64_t st = dump_ranges_add(dump_state_ranges(vm), gpa, bytes, kind, HV_GUEST_RAM_SIZE);
 
 	if (st != HV_OK)
 		vm_refusal_logged(vm);
 	if (vm_guest_line_allowed(vm)) /* a guest may register in a loop */
 		hv_log("guest dump range kind=%s gpa=0x%llx bytes=%llu status=%s ranges=%u",
 		       dump_range_kind_name((enum dump_range_kind)kind), (unsigned long long)gpa,
-		       (unsigned long long)bytes, status_name(st), ranges.n);
+		       (unsigned long long)bytes, status_name(st), dump_state_ranges(vm)->n);
 	return st;
 }
 
@@ -70,7 +64,7 @@ static int64_t request(struct vm *vm)
 
 	if (lv == 0 || lv >= sizeof(levels) / sizeof(levels[0]))
 		st = HV_E_INVAL;
-	else if (ranges.stateless || vm->set.stateless)
+	else if (dump_state_ranges(vm)->stateless || vm->set.stateless)
 		st = HV_E_STATE;
 	else if (requested && now - last_request_tsc < vm_ms_to_tsc(vm, DUMP_REQUEST_INTERVAL_MS))
 		st = HV_E_BUSY;
@@ -94,17 +88,17 @@ static int64_t request(struct vm *vm)
 int64_t dump_hypercall(struct vm *vm)
 {
 	uint64_t op = vm->regs.rdi;
+	struct dump_ranges *ranges = dump_state_ranges(vm);
 
-	dump_ranges_sync(&ranges, vm->stub.generation);
 	switch (op) {
 	case HV_DUMP_IMPORTANT:
 	case HV_DUMP_REGENERABLE:
 	case HV_DUMP_PRIVATE:
 		return add_range(vm, op);
 	case HV_DUMP_CLEAR: {
-		bool stateless = ranges.stateless;
-		dump_ranges_reset(&ranges, vm->stub.generation);
-		ranges.stateless = stateless;
+		bool stateless = ranges->stateless;
+		dump_ranges_reset(ranges, vm->stub.generation);
+		ranges->stateless = stateless;
 		if (vm_guest_line_allowed(vm))
 			hv_log("guest dump ranges cleared");
 		return HV_OK;
@@ -114,10 +108,10 @@ int64_t dump_hypercall(struct vm *vm)
 			vm_refusal_logged(vm);
 			return HV_E_INVAL;
 		}
-		ranges.stateless = vm->regs.rsi == 1;
+		ranges->stateless = vm->regs.rsi == 1;
 		if (vm_guest_line_allowed(vm))
-			hv_log("guest dump stateless=%s: %s", ranges.stateless ? "yes" : "no",
-			       ranges.stateless ? "this guest will not be dumped" : "dumps allowed again");
+			hv_log("guest dump stateless=%s: %s", ranges->stateless ? "yes" : "no",
+			       ranges->stateless ? "this guest will not be dumped" : "dumps allowed again");
 		return HV_OK;
 	case HV_DUMP_REQUEST:
 		return request(vm);

@@ -5,15 +5,10 @@
 #ifndef HV_DUMP_GUEST_H
 #define HV_DUMP_GUEST_H
 
-#include "hv/dump_ranges.h"
 #include "hv/vm.h"
 
 /* HC_DUMP: RDI = enum hv_dump_op; returns the status for RAX. */
 int64_t dump_hypercall(struct vm *vm);
-
-/* The ranges and flag of the guest's current boot generation (empty
- * after a reset, until the guest registers again). */
-const struct dump_ranges *dump_guest_ranges(const struct vm *vm);
 
 /* Guest-requested dumps: at most one in this many ms (HV_E_BUSY). */
 #define DUMP_REQUEST_INTERVAL_MS 5000u
