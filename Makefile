@@ -17,6 +17,14 @@ INSTANCE ?= hv0
 # Test aids (crash_test=, self_nmi=, platform_nmi=; docs: README) are
 # compiled in for the e2e build, never into an appliance build.
 TEST_AIDS ?= $(if $(filter appliance,$(POLICY)),0,1)
+# The operator's X25519 public key the dumps' private ranges are sealed
+# for (docs/dumps.md): a file as `hvdump -G` writes it.  A build with the
+# test aids defaults to the test key pair in tests/keys/ (its private half
+# is public: for the e2e tests only); an appliance build to none, which
+# leaves private ranges out of every dump.
+DUMP_PUBKEY ?= $(if $(filter 1,$(TEST_AIDS)),tests/keys/dump-test.pub,none)
+DUMP_PUBKEY_C := $(BUILD)/gen/dump_pubkey.c
+DUMP_PUBKEY_OBJ := $(BUILD)/obj/gen/dump_pubkey.c.o
 V ?= 0
 Q := $(if $(filter 1,$(V)),,@)
 
@@ -29,6 +37,7 @@ OBJCOPY := objcopy
 all: deps $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI $(BUILD)/hv.iso
 
 include mk/newlib.mk
+include mk/bearssl.mk
 include mk/policy.mk
 include mk/control.mk
 -include mk/tools.mk
@@ -46,7 +55,7 @@ WARN := -Wall -Wextra -Werror
 HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -ffreestanding -fno-stack-protector -fpic \
 	-fshort-wchar -mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables \
 	-fomit-frame-pointer -nostdinc -isystem $(NEWLIB_INCLUDE) -isystem $(GCC_INCLUDE) \
-	-DHV_GUEST_RAM_MB=$(GUEST_RAM_MB) -DHV_GUEST_IMAGE_MB=$(GUEST_IMAGE_MB) -DHV_WATCHDOG_MS=$(WATCHDOG_MS) -DHV_WATCHDOG_K=$(WATCHDOG_K) \
+	$(BEARSSL_INC) -DHV_GUEST_RAM_MB=$(GUEST_RAM_MB) -DHV_GUEST_IMAGE_MB=$(GUEST_IMAGE_MB) -DHV_WATCHDOG_MS=$(WATCHDOG_MS) -DHV_WATCHDOG_K=$(WATCHDOG_K) \
 	-DHV_INSTANCE='"$(INSTANCE)"' \
 	$(if $(filter 1,$(TEST_AIDS)),-DHV_TEST_AIDS)
 HV_ASFLAGS := -g -fpic -I.
@@ -54,9 +63,22 @@ HV_ASFLAGS := -g -fpic -I.
 HV_CORE_SRC := $(wildcard hv/*.c) $(wildcard hv/dev/*.c) $(wildcard lib/*.c) $(wildcard arch/x86/*.c) $(wildcard arch/x86/vmx/*.c) \
 	$(wildcard arch/x86/svm/*.c)
 HV_CORE_ASM := $(wildcard arch/x86/*.S) $(wildcard arch/x86/vmx/*.S) $(wildcard arch/x86/svm/*.S)
-HV_CORE_OBJ := $(patsubst %,$(BUILD)/obj/%.o,$(HV_CORE_SRC) $(HV_CORE_ASM)) $(POLICY_OBJ) $(CONTROL_KEY_OBJ)
+HV_CORE_OBJ := $(patsubst %,$(BUILD)/obj/%.o,$(HV_CORE_SRC) $(HV_CORE_ASM)) $(POLICY_OBJ) $(CONTROL_KEY_OBJ) \
+	$(DUMP_PUBKEY_OBJ)
 MB2_OBJ := $(patsubst %,$(BUILD)/obj/%.o,$(wildcard boot/mb2/*.c) $(wildcard boot/mb2/*.S))
 EFI_OBJ := $(BUILD)/obj/boot/efi/efi_main.c.o
+
+# The public key as C (tools/dump_pubkey.py); rebuilt when the file or
+# the DUMP_PUBKEY setting changes.
+DUMP_PUBKEY_STAMP := $(BUILD)/gen/dump_pubkey.stamp
+$(shell mkdir -p $(BUILD)/gen; [ "$$(cat $(DUMP_PUBKEY_STAMP) 2>/dev/null)" = '$(DUMP_PUBKEY)' ] || \
+	echo '$(DUMP_PUBKEY)' > $(DUMP_PUBKEY_STAMP))
+$(DUMP_PUBKEY_C): tools/dump_pubkey.py $(DUMP_PUBKEY_STAMP) $(filter-out none,$(DUMP_PUBKEY))
+	$(Q)python3 tools/dump_pubkey.py $(DUMP_PUBKEY) -o $@
+$(DUMP_PUBKEY_OBJ): $(DUMP_PUBKEY_C) $(NEWLIB_LIBC) $(HV_FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC       $<"
+	$(Q)$(CC) $(HV_CFLAGS) -c $< -o $@
 
 deps:
 	$(Q)scripts/deps.sh --build
@@ -71,7 +93,7 @@ HV_FLAGS_NOW := $(HV_CFLAGS) $(HV_ASFLAGS)
 $(shell mkdir -p $(BUILD)/obj; [ "$$(cat $(HV_FLAGS_STAMP) 2>/dev/null)" = '$(HV_FLAGS_NOW)' ] || \
 	echo '$(HV_FLAGS_NOW)' > $(HV_FLAGS_STAMP))
 
-$(BUILD)/obj/%.c.o: %.c $(NEWLIB_LIBC) $(HV_FLAGS_STAMP)
+$(BUILD)/obj/%.c.o: %.c $(NEWLIB_LIBC) $(HV_FLAGS_STAMP) | $(BEARSSL_HDR)
 	@mkdir -p $(dir $@)
 	@echo "  CC       $<"
 	$(Q)$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
@@ -89,11 +111,11 @@ $(EFI_OBJ): boot/efi/efi_main.c $(NEWLIB_LIBC) $(HV_FLAGS_STAMP)
 # libefi's init.o (InitializeLib) defines memcpy/memset as well: it goes
 # before newlib so that its definitions are the ones used.
 # --- UEFI application (gnu-efi: shared object -> PE32+) ---------------------
-$(BUILD)/hv.so: $(EFI_OBJ) $(HV_CORE_OBJ) $(NEWLIB_LIBC)
+$(BUILD)/hv.so: $(EFI_OBJ) $(HV_CORE_OBJ) $(BEARSSL_HV_LIB) $(NEWLIB_LIBC)
 	@echo "  LD       $@"
 	$(Q)$(LD) -nostdlib -znocombreloc -z noexecstack -shared -Bsymbolic \
 		-T $(EFI_LIB)/elf_x86_64_efi.lds -Map $(BUILD)/hv-efi.map \
-		$(EFI_LIB)/crt0-efi-x86_64.o $(EFI_OBJ) $(HV_CORE_OBJ) \
+		$(EFI_LIB)/crt0-efi-x86_64.o $(EFI_OBJ) $(HV_CORE_OBJ) $(BEARSSL_HV_LIB) \
 		$(EFI_LIB)/libefi.a $(EFI_LIB)/libgnuefi.a $(NEWLIB_LIBC) -o $@
 
 $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI: $(BUILD)/hv.so
@@ -106,7 +128,7 @@ $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI: $(BUILD)/hv.so
 # make test checks that its run loop carries no test-aid code and that its
 # settings table refuses the keys; the same objects with TEST_AIDS=1 must
 # have the code, so the check can tell the two apart.
-$(BUILD)/appliance/%.c.o: %.c $(NEWLIB_LIBC) $(HV_FLAGS_STAMP)
+$(BUILD)/appliance/%.c.o: %.c $(NEWLIB_LIBC) $(HV_FLAGS_STAMP) | $(BEARSSL_HDR)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(filter-out -DHV_TEST_AIDS,$(HV_CFLAGS)) -c $< -o $@
 
@@ -120,10 +142,10 @@ appliance-check: $(BUILD)/appliance/hv/run.c.o $(BUILD)/appliance/hv/settings.c.
 		{ echo "appliance-check: a TEST_AIDS=0 build does not refuse the keys"; exit 1; }
 
 # --- Multiboot2 kernel and BIOS ISO ------------------------------------------
-$(BUILD)/hv.elf: $(MB2_OBJ) $(HV_CORE_OBJ) $(NEWLIB_LIBC) linker.ld
+$(BUILD)/hv.elf: $(MB2_OBJ) $(HV_CORE_OBJ) $(BEARSSL_HV_LIB) $(NEWLIB_LIBC) linker.ld
 	@echo "  LD       $@"
 	$(Q)$(LD) -static -nostdlib -z noexecstack -z max-page-size=0x1000 --no-warn-rwx-segments -T linker.ld \
-		-Map $(BUILD)/hv-mb2.map $(MB2_OBJ) $(HV_CORE_OBJ) $(NEWLIB_LIBC) -o $@
+		-Map $(BUILD)/hv-mb2.map $(MB2_OBJ) $(HV_CORE_OBJ) $(BEARSSL_HV_LIB) $(NEWLIB_LIBC) -o $@
 
 $(BUILD)/hv.iso: $(BUILD)/hv.elf $(BUILD)/guest.elf tests/e2e/grub.cfg
 	@echo "  ISO      $@"

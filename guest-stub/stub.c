@@ -101,3 +101,25 @@ struct hvstub_result hvstub_info(enum hv_info what)
 {
 	return hvstub_call(HC_INFO, what, 0, 0);
 }
+
+int64_t hvstub_dump_range(enum hv_dump_op kind, uint64_t gpa, uint64_t bytes)
+{
+	if (kind != HV_DUMP_IMPORTANT && kind != HV_DUMP_REGENERABLE && kind != HV_DUMP_PRIVATE)
+		return HV_E_INVAL;
+	return hvstub_call(HC_DUMP, kind, gpa, bytes).status;
+}
+
+int64_t hvstub_dump_clear(void)
+{
+	return hvstub_call(HC_DUMP, HV_DUMP_CLEAR, 0, 0).status;
+}
+
+int64_t hvstub_set_stateless(int on)
+{
+	return hvstub_call(HC_DUMP, HV_DUMP_STATELESS, on ? 1 : 0, 0).status;
+}
+
+int64_t hvstub_request_dump(enum hv_dump_level level)
+{
+	return hvstub_call(HC_DUMP, HV_DUMP_REQUEST, level, 0).status;
+}

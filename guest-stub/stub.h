@@ -209,4 +209,30 @@ __attribute__((noreturn)) void hvstub_panic(const char *msg);
 /* Number of reports built since hvstub_init (the last report's seq). */
 uint64_t hvstub_report_count(void);
 
+/* ---- Crash dumps (stub.c; HC_DUMP, docs/dumps.md) ------------------ */
+
+/*
+ * Registers [gpa, gpa + bytes) of guest-physical memory for the
+ * hypervisor's dumps: HV_DUMP_IMPORTANT (in every kernel-level dump),
+ * HV_DUMP_REGENERABLE (left out of every dump, noted), HV_DUMP_PRIVATE
+ * (sealed for the operator's key; never sent in plaintext).  4 KiB-aligned,
+ * inside guest RAM, no overlap with a registered range; at most
+ * HV_DUMP_RANGES_MAX ranges and HV_DUMP_RANGE_PAGES_MAX important and
+ * private pages.  A reset forgets them: register again after each boot.
+ * Returns the status (HV_OK, HV_E_RANGE, HV_E_INVAL, HV_E_FULL).
+ */
+int64_t hvstub_dump_range(enum hv_dump_op kind, uint64_t gpa, uint64_t bytes);
+
+/* Forgets every registered range. */
+int64_t hvstub_dump_clear(void);
+
+/* on = 1: this guest holds nothing worth a dump; the hypervisor takes
+ * none (it logs that it did not).  Until the next reset, or on = 0. */
+int64_t hvstub_set_stateless(int on);
+
+/* Asks for a dump now (enum hv_dump_level); the guest goes on after it.
+ * HV_E_BUSY within DUMP_REQUEST_INTERVAL_MS of the last one, HV_E_STATE
+ * when stateless. */
+int64_t hvstub_request_dump(enum hv_dump_level level);
+
 #endif

@@ -41,6 +41,7 @@ enum dump_what {
 	DUMP_WHAT_SHARED, /* the stub's shared page (guest-physical) */
 	DUMP_WHAT_BOOT,   /* the boot-info page (guest-physical) */
 	DUMP_WHAT_RAM,    /* a page of a full dump (guest-physical) */
+	DUMP_WHAT_IMPORTANT, /* a page of a range the guest registered as important */
 	DUMP_WHAT_COUNT
 };
 const char *dump_what_name(enum dump_what w);

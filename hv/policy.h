@@ -73,6 +73,7 @@ enum policy_dump {
 	DUMP_NONE,
 	DUMP_MINI, /* vCPU state and the pages around RIP and RSP, bounded */
 	DUMP_FULL, /* vCPU state and all of guest RAM, zero pages left out */
+	DUMP_KERNEL, /* mini plus the guest's important and private ranges */
 	DUMP_LEVEL_COUNT
 };
 

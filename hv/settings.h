@@ -51,12 +51,13 @@ struct hv_settings {
 	uint64_t stat_ms;   /* 0..3600000, default 0 = off: `stat cpu`, `stat exits` (and
 			     * `stat health` with a stub) records every so often */
 	uint64_t wd_k;      /* 1..100, default HV_WATCHDOG_K; out of range -> message, default */
-	uint64_t dump_level; /* dump=0..2: 0 the policy decides, 1 mini, 2 full for every
+	uint64_t dump_level; /* dump=0..3: 0 the policy decides, 1 mini, 2 full, 3 kernel for every
 			      * reset or park decision (docs/dumps.md) */
 	char policy[SETTINGS_POLICY_MAX]; /* "" = the build's default */
 	char instance[SETTINGS_POLICY_MAX]; /* "" = the build's (HV_INSTANCE) */
 	bool onstop_exit;   /* onstop=exit */
 	bool onfault_reset; /* onfault=reset */
+	bool stateless;     /* stateless=yes: the guest is never dumped (docs/dumps.md) */
 	/* Test aids: only in builds with HV_TEST_AIDS defined; otherwise always 0
 	 * and the key is refused with a message. */
 	uint64_t platform_nmi, crash_test, self_nmi;

@@ -44,3 +44,12 @@ void vtimer_reset(struct vtimer *vt)
 	vt->vector = 0;
 	vt->pending = false;
 }
+
+void vtimer_pause(struct vtimer *vt, uint64_t dt)
+{
+	if (vt->vector == 0)
+		return;
+	vt->next_tsc += dt;
+	if (vt->pending)
+		vt->pending_since += dt;
+}

@@ -53,4 +53,8 @@ void vtimer_delivered(struct vtimer *vt);
 /* Off, nothing pending (a guest reset); the counters stay. */
 void vtimer_reset(struct vtimer *vt);
 
+/* The guest was stopped for dt TSC cycles (a dump it asked for): its
+ * timer's next interrupt and a waiting one's age move on by dt. */
+void vtimer_pause(struct vtimer *vt, uint64_t dt);
+
 #endif

@@ -168,3 +168,10 @@ enum wd_nmi wd_take_nmi(struct watchdog *wd, bool have_shared, uint32_t *reason,
 	}
 	return WD_NMI_NONE;
 }
+
+void wd_pause(struct watchdog *wd, uint64_t dt)
+{
+	wd->next_tsc += dt;
+	wd->last_ok_tsc += dt;
+	wd->ticks_changed_tsc += dt;
+}

@@ -137,4 +137,9 @@ bool wd_defer_heartbeat(struct watchdog *wd, uint64_t tick_tsc);
  * are what to write into it before the injection. */
 enum wd_nmi wd_take_nmi(struct watchdog *wd, bool have_shared, uint32_t *reason, uint64_t *seq);
 
+/* The guest was stopped for dt TSC cycles while it runs (a dump it asked
+ * for): every clock of the watchdog moves on by dt, so the pause is
+ * neither a missed heartbeat nor a frozen timer. */
+void wd_pause(struct watchdog *wd, uint64_t dt);
+
 #endif

@@ -220,4 +220,36 @@ struct hv_report {
 	uint32_t reserved;
 };
 
+/* ---- Crash dumps: ranges, stateless guests, dump requests ----------- */
+/*
+ * HC_DUMP (docs/hypercalls.md, docs/dumps.md): RDI = enum hv_dump_op,
+ * RSI and RDX its arguments.  Outside enum hv_call on purpose (this
+ * section is self-contained).  Ranges are guest-physical, 4 KiB-aligned,
+ * inside guest RAM, and do not overlap; they hold for the current boot
+ * generation (a reset forgets them, as it clears guest RAM).
+ */
+#define HC_DUMP 5u
+
+enum hv_dump_op {
+	HV_DUMP_IMPORTANT = 1,   /* RSI = GPA, RDX = bytes: in every kernel dump */
+	HV_DUMP_REGENERABLE = 2, /* RSI = GPA, RDX = bytes: left out of every dump, noted */
+	HV_DUMP_PRIVATE = 3,     /* RSI = GPA, RDX = bytes: sealed for the operator's key */
+	HV_DUMP_CLEAR = 4,       /* forget every range */
+	HV_DUMP_STATELESS = 5,   /* RSI = 1: never dump this guest; 0: dump it again */
+	HV_DUMP_REQUEST = 6,     /* RSI = enum hv_dump_level: a dump now; the guest goes on */
+};
+
+enum hv_dump_level {
+	HV_DUMP_LEVEL_MINI = 1,
+	HV_DUMP_LEVEL_FULL = 2,
+	HV_DUMP_LEVEL_KERNEL = 3,
+};
+
+/* Status of HC_DUMP beyond enum hv_status: too many ranges, or more
+ * pages in important and private ranges than a kernel dump may hold. */
+#define HV_E_FULL (-7)
+
+#define HV_DUMP_RANGES_MAX 16u
+#define HV_DUMP_RANGE_PAGES_MAX 1024u /* important + private pages, 4 MiB */
+
 #endif

@@ -40,7 +40,7 @@ FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_JOBS          ?= 2
 
 FUZZ_TARGETS := fuzz_elf fuzz_mb2 fuzz_report fuzz_cmdline fuzz_hvlog fuzz_hypercall \
-		fuzz_guest_copy fuzz_bzimage fuzz_hvdump fuzz_control
+		fuzz_guest_copy fuzz_bzimage fuzz_hvdump fuzz_hvdump_open fuzz_control
 
 # Sources each target links (besides tests/fuzz/<target>.c), extra flags,
 # and -max_len (bytes).
@@ -51,7 +51,11 @@ FUZZ_SRCS_fuzz_report     := hv/report_check.c
 FUZZ_SRCS_fuzz_cmdline    := hv/cmdline.c
 FUZZ_SRCS_fuzz_control    := hv/control.c
 FUZZ_SRCS_fuzz_hvlog      := tools/hvlog_parse.c lib/crc32.c
-FUZZ_SRCS_fuzz_hvdump     := tools/hvdump_asm.c tools/hvlog_parse.c lib/crc32.c
+FUZZ_SRCS_fuzz_hvdump     := tools/hvdump_asm.c tools/hvlog_parse.c lib/crc32.c lib/dumpcrypt.c
+# The decryption path: sealed pages (dump_key, dump_xpage/xmem/xtag) fed
+# to the reassembly with the test key, valid ones sealed by the fuzz
+# target itself, then mutated.
+FUZZ_SRCS_fuzz_hvdump_open := tools/hvdump_asm.c tools/hvlog_parse.c lib/crc32.c lib/dumpcrypt.c
 # fuzz_hypercall links the real core (only the backend, platform, log, guest
 # RAM/guest_build and the image CRC are faked) and the shipped default
 # policy, compiled by tools/policy_compile.py as for the hypervisor.
@@ -60,7 +64,8 @@ FUZZ_SRCS_fuzz_hypercall  := hv/hypercall.c hv/hello.c hv/report.c hv/report_che
 			     hv/actions.c hv/recovery.c hv/policy.c hv/ratelimit.c hv/watchdog.c \
 			     hv/vtimer.c hv/heartbeat.c hv/settings.c hv/cmdline.c hv/vm.c hv/devices.c \
 			     hv/dev/pit.c hv/dev/pic.c hv/dev/uart.c hv/dev/conwatch.c hv/exitstat.c hv/cpustat.c hv/wallclock.c \
-			     hv/dump.c hv/dump_fmt.c lib/crc32.c $(FUZZ_POLICY_C)
+			     hv/dump.c hv/dump_fmt.c hv/dump_guest.c hv/dump_ranges.c hv/dump_state.c lib/dumpcrypt.c \
+			     lib/crc32.c $(FUZZ_POLICY_C)
 FUZZ_SRCS_fuzz_guest_copy := hv/guest_mem.c
 FUZZ_DEFS_fuzz_hypercall  := -DHV_GUEST_RAM_MB=2
 FUZZ_DEFS_fuzz_guest_copy := -DHV_GUEST_RAM_MB=2
@@ -72,6 +77,7 @@ FUZZ_MAXLEN_fuzz_report     := 512
 FUZZ_MAXLEN_fuzz_cmdline    := 1024
 FUZZ_MAXLEN_fuzz_hvlog      := 2048
 FUZZ_MAXLEN_fuzz_hvdump     := 4096
+FUZZ_MAXLEN_fuzz_hvdump_open := 512
 FUZZ_MAXLEN_fuzz_hypercall  := 4096
 FUZZ_MAXLEN_fuzz_guest_copy := 4096
 
@@ -88,11 +94,12 @@ fuzz-toolchain-check:
 	  | $(FUZZ_CC) $(FUZZ_CFLAGS) -x c - -o /dev/null >/dev/null 2>&1 || \
 	  { echo "fuzz: $(FUZZ_CC) with libFuzzer/ASan/UBSan not found: install the Debian packages clang (clang-14) and libclang-rt-14-dev (apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 1; }
 
+# BearSSL (host build, mk/bearssl.mk) is linked in, uninstrumented.
 define FUZZ_PROGRAM
-$(FUZZ_DIR)/bin/$(1): tests/fuzz/$(1).c $$(FUZZ_SRCS_$(1)) $$(FUZZ_HDRS) mk/fuzz.mk | fuzz-toolchain-check
+$(FUZZ_DIR)/bin/$(1): tests/fuzz/$(1).c $$(FUZZ_SRCS_$(1)) $$(FUZZ_HDRS) mk/fuzz.mk $$(BEARSSL_HOST_LIB) | fuzz-toolchain-check
 	@mkdir -p $$(@D)
 	@echo "  FUZZCC   $$@"
-	$$(FUZZ_Q)$$(FUZZ_CC) $$(FUZZ_CFLAGS) $$(FUZZ_DEFS_$(1)) -o $$@ tests/fuzz/$(1).c $$(FUZZ_SRCS_$(1))
+	$$(FUZZ_Q)$$(FUZZ_CC) $$(FUZZ_CFLAGS) $$(BEARSSL_INC) $$(FUZZ_DEFS_$(1)) -o $$@ tests/fuzz/$(1).c $$(FUZZ_SRCS_$(1)) $$(BEARSSL_HOST_LIB)
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_PROGRAM,$(t))))
 

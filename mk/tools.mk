@@ -35,15 +35,17 @@ HVLOG_PARSE_SRCS := tools/hvlog_parse.c lib/crc32.c
 HVLOG_DECODE     := $(TOOLS_DIR)/hvlog-decode
 HVLOG_SAMPLE     := $(TOOLS_DIR)/hvlog-sample
 HVDUMP           := $(TOOLS_DIR)/hvdump
-HVDUMP_ASM_SRCS  := tools/hvdump_asm.c $(HVLOG_PARSE_SRCS)
+HVDUMP_ASM_SRCS  := tools/hvdump_asm.c lib/dumpcrypt.c $(HVLOG_PARSE_SRCS)
 
 .PHONY: tools tools-test tools-clean
 
 tools: $(HVLOG_DECODE) $(HVDUMP)
 
-$(HVDUMP): tools/hvdump.c $(HVDUMP_ASM_SRCS) tools/hvdump_asm.h tools/hvlog_parse.h lib/crc32.h mk/tools.mk
+# Links BearSSL, built for the host from the same Debian source (mk/bearssl.mk).
+$(HVDUMP): tools/hvdump.c $(HVDUMP_ASM_SRCS) tools/hvdump_asm.h tools/hvlog_parse.h lib/crc32.h \
+		lib/dumpcrypt.h $(BEARSSL_HOST_LIB) mk/tools.mk
 	@mkdir -p $(@D)
-	$(TOOLS_CC) $(TOOLS_CFLAGS) -o $@ tools/hvdump.c $(HVDUMP_ASM_SRCS)
+	$(TOOLS_CC) $(TOOLS_CFLAGS) $(BEARSSL_INC) -o $@ tools/hvdump.c $(HVDUMP_ASM_SRCS) $(BEARSSL_HOST_LIB)
 
 $(HVLOG_DECODE): tools/hvlog-decode.c $(HVLOG_PARSE_SRCS) tools/hvlog_parse.h lib/crc32.h mk/tools.mk
 	@mkdir -p $(@D)

@@ -64,7 +64,9 @@ UNIT_SRCS_test_exits       := hv/exits.c hv/msr.c hv/cpuid.c hv/mov_cr.c hv/devi
 			      hv/dev/pic.c hv/dev/uart.c hv/dev/conwatch.c hv/report_check.c
 UNIT_SRCS_test_conwatch    := hv/dev/conwatch.c
 UNIT_SRCS_test_dump_fmt    := hv/dump_fmt.c
-UNIT_SRCS_test_hvdump_asm  := tools/hvdump_asm.c tools/hvlog_parse.c lib/crc32.c hv/dump_fmt.c
+UNIT_SRCS_test_hvdump_asm  := tools/hvdump_asm.c tools/hvlog_parse.c lib/crc32.c hv/dump_fmt.c lib/dumpcrypt.c
+UNIT_SRCS_test_dump_ranges := hv/dump_ranges.c
+UNIT_SRCS_test_dumpcrypt   := lib/dumpcrypt.c
 UNIT_SRCS_test_settings    := hv/settings.c hv/cmdline.c
 UNIT_SRCS_test_integrity   := lib/crc32.c arch/x86/tables_crc.c hv/policy_crc.c
 UNIT_SRCS_test_settings_release := hv/settings.c hv/cmdline.c
@@ -87,10 +89,12 @@ unit-cmocka-check:
 	  | $(UNIT_CC) -x c - $(UNIT_LDLIBS) -o /dev/null >/dev/null 2>&1 || \
 	  { echo "unit-test: cmocka not found: install libcmocka-dev (apt-get install libcmocka-dev)" >&2; exit 1; }
 
+# Every program links BearSSL (host build, mk/bearssl.mk); only the
+# ones that use it pull anything in.
 define UNIT_PROGRAM
-$(UNIT_DIR)/$(1): tests/unit/$(1).c $$(UNIT_SRCS_$(1)) $$(UNIT_HDRS) mk/unit.mk | unit-cmocka-check
+$(UNIT_DIR)/$(1): tests/unit/$(1).c $$(UNIT_SRCS_$(1)) $$(UNIT_HDRS) mk/unit.mk $$(BEARSSL_HOST_LIB) | unit-cmocka-check
 	@mkdir -p $$(@D)
-	$$(UNIT_CC) $$(UNIT_CFLAGS) -o $$@ tests/unit/$(1).c $$(UNIT_SRCS_$(1)) $$(UNIT_LDLIBS)
+	$$(UNIT_CC) $$(UNIT_CFLAGS) $$(BEARSSL_INC) -o $$@ tests/unit/$(1).c $$(UNIT_SRCS_$(1)) $$(BEARSSL_HOST_LIB) $$(UNIT_LDLIBS)
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_PROGRAM,$(t))))
 

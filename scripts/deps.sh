@@ -3,7 +3,7 @@
 # the tests need.  Without --install it names what is missing and fails.
 set -eu
 
-BUILD_PKGS="gcc make binutils gnu-efi newlib-source xz-utils"
+BUILD_PKGS="gcc make binutils gnu-efi newlib-source xz-utils dpkg-dev"
 IMAGE_PKGS="grub-pc-bin grub-common xorriso mtools dosfstools"
 # gcc-12 (the compiler Debian 12's kernel was built with), libelf1 and libssl3 (the
 # kbuild programs): the Linux stub module, scripts/linux-module.sh; gdb: the dump tests.

@@ -2,9 +2,18 @@
  * hvdump: the crash dumps in a captured hypervisor log -> an ELF core
  * file (docs/dumps.md).
  *
- *   hvdump LOG                 list the dumps, verify each
- *   hvdump [-n N] LOG CORE     verify every dump, write the N-th (default:
- *                              the last) as an ELF core file
+ *   hvdump [-k KEY] LOG              list the dumps, verify each
+ *   hvdump [-k KEY] [-n N] LOG CORE  verify every dump, write the N-th
+ *                                    (default: the last) as an ELF core file
+ *   hvdump -G KEY PUB                make an operator key pair for the
+ *                                    dumps' private ranges
+ *
+ * With -k (the operator's private key, as -G writes it), sealed private
+ * pages are authenticated and decrypted, in the first pass, before
+ * anything is written: a wrong key, or one sealed page that fails its tag
+ * (tampered, reordered, cut short), fails the dump, and nothing is
+ * written.  Without -k they are checked for completeness and left out of
+ * the core (its HVDUMP note says so).
  *
  * Every dump in the log is checked first (record index sequence, page and
  * chunk bounds, base64, counts, page CRC); if any fails, the errors are
@@ -20,11 +29,14 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/random.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/dumpcrypt.h"
 #include "tools/hvdump_asm.h"
 #include "tools/hvlog_parse.h"
 
@@ -59,7 +71,7 @@ static struct hvlog_record rec;
 static void lay_page(void *ctx, const struct hvdump_info *d, uint64_t vaddr, uint64_t gpa)
 {
 	struct layout *l = ctx;
-	uint64_t index = d->pages - 1;
+	uint64_t index = d->out_pages - 1;
 
 	if (index == 0) {
 		l->nruns = 0;
@@ -92,7 +104,7 @@ static void lay_end(void *ctx, const struct hvdump_info *d)
 {
 	struct layout *l = ctx;
 
-	if (d->pages == 0) {
+	if (d->out_pages == 0) {
 		l->nruns = 0;
 		l->overflow = false;
 		l->dup_pages = 0;
@@ -140,7 +152,7 @@ static void wr_page(void *ctx, const struct hvdump_info *d, uint64_t vaddr, uint
 	(void)gpa;
 	if (d->ordinal != w->ordinal)
 		return;
-	w->page_off = page_file_offset(w->l, d->pages - 1, w->data_off);
+	w->page_off = page_file_offset(w->l, d->out_pages - 1, w->data_off);
 }
 
 static void wr_data(void *ctx, const struct hvdump_info *d, uint32_t off, const uint8_t *p, size_t n)
@@ -153,6 +165,9 @@ static void wr_data(void *ctx, const struct hvdump_info *d, uint32_t off, const 
 		w->io_error = true;
 }
 
+static bool have_key;
+static uint8_t key_priv[DUMPCRYPT_KEY];
+
 static int feed(const char *path, struct hvdump_asm *a, const struct hvdump_sink *sink)
 {
 	static char line[LINE_MAX_BYTES];
@@ -163,6 +178,11 @@ static int feed(const char *path, struct hvdump_asm *a, const struct hvdump_sink
 		return -1;
 	}
 	hvdump_asm_init(a);
+	if (have_key && !hvdump_asm_set_key(a, key_priv)) {
+		fclose(f);
+		fprintf(stderr, "hvdump: the private key is not a usable X25519 key\n");
+		return -1;
+	}
 	while (fgets(line, sizeof(line), f) != NULL) {
 		size_t len = strlen(line);
 		bool whole = len > 0 && line[len - 1] == '\n';
@@ -230,10 +250,16 @@ static int write_core(const char *log, const char *core)
 	}
 	tl += (size_t)snprintf(text + tl, sizeof(text) - tl,
 			       "hvdump level=%s dump=%u boot=%u id=%u cause=%s rule=%s pages=%llu "
-			       "zero_pages_left_out=%llu skipped=%llu duplicate_vaddr_pages_left_out=%llu\n",
+			       "zero_pages_left_out=%llu skipped=%llu duplicate_vaddr_pages_left_out=%llu "
+			       "private_pages=%llu private_decrypted=%llu\n",
 			       d->level, d->ordinal, d->boot, d->id, d->cause, d->rule,
 			       (unsigned long long)d->pages, (unsigned long long)d->zero_pages,
-			       (unsigned long long)d->skipped, (unsigned long long)lay.chosen_dup);
+			       (unsigned long long)d->skipped, (unsigned long long)lay.chosen_dup,
+			       (unsigned long long)d->xpages, (unsigned long long)d->xopened);
+	if (d->xpages > d->xopened)
+		tl += (size_t)snprintf(text + tl, sizeof(text) - tl,
+				       "left out: %llu private pages, sealed for key %s (no -k key given)\n",
+				       (unsigned long long)(d->xpages - d->xopened), d->keyfp);
 	for (unsigned i = 0; i < d->nskips && tl < sizeof(text) - 128; i++)
 		tl += (size_t)snprintf(text + tl, sizeof(text) - tl, "left out: %s\n", d->skips[i]);
 	for (unsigned i = 0; i < d->nregs && tl < sizeof(text) - 64; i++)
@@ -301,24 +327,119 @@ static int write_core(const char *log, const char *core)
 		return 1;
 	}
 	printf("hvdump: wrote %s: dump %u (level %s, %llu pages in %u segments, %llu left out as "
-	       "zero, %llu skipped)\n",
-	       core, d->ordinal, d->level, (unsigned long long)d->pages, nload,
-	       (unsigned long long)d->zero_pages, (unsigned long long)d->skipped);
+	       "zero, %llu skipped, %llu private pages decrypted, %llu left out sealed)\n",
+	       core, d->ordinal, d->level, (unsigned long long)d->out_pages, nload,
+	       (unsigned long long)d->zero_pages, (unsigned long long)d->skipped,
+	       (unsigned long long)d->xopened, (unsigned long long)(d->xpages - d->xopened));
 	return 0;
 }
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: hvdump LOG            list and verify the dumps in a captured log\n"
-			"       hvdump [-n N] LOG CORE  write dump N (default: the last) as an ELF core\n");
+	fprintf(stderr, "usage: hvdump [-k KEY] LOG            list and verify the dumps in a captured log\n"
+			"       hvdump [-k KEY] [-n N] LOG CORE  write dump N (default: the last) as an ELF core\n"
+			"       hvdump -G KEY PUB                make a key pair for private ranges\n"
+			"  -k KEY  the operator's private key: decrypt private pages (else left out)\n");
+}
+
+#define KEY_TAG "hvdump-x25519-private "
+#define PUB_TAG "hvdump-x25519-public "
+
+static bool parse_hex32(const char *s, uint8_t out[DUMPCRYPT_KEY])
+{
+	for (unsigned i = 0; i < 2 * DUMPCRYPT_KEY; i++) {
+		char c = s[i];
+		unsigned d;
+		if (c >= '0' && c <= '9')
+			d = (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			d = (unsigned)(c - 'a' + 10);
+		else
+			return false;
+		out[i / 2] = (uint8_t)(i % 2 ? (out[i / 2] << 4) | d : d);
+	}
+	return s[2 * DUMPCRYPT_KEY] == '\n' || s[2 * DUMPCRYPT_KEY] == '\0';
+}
+
+static int read_key(const char *path)
+{
+	char buf[256] = { 0 };
+	FILE *f = fopen(path, "rb");
+
+	if (f == NULL) {
+		fprintf(stderr, "hvdump: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	if (strncmp(buf, KEY_TAG, strlen(KEY_TAG)) != 0 || !parse_hex32(buf + strlen(KEY_TAG), key_priv)) {
+		fprintf(stderr, "hvdump: %s: not an hvdump private key (one line: %s<64 hex digits>)\n",
+			path, KEY_TAG);
+		return 1;
+	}
+	have_key = true;
+	return 0;
+}
+
+static int write_text(const char *path, const char *tag, const uint8_t k[DUMPCRYPT_KEY], int mode)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+	bool ok = f != NULL && fprintf(f, "%s", tag) > 0;
+	for (unsigned i = 0; ok && i < DUMPCRYPT_KEY; i++)
+		ok = fprintf(f, "%02x", k[i]) == 2;
+	ok = ok && fprintf(f, "\n") == 1;
+	if (f != NULL && fclose(f) != 0)
+		ok = false;
+	if (!ok || rename(tmp, path) != 0) {
+		fprintf(stderr, "hvdump: cannot write %s: %s\n", path, strerror(errno));
+		unlink(tmp);
+		return 1;
+	}
+	return 0;
+}
+
+/* A key pair from the system's generator (getrandom). */
+static int keygen(const char *key_path, const char *pub_path)
+{
+	uint8_t priv[DUMPCRYPT_KEY], pub[DUMPCRYPT_KEY], fp[DUMPCRYPT_FP];
+
+	if (getrandom(priv, sizeof(priv), 0) != (ssize_t)sizeof(priv) || !dumpcrypt_public(priv, pub)) {
+		fprintf(stderr, "hvdump: no random bytes for a key\n");
+		return 1;
+	}
+	int rc = write_text(key_path, KEY_TAG, priv, 0600) || write_text(pub_path, PUB_TAG, pub, 0644);
+	dumpcrypt_wipe(priv, sizeof(priv));
+	if (rc)
+		return 1;
+	dumpcrypt_fingerprint(pub, fp);
+	printf("hvdump: wrote %s (private: keep it off the machine) and %s (build with "
+	       "make DUMP_PUBKEY=%s); fingerprint ", key_path, pub_path, pub_path);
+	for (unsigned i = 0; i < DUMPCRYPT_FP; i++)
+		printf("%02x", fp[i]);
+	printf("\n");
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:h")) != -1) {
+	while ((opt = getopt(argc, argv, "n:k:Gh")) != -1) {
 		switch (opt) {
+		case 'k':
+			if (read_key(optarg) != 0)
+				return 1;
+			break;
+		case 'G':
+			if (argc - optind != 2) {
+				usage();
+				return 1;
+			}
+			return keygen(argv[optind], argv[optind + 1]);
 		case 'n': {
 			char *end;
 			unsigned long n = strtoul(optarg, &end, 10);
@@ -348,11 +469,14 @@ int main(int argc, char **argv)
 		const struct hvdump_info *d = &asmb.summary[i];
 		if (d->ok)
 			printf("dump %u: boot %u id %u level %s cause %s rule %s: %llu pages, %llu chunks, "
-			       "%llu zero pages left out, %llu skipped, crc %08x ok, %llu us\n",
+			       "%llu zero pages left out, %llu skipped, %llu private sealed (%s), crc %08x ok, "
+			       "%llu us\n",
 			       d->ordinal, d->boot, d->id, d->level, d->cause, d->rule,
 			       (unsigned long long)d->pages, (unsigned long long)d->chunks,
-			       (unsigned long long)d->zero_pages, (unsigned long long)d->skipped, d->crc,
-			       (unsigned long long)d->us);
+			       (unsigned long long)d->zero_pages, (unsigned long long)d->skipped,
+			       (unsigned long long)d->xpages,
+			       d->xpages == 0 ? "none" : d->xopened == d->xpages ? "all decrypted" : "not decrypted: no -k",
+			       d->crc, (unsigned long long)d->us);
 		else {
 			fprintf(stderr, "hvdump: error: %s\n", d->err);
 			bad++;

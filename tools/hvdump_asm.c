@@ -15,6 +15,21 @@ void hvdump_asm_init(struct hvdump_asm *a)
 	a->boots = a->ndumps = a->nsummary = a->too_many = 0;
 	a->open = a->failed = a->page_open = false;
 	a->next_i = a->page_fill = 0;
+	a->key_seen = a->xpage_open = false;
+}
+
+bool hvdump_asm_set_key(struct hvdump_asm *a, const uint8_t priv[DUMPCRYPT_KEY])
+{
+	uint8_t pub[DUMPCRYPT_KEY], fp[DUMPCRYPT_FP];
+
+	if (!dumpcrypt_public(priv, pub))
+		return false;
+	dumpcrypt_fingerprint(pub, fp);
+	for (unsigned i = 0; i < DUMPCRYPT_FP; i++)
+		snprintf(a->my_fp + 2 * i, 3, "%02x", fp[i]);
+	memcpy(a->priv, priv, DUMPCRYPT_KEY);
+	a->have_key = true;
+	return true;
 }
 
 /* A field's value as a span of the record's text. */
@@ -127,6 +142,9 @@ static void finish(struct hvdump_asm *a, const struct hvdump_sink *sink)
 	else
 		a->too_many++;
 	a->open = a->failed = a->page_open = false;
+	a->key_seen = a->xpage_open = false;
+	dumpcrypt_wipe(&a->dc, sizeof(a->dc));
+	dumpcrypt_wipe(a->plain, sizeof(a->plain));
 }
 
 static void begin(struct hvdump_asm *a, const struct hvlog_record *r, const struct hvdump_sink *sink)
@@ -150,7 +168,8 @@ static void begin(struct hvdump_asm *a, const struct hvlog_record *r, const stru
 	if (!field_u64(r, "id", &id) || id > UINT32_MAX)
 		fail(a, "dump %u: dump_begin without a valid id", a->cur.ordinal);
 	a->cur.id = (uint32_t)id;
-	if (strcmp(a->cur.level, "mini") != 0 && strcmp(a->cur.level, "full") != 0)
+	if (strcmp(a->cur.level, "mini") != 0 && strcmp(a->cur.level, "full") != 0 &&
+	    strcmp(a->cur.level, "kernel") != 0)
 		fail(a, "dump %u (id %u): unknown level '%s'", a->cur.ordinal, a->cur.id, a->cur.level);
 }
 
@@ -210,6 +229,7 @@ static void page(struct hvdump_asm *a, const struct hvlog_record *r, const struc
 	a->page_open = true;
 	a->page_fill = 0;
 	a->cur.pages++;
+	a->cur.out_pages++;
 	if (sink && sink->page)
 		sink->page(sink->ctx, &a->cur, vaddr, gpa);
 }
@@ -264,23 +284,172 @@ static void skip(struct hvdump_asm *a, const struct hvlog_record *r)
 		 why);
 }
 
+/* Exactly 2 * n lower-case hex digits. */
+static bool hex_bytes(const struct hvlog_record *r, const char *key, uint8_t *out, size_t n)
+{
+	const char *v;
+	size_t len;
+
+	if (!field(r, key, &v, &len) || len != 2 * n)
+		return false;
+	for (size_t i = 0; i < 2 * n; i++) {
+		char c = v[i];
+		unsigned d;
+		if (c >= '0' && c <= '9')
+			d = (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			d = (unsigned)(c - 'a' + 10);
+		else
+			return false;
+		out[i / 2] = (uint8_t)(i % 2 ? (out[i / 2] << 4) | d : d);
+	}
+	return true;
+}
+
+/* dump_key: the dump key is derived here, once, if a key was given and
+ * is the one the dump names. */
+static void xkey(struct hvdump_asm *a, const struct hvlog_record *r)
+{
+	struct hvdump_info *d = &a->cur;
+	uint8_t epk[DUMPCRYPT_KEY], fp[DUMPCRYPT_FP];
+	char alg[48];
+
+	field_str(r, "alg", alg, sizeof(alg));
+	if (a->key_seen || strcmp(alg, DUMPCRYPT_ALG) != 0 || !hex_bytes(r, "epk", epk, sizeof(epk)) ||
+	    !hex_bytes(r, "key", fp, sizeof(fp))) {
+		fail(a, "dump %u (id %u): a bad or repeated dump_key record (i=%u)", d->ordinal, d->id,
+		     a->next_i - 1);
+		return;
+	}
+	a->key_seen = true;
+	for (unsigned i = 0; i < DUMPCRYPT_FP; i++)
+		snprintf(d->keyfp + 2 * i, 3, "%02x", fp[i]);
+	if (!a->have_key)
+		return;
+	if (strcmp(d->keyfp, a->my_fp) != 0) {
+		fail(a, "dump %u (id %u): wrong key: its private pages are sealed for key %s, the key "
+			"given (-k) is %s; nothing decrypted", d->ordinal, d->id, d->keyfp, a->my_fp);
+		return;
+	}
+	if (!dumpcrypt_open_begin(&a->dc, a->priv, epk))
+		fail(a, "dump %u (id %u): dump_key: the ephemeral key is not usable", d->ordinal, d->id);
+}
+
+static void xpage(struct hvdump_asm *a, const struct hvlog_record *r)
+{
+	struct hvdump_info *d = &a->cur;
+	uint64_t n, vaddr, gpa;
+
+	if (!a->key_seen || a->xpage_open) {
+		fail(a, "dump %u (id %u): dump_xpage i=%u %s", d->ordinal, d->id, a->next_i - 1,
+		     a->key_seen ? "before the last sealed page's tag" : "before any dump_key");
+		return;
+	}
+	if (!field_u64(r, "n", &n) || !field_u64(r, "vaddr", &vaddr) || !field_u64(r, "gpa", &gpa) ||
+	    (vaddr | gpa) % HVDUMP_PAGE != 0) {
+		fail(a, "dump %u (id %u): dump_xpage i=%u without n and page-aligned vaddr and gpa",
+		     d->ordinal, d->id, a->next_i - 1);
+		return;
+	}
+	if (n != d->xpages) {
+		fail(a, "dump %u (id %u): sealed page n=%llu where n=%llu was due: sealed pages missing "
+			"or out of order", d->ordinal, d->id, (unsigned long long)n,
+		     (unsigned long long)d->xpages);
+		return;
+	}
+	a->xpage_open = true;
+	a->xn = n;
+	a->xvaddr = vaddr;
+	a->xgpa = gpa;
+	a->xfill = 0;
+}
+
+static void xmem(struct hvdump_asm *a, const struct hvlog_record *r)
+{
+	struct hvdump_info *d = &a->cur;
+	uint8_t buf[HVDUMP_PAGE];
+	uint64_t off;
+	const char *v;
+	size_t len;
+
+	if (!a->xpage_open) {
+		fail(a, "dump %u (id %u): dump_xmem i=%u outside a sealed page", d->ordinal, d->id,
+		     a->next_i - 1);
+		return;
+	}
+	if (!field_u64(r, "off", &off) || !field(r, "d", &v, &len)) {
+		fail(a, "dump %u (id %u): dump_xmem i=%u without off= and d=", d->ordinal, d->id,
+		     a->next_i - 1);
+		return;
+	}
+	long n = hvdump_b64_decode(v, len, buf, sizeof(buf));
+	/* Ciphertext comes whole: every piece, in order, none twice. */
+	if (n <= 0 || off != a->xfill || (uint64_t)n > HVDUMP_PAGE - off) {
+		fail(a, "dump %u (id %u): sealed page n=%llu: piece at offset %llu where %u was due "
+			"(ciphertext missing, reordered or repeated)", d->ordinal, d->id,
+		     (unsigned long long)a->xn, (unsigned long long)off, a->xfill);
+		return;
+	}
+	memcpy(a->xbuf + off, buf, (size_t)n);
+	a->xfill = (uint32_t)(off + (uint64_t)n);
+}
+
+static void xtag(struct hvdump_asm *a, const struct hvlog_record *r, const struct hvdump_sink *sink)
+{
+	struct hvdump_info *d = &a->cur;
+	uint8_t tag[DUMPCRYPT_TAG];
+	uint64_t n;
+
+	if (!a->xpage_open || !field_u64(r, "n", &n) || n != a->xn || !hex_bytes(r, "tag", tag, sizeof(tag))) {
+		fail(a, "dump %u (id %u): dump_xtag i=%u without its sealed page", d->ordinal, d->id,
+		     a->next_i - 1);
+		return;
+	}
+	a->xpage_open = false;
+	if (a->xfill != HVDUMP_PAGE) {
+		fail(a, "dump %u (id %u): sealed page n=%llu: ciphertext cut short (%u of %u bytes)",
+		     d->ordinal, d->id, (unsigned long long)n, a->xfill, HVDUMP_PAGE);
+		return;
+	}
+	d->xpages++;
+	if (!a->have_key)
+		return; /* complete; left out of the core */
+	if (!dumpcrypt_open_page(&a->dc, d->id, n, a->xgpa, a->xbuf, tag, a->plain)) {
+		fail(a, "dump %u (id %u): sealed page n=%llu (gpa 0x%llx): authentication failed "
+			"(tampered, reordered or substituted ciphertext); nothing decrypted",
+		     d->ordinal, d->id, (unsigned long long)n, (unsigned long long)a->xgpa);
+		return;
+	}
+	d->xopened++;
+	d->out_pages++;
+	if (sink && sink->page)
+		sink->page(sink->ctx, d, a->xvaddr, a->xgpa);
+	if (sink && sink->data)
+		sink->data(sink->ctx, d, 0, a->plain, HVDUMP_PAGE);
+	dumpcrypt_wipe(a->plain, sizeof(a->plain));
+}
+
 static void end(struct hvdump_asm *a, const struct hvlog_record *r, const struct hvdump_sink *sink)
 {
 	struct hvdump_info *d = &a->cur;
-	uint64_t records, pages, chunks, skipped, crc, zero = 0, us = 0;
+	uint64_t records, pages, chunks, skipped, crc, zero = 0, us = 0, xpages = 0;
 
 	close_page(a);
+	field_u64(r, "xpages", &xpages);
 	if (!field_u64(r, "records", &records) || !field_u64(r, "pages", &pages) ||
 	    !field_u64(r, "chunks", &chunks) || !field_u64(r, "skipped", &skipped)) {
 		fail(a, "dump %u (id %u): dump_end without its counts", d->ordinal, d->id);
 	} else if (records != a->next_i) {
 		fail(a, "dump %u (id %u): %llu records sent, %u received: records i=%u.. missing",
 		     d->ordinal, d->id, (unsigned long long)records, a->next_i, a->next_i);
-	} else if (pages != d->pages || chunks != d->chunks || skipped != d->skipped) {
-		fail(a, "dump %u (id %u): counts differ: pages %llu/%llu chunks %llu/%llu skipped %llu/%llu",
+	} else if (pages != d->pages || chunks != d->chunks || skipped != d->skipped ||
+		   xpages != d->xpages || a->xpage_open) {
+		fail(a, "dump %u (id %u): counts differ: pages %llu/%llu chunks %llu/%llu skipped %llu/%llu "
+			"sealed pages %llu/%llu",
 		     d->ordinal, d->id, (unsigned long long)d->pages, (unsigned long long)pages,
 		     (unsigned long long)d->chunks, (unsigned long long)chunks,
-		     (unsigned long long)d->skipped, (unsigned long long)skipped);
+		     (unsigned long long)d->skipped, (unsigned long long)skipped,
+		     (unsigned long long)d->xpages, (unsigned long long)xpages);
 	} else {
 		/* crc= is 8 hex digits without 0x (as the line's own CRC). */
 		char hex[11] = "0x";
@@ -360,6 +529,14 @@ void hvdump_asm_line(struct hvdump_asm *a, int status, const struct hvlog_record
 		mem(a, rec, sink);
 	else if (name_is(rec, "dump_skip"))
 		skip(a, rec);
+	else if (name_is(rec, "dump_key"))
+		xkey(a, rec);
+	else if (name_is(rec, "dump_xpage"))
+		xpage(a, rec);
+	else if (name_is(rec, "dump_xmem"))
+		xmem(a, rec);
+	else if (name_is(rec, "dump_xtag"))
+		xtag(a, rec, sink);
 	else
 		fail(a, "dump %u (id %u): unknown record in it", a->cur.ordinal, a->cur.id);
 }

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/dumpcrypt.h"
 #include "tools/hvlog_parse.h"
 
 #define HVDUMP_PAGE 4096u
@@ -41,12 +42,16 @@ struct hvdump_info {
 	unsigned ordinal;    /* 1 = the first dump in the log */
 	unsigned boot;       /* 1 = the first boot in the log */
 	uint32_t id;         /* the hypervisor's number for it (per boot) */
-	char level[8];       /* "mini" or "full" */
+	char level[8];       /* "mini", "kernel" or "full" */
 	char cause[24], rule[40];
 	bool ok;             /* complete and verified */
 	char err[HVDUMP_ERR_MAX];
 	uint32_t records;    /* indexed records seen */
 	uint64_t pages, chunks, skipped, zero_pages;
+	uint64_t xpages;     /* sealed private pages received (and verified, with a key) */
+	uint64_t xopened;    /* ... of which decrypted and handed to the sink */
+	uint64_t out_pages;  /* pages handed to the sink: plaintext and decrypted */
+	char keyfp[2 * DUMPCRYPT_FP + 1]; /* the key its private pages are sealed for */
 	uint32_t crc;        /* computed over the pages */
 	uint64_t us;         /* the hypervisor's time for it */
 	unsigned nregs;
@@ -68,6 +73,12 @@ struct hvdump_sink {
 };
 
 struct hvdump_asm {
+	/* The operator's private key (hvdump -k): set by the caller after
+	 * hvdump_asm_init(); without it sealed pages are checked for
+	 * completeness only and left out. */
+	bool have_key;
+	uint8_t priv[DUMPCRYPT_KEY];
+	char my_fp[2 * DUMPCRYPT_FP + 1];
 	unsigned boots, ndumps;
 	bool open;          /* between dump_begin and dump_end */
 	bool failed;        /* the open dump failed: its records are ignored */
@@ -75,6 +86,12 @@ struct hvdump_asm {
 	uint32_t next_i;
 	uint32_t page_fill;  /* bytes of the open page already given (data must move forward) */
 	uint8_t page[HVDUMP_PAGE];
+	/* The open dump's sealing, and the sealed page being received. */
+	struct dumpcrypt dc;
+	bool key_seen, xpage_open;
+	uint64_t xn, xvaddr, xgpa;
+	uint32_t xfill;
+	uint8_t xbuf[HVDUMP_PAGE], plain[HVDUMP_PAGE];
 	struct hvdump_info cur;
 	unsigned nsummary;   /* dumps finished (ok or not), at most HVDUMP_DUMPS_MAX */
 	struct hvdump_info summary[HVDUMP_DUMPS_MAX];
@@ -82,6 +99,9 @@ struct hvdump_asm {
 };
 
 void hvdump_asm_init(struct hvdump_asm *a);
+/* Gives the operator's private key (after hvdump_asm_init); false if it
+ * is not a usable X25519 key. */
+bool hvdump_asm_set_key(struct hvdump_asm *a, const uint8_t priv[DUMPCRYPT_KEY]);
 /* One input line's parse result (status from hvlog_parse_line(); rec is
  * read only when status is HVLOG_OK). */
 void hvdump_asm_line(struct hvdump_asm *a, int status, const struct hvlog_record *rec,

@@ -48,7 +48,7 @@ OUTCOME_KEYS = ["arg", "deadline", "alarm", "record", "dump"]
 # actions that end the guest's current life may dump: the dump is taken
 # while the guest is stopped, and a guest that goes on after a log or a
 # hand-back would find its clock and watchdog jumped by the dump's time.
-DUMPS = {"none": "DUMP_NONE", "mini": "DUMP_MINI", "full": "DUMP_FULL"}
+DUMPS = {"none": "DUMP_NONE", "mini": "DUMP_MINI", "full": "DUMP_FULL", "kernel": "DUMP_KERNEL"}
 DUMP_ACTIONS = ("reset", "park")
 
 # One hour: a stub whose kernel boots slowly (Debian's Linux under Bochs takes

@@ -47,6 +47,12 @@ static inline uint64_t plat_tsc_inline(void)
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return ((uint64_t)hi << 32) | lo;
 }
+/* n bytes from the CPU's generator (arch/x86/rng.c): RDSEED if CPUID
+ * says it is there, else (or when it keeps failing) RDRAND.  Returns the
+ * source's name, or NULL, with buf zeroed, when neither is present or
+ * both keep failing. */
+const char *plat_random(uint8_t *buf, unsigned n);
+
 /* Measures the TSC against the PIT; returns Hz. */
 uint64_t plat_calibrate_tsc(void);
 

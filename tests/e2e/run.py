@@ -1311,6 +1311,98 @@ def check_dump_hvstack(res, run):
               "not read", len(skips) == 4, str([r["text"] for r in skips]))
 
 
+# ---- guest ranges, private data, stateless, requests (docs/dumps.md) ---------
+
+KEYS = os.path.join(HERE, "..", "keys")
+MARK_IMPORTANT = b"IMPORTANT-RANGE-MARKER-4b8e0c"
+MARK_REGEN = b"REGENERABLE-RANGE-MARKER-71c2aa"
+MARK_PRIVATE = b"PRIVATE-RANGE-MARKER-9d1e5c37"
+
+
+def hvdump(run, *args, core=None):
+    """hvdump with args over the run's log: (status, output, core bytes or None)."""
+    work = os.path.join(os.path.dirname(DECODER), "..", "e2e", run.name)
+    cmd = [HVDUMP, *args, os.path.join(work, "com1.log")]
+    path = None
+    if core:
+        path = os.path.join(work, core)
+        if os.path.exists(path):
+            os.unlink(path)
+        cmd.append(path)
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    data = None
+    if path and os.path.exists(path):
+        with open(path, "rb") as f:
+            data = f.read()
+    return p.returncode, p.stdout.decode("latin-1"), data
+
+
+def check_dump_ranges(res, run):
+    res.check(run, "the guest's range calls get their codes (bad range, overlap, too many, ...)",
+              "guest: dump ranges ok" in run.com2, run.com2[-300:])
+    res.check(run, "a guest-requested kernel dump: the request and its dump are in the log, the "
+              "second request refused (busy), the guest goes on",
+              "guest dump request level=3 status=ok" in run.com1 and
+              bool(find(run, "action", "dump_begin", level="kernel", cause="request")) and
+              "guest: dump request ok" in run.com2, run.com2[-300:])
+    begin = find(run, "action", "dump_begin", level="kernel", cause="panic")
+    end = find(run, "action", "dump_end", level="kernel")
+    res.check(run, "a kernel dump of the panic is written before the reset, 3 ranges listed",
+              bool(begin) and begin[0]["fields"].get("ranges") == "3" and len(end) == 2, str(begin))
+    res.check(run, "report stream with the dumps decodes: CRCs good, no sequence gaps",
+              stream_clean(run))
+    imp = find(run, "stat", "dump_page", what="important")
+    from_log = dump_data_from_log(run)
+    res.check(run, "the kernel dump holds the important range (its marker in the dump's pages)",
+              len(imp) == 2 and MARK_IMPORTANT in from_log, f"important pages: {len(imp)}")
+    regen = find(run, "stat", "dump_skip", what="regenerable", why="regenerable")
+    res.check(run, "the regenerable range is left out, with a note, and its marker is in no dump",
+              len(regen) == 2 and MARK_REGEN not in from_log, str([r["text"] for r in regen]))
+    res.check(run, "the private marker is not in the raw log in plaintext, nor in base64 pieces",
+              MARK_PRIVATE.decode() not in run.com1 and MARK_PRIVATE not in from_log and
+              len(find(run, "stat", "dump_xpage")) == 2 and len(find(run, "stat", "dump_key")) == 2)
+    rc, out, core = hvdump(run, "-k", os.path.join(KEYS, "dump-test.key"), core="core-key")
+    res.check(run, "hvdump -k with the right key verifies, decrypts and writes the private marker "
+              "into the core", rc == 0 and core is not None and MARK_PRIVATE in core and
+              MARK_IMPORTANT in core and "2 private sealed (all decrypted)" not in out and
+              "all decrypted" in out, out.strip()[-400:])
+    rc, out, core = hvdump(run, "-k", os.path.join(KEYS, "dump-wrong.key"), core="core-wrong")
+    work = os.path.join(os.path.dirname(DECODER), "..", "e2e", run.name)
+    left = [n for n in os.listdir(work) if n.startswith("core-wrong")]
+    res.check(run, "hvdump -k with a wrong key refuses: a clear error, exit 2, nothing written",
+              rc == 2 and core is None and not left and "wrong key" in out and
+              "nothing written" in out, out.strip()[-400:])
+    rc, out, core = hvdump(run, core="core-nokey")
+    res.check(run, "hvdump without -k writes the core without the private pages (noted)",
+              rc == 0 and core is not None and MARK_PRIVATE not in core and
+              b"left out: 1 private pages, sealed for key" in core, out.strip()[-300:])
+    res.check(run, "the guest restarts after the dump (generation 2), no hang or lockup raised",
+              guest_hello(run, 2) and not find(run, "event", "hang") and
+              not find(run, "event", "soft_lockup"))
+    dump_figures(run)
+
+
+def check_dump_norng(res, run):
+    res.check(run, "without RDSEED/RDRAND the private range is left out (no_rng), with a log line",
+              bool(find(run, "action", "private_left_out", why="no_rng")) and
+              bool(find(run, "stat", "dump_skip", what="private", why="no_rng")) and
+              not find(run, "stat", "dump_xpage"),
+              str([r["text"] for r in find(run, "action", "private_left_out")]))
+    from_log = dump_data_from_log(run)
+    res.check(run, "... and its marker is nowhere in the log", MARK_PRIVATE.decode() not in run.com1 and
+              MARK_PRIVATE not in from_log and MARK_IMPORTANT in from_log)
+    rc, out, _ = hvdump(run)
+    res.check(run, "hvdump verifies the dump", rc == 0, out.strip()[-300:])
+
+
+def check_dump_stateless(res, run):
+    res.check(run, "a stateless guest is not dumped, and the log says so",
+              bool(find(run, "action", "dump_not_taken", why="stateless", declared_by="guest")) and
+              not find(run, "action", "dump_begin") and "declared stateless status=0" in run.com2,
+              str([r["text"] for r in find(run, "action", "dump_not_taken")]))
+    res.check(run, "... and it is reset as its rule says", guest_hello(run, 2))
+
+
 DUMP_RUNS = [
     # name, emulator, hypervisor extras, guest command line, end marker, check, timeout
     ("dump-mini", "qemu-iso", "policy=dumpall", "hello panic@1", RESTARTED, check_dump_mini, 120),
@@ -1319,7 +1411,16 @@ DUMP_RUNS = [
     ("dump-hvstack", "qemu-iso", "policy=dumpall", "hello hvstack@1", RESTARTED,
      check_dump_hvstack, 120),
     ("dump-mini", "bochs-vmx", "policy=dumpall", "hello panic@1", RESTARTED, check_dump_mini, 600),
+    # ranges, a guest-requested dump, private data sealed (RDRAND on: +rdrand)
+    ("dump-kernel", "qemu-iso", "policy=dumpall dump=3", "hello dumpranges@1 dumpreq@1 panic@1",
+     RESTARTED, check_dump_ranges, 180),
+    ("dump-norng", "qemu-iso", "policy=dumpall dump=3", "hello dumpranges@1 panic@1", RESTARTED,
+     check_dump_norng, 180),
+    ("dump-stateless", "qemu-iso", "policy=dumpall", "hello stateless@1 panic@1", RESTARTED,
+     check_dump_stateless, 120),
 ]
+# QEMU's CPU model for a run (default: qemu64 with SVM, no RDRAND/RDSEED)
+DUMP_CPU = {"dump-kernel": "qemu64,+svm,+npt,+rdrand"}
 
 
 # ---- the flight recorder (docs/dumps.md, lib/flight.h) -----------------------
@@ -1548,7 +1649,7 @@ def plan(build):
                      check_linux_poweroff))
     for name, emu, extra, guest, end, check, timeout in DUMP_RUNS:
         runs.append((Run(f"{emu}-{name}", emu, f"onstop=exit {extra} maxticks=120000", guest, end,
-                         timeout=timeout), check))
+                         timeout=timeout, cpu=DUMP_CPU.get(name)), check))
     runs += plan_linux_stub(assets)
     runs.append((Run("qemu-iso-control", "qemu-iso", "maxticks=30000", "hello", STOPPED,
                      commanding=CONTROL_STEPS, timeout=90), check_control))

@@ -301,7 +301,7 @@ struct call {
 static bool is_status(uint64_t rax)
 {
 	int64_t s = (int64_t)rax;
-	return s <= HV_OK && s >= HV_E_BUSY;
+	return s <= HV_OK && s >= HV_E_FULL;
 }
 
 static void note(void *ctx, const char *msg)
@@ -377,6 +377,15 @@ static void do_call(const struct call *c, unsigned i)
 	}
 	if (cpu.cpl != 0) {
 		FUZZ_ASSERT(st == HV_E_PERM);
+		return;
+	}
+	if (before.rax == HC_DUMP) {
+		/* Ranges, stateless, requests: a defined code, nothing else. */
+		FUZZ_ASSERT(st == HV_OK || st == HV_E_INVAL || st == HV_E_RANGE || st == HV_E_FULL ||
+			    st == HV_E_STATE || st == HV_E_BUSY);
+		if (st == HV_OK && before.rdi <= HV_DUMP_PRIVATE && before.rdi >= HV_DUMP_IMPORTANT)
+			FUZZ_ASSERT(before.rsi % 4096 == 0 && before.rdx % 4096 == 0 && before.rdx > 0 &&
+				    before.rsi < RAM && before.rdx <= RAM - before.rsi);
 		return;
 	}
 	if (before.rax >= HC_COUNT) {

@@ -372,6 +372,8 @@ static const struct scenario scenarios[] = {
 	{ "dirtycpu", scenario_dirtycpu },   { "cleancheck", scenario_cleancheck },
 	{ "rdpmc", scenario_rdpmc },	     { "reinit", scenario_reinit },
 	{ "hellohang", scenario_hellohang }, { "hvstack", scenario_hvstack },
+	{ "dumpranges", scenario_dumpranges }, { "stateless", scenario_stateless },
+	{ "dumpreq", scenario_dumpreq },
 };
 
 static int word_is(const char *w, unsigned len, const char *name)

@@ -38,4 +38,9 @@ void scenario_dirtycpu(void);
 void scenario_cleancheck(void);
 void scenario_rdpmc(void);
 
+/* dumps.c: ranges, stateless, a dump the guest asks for (docs/dumps.md) */
+void scenario_dumpranges(void);
+void scenario_stateless(void);
+void scenario_dumpreq(void);
+
 #endif
