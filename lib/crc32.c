@@ -3,6 +3,7 @@
 #include <stdbool.h>
 
 #include "lib/crc32.h"
+#include "lib/arena.h"
 
 static const uint32_t crc32_nibble[16] = {
 	0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4,
@@ -32,7 +33,7 @@ uint32_t crc32_ieee(const void *buf, size_t len)
  * on first use from the nibble table (no 8 KiB of constants in the
  * source); making it twice gives the same values, so a fault taken
  * while it is being made can do no harm. */
-static uint32_t slice[8][256];
+static uint32_t slice[8][256] HV_ARENA;
 static bool slice_ready;
 
 static void slice_init(void)

@@ -39,7 +39,7 @@ struct __attribute__((packed)) idt_gate {
 static uint64_t gdt[5] __attribute__((aligned(16)));
 static struct tss64 tss __attribute__((aligned(16)));
 static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
-static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
+static uint8_t ist_stacks[3][IST_STACK_SIZE] HV_ARENA;
 static uint64_t host_pml4[512] __attribute__((aligned(4096)));
 static uint64_t host_pdpt[512] __attribute__((aligned(4096)));
 static uint64_t host_pd[IDENTITY_GIB][512] HV_ARENA;

@@ -17,6 +17,7 @@
 #include "hv/hv.h"
 #include "lib/flight.h"
 #include "lib/log.h"
+#include "lib/arena.h"
 
 #define CONFIG_PATH "\\hv.cfg"
 #define DEFAULT_GUEST_PATH "\\guest.elf"
@@ -26,7 +27,7 @@
 static struct boot_info boot;
 /* Why there is no guest to run: what the firmware is told. */
 static EFI_STATUS load_status = EFI_NOT_FOUND;
-static uint8_t mmap_buffer[MMAP_BUFFER_SIZE] __attribute__((aligned(8)));
+static uint8_t mmap_buffer[MMAP_BUFFER_SIZE] HV_ARENA;
 
 static void ascii_to_wide(CHAR16 *dst, const char *src, unsigned cap)
 {

@@ -20,8 +20,8 @@ void svm_enter(uint64_t vmcb_pa, struct guest_regs *regs, uint64_t host_save_pa)
 static struct vmcb guest_vmcb;
 static struct vmcb host_save_vmcb; /* VMSAVE/VMLOAD area for host state */
 static uint8_t host_hsave[4096] __attribute__((aligned(4096)));
-static uint8_t iopm[3 * 4096] __attribute__((aligned(4096)));
-static uint8_t msrpm[2 * 4096] __attribute__((aligned(4096)));
+static uint8_t iopm[3 * 4096] HV_ARENA;
+static uint8_t msrpm[2 * 4096] HV_ARENA;
 static pt_page npt_pages[PT_PAGES_FOR(VCPU_RAM_MAX)] HV_ARENA;
 
 /* SVM has no virtual-NMI blocking state the hypervisor can read, and

@@ -12,10 +12,11 @@
 #include "arch/x86/x86.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_priv.h"
+#include "lib/arena.h"
 
 static uint8_t vmxon_region[4096] __attribute__((aligned(4096)));
 static uint8_t vmcs_region[4096] __attribute__((aligned(4096)));
-static uint8_t io_bitmaps[2][4096] __attribute__((aligned(4096)));
+static uint8_t io_bitmaps[2][4096] HV_ARENA;
 static uint8_t msr_bitmap[4096] __attribute__((aligned(4096)));
 
 static bool vmxon(uint64_t pa)
