@@ -477,7 +477,7 @@ bool vm_operator(struct vm *vm, enum rec_operator op)
 {
 	struct rec_fx_list out = { 0 };
 
-	if (!recovery_operator(&vm->rc, op, &out))
+	if (!recovery_operator(&vm->rc, op, plat_tsc(), &out))
 		return false;
 	apply(vm, &out, NULL);
 	return true;

@@ -9,6 +9,7 @@
 #include "hv/cmdline.h"
 #include "hv/guest.h"
 #include "hv/hv.h"
+#include "hv/control_run.h"
 #include "hv/run.h"
 #include "hv/wallclock.h"
 #include "lib/flight.h"
@@ -212,6 +213,7 @@ static void launch_on_own_stack(void)
 	       (unsigned long long)(vm.clk.launch_tsc - vm.boot->entry_tsc));
 	wd_restart(&vm.wd, vm.clk.launch_tsc);
 	recovery_start(&vm.rc, vm.clk.launch_tsc);
+	vm_control_init(&vm, vm.clk.launch_tsc);
 	vm.st.prev_tsc = vm.clk.launch_tsc;
 	vm.st.next_tsc = vm.clk.launch_tsc + vm_ms_to_tsc(&vm, vm.set.stat_ms);
 	vm_run_loop(&vm);

@@ -307,7 +307,8 @@ void recovery_hello(struct recovery *rc, uint64_t now, struct rec_fx_list *out)
 	}
 }
 
-bool recovery_operator(struct recovery *rc, enum rec_operator op, struct rec_fx_list *out)
+bool recovery_operator(struct recovery *rc, enum rec_operator op, uint64_t now,
+		       struct rec_fx_list *out)
 {
 	unsigned from = out->n;
 	bool parked = rc->state == GS_PARKED;
@@ -323,6 +324,8 @@ bool recovery_operator(struct recovery *rc, enum rec_operator op, struct rec_fx_
 		if (op == REC_OP_RESUME)
 			rc->budget = (struct restart_budget){ 0 };
 		rc->state = GS_BACKOFF; /* out until the run loop has reset it */
+		rc->incident_open = true;
+		rc->fault_tsc = now;
 		rc->hello_deadline_ms = rc->policy->hello_deadline_ms;
 		fx_add(out, FX_RESET)->why = "operator";
 	}

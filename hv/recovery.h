@@ -146,8 +146,10 @@ enum rec_operator {
 /* Returns false (and no effect) when the request does not apply: park of
  * a guest already parked, resume of one that is not parked.  The effects
  * (FX_RESET, or FX_PARK with why "operator") are an incident of their
- * own: the operator's. */
-bool recovery_operator(struct recovery *rc, enum rec_operator op, struct rec_fx_list *out);
+ * own: the operator's; a restart's stays open until the restarted stub's
+ * hello (or the reset, for a guest without a stub), like a policy's. */
+bool recovery_operator(struct recovery *rc, enum rec_operator op, uint64_t now,
+		       struct rec_fx_list *out);
 
 /* A command (cmd_op, cmd_arg, cmd_id) waits for its acknowledgement. */
 static inline bool recovery_handback_pending(const struct recovery *rc)

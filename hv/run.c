@@ -9,6 +9,7 @@
  */
 #include "arch/x86/platform.h"
 #include "hv/actions.h"
+#include "hv/control_run.h"
 #include "hv/exits.h"
 #include "hv/heartbeat.h"
 #include "hv/run.h"
@@ -113,6 +114,7 @@ static void periodic(struct vm *vm)
 	vm_recovery_tick(vm, now);
 	if (vm->set.stat_ms && now >= vm->st.next_tsc)
 		vm_log_periodic_stats(vm, now);
+	vm_control_poll(vm, now);
 }
 
 /* The guest is not running (back-off or parked): wait for the next tick. */

@@ -53,6 +53,7 @@ UNIT_SRCS_test_exitstat    := hv/exitstat.c
 UNIT_SRCS_test_wallclock   := hv/wallclock.c
 UNIT_SRCS_test_cpustat     := hv/cpustat.c
 UNIT_SRCS_test_control     := hv/control.c
+UNIT_SRCS_test_control_mac := hv/control_mac.c
 UNIT_SRCS_test_msr         := hv/msr.c
 UNIT_SRCS_test_cpuid       := hv/cpuid.c
 UNIT_SRCS_test_mov_cr      := hv/mov_cr.c

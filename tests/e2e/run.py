@@ -519,7 +519,8 @@ CONTROL_STEPS = [
     (r"outcome parked ", lambda t: control_line(t, 7, "status")),
     (r"stat status .*nonce=7 ", lambda t: control_line(t, 8, "resume")),
     (r"guest hello .*generation=2 ", lambda t: control_line(t, 9, "restart")),
-    (r"guest hello .*generation=3 ", lambda t: control_line(t, 10, "status")),
+    (r"guest hello .*generation=3 ", lambda t: control_line(t, 10, "dump", "mini")),
+    (r"dump_end ", lambda t: control_line(t, 11, "status")),
 ]
 
 
@@ -536,10 +537,16 @@ def check_control(res, run):
               last is not None and all(seq > last for seq in changes), f"last={last} {changes}")
     st = find(run, "stat", "status")
     res.check(run, "status (M8): instance, boot, state parameters; parked shows as stopped",
-              [r["fields"].get("nonce") for r in st] == ["5", "7", "10"] and
+              [r["fields"].get("nonce") for r in st] == ["5", "7", "11"] and
               st[0]["fields"].get("state") == "running" and st[1]["fields"].get("parked") == "yes" and
               st[1]["fields"].get("state") == "stopped" and st[2]["fields"].get("generation") == "3"
               and all(r["fields"].get("instance") == "hv0" for r in st), str([r["text"] for r in st]))
+    begin = find(run, "action", "dump_begin", cause="operator", level="mini")
+    res.check(run, "dump mini: taken on request, then the guest runs on (generation 3, no fault)",
+              len(begin) == 1 and bool(find(run, "action", "dump_end")) and len(st) == 3 and
+              st[2]["fields"].get("state") == "running" and begin[0]["seq"] < st[2]["seq"] and
+              not find(run, "event", "hang") and not find(run, "event", "soft_lockup"),
+              str([r["text"] for r in begin]))
     parks = find(run, "action", "park", reason="operator")
     resets = find(run, "action", "reset")
     res.check(run, "park, resume and restart run: parked by the operator, then generations 2 and 3",

@@ -426,24 +426,24 @@ static void test_operator(void **state)
 	(void)state;
 
 	boot(&rc, &cfg, 0);
-	assert_false(recovery_operator(&rc, REC_OP_RESUME, &out));
+	assert_false(recovery_operator(&rc, REC_OP_RESUME, 15 * MS, &out));
 	EXPECT_NONE(&out);
 	/* a hand-back under way is dropped by the operator's park */
 	fault(&rc, &out, FAULT_ASSERT, 10 * MS, true);
 	assert_int_equal(rc.incident, 1);
 	out.n = 0;
-	assert_true(recovery_operator(&rc, REC_OP_PARK, &out));
+	assert_true(recovery_operator(&rc, REC_OP_PARK, 12 * MS, &out));
 	EXPECT(&out, FX_PARK);
 	assert_string_equal(out.fx[0].why, "operator");
 	assert_int_equal(out.fx[0].incident, 2);
 	assert_int_equal(rc.state, GS_PARKED);
 	assert_false(rc.incident_open);
 	out.n = 0;
-	assert_false(recovery_operator(&rc, REC_OP_PARK, &out));
+	assert_false(recovery_operator(&rc, REC_OP_PARK, 12 * MS, &out));
 	EXPECT_NONE(&out);
 	/* spend the budget, then resume: a fresh one */
 	rc.budget.count = cfg.restart_max;
-	assert_true(recovery_operator(&rc, REC_OP_RESUME, &out));
+	assert_true(recovery_operator(&rc, REC_OP_RESUME, 15 * MS, &out));
 	EXPECT(&out, FX_RESET);
 	assert_string_equal(out.fx[0].why, "operator");
 	assert_int_equal(out.fx[0].incident, 3);
@@ -452,10 +452,15 @@ static void test_operator(void **state)
 	assert_int_equal(rc.state, GS_RUNNING);
 	assert_true(rc.awaiting_hello);
 	assert_int_equal(rc.deadline_tsc, 20 * MS + 2000 * MS); /* the policy's hello deadline */
-	/* restart of a running guest: at once, the budget untouched */
+	assert_true(rc.incident_open); /* until the restarted stub says hello */
 	hello(&rc, &out, 30 * MS);
+	EXPECT(&out, FX_RESTART_CONFIRMED);
+	assert_int_equal(out.fx[0].incident, 3);
+	assert_int_equal(out.fx[0].gap_tsc, 15 * MS);
+	assert_false(rc.incident_open);
+	/* restart of a running guest: at once, the budget untouched */
 	out.n = 0;
-	assert_true(recovery_operator(&rc, REC_OP_RESTART, &out));
+	assert_true(recovery_operator(&rc, REC_OP_RESTART, 40 * MS, &out));
 	EXPECT(&out, FX_RESET);
 	assert_int_equal(out.fx[0].incident, 4);
 	assert_int_equal(rc.budget.count, 0);
