@@ -1,0 +1,2 @@
+"""The slower groups of tests/hvmon/run.py: page, promtool, prometheus, fleet."""
+TESTS = []
