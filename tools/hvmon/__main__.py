@@ -30,15 +30,20 @@ def live_options(ap):
     ap.add_argument("--duration", type=float, help="stop after this many seconds")
     ap.add_argument("--no-follow", action="store_true",
                     help="read files to their end and stop (no tail -f)")
-    ap.add_argument("--status", metavar="FILE", help="write the fleet's state (JSON) at the end")
+    ap.add_argument("--status", metavar="FILE",
+                    help="write the fleet's state (JSON) twice a second and at the end")
+    ap.add_argument("--capture", metavar="DIR", help="keep each source's raw bytes in DIR")
 
 
 def make_monitor(a, on_record=None):
     from .monitor import Monitor
     journal = open(a.journal, "a") if a.journal else None
+    if a.capture:
+        os.makedirs(a.capture, exist_ok=True)
     return Monitor(a.sources, t2=a.t2, follow=not a.no_follow, journal=journal,
                    qmp=pairs(a.qmp, "--qmp"), relaunch=pairs(a.relaunch, "--relaunch"),
-                   restart_mode=a.restart, on_record=on_record)
+                   restart_mode=a.restart, on_record=on_record, capture=a.capture,
+                   status_cb=(lambda fl: write_status(a, fl)) if a.status else None)
 
 
 def write_status(a, fleet):
@@ -115,7 +120,15 @@ def main(argv=None):
     p.add_argument("--metrics-addr", default="127.0.0.1")
     p.set_defaults(func=cmd_serve)
     a = ap.parse_args(argv)
-    return a.func(a)
+    import signal
+
+    def term(*_):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, term)
+    try:
+        return a.func(a)
+    except KeyboardInterrupt:
+        return 0
 
 
 if __name__ == "__main__":

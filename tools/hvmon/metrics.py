@@ -19,7 +19,7 @@ class FleetCollector:
         self.fleet = fleet
 
     def collect(self):
-        L = ["instance"]
+        L = ["hv_instance"]
         faults = CounterMetricFamily("hvmon_faults", "Faults decided by the hypervisor, by type",
                                      labels=L + ["type"])
         actions = CounterMetricFamily("hvmon_actions", "Recovery actions, by kind",

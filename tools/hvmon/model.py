@@ -186,6 +186,7 @@ class Fleet:
                 inst.boot_id = f.get("boot_id")
                 inst.boots.append(inst.boot_id)
             inst.wall = f.get("wall")
+            inst.interval_ms = None  # silence counts once this boot's stat records come
             inst.parked = False
             inst.stopped = False
             inst.dead_since = None

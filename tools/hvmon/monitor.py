@@ -6,6 +6,7 @@ place for it: Monitor calls prober.tick(fleet, now) every loop; the default
 one sends nothing, so silence alone (no record for longer than T2 from an
 instance whose stat_ms records should be coming) marks an instance dead.
 """
+import os
 import queue
 import time
 
@@ -25,7 +26,8 @@ class Prober:
 
 class Monitor:
     def __init__(self, specs, t2=5.0, follow=True, journal=None, qmp=None, relaunch=None,
-                 restart_mode="reset", prober=None, on_record=None):
+                 restart_mode="reset", prober=None, on_record=None, capture=None,
+                 status_cb=None):
         self.q = queue.Queue()
         self.fleet = Fleet(journal)
         self.sources = [Source(s, self.q, follow=follow) for s in specs]
@@ -37,6 +39,9 @@ class Monitor:
         self.on_record = on_record
         self.live = 0
         self.bytes_in = 0
+        self.capture = capture      # directory: the raw bytes of each source
+        self.status_cb = status_cb  # called about twice a second
+        self._status_t = 0.0
 
     def start(self):
         for s in self.sources:
@@ -73,8 +78,15 @@ class Monitor:
                 self._lines(label, sp.flush(), now)
                 continue
             self.bytes_in += len(data)
+            if self.capture:
+                safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in label)
+                with open(os.path.join(self.capture, safe + ".log"), "ab") as f:
+                    f.write(data)
             self._lines(label, sp.feed(data), now)
         now = time.monotonic()
+        if self.status_cb is not None and now - self._status_t > 0.5:
+            self._status_t = now
+            self.status_cb(self.fleet)
         self.prober.tick(self.fleet, now)
         for inst in self.fleet.check_silence(now, self.t2):
             self.restarter.restart(inst)
