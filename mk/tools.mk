@@ -62,4 +62,32 @@ tools-test: $(HVLOG_DECODE) $(HVLOG_SAMPLE)
 tools-clean:
 	rm -rf $(TOOLS_DIR)
 
+# --- hvmon (tools/hvmon/, docs/operations.md): the operations side -----------
+# $(HVMON) is a launcher for the Python package in tools/hvmon; it parses
+# with the decoder's own parser, $(HVLOG_SO).  `make tools` checks its
+# Debian packages (python3, python3-prometheus-client).
+HVLOG_SO := $(TOOLS_DIR)/libhvlog.so
+HVMON    := $(TOOLS_DIR)/hvmon
+HVMON_PY := $(wildcard tools/hvmon/*.py)
+# Debian's python3, which sees Debian's python3-* packages
+HVMON_PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
+
+tools: $(HVMON)
+
+$(HVLOG_SO): tools/hvlog_so.c $(HVLOG_PARSE_SRCS) tools/hvlog_parse.h lib/crc32.h mk/tools.mk
+	@mkdir -p $(@D)
+	$(TOOLS_CC) $(TOOLS_CFLAGS) -fPIC -shared -o $@ tools/hvlog_so.c $(HVLOG_PARSE_SRCS)
+
+$(HVMON): $(HVLOG_SO) $(HVMON_PY) mk/tools.mk
+	@$(HVMON_PYTHON) -c 'import prometheus_client, curses' 2>/dev/null || \
+		{ echo "hvmon needs python3-prometheus-client: apt-get install python3-prometheus-client (make deps-install)"; exit 1; }
+	@printf '#!/bin/sh\n# hvmon launcher (mk/tools.mk)\nHVMON_LIBHVLOG="%s" PYTHONPATH="%s$${PYTHONPATH:+:$$PYTHONPATH}" exec %s -m hvmon "$$@"\n' \
+		"$(abspath $(HVLOG_SO))" "$(abspath tools)" "$(HVMON_PYTHON)" >$@
+	@chmod +x $@
+
+.PHONY: hvmon-test
+hvmon-test: $(HVMON) $(HVLOG_DECODE)
+	@$(HVMON_PYTHON) tests/hvmon/run.py --build $(BUILD) $(HVMON_TEST_ARGS)
+
+
 .DEFAULT_GOAL := $(TOOLS_SAVED_DEFAULT_GOAL)

@@ -94,5 +94,10 @@ rm -f "$BUILD/e2e/summary.txt"
 python3 tests/e2e/run.py --build "$BUILD"
 add_summary e2e "$BUILD/e2e/summary.txt"
 
+echo "== hvmon (tools/hvmon: live monitor, page in headless Chromium, Prometheus, a QEMU fleet)"
+rm -f "$BUILD/hvmon/summary.txt"
+make --no-print-directory hvmon-test BUILD="$BUILD"
+add_summary hvmon "$BUILD/hvmon/summary.txt"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
