@@ -501,6 +501,26 @@ STUB_TYPING = [
 ]
 
 
+# The ISO run's generation 2 (issue 10, M14), before the oops above: a page
+# fault in a kernel thread of hvcrash, handed back as restart_module (the
+# helper reloads hvcrash); a BUG() in another of its threads, handed back
+# as the user command 5 hvcrash registered; the module's commands run by
+# hand through its run= parameter: restart_task 0 (the demo service gets a
+# new process), cleanup (drop caches), restart_task 7 (no such service:
+# result -ENOENT).  Then the oops in hvcrash's init: restart_module again,
+# which fails (a module stuck in its init cannot be unloaded), so the
+# ladder resets the guest.
+HVSTUB_RUN = HVSTUB_PARAMS.encode() + b"run"
+STUB_COMMANDS = (
+    b"grep . " + HVSTUB_PARAMS.encode() + b"*; insmod /lib/modules/hvcrash.ko fault=null thread=1; "
+    b"sleep 3; echo reloaded-$(grep -c '^hvcrash ' /proc/modules)-end; rmmod hvcrash; "
+    b"insmod /lib/modules/hvcrash.ko fault=bug thread=1 command=5; sleep 3; "
+    b"p=$(cat /run/demo.pid); echo '2 0' > " + HVSTUB_RUN + b"; sleep 2; "
+    b"echo service-$p-$(cat /run/demo.pid)-end; echo 1 > " + HVSTUB_RUN + b"; sleep 1; "
+    b"echo '2 7' > " + HVSTUB_RUN + b"; sleep 1; rmmod hvcrash; "
+    b"insmod /lib/modules/hvcrash.ko fault=null\n")
+
+
 def stub_params(run):
     """The module's parameters as read at each shell: one dict per read."""
     reads = []
@@ -561,15 +581,79 @@ def check_linux_stub(res, run, backend):
               bool(oops) and int(oops[0]["fields"]["offset"], 16) < 0x1000 and
               has(oops[0]["fields"].get("msg", ""), r"hvcrash_null_write\+"),
               str([r["text"] for r in find(run, "event", "report")]))
-    dec = find(run, "decision", "match", rule="any_exception", action="reset")
-    res.check(run, "... decision reset; generation 3 says hello with restart reason exception",
-              bool(dec) and gens[2:3] == ["3"] and len(reads) >= 3 and
+    if run.name.startswith("qemu-iso"):
+        check_stub_commands(res, run)
+    # the oops in hvcrash's init: the module rule hands back restart_module,
+    # which cannot unload a module stuck in its init: the helper fails, the
+    # stub acknowledges the failure, and the ladder resets at once
+    failed = [r for r in records(run) if r.get("cat") == "outcome" and
+              r.get("text", "").find("handback failed") >= 0]
+    dec = [r for r in find(run, "decision", "match", rule="pf_in_hvcrash", action="handback")
+           if failed and r["seq"] < failed[-1]["seq"]]
+    res.check(run, "... matched by the module rule (pf_in_hvcrash): handed back as restart_module, "
+              "which fails (hvcrash is stuck in its init: rmmod refused), acknowledged with "
+              "result 1: the ladder resets at once",
+              bool(dec) and len(failed) == 1 and
+              re.search(r"handback failed cmd_id=\d+ result=1 gap_ms=\d+ next=reset",
+                        failed[0]["text"]) is not None and
+              has(c2, r"hvstub-helper: reload-module hvcrash: rmmod failed") and
+              any(r["seq"] > failed[0]["seq"] for r in find(run, "action", "reset")),
+              str([r["text"] for r in failed]))
+    res.check(run, "... generation 3 says hello with restart reason exception",
+              gens[2:3] == ["3"] and len(reads) >= 3 and
               reads[2].get("restart_reason") == "exception" and
               bool(find(run, "outcome", "restart", generation="3")), str(reads[2:3]))
     res.check(run, "`halt -f` powers the guest off: the run ends with no other fault",
               has(c1, r"outcome guest powered off rip=0x[0-9a-f]+ generation=3") and
               not find(run, "event", "triple_fault") and not find(run, "event", "bad_report")
               and stream_clean(run))
+
+
+def handback_chain(run, rule, command, result):
+    """The records of one hand-back: decision -> action -> acknowledgement
+    with `result`, in this order; [] if any is missing."""
+    for dec in find(run, "decision", "match", rule=rule, action="handback"):
+        act = [r for r in find(run, "action", "handback", command=command) if r["seq"] > dec["seq"]]
+        if not act:
+            continue
+        cmd_id = act[0]["fields"].get("cmd_id")
+        ack = [r for r in records(run) if r.get("cat") == "outcome" and r["seq"] > act[0]["seq"]
+               and re.search(rf"handback acknowledged cmd_id={cmd_id} result={result} ",
+                             r.get("text", ""))]
+        if ack:
+            return [dec, act[0], ack[0]]
+    return []
+
+
+def check_stub_commands(res, run):
+    """The module's commands (M14), generation 2 of the ISO run (STUB_COMMANDS)."""
+    c2 = run.com2
+    pf = find(run, "event", "report", type="1", gen="2", vector="14", module="hvcrash")
+    chain = handback_chain(run, "pf_in_hvcrash", "4", "0")
+    res.check(run, "a page fault in a kernel thread of hvcrash: reported located in hvcrash, "
+              "matched by the module rule, handed back as restart_module arg=<its index>; the "
+              "stub reloads hvcrash through its helper outside NMI context and acknowledges "
+              "result 0",
+              bool(pf) and bool(chain) and pf[0]["seq"] < chain[0]["seq"] and
+              has(c2, r"hvstub: command restart_module op=4 arg=\d+ name=hvcrash cmd_id=1 "
+                      r"result=0\r?$") and
+              has(c2, r"hvstub-helper: reload-module hvcrash: done") and
+              has(c2, r"^reloaded-1-end"), str([r["text"] for r in chain]))
+    chain = handback_chain(run, "ud_in_hvcrash", "105", "0")
+    res.check(run, "a BUG() in another thread: handed back as the user command 5 (op 105) that "
+              "hvcrash registered with hvstub_register_command(); it runs and is acknowledged",
+              bool(chain) and has(c2, r"hvcrash: user command 5 ran arg=0") and
+              has(c2, r"hvstub: command user op=105 arg=0 cmd_id=2 result=0"),
+              str([r["text"] for r in chain]))
+    m = re.search(r"^service-(\d+)-(\d+)-end", c2, re.M)
+    res.check(run, "run= by hand: restart_task 0 restarts the demo service (a new process), "
+              "cleanup drops the caches (result 0), restart_task 7 (no such service) fails "
+              "with -ENOENT",
+              m is not None and m.group(1) != m.group(2) and
+              has(c2, r"hvstub: command restart_task op=2 arg=0 name=demo cmd_id=0 result=0 ") and
+              has(c2, r"hvstub: command cleanup op=1 arg=0 cmd_id=0 result=0 ") and
+              has(c2, r"hvstub: command restart_task op=2 arg=7 cmd_id=0 result=-2 "),
+              m.group(0) if m else "no service line")
 
 
 def check_linux_stub_bochs(res, run):
@@ -606,7 +690,9 @@ def plan_linux_stub(assets):
     # starved QEMU keeps the timer out for longer than 200 ms.
     return [(Run(f"{emu}-linux-stub", emu, "onstop=exit policy=linux_stub wd_k=10 maxticks=300000",
                  LINUX_CMDLINE, r"(?!)", guest_bytes=assets[0], initrd=assets[1],
-                 typing=STUB_TYPING, memory=512, timeout=300),
+                 typing=STUB_TYPING if emu == "qemu-uefi" else
+                 [STUB_TYPING[0], (STUB_TYPING[1][0], STUB_COMMANDS), STUB_TYPING[2]],
+                 memory=512, timeout=300),
              lambda res, r: check_linux_stub(res, r, "svm"))
             for emu in ("qemu-iso", "qemu-uefi")] + \
         [(Run("bochs-vmx-linux-stub", "bochs-vmx", "onstop=exit policy=linux_stub wd_ms=1000 wd_k=10",
