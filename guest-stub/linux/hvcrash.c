@@ -16,7 +16,8 @@
  * load has succeeded, so that the module can be unloaded and loaded again
  * (a fault in its init leaves it half loaded for good).  command=N:
  * registers the stub's user command N (op 100 + N, policy `user:N`),
- * which answers 0, if the stub is loaded.
+ * which answers 0, if the stub is loaded.  counter=V: registers a
+ * collector counter "hvcrash" with the value V (hvstub_register_counter).
  * Never load it on a system you care about.
  */
 #include <linux/bug.h>
@@ -44,6 +45,9 @@ MODULE_PARM_DESC(seconds, "how long fault=softlockup spins");
 static int command = -1;
 module_param(command, int, 0444);
 MODULE_PARM_DESC(command, "register the stub's user command N (op 100+N)");
+static u64 counter;
+module_param(counter, ullong, 0444);
+MODULE_PARM_DESC(counter, "register a collector counter \"hvcrash\" with this value");
 
 /* Not inlined and the pointers laundered through a volatile, so that the
  * compiler keeps each fault where it is written instead of proving it
@@ -123,6 +127,8 @@ static long hvcrash_command(const u64 args[4])
 
 /* Looked up, not linked: hvcrash also loads without the stub. */
 static int (*register_cmd)(u32 op, hvstub_command_fn fn);
+static void (*unregister_counter)(int slot);
+static int counter_slot = -1;
 
 static int __init hvcrash_init(void)
 {
@@ -134,6 +140,20 @@ static int __init hvcrash_init(void)
 			if (register_cmd)
 				symbol_put(hvstub_register_command);
 			register_cmd = NULL;
+		}
+	}
+	if (counter) {
+		int (*reg)(const char *name, const u64 *value) = symbol_get(hvstub_register_counter);
+
+		unregister_counter = symbol_get(hvstub_unregister_counter);
+		if (reg != NULL && unregister_counter != NULL)
+			counter_slot = reg("hvcrash", &counter);
+		if (reg != NULL)
+			symbol_put(hvstub_register_counter);
+		pr_info("hvcrash: counter hvcrash=%llu in slot %d\n", counter, counter_slot);
+		if (counter_slot < 0 && unregister_counter != NULL) {
+			symbol_put(hvstub_unregister_counter);
+			unregister_counter = NULL;
 		}
 	}
 	if (strcmp(fault, "none") == 0)
@@ -153,6 +173,10 @@ module_init(hvcrash_init);
 
 static void __exit hvcrash_exit(void)
 {
+	if (unregister_counter != NULL) {
+		unregister_counter(counter_slot);
+		symbol_put(hvstub_unregister_counter);
+	}
 	if (nmi_on)
 		unregister_nmi_handler(NMI_LOCAL, "hvcrash");
 	if (register_cmd) {

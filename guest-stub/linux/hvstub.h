@@ -50,6 +50,9 @@ void hvstub_cmd_nmi(struct hv_shared_page *sp); /* NMI context */
 void hvstub_cmd_reset(void);
 extern unsigned long long hvstub_commands_run, hvstub_commands_failed;
 
+/* hvstub_counters.c */
+void hvstub_counters_nmi(struct hv_shared_page *sp); /* NMI context */
+
 /* hvstub_report.c */
 /* The name of the module with the report's module_index idx: 0, or
  * -ENOENT if there is none (any more). */

@@ -23,4 +23,16 @@ typedef long (*hvstub_command_fn)(const u64 args[4]);
  * another op, -ENOSPC when the table (8 entries) is full. */
 int hvstub_register_command(u32 op, hvstub_command_fn fn);
 
+/*
+ * A counter of the collector (M7): the u64 at `value` is copied into the
+ * shared page (custom[slot]) at every hypervisor NMI, read from NMI
+ * context, so it must stay valid until unregistered.  `name` (at most 15
+ * characters) is shown in /sys/module/hvstub/parameters/counters.
+ * Returns the slot (0-3), -EEXIST for a name in use, -ENOSPC when the
+ * four slots are taken, -EINVAL for a bad name.
+ */
+int hvstub_register_counter(const char *name, const u64 *value);
+/* Frees the slot; when it returns the stub no longer reads the value. */
+void hvstub_unregister_counter(int slot);
+
 #endif

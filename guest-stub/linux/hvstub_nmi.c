@@ -9,7 +9,6 @@
 #include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
-#include <linux/sched/loadavg.h>
 #include <linux/timekeeping.h>
 #include <linux/vmstat.h>
 #include <asm/nmi.h>
@@ -68,7 +67,7 @@ static int hvstub_nmi(unsigned int type, struct pt_regs *regs)
 	 * are the NMI-safe ways to read the time and free memory. */
 	sp->uptime_ms = div_u64(ktime_get_mono_fast_ns(), NSEC_PER_MSEC);
 	sp->free_memory = global_zone_page_state(NR_FREE_PAGES) << PAGE_SHIFT;
-	sp->custom[0] = avenrun[0]; /* 1-minute load, fixed point (FSHIFT 11 bits) */
+	hvstub_counters_nmi(sp); /* custom[]: the user counters, the load */
 	sp->guest_ticks = tick_count(regs);
 
 	/* A command (HV_NMI_COMMAND, or one left waiting while another

@@ -486,13 +486,19 @@ def check_error(res, run, expect, status):
 # ---- the Linux stub module (issue 10) -------------------------------------------
 
 HVSTUB_PARAMS = "/sys/module/hvstub/parameters/"
+# The collector's user counters (M7), generation 1: two from user space
+# through the counter parameter, one from a module (hvcrash counter=,
+# hvstub_register_counter()), then the list read back.
+STUB_COUNTERS = (b"echo 'requests 42' > " + HVSTUB_PARAMS.encode() + b"counter; echo 'errors 7' > " +
+                 HVSTUB_PARAMS.encode() + b"counter; insmod /lib/modules/hvcrash.ko counter=1234; "
+                 b"sed 's/^/counters: /' " + HVSTUB_PARAMS.encode() + b"counters; ")
 # Typed at each shell: the module's parameters as "path:value" lines, then
 # the next fault.  Generation 1: three seconds of heartbeats, then a panic
 # (sysrq); generation 2: an oops in a module (hvcrash, a NULL write);
 # generation 3: power off.
 STUB_TYPING = [
     (r"shell ready",
-     b"grep . " + HVSTUB_PARAMS.encode() + b"*; sleep 3; echo stub-beats-$(cat " +
+     b"grep . " + HVSTUB_PARAMS.encode() + b"*; " + STUB_COUNTERS + b"sleep 3; echo stub-beats-$(cat " +
      HVSTUB_PARAMS.encode() + b"heartbeats)-end; echo c > /proc/sysrq-trigger\n"),
     (r"(?s)(shell ready.*){2}",
      b"grep . " + HVSTUB_PARAMS.encode() + b"*; insmod /lib/modules/hvcrash.ko fault=null\n"),
@@ -556,6 +562,7 @@ def check_linux_stub(res, run, backend):
               "no hang or soft lockup found",
               beats >= 25 and not find(run, "event", "hang") and
               not find(run, "event", "soft_lockup"), f"heartbeats={beats}")
+    check_counters(res, run)
     panic = find(run, "event", "report", type="2", gen="1", module="vmlinux",
                  msg=r'"?sysrq_triggered_crash_at_sysrq_handle_crash\+0x[0-9a-f]+/0x[0-9a-f]+"?')
     res.check(run, "`echo c > /proc/sysrq-trigger`: a panic report with Linux's message, located "
@@ -607,6 +614,24 @@ def check_linux_stub(res, run, backend):
               has(c1, r"outcome guest powered off rip=0x[0-9a-f]+ generation=3") and
               not find(run, "event", "triple_fault") and not find(run, "event", "bad_report")
               and stream_clean(run))
+
+
+def check_counters(res, run):
+    """The collector's user counters (STUB_COUNTERS), in the hypervisor's log."""
+    listed = re.findall(r"^counters: (\d) (\S+) (\d+)\r?$", run.com2, re.M)
+    hello2 = find(run, "log", "guest", generation="2")
+    until = hello2[0]["t_us"] if hello2 else 1 << 62
+    health = [r["fields"] for r in find(run, "stat", "health") if r["t_us"] < until]
+    custom = [h.get("custom", "").split(",") for h in health]
+    res.check(run, "user counters of the collector: two from user space (the counter parameter), "
+              "one from a module (hvstub_register_counter), in slots 1-3 (slot 0: the load "
+              "average), copied at each NMI into the shared page: the hypervisor's periodic "
+              "`stat health` record shows custom=<load>,42,7,1234",
+              [c[1:] for c in listed] == [("(load1)", listed[0][2] if listed else ""),
+                                           ("requests", "42"), ("errors", "7"),
+                                           ("hvcrash", "1234")][:len(listed)] and len(listed) == 4
+              and any(len(c) == 4 and c[1:] == ["42", "7", "1234"] for c in custom),
+              f"listed={listed} health custom={custom[-3:]}")
 
 
 def handback_chain(run, rule, command, result):
@@ -688,7 +713,9 @@ def plan_linux_stub(assets):
     # emulated CPU on a busy host: Linux prints to its serial console with
     # interrupts off, each byte an exit, and a burst of lines under a
     # starved QEMU keeps the timer out for longer than 200 ms.
-    return [(Run(f"{emu}-linux-stub", emu, "onstop=exit policy=linux_stub wd_k=10 maxticks=300000",
+    # stat_ms=1000: a `stat health` record (the collector) every second
+    return [(Run(f"{emu}-linux-stub", emu,
+                 "onstop=exit policy=linux_stub wd_k=10 stat_ms=1000 maxticks=300000",
                  LINUX_CMDLINE, r"(?!)", guest_bytes=assets[0], initrd=assets[1],
                  typing=STUB_TYPING if emu == "qemu-uefi" else
                  [STUB_TYPING[0], (STUB_TYPING[1][0], STUB_COMMANDS), STUB_TYPING[2]],
