@@ -118,7 +118,7 @@ def qemu_command(run, build, work, com1, com2):
                 "-drive", f"format=raw,file=fat:rw:{prepare_esp(run, build, work)}"]
     else:
         cmd += ["-cdrom", prepare_iso(run, build, work)]
-    return cmd, {}
+    return cmd + getattr(run, "qemu_extra", []), {}
 
 
 def bochs_command(run, build, work, com1, com2):
@@ -703,6 +703,99 @@ def check_linux_stub_bochs(res, run):
               f"{gap[0]['fields'].get('gap_tsc')} TSC cycles (Bochs: instructions)")
 
 
+# The faults of a Linux guest with the stub, one per boot generation of
+# one run (policy linux_stub_lab: a budget of 5 restarts, so the sixth
+# fault parks the guest):
+#   1 a #GP in hvcrash's init                 -> exception report, reset
+#   2 a BUG() in hvcrash's init               -> handback user:5, which no
+#     module registered: acknowledged -EOPNOTSUPP, the ladder resets
+#   3 a hard lockup (interrupts off)          -> NMIs answered, the tick
+#     stopped: the hypervisor's soft_lockup, reset
+#   4 an NMI handler that never returns       -> hang, reset
+#   5 a soft lockup (preemption off, interrupts on, 20 s), with Linux's
+#     detector at 1 s and softlockup_panic=1 -> Linux's own detector
+#     panics, the panic report, reset
+#   6 a panic again                           -> past the budget: parked
+#     with the emergency alarm
+HVCRASH = b"insmod /lib/modules/hvcrash.ko "
+STUB_FAULTS = [
+    HVCRASH + b"fault=gpf\n",
+    HVCRASH + b"fault=bug\n",
+    HVCRASH + b"fault=hardlockup\n",
+    HVCRASH + b"fault=nmihang\n",
+    b"echo 1 > /proc/sys/kernel/watchdog_thresh; echo 1 > /proc/sys/kernel/softlockup_panic; " +
+    HVCRASH + b"fault=softlockup seconds=20\n",
+    b"echo c > /proc/sysrq-trigger\n",
+]
+
+
+def check_stub_faults(res, run):
+    c1, c2 = run.com1, run.com2
+    gens = [h["fields"].get("generation") for h in find(run, "log", "guest", first="yes")]
+    res.check(run, "six boot generations, each with the stub's hello",
+              gens == [str(g) for g in range(1, 7)], str(gens))
+    gp = find(run, "event", "report", type="1", gen="1", vector="13", module="hvcrash")
+    res.check(run, "generation 1, a #GP in a module: exception report, vector 13, located in "
+              "hvcrash (hvcrash_gpf+offset), decision reset",
+              bool(gp) and has(gp[0]["fields"].get("msg", ""), r".*hvcrash_gpf\+") and
+              bool(find(run, "decision", "match", rule="any_exception", action="reset")),
+              str([r["text"] for r in gp]))
+    ud = find(run, "event", "report", type="1", gen="2", vector="6", module="hvcrash")
+    failed = [r for r in records(run) if r.get("cat") == "outcome" and
+              re.search(r"handback failed cmd_id=1 result=-95 gap_ms=\d+ next=reset",
+                        r.get("text", ""))]
+    res.check(run, "generation 2, BUG() in a module: exception report, vector 6; the module rule "
+              "hands back user:5, which nobody registered: acknowledged -EOPNOTSUPP (-95), "
+              "and the ladder resets at once",
+              bool(ud) and bool(find(run, "action", "handback", command="105")) and
+              len(failed) == 1 and has(c2, r"hvstub: command user op=105 arg=0 cmd_id=1 result=-95"),
+              str([r["text"] for r in ud + failed]))
+    lock = find(run, "event", "soft_lockup", stub="up")
+    res.check(run, "generation 3, a hard lockup (interrupts off): the stub still answers the "
+              "NMIs, but its tick count stands still: the hypervisor's soft_lockup, reset",
+              len(lock) == 1 and has(c2, r"hvcrash: fault=hardlockup") and
+              bool(find(run, "decision", "match", rule="any_soft_lockup", action="reset")) and
+              bool(find(run, "log", "guest", first="yes", generation="4")) and
+              lock[0]["seq"] < find(run, "log", "guest", first="yes", generation="4")[0]["seq"],
+              str(lock[:1]))
+    hang = find(run, "event", "hang")
+    res.check(run, "generation 4, an NMI handler that never returns (hvcrash's, registered "
+              "first): the NMIs go unanswered: hang, reset",
+              len(hang) == 1 and has(c2, r"hvcrash: fault=nmihang") and
+              bool(find(run, "decision", "match", rule="any_hang", action="reset")),
+              str([r["text"] for r in hang]))
+    soft = find(run, "event", "report", type="2", gen="5",
+                msg=r'"?softlockup:_hung_tasks_at_.*"?')
+    res.check(run, "generation 5, a soft lockup (preemption off, interrupts on): Linux's own "
+              "detector (watchdog_thresh 1 s, softlockup_panic) panics, and the stub reports "
+              "the panic with Linux's message; no soft_lockup or hang from the hypervisor then",
+              bool(soft) and has(c2, r"watchdog: BUG: soft lockup - CPU#0 stuck for \d+s!") and
+              len(find(run, "event", "soft_lockup")) == 1 and len(hang) == 1,
+              str([r["text"] for r in find(run, "event", "report", gen="5")]))
+    resets = [r["fields"].get("backoff_ms") for r in find(run, "action", "reset")
+              if "backoff_ms" in r["fields"]]
+    res.check(run, "generation 6, one crash too many: the restart budget (5 in an hour) is spent, "
+              "the guest is parked with the emergency alarm",
+              len(resets) == 5 and has(c1, r"restart budget exhausted max=5") and
+              bool(find(run, "alarm", "alarm", level="emergency", category="parked")) and
+              bool(find(run, "action", "park")) and has(c1, r"guest stopped: parked"),
+              f"backoffs={resets}")
+    res.check(run, "the stream is whole", stream_clean(run))
+
+
+def check_stub_silent(res, run):
+    silent = find(run, "event", "stub_silent")
+    res.check(run, "the module not loaded (hvstub=off) under a policy that expects it: no hello "
+              "within the policy's 90 s, a stub_silent event, the rule resets the guest "
+              "(alarm major), generation 2 starts",
+              len(silent) == 1 and not find(run, "log", "guest", first="yes") and
+              has(run.com2, r"Linux version 6\.1") and
+              bool(find(run, "decision", "match", rule="any_stub_silent", action="reset")) and
+              bool(find(run, "alarm", "alarm", level="major", category="stub_silent")) and
+              bool(find(run, "action", "reset", generation="2")),
+              str([r["text"] for r in silent]))
+
+
 def plan_linux_stub(assets):
     """Linux guests with the stub module (policy linux_stub)."""
     if assets is None:
@@ -722,6 +815,20 @@ def plan_linux_stub(assets):
                  memory=512, timeout=300),
              lambda res, r: check_linux_stub(res, r, "svm"))
             for emu in ("qemu-iso", "qemu-uefi")] + \
+        [(Run("qemu-iso-linux-stub-faults", "qemu-iso",
+              "onstop=exit policy=linux_stub_lab wd_k=10 maxticks=900000",
+              LINUX_CMDLINE, r"(?!)", guest_bytes=assets[0], initrd=assets[1],
+              typing=[(rf"(?s)(shell ready.*){{{n + 1}}}", t) for n, t in enumerate(STUB_FAULTS)],
+              memory=512, timeout=900), check_stub_faults),
+         # ends once the ladder's reset is done (waiting out a second
+         # silence would only add the 90 s deadline again); irq_hold_ms=0:
+         # the stub-less guest's held-interrupt detector, which a starved
+         # emulator can trip in 90 s, is not what this run is about
+         (Run("qemu-iso-linux-stub-silent", "qemu-iso",
+              "onstop=exit policy=linux_stub_lab wd_k=10 irq_hold_ms=0 maxticks=200000",
+              LINUX_CMDLINE + " hvstub=off", r"action reset done generation=2",
+              guest_bytes=assets[0], initrd=assets[1], memory=512, timeout=300),
+          check_stub_silent)] + \
         [(Run("bochs-vmx-linux-stub", "bochs-vmx", "onstop=exit policy=linux_stub wd_ms=1000 wd_k=10",
               LINUX_CMDLINE + " hvdemo=panic-once", STOPPED, guest_bytes=assets[0],
               initrd=assets[1], timeout=1200), check_linux_stub_bochs)]
