@@ -396,6 +396,12 @@ static void log_outcome(const struct vm *vm, const struct rec_fx *fx)
 			  (long long)(vm->stub.shared ? vm->stub.shared->cmd_result : 0),
 			  (unsigned long long)tsc_to_ms(vm, fx->gap_tsc), inc.s);
 		break;
+	case FX_HANDBACK_FAILED:
+		hv_record(LOG_MAJOR, CAT_OUTCOME, "handback failed cmd_id=%llu result=%lld gap_ms=%llu next=%s%s",
+			  (unsigned long long)fx->cmd_id, (long long)fx->result,
+			  (unsigned long long)tsc_to_ms(vm, fx->gap_tsc),
+			  policy_action_name((enum policy_action)fx->next), inc.s);
+		break;
 	case FX_RESTART_CONFIRMED:
 		hv_record(LOG_INFO, CAT_OUTCOME, "restart confirmed generation=%llu gap_ms=%llu gap_tsc=%llu%s",
 			  (unsigned long long)vm->stub.generation,
@@ -535,6 +541,7 @@ void vm_recovery_tick(struct vm *vm, uint64_t now)
 	const struct rec_guest g = {
 		.can_handback = vm->stub.up && sp != NULL,
 		.cmd_ack_id = sp ? sp->cmd_ack_id : 0,
+		.cmd_result = sp ? sp->cmd_result : 0,
 	};
 	struct rec_fx_list out;
 

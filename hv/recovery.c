@@ -227,7 +227,21 @@ static void escalate(struct recovery *rc, const char *why, uint64_t now, bool ca
 static void check_handback(struct recovery *rc, uint64_t now, const struct rec_guest *g,
 			   struct rec_fx_list *out)
 {
-	if (g->cmd_ack_id == rc->cmd_id) {
+	if (g->cmd_ack_id == rc->cmd_id && g->cmd_result != 0) {
+		/* The stub could not run the command (it said so instead of
+		 * letting the deadline pass): the ladder's next step at once. */
+		static const struct fault_event none = { .type = FAULT_HANG, .vector = -1,
+							 .module_index = -1 };
+		enum policy_action next = policy_escalate(rc->policy, ACT_HANDBACK);
+		struct rec_fx *fx = fx_add(out, FX_HANDBACK_FAILED);
+
+		fx->cmd_id = rc->cmd_id;
+		fx->result = g->cmd_result;
+		fx->gap_tsc = now - rc->fault_tsc;
+		fx->next = (uint8_t)next;
+		rc->state = GS_RUNNING;
+		do_action(rc, next, &none, now, g->can_handback, out);
+	} else if (g->cmd_ack_id == rc->cmd_id) {
 		struct rec_fx *fx = fx_add(out, FX_HANDBACK_ACKED);
 		rc->state = GS_RUNNING;
 		rc->incident_open = false;

@@ -39,6 +39,7 @@ enum rec_fx_kind {
 	FX_PARK,              /* stop the guest for good: why, level, alarm_id */
 	FX_TIMEOUT,           /* `action` timed out; `next` follows: why */
 	FX_HANDBACK_ACKED,    /* cmd_id acknowledged, gap_tsc since the fault */
+	FX_HANDBACK_FAILED,   /* cmd_id acknowledged with result != 0: `next` follows */
 	FX_RESTART_CONFIRMED, /* the stub said hello after a reset, gap_tsc since the fault */
 	FX_SILENT_AFTER_RESET,/* no hello after a reset: the event record (level) */
 	FX_SILENT_AFTER_BOOT, /* no hello after the first boot: raise FAULT_STUB_SILENT */
@@ -50,15 +51,16 @@ struct rec_fx {
 	enum rec_fx_kind kind;
 	const struct policy_rule *rule; /* FX_DECISION */
 	const char *why;                /* FX_PARK, FX_TIMEOUT; FX_RESET: "operator" or NULL */
-	uint8_t action, next;           /* FX_TIMEOUT */
+	uint8_t action, next;           /* FX_TIMEOUT; next: FX_HANDBACK_FAILED */
 	uint8_t level;                  /* FX_PARK, FX_SILENT_AFTER_RESET: enum alarm_level */
 	uint8_t fault;                  /* FX_SUPPRESSED: enum fault_type */
 	uint16_t command;               /* FX_HANDBACK */
 	uint32_t deadline_ms;           /* FX_HANDBACK */
 	uint32_t backoff_ms, restarts;  /* FX_RESET_SCHEDULED */
-	uint64_t arg, cmd_id;           /* FX_HANDBACK, FX_HANDBACK_ACKED */
+	uint64_t arg, cmd_id;           /* FX_HANDBACK, FX_HANDBACK_ACKED/FAILED */
+	int64_t result;                 /* FX_HANDBACK_FAILED: the stub's cmd_result */
 	uint64_t alarm_id;              /* FX_DECISION, FX_PARK */
-	uint64_t gap_tsc;               /* FX_HANDBACK_ACKED, FX_RESTART_CONFIRMED */
+	uint64_t gap_tsc;               /* FX_HANDBACK_ACKED/FAILED, FX_RESTART_CONFIRMED */
 	uint64_t count;                 /* FX_SUPPRESSED */
 	uint64_t incident;              /* the incident it belongs to (0: none, FX_SUPPRESSED
 					 * and FX_SILENT_AFTER_BOOT) */
@@ -122,6 +124,7 @@ enum policy_action recovery_fault(struct recovery *rc, const struct fault_event 
 struct rec_guest {
 	bool can_handback;   /* the stub is up and its shared page known */
 	uint64_t cmd_ack_id; /* the last command the stub acknowledged (0: none) */
+	int64_t cmd_result;  /* its result: 0 = done, anything else = it could not run */
 };
 
 /* Deadlines, back-off and the flood windows; once per hypervisor tick. */

@@ -14,11 +14,16 @@ pack() {
 	scripts/linux-module.sh "$BUILD" >/dev/null
 	[ -s "$OUT/initrd.cpio" ] && [ "$OUT/initrd.cpio" -nt guest-linux/init ] &&
 		[ "$OUT/initrd.cpio" -nt "$OUT/hvstub.ko" ] && [ "$OUT/initrd.cpio" -nt "$OUT/hvcrash.ko" ] &&
+		[ "$OUT/initrd.cpio" -nt guest-linux/hvstub-helper ] &&
+		[ -z "$(find guest-linux/etc -newer "$OUT/initrd.cpio")" ] &&
 		return 0
-	rm -rf "$OUT/root/lib"
-	mkdir -p "$OUT/root/lib/modules"
+	rm -rf "$OUT/root/lib" "$OUT/root/sbin" "$OUT/root/etc"
+	mkdir -p "$OUT/root/lib/modules" "$OUT/root/sbin"
 	cp "$OUT/hvstub.ko" "$OUT/hvcrash.ko" "$OUT/root/lib/modules/"
 	cp guest-linux/init "$OUT/root/init"
+	# the stub's helper (restarts services, reloads modules) and its services
+	cp guest-linux/hvstub-helper "$OUT/root/sbin/hvstub-helper"
+	cp -R guest-linux/etc "$OUT/root/etc"
 	python3 tools/mkinitramfs.py "$OUT/root" "$OUT/initrd.cpio"
 	echo "linux-assets: $OUT/initrd.cpio (with hvstub.ko)"
 }

@@ -8,6 +8,7 @@
 #include <linux/types.h>
 
 #include "hv_abi.h"
+#include "hvstub_api.h"
 
 /* The stub_version word of HC_HELLO: the protocol this module speaks,
  * the same as the bare stub's (guest-stub/stub.h, HVSTUB_VERSION). */
@@ -44,7 +45,18 @@ void hvstub_nmi_reset(void);
 extern unsigned long long hvstub_heartbeats; /* hypervisor NMIs acknowledged */
 extern unsigned long long hvstub_platform_nmis;
 
+/* hvstub_cmd.c */
+void hvstub_cmd_nmi(struct hv_shared_page *sp); /* NMI context */
+void hvstub_cmd_reset(void);
+extern unsigned long long hvstub_commands_run, hvstub_commands_failed;
+
+/* hvstub_counters.c */
+void hvstub_counters_nmi(struct hv_shared_page *sp); /* NMI context */
+
 /* hvstub_report.c */
+/* The name of the module with the report's module_index idx: 0, or
+ * -ENOENT if there is none (any more). */
+int hvstub_module_name(u64 idx, char *buf, size_t len);
 int hvstub_report_register(void);
 void hvstub_report_unregister(void);
 void hvstub_report_reset(void);

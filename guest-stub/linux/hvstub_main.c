@@ -128,6 +128,10 @@ module_param_cb(platform_nmis, &ro_ullong, &hvstub_platform_nmis, 0444);
 MODULE_PARM_DESC(platform_nmis, "NMIs passed on to Linux (not the hypervisor's)");
 module_param_cb(reports, &ro_ullong, &hvstub_reports, 0444);
 MODULE_PARM_DESC(reports, "fault reports the hypervisor accepted");
+module_param_cb(commands_run, &ro_ullong, &hvstub_commands_run, 0444);
+MODULE_PARM_DESC(commands_run, "commands run with result 0");
+module_param_cb(commands_failed, &ro_ullong, &hvstub_commands_failed, 0444);
+MODULE_PARM_DESC(commands_failed, "commands that could not run (result other than 0)");
 
 /* The hypervisor's signature in CPUID leaf 0x40000000: anywhere else a
  * hypercall would raise #UD. */
@@ -189,6 +193,7 @@ static int __init hvstub_init(void)
 	/* The NMI handler first: from the hello on, the hypervisor sends NMIs. */
 	hvstub_nmi_reset();
 	hvstub_report_reset();
+	hvstub_cmd_reset();
 	err = hvstub_nmi_register();
 	if (err)
 		goto free_page;

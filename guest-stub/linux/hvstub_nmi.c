@@ -9,15 +9,14 @@
 #include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
-#include <linux/sched/loadavg.h>
 #include <linux/timekeeping.h>
 #include <linux/vmstat.h>
 #include <asm/nmi.h>
 
 #include "hvstub.h"
 
-/* Our own copies of what the page's ack_seq and cmd_ack_id say. */
-static u64 acked_seq, done_cmd_id;
+/* Our own copy of what the page's ack_seq says. */
+static u64 acked_seq;
 /* Heartbeats that found the CPU idle with interrupts on (see tick_count). */
 static u64 idle_beats;
 
@@ -26,7 +25,6 @@ unsigned long long hvstub_heartbeats, hvstub_platform_nmis;
 void hvstub_nmi_reset(void)
 {
 	acked_seq = 0;
-	done_cmd_id = 0;
 	idle_beats = 0;
 }
 
@@ -51,7 +49,6 @@ static int hvstub_nmi(unsigned int type, struct pt_regs *regs)
 {
 	struct hv_shared_page *sp = hvstub_shared;
 	u64 seq = READ_ONCE(sp->nmi_seq);
-	u32 reason;
 
 	if (seq == acked_seq) {
 		/* Not the hypervisor's (it writes a new nmi_seq before each of
@@ -60,30 +57,22 @@ static int hvstub_nmi(unsigned int type, struct pt_regs *regs)
 		hvstub_platform_nmis++;
 		return NMI_DONE;
 	}
-	/* The hypervisor wrote nmi_reason and cmd_* before nmi_seq. */
+	/* The hypervisor wrote nmi_reason and cmd_* before nmi_seq.  The
+	 * reason tells a heartbeat from a command, but every NMI of the
+	 * hypervisor is answered the same way: the command is found by
+	 * its cmd_id (hvstub_cmd_nmi). */
 	barrier();
-	reason = READ_ONCE(sp->nmi_reason);
 
 	/* The collector: ktime_get_mono_fast_ns() and the vmstat counters
 	 * are the NMI-safe ways to read the time and free memory. */
 	sp->uptime_ms = div_u64(ktime_get_mono_fast_ns(), NSEC_PER_MSEC);
 	sp->free_memory = global_zone_page_state(NR_FREE_PAGES) << PAGE_SHIFT;
-	sp->custom[0] = avenrun[0]; /* 1-minute load, fixed point (FSHIFT 11 bits) */
+	hvstub_counters_nmi(sp); /* custom[]: the user counters, the load */
 	sp->guest_ticks = tick_count(regs);
 
-	if (reason == HV_NMI_COMMAND) {
-		u64 id = READ_ONCE(sp->cmd_id);
-
-		if (id != done_cmd_id) {
-			/* No command runs in this version: acknowledged with a
-			 * failure, so the hypervisor's ladder takes its next step
-			 * at once instead of at the hand-back deadline. */
-			sp->cmd_result = -ENOSYS;
-			barrier();
-			sp->cmd_ack_id = id;
-			done_cmd_id = id;
-		}
-	}
+	/* A command (HV_NMI_COMMAND, or one left waiting while another
+	 * ran): taken here, run and acknowledged outside NMI context. */
+	hvstub_cmd_nmi(sp);
 
 	/* Last: everything above is in the page before the acknowledgement. */
 	barrier();

@@ -108,6 +108,15 @@ static int module_event(struct notifier_block *nb, unsigned long state, void *da
 
 static struct notifier_block module_nb = { .notifier_call = module_event };
 
+int hvstub_module_name(u64 idx, char *buf, size_t len)
+{
+	if (idx >= MAX_MODULES || !READ_ONCE(modules[idx].used))
+		return -ENOENT;
+	smp_rmb();
+	strscpy(buf, modules[idx].name, len);
+	return 0;
+}
+
 /* The registry's module holding ip, and ip's offset from the start of its
  * code (or of its init code while that exists); -1 if none. */
 static int module_of(unsigned long ip, u64 *offset)

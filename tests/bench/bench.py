@@ -45,6 +45,61 @@ def plan(emu):
     return p
 
 
+# The watchdog's overhead on a Linux guest with the stub (hvstub.ko): a
+# CPU-bound shell loop (guest-linux/init, hvdemo=bench) between two reads
+# of port 0x216, which the hypervisor logs with its time, with the
+# watchdog off, every 100 ms and every 10 ms.  Under QEMU with -icount
+# shift=0 the emulated clock (the TSC the hypervisor reads) advances one
+# nanosecond per executed instruction, guest's and hypervisor's alike:
+# while the loop runs (the CPU never idle) the span counts the
+# instructions it took with whatever the watchdog added to it, whatever
+# the host's load.  As under Bochs, a world switch (VMRUN, #VMEXIT) counts
+# as one instruction.  Such a run may stall (the guest idle, the emulated
+# clock standing still: seen with the watchdog off); the timeout ends it
+# and its row says None.
+LINUX_WD = (0, 100, 10)
+
+
+def linux_plan(build):
+    assets = e2e.linux_assets(build)
+    if assets is None:
+        return []
+    p = []
+    for wd in LINUX_WD:
+        r = e2e.Run(f"bench-qemu-iso-linux-wd{wd}", "qemu-iso",
+                    f"onstop=exit policy=linux_stub wd_ms={wd} wd_k=10 maxticks=600000",
+                    e2e.LINUX_CMDLINE + " hvdemo=bench", r"guest stopped: guest powered off",
+                    guest_bytes=assets[0], initrd=assets[1], memory=512, timeout=400)
+        r.qemu_extra = ["-icount", "shift=0"]
+        p.append((f"linux{wd}", r))
+    return p
+
+
+def linux_span(run):
+    """The loop's span in ns (= instructions under -icount shift=0)."""
+    if run is None:
+        return None
+    marks = e2e.find(run, "event", "blocked_io", port="0x216", access="in")
+    # one boot, both marks, the loop finished: a run the watchdog reset
+    # (or that stalled) gives no figure
+    if len(marks) != 2 or e2e.find(run, "action", "reset") or \
+            not e2e.has(run.com2, r"^linux-demo: bench done"):
+        return None
+    return (marks[1]["t_us"] - marks[0]["t_us"]) * 1000
+
+
+def linux_rows(results):
+    r = collections.defaultdict(lambda: None, results)
+    base = linux_span(r["linux0"])
+    rows = [("Linux guest + hvstub.ko, shell loop, watchdog off",
+             f"{base / 1e9 if base else None} s of -icount time")]
+    for wd in LINUX_WD[1:]:
+        w = linux_span(r[f"linux{wd}"])
+        rows.append((f"  watchdog every {wd} ms",
+                     f"{w / 1e9 if w else None} s ({percent(w, base)})"))
+    return rows
+
+
 def Run(emu, name, extra, guest, end, com2=False):
     r = e2e.Run(f"bench-{emu}-{name}", emu, f"onstop=exit {extra} maxticks=8000".replace("  ", " "),
                 guest, end)
@@ -94,7 +149,8 @@ def main():
                     help="comma-separated emulators (default: all three)")
     ap.add_argument("--rows", default="",
                     help="comma-separated runs to make (null, work0, work1, work10, work100, "
-                         "lockup, hang, report); default: all; rows not run print n/a")
+                         "lockup, hang, report, linux0, linux100, linux10, or linux for the "
+                         "three); default: all; rows not run print n/a")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     e2e.DECODER = os.path.join(build, "tools", "hvlog-decode")
@@ -102,6 +158,9 @@ def main():
     keep = set(args.rows.split(",")) if args.rows else None
     jobs = [(emu, key, run) for emu in emus for key, run in plan(emu)
             if keep is None or key in keep]
+    if "qemu-iso" in emus:
+        jobs += [("linux", key, run) for key, run in linux_plan(build)
+                 if keep is None or key in keep or "linux" in keep]
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(lambda j: e2e.execute(j[2], build), jobs))
     print()
@@ -112,6 +171,11 @@ def main():
         rows = summarize(emu, [(k, r) for e, k, r in jobs if e == emu])
         print(f"\n{emu}")
         for name, value in rows:
+            print(f"  {name:<48} {value}")
+    linux = [(k, r) for e, k, r in jobs if e == "linux"]
+    if linux:
+        print("\nqemu-iso, Linux guest (-icount shift=0: 1 ns per instruction)")
+        for name, value in linux_rows(linux):
             print(f"  {name:<48} {value}")
     return 0
 

@@ -105,6 +105,16 @@ static inline void tick(struct recovery *rc, struct rec_fx_list *out, uint64_t n
 	recovery_tick(rc, now, &g, out);
 }
 
+/* A tick that finds command `ack` acknowledged with `result`. */
+static inline void tick_result(struct recovery *rc, struct rec_fx_list *out, uint64_t now,
+			       uint64_t ack, int64_t result)
+{
+	const struct rec_guest g = { .can_handback = true, .cmd_ack_id = ack, .cmd_result = result };
+
+	out->n = 0;
+	recovery_tick(rc, now, &g, out);
+}
+
 static inline void hello(struct recovery *rc, struct rec_fx_list *out, uint64_t now)
 {
 	out->n = 0;

@@ -288,6 +288,45 @@ static void test_handback_deadline_edge(void **state)
 	assert_int_equal(out.fx[0].gap_tsc, dl + 150 * MS - f);
 }
 
+/* A command the stub acknowledges with a failure (it could not run it)
+ * takes the ladder's next step at once, without waiting for the
+ * deadline; the incident stays open, so the reset's gap runs from the
+ * fault. */
+static void test_handback_failed(void **state)
+{
+	struct recovery rc;
+	struct rec_fx_list out;
+	const uint64_t f = 10 * MS;
+	(void)state;
+
+	boot(&rc, &cfg, 0);
+	fault(&rc, &out, FAULT_LOW_MEMORY, f, true);
+	EXPECT(&out, FX_DECISION, FX_HANDBACK);
+	tick_result(&rc, &out, f + 30 * MS, 0, -38); /* no ack yet: the result means nothing */
+	EXPECT_NONE(&out);
+	tick_result(&rc, &out, f + 40 * MS, 1, -38);
+	EXPECT(&out, FX_HANDBACK_FAILED, FX_RESET_SCHEDULED);
+	assert_int_equal(out.fx[0].cmd_id, 1);
+	assert_int_equal(out.fx[0].result, -38);
+	assert_int_equal(out.fx[0].gap_tsc, 40 * MS);
+	assert_int_equal(out.fx[0].next, ACT_RESET);
+	expect_reset_scheduled(&out.fx[1], 100, 1);
+	assert_int_equal(rc.state, GS_BACKOFF);
+	assert_int_equal(rc.hello_deadline_ms, 2000);
+	tick_result(&rc, &out, f + 50 * MS, 1, -38);
+	EXPECT_NONE(&out);
+	run_reset(&rc, f + 140 * MS);
+	hello(&rc, &out, f + 200 * MS);
+	EXPECT(&out, FX_RESTART_CONFIRMED);
+	assert_int_equal(out.fx[0].gap_tsc, 200 * MS);
+
+	/* Result 0 is success, as before. */
+	boot(&rc, &cfg, 0);
+	fault(&rc, &out, FAULT_LOW_MEMORY, f, true);
+	tick_result(&rc, &out, f + 40 * MS, 1, 0);
+	EXPECT(&out, FX_HANDBACK_ACKED);
+}
+
 /* A hand-back with nobody to take it goes up the ladder at once. */
 static void test_handback_no_stub(void **state)
 {
@@ -553,6 +592,7 @@ int main(void)
 		cmocka_unit_test(test_flood_limit),
 		cmocka_unit_test(test_handback_acked),
 		cmocka_unit_test(test_handback_deadline_edge),
+		cmocka_unit_test(test_handback_failed),
 		cmocka_unit_test(test_handback_first_deadline_kept),
 		cmocka_unit_test(test_gap_from_first_detection),
 		cmocka_unit_test(test_handback_no_stub),
