@@ -347,18 +347,9 @@ static void usage(void)
 
 static bool parse_hex32(const char *s, uint8_t out[DUMPCRYPT_KEY])
 {
-	for (unsigned i = 0; i < 2 * DUMPCRYPT_KEY; i++) {
-		char c = s[i];
-		unsigned d;
-		if (c >= '0' && c <= '9')
-			d = (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			d = (unsigned)(c - 'a' + 10);
-		else
-			return false;
-		out[i / 2] = (uint8_t)(i % 2 ? (out[i / 2] << 4) | d : d);
-	}
-	return s[2 * DUMPCRYPT_KEY] == '\n' || s[2 * DUMPCRYPT_KEY] == '\0';
+	/* a NUL or newline stops the decode before any read past it */
+	return hvdump_hex_decode(s, out, DUMPCRYPT_KEY) &&
+	       (s[2 * DUMPCRYPT_KEY] == '\n' || s[2 * DUMPCRYPT_KEY] == '\0');
 }
 
 static int read_key(const char *path)

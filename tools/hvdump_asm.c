@@ -284,16 +284,10 @@ static void skip(struct hvdump_asm *a, const struct hvlog_record *r)
 		 why);
 }
 
-/* Exactly 2 * n lower-case hex digits. */
-static bool hex_bytes(const struct hvlog_record *r, const char *key, uint8_t *out, size_t n)
+bool hvdump_hex_decode(const char *s, uint8_t *out, size_t n)
 {
-	const char *v;
-	size_t len;
-
-	if (!field(r, key, &v, &len) || len != 2 * n)
-		return false;
 	for (size_t i = 0; i < 2 * n; i++) {
-		char c = v[i];
+		char c = s[i];
 		unsigned d;
 		if (c >= '0' && c <= '9')
 			d = (unsigned)(c - '0');
@@ -304,6 +298,15 @@ static bool hex_bytes(const struct hvlog_record *r, const char *key, uint8_t *ou
 		out[i / 2] = (uint8_t)(i % 2 ? (out[i / 2] << 4) | d : d);
 	}
 	return true;
+}
+
+/* Exactly 2 * n lower-case hex digits. */
+static bool hex_bytes(const struct hvlog_record *r, const char *key, uint8_t *out, size_t n)
+{
+	const char *v;
+	size_t len;
+
+	return field(r, key, &v, &len) && len == 2 * n && hvdump_hex_decode(v, out, n);
 }
 
 /* dump_key: the dump key is derived here, once, if a key was given and

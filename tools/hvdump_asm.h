@@ -117,4 +117,8 @@ long hvdump_b64_decode(const char *in, size_t len, uint8_t *out, size_t max);
 /* A register's value from a dump, or false if the dump lacks it. */
 bool hvdump_reg(const struct hvdump_info *d, const char *key, uint64_t *value);
 
+/* 2 * n lower-case hex digits at s into n bytes; false at any other
+ * character (s must hold 2 * n characters). */
+bool hvdump_hex_decode(const char *s, uint8_t *out, size_t n);
+
 #endif
