@@ -12,6 +12,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 import run as e2e  # noqa: E402
+import sidebyside  # noqa: E402
 
 END = e2e.STOPPED
 RESTARTED = e2e.RESTARTED
@@ -150,7 +151,7 @@ def main():
     ap.add_argument("--rows", default="",
                     help="comma-separated runs to make (null, work0, work1, work10, work100, "
                          "lockup, hang, report, linux0, linux100, linux10, or linux for the "
-                         "three); default: all; rows not run print n/a")
+                         "three, sidebyside); default: all; rows not run print n/a")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     e2e.DECODER = os.path.join(build, "tools", "hvlog-decode")
@@ -177,6 +178,8 @@ def main():
         print("\nqemu-iso, Linux guest (-icount shift=0: 1 ns per instruction)")
         for name, value in linux_rows(linux):
             print(f"  {name:<48} {value}")
+    if "qemu-iso" in emus and (keep is None or "sidebyside" in keep):
+        sidebyside.main(build)
     return 0
 
 
