@@ -252,4 +252,132 @@ enum hv_dump_level {
 #define HV_DUMP_RANGES_MAX 16u
 #define HV_DUMP_RANGE_PAGES_MAX 1024u /* important + private pages, 4 MiB */
 
+/* ---- Checkpoints: save, list, restore, delete; rollback (docs/checkpoints.md) ---- */
+/*
+ * HC_CKPT: RDI = enum hv_ckpt_call, RSI and RDX its arguments.  The
+ * requests themselves travel through a ring in one page of guest RAM the
+ * guest registers (struct hv_ckpt_ring): the guest fills req[] and moves
+ * req_tail, then kicks; the hypervisor takes requests at its own pace and
+ * writes exactly one answer per request into evt[] (moving evt_tail).
+ * Indices are free-running uint32 counters; entry = index % HV_CKPT_RING.
+ * The hypervisor never trusts the guest's indices: a req_tail more than
+ * HV_CKPT_RING ahead of req_head is a broken ring (logged, ignored).
+ */
+#define HC_CKPT 6u
+
+enum hv_ckpt_call {
+	HV_CKPT_REGISTER = 1, /* RSI = GPA of the ring page (4 KiB-aligned), RDX = notify vector (32..255) or 0 */
+	HV_CKPT_KICK = 2,     /* requests wait in the ring; returns at once */
+	HV_CKPT_CARRY = 3,    /* RSI = GPA, RDX = bytes (0: none): kept across restores (M17) */
+};
+
+enum hv_ckpt_op {
+	HV_CK_SAVE = 1,    /* slot, label, flags (HV_CKF_KNOWN_GOOD) */
+	HV_CK_LIST = 2,    /* refreshes slots[] in the ring page */
+	HV_CK_RESTORE = 3, /* slot */
+	HV_CK_DELETE = 4,  /* slot */
+	HV_CK_INFO = 5,    /* arg = enum hv_ckpt_info; the answer's value */
+	HV_CK_OP_COUNT
+};
+
+/* The answer's status: every request gets exactly one. */
+enum hv_ckpt_status {
+	HV_CK_OK = 0,
+	HV_CK_FAIL = 1,    /* well-formed and allowed, but could not be done (reason says why) */
+	HV_CK_DENIED = 2,  /* authorization failed: no state changed (reason says why) */
+	HV_CK_BUSY = 3,    /* a save or restore is already in flight */
+	HV_CK_NOSPACE = 4, /* no free slot / slot too small */
+};
+
+/* Why an answer is not OK (also in the log). */
+enum hv_ckpt_reason {
+	HV_CKR_NONE = 0,
+	HV_CKR_BAD_OP = 1,        /* unknown op (M19: only allow-listed operations exist) */
+	HV_CKR_BAD_SLOT = 2,      /* slot index out of range */
+	HV_CKR_EMPTY_SLOT = 3,    /* restore/delete of an empty slot */
+	HV_CKR_BAD_INFO = 4,      /* HV_CK_INFO field not in the allow-list */
+	HV_CKR_BAD_REQUEST = 5,   /* id 0, reserved bits set, label not NUL-terminated */
+	HV_CKR_UNKNOWN_PRINCIPAL = 6,
+	HV_CKR_BAD_MAC = 7,
+	HV_CKR_REPLAY = 8,        /* nonce not above the principal's last accepted one */
+	HV_CKR_NOT_ALLOWED = 9,   /* op not in the principal's allowed set */
+	HV_CKR_IN_FLIGHT = 10,    /* with HV_CK_BUSY */
+	HV_CKR_SLOTS_FULL = 11,   /* with HV_CK_NOSPACE */
+	HV_CKR_REASON_COUNT
+};
+
+/* HV_CK_INFO fields: the whole allow-list (M19); anything else is refused. */
+enum hv_ckpt_info {
+	HV_CKI_ABI_VERSION = 1,  /* HV_ABI_VERSION */
+	HV_CKI_SLOTS = 2,        /* checkpoint slots in this build */
+	HV_CKI_SLOT_BYTES = 3,   /* guest RAM a slot holds */
+	HV_CKI_TSC_HZ = 4,
+	HV_CKI_GENERATION = 5,   /* boot generation */
+	HV_CKI_ROLLBACKS = 6,    /* restores done by policy since the first boot */
+	HV_CKI_COUNT
+};
+
+#define HV_CKF_KNOWN_GOOD 1u  /* SAVE: a rollback may come back to it */
+#define HV_CKPT_RING 8u
+#define HV_CKPT_LABEL_LEN 16u
+#define HV_CKPT_SLOTS_MAX 8u
+#define HV_CKPT_MAC_LEN 32u
+#define HV_CKPT_MAGIC 0x4b435648u /* "HVCK" */
+
+/* A request; the MAC is HMAC-SHA256 under the principal's key over the
+ * bytes before mac (HV_CKPT_REQ_SIGNED bytes: the op, its arguments and
+ * the nonce). */
+struct hv_ckpt_req {
+	uint64_t id;        /* the guest's, not 0; echoed in the answer */
+	uint32_t op;        /* enum hv_ckpt_op */
+	uint32_t slot;
+	uint32_t principal;
+	uint32_t flags;     /* HV_CKF_* */
+	uint64_t nonce;     /* above the principal's last accepted nonce */
+	uint64_t arg;       /* HV_CK_INFO: enum hv_ckpt_info; else 0 */
+	char label[HV_CKPT_LABEL_LEN]; /* NUL-terminated */
+	uint8_t mac[HV_CKPT_MAC_LEN];
+};
+#define HV_CKPT_REQ_SIGNED 56u
+
+enum hv_ckpt_event_kind {
+	HV_CKE_ANSWER = 1,      /* the answer to request id */
+	HV_CKE_ROLLED_BACK = 2, /* posted after a rollback by policy (id 0) */
+};
+
+struct hv_ckpt_event {
+	uint64_t id;      /* the request's id; 0 for HV_CKE_ROLLED_BACK */
+	uint32_t kind;    /* enum hv_ckpt_event_kind */
+	uint32_t op;      /* the request's op */
+	int32_t status;   /* enum hv_ckpt_status */
+	uint32_t reason;  /* enum hv_ckpt_reason */
+	uint32_t slot;
+	uint32_t event;   /* HV_CKE_ROLLED_BACK: enum hv_restart_reason of the fault */
+	uint64_t value;   /* SAVE: slot generation; INFO: the value; ROLLED_BACK: the incident number */
+	uint64_t time_ms; /* hypervisor time of the answer, ms since launch */
+};
+
+struct hv_ckpt_slot_info {
+	char label[HV_CKPT_LABEL_LEN];
+	uint64_t generation; /* 0: empty; else increases with every save into any slot */
+	uint64_t time_ms;    /* when saved, ms since launch */
+	uint64_t bytes;      /* guest RAM bytes the save copied */
+	uint32_t flags;      /* HV_CKF_* */
+	uint32_t reserved;
+};
+
+/* The ring page: the guest writes req[], req_tail and evt_head; the
+ * hypervisor writes magic, version, req_head, evt[], evt_tail, slots[]. */
+struct hv_ckpt_ring {
+	uint32_t magic;              /* HV_CKPT_MAGIC, written at registration */
+	uint32_t version;            /* HV_ABI_VERSION */
+	volatile uint32_t req_head;  /* hypervisor: requests taken */
+	volatile uint32_t req_tail;  /* guest: requests written */
+	volatile uint32_t evt_head;  /* guest: events read */
+	volatile uint32_t evt_tail;  /* hypervisor: events written */
+	struct hv_ckpt_req req[HV_CKPT_RING];
+	struct hv_ckpt_event evt[HV_CKPT_RING];
+	struct hv_ckpt_slot_info slots[HV_CKPT_SLOTS_MAX];
+};
+
 #endif
