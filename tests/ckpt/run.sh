@@ -19,38 +19,13 @@ cd "$(dirname "$0")/../.." || exit 1
 
 COMPILER=${CKPT_COMPILER:-scripts/ckpt-principals.py}
 CC=${CC:-gcc}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-pass() { echo "PASS ckpt: $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL ckpt: $1"; failed=$((failed + 1)); }
+. tests/lib/suite.sh
+suite_init ckpt
 
 for f in tests/ckpt/bad/*.principals; do
 	[ -e "$f" ] || continue
-	expect=$(sed -n '1s/^# expect: //p' "$f")
-	if [ -z "$expect" ]; then
-		fail "$f: first line is not '# expect: TEXT'"
-		continue
-	fi
-	# A stale table from an earlier run must not survive the failure.
-	echo stale >"$tmp/out.c"
-	echo stale >"$tmp/out.d"
-	python3 "$COMPILER" "$f" -o "$tmp/out.c" --dep "$tmp/out.d" >"$tmp/stdout" 2>"$tmp/stderr"
-	rc=$?
-	if [ $rc -ne 1 ]; then
-		fail "$f: exit status $rc, want 1"
-		sed 's/^/    /' "$tmp/stderr"
-	elif ! grep -qF -- "$expect" "$tmp/stderr"; then
-		fail "$f: stderr lacks: $expect"
-		sed 's/^/    got: /' "$tmp/stderr"
-	elif [ -e "$tmp/out.c" ] || [ -e "$tmp/out.d" ]; then
-		fail "$f: rejected, but left the output in place"
-	else
-		pass "$f"
-	fi
-	rm -f "$tmp/out.c" "$tmp/out.d"
+	bad_case "$f" "$tmp/out.c" "$tmp/out.d" -- \
+		python3 "$COMPILER" "$f" -o "$tmp/out.c" --dep "$tmp/out.d"
 done
 
 # Compiles a table (the compiler's arguments in $@) and prints it.
@@ -146,5 +121,4 @@ else
 fi
 rm -rf "$tmp/b"
 
-echo "ckpt: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+suite_end
