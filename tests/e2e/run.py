@@ -1089,12 +1089,13 @@ def check_noack(res, run):
     # One incident from the fault to the restarted stub's hello: every
     # record of the chain carries the same id (issue 12).
     chain = [find(run, *k) for k in (("event", "low_memory"), ("decision", "match"),
-                                     ("alarm", "alarm"), ("action", "handback"),
+                                     ("alarm", "alarm"), ("event", "collector"),
+                                     ("action", "handback"),
                                      ("outcome", "timeout"), ("action", "reset"),
                                      ("outcome", "restart"))]
     ids = [r["fields"].get("incident") for recs in chain for r in recs]
-    res.check(run, "the whole chain (event, decision, alarm, hand-back, timeout, reset scheduled "
-              "and done, restart) shares one incident id",
+    res.check(run, "the whole chain (event, decision, alarm, collector values, hand-back, timeout, "
+              "reset scheduled and done, restart) shares one incident id",
               all(chain) and len(set(ids)) == 1 and ids[0] is not None and ids[0].isdigit(),
               str(ids))
     cleared = find(run, "alarm", "alarm", incident=ids[0] if ids else "-",
@@ -1116,6 +1117,11 @@ def check_nmi_hang(res, run, k=2):
     res.check(run, f"NMI handler that never returns: hang within K+1={k + 1} periods",
               bool(hang) and int(hang[0]["fields"].get("missed", "99")) <= k + 1)
     check_chain(res, run, "hang", "any_hang", "reset", "restart", generation="2")
+    # The evidence the rule records (record=regs,shared) is the hang's.
+    ids = [r["fields"].get("incident") for name in ("hang", "regs", "collector")
+           for r in find(run, "event", name)]
+    res.check(run, "the hang's event regs and event collector records carry its incident id",
+              len(ids) == 3 and len(set(ids)) == 1 and ids[0] is not None, str(ids))
 
 
 def check_triple(res, run):

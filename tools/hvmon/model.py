@@ -240,13 +240,18 @@ class Fleet:
         inc = None
         if "incident" in f and f["incident"].isdigit():
             inc = self._incident(inst, f["incident"], x)
-        elif cat == "event" and name in ("regs", "collector") and inst.current_incident:
-            target = inst.current_incident
-            if name == "regs":
-                target.regs = dict(f)
-            else:
-                target.collector = dict(f)
-            target.steps.append((x, cat, level, r["text"]))
+        if cat == "event" and name in ("regs", "collector"):
+            # The rule's evidence: its incident= names the incident; a log
+            # from before that key (it came right after the alarm) belongs
+            # to the current one.
+            target = inc or inst.current_incident
+            if target is not None:
+                values = {k: v for k, v in f.items() if k != "incident"}
+                if name == "regs":
+                    target.regs = values
+                else:
+                    target.collector = values
+                target.steps.append((x, cat, level, r["text"]))
             return
         if inc is not None:
             inc.steps.append((x, cat, level, r["text"]))
