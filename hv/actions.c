@@ -67,10 +67,9 @@ static void log_cpu(const struct vm *vm, uint64_t now)
 	const struct stat_period *st = &vm->st;
 	struct cpu_shares sh = cpustat_shares(&st->cpu, &st->cpu_prev, now - st->prev_tsc);
 	bool out = vm->stopped || !recovery_guest_runs(&vm->rc);
-	char wall[WALLCLOCK_TEXT] = "unknown";
+	char wall[WALLCLOCK_TEXT];
 
-	if (st->wall_s)
-		wallclock_format(st->wall_s + (now - st->wall_tsc) / vm->clk.tsc_hz, wall);
+	wallclock_text_at(st->wall_s, st->wall_tsc, vm->clk.tsc_hz, now, wall);
 	hv_record(LOG_INFO, CAT_STAT,
 		  "cpu interval_ms=%llu wall=%s guest_pct=%u.%u hv_pct=%u.%u idle_pct=%u.%u state=%s",
 		  (unsigned long long)tsc_to_ms(vm, now - st->prev_tsc), wall, sh.guest_pm / 10,

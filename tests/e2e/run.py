@@ -536,11 +536,14 @@ def check_control(res, run):
     res.check(run, "... and change nothing: no park or reset before the last refusal",
               last is not None and all(seq > last for seq in changes), f"last={last} {changes}")
     st = find(run, "stat", "status")
-    res.check(run, "status (M8): instance, boot, state parameters; parked shows as stopped",
+    res.check(run, "status (M8): instance, boot, state parameters, wall-clock time; parked shows "
+              "as stopped",
               [r["fields"].get("nonce") for r in st] == ["5", "7", "11"] and
               st[0]["fields"].get("state") == "running" and st[1]["fields"].get("parked") == "yes" and
               st[1]["fields"].get("state") == "stopped" and st[2]["fields"].get("generation") == "3"
-              and all(r["fields"].get("instance") == "hv0" for r in st), str([r["text"] for r in st]))
+              and all(r["fields"].get("instance") == "hv0" for r in st) and
+              all(re.fullmatch(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ", r["fields"].get("wall", ""))
+                  for r in st), str([r["text"] for r in st]))
     begin = find(run, "action", "dump_begin", cause="operator", level="mini")
     res.check(run, "dump mini: taken on request, then the guest runs on (generation 3, no fault)",
               len(begin) == 1 and bool(find(run, "action", "dump_end")) and len(st) == 3 and
