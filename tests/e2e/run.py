@@ -986,6 +986,11 @@ def plan_linux_stub(assets):
               LINUX_CMDLINE + " hvstub=off", r"action reset done generation=2",
               guest_bytes=assets[0], initrd=assets[1], memory=512, timeout=300),
           check_stub_silent)] + \
+        [(Run("qemu-iso-linux-dump", "qemu-iso",
+              "onstop=exit policy=linux_stub dump=3 wd_k=10 maxticks=300000",
+              LINUX_CMDLINE, r"action reset done generation=2", guest_bytes=assets[0],
+              initrd=assets[1], typing=[(r"shell ready", b"sleep 1; echo c > /proc/sysrq-trigger\n")],
+              memory=512, timeout=300), check_linux_dump)] + \
         [(Run("bochs-vmx-linux-stub", "bochs-vmx", "onstop=exit policy=linux_stub wd_ms=1000 wd_k=10",
               LINUX_CMDLINE + " hvdemo=panic-once", STOPPED, guest_bytes=assets[0],
               initrd=assets[1], timeout=1200), check_linux_stub_bochs)]
@@ -1571,6 +1576,66 @@ def hvdump(run, *args, core=None):
         with open(path, "rb") as f:
             data = f.read()
     return p.returncode, p.stdout.decode("latin-1"), data
+
+
+def elf_notes(core):
+    """(name, type, desc) of every note in an ELF64 core's PT_NOTE segments."""
+    out = []
+    if not core or core[:4] != b"\x7fELF":
+        return out
+    phoff, = struct.unpack_from("<Q", core, 32)
+    phentsize, phnum = struct.unpack_from("<HH", core, 54)
+    for k in range(phnum):
+        p_type, _, p_off, _, _, p_filesz = struct.unpack_from("<IIQQQQ", core, phoff + k * phentsize)
+        at, end = p_off, p_off + p_filesz
+        while p_type == 4 and at + 12 <= end:
+            namesz, descsz, ntype = struct.unpack_from("<III", core, at)
+            name = core[at + 12:at + 12 + namesz].rstrip(b"\0").decode("latin-1")
+            d = at + 12 + (namesz + 3) // 4 * 4
+            out.append((name, ntype, core[d:d + descsz]))
+            at = d + (descsz + 3) // 4 * 4
+    return out
+
+
+def makedumpfile_dmesg(core_path):
+    """makedumpfile --dump-dmesg over a core: (usable, status, output, dmesg text)."""
+    if shutil.which("makedumpfile") is None:
+        return False, None, "makedumpfile is not installed", ""
+    out = core_path + ".dmesg"
+    if os.path.exists(out):
+        os.unlink(out)
+    p = subprocess.run(["makedumpfile", "--dump-dmesg", core_path, out], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=120)
+    text = open(out, "rb").read().decode("latin-1") if os.path.exists(out) else ""
+    return True, p.returncode, p.stdout.decode("latin-1"), text
+
+
+def check_linux_dump(res, run):
+    """A Linux guest's panic, dumped at the kernel level, with the VMCOREINFO
+    note the stub registered (docs/dumps.md)."""
+    m = re.search(r"hvstub: vmcoreinfo gpa=(0x[0-9a-f]+) bytes=(\d+) status=0", run.com2)
+    res.check(run, "the stub registers the kernel's VMCOREINFO note (HV_DUMP_VMCOREINFO)",
+              bool(m) and "guest dump vmcoreinfo gpa=%s bytes=%s status=ok" % m.groups() in run.com1,
+              run.com2[-300:] if not m else m.group(0))
+    note = [r for r in find(run, "stat", "dump_note") if r["fields"].get("name") == "VMCOREINFO"]
+    pages = find(run, "stat", "dump_page", what="vmcoreinfo")
+    res.check(run, "the kernel dump of the panic names the note and holds its pages",
+              bool(find(run, "action", "dump_begin", level="kernel", cause="panic")) and
+              len(note) == 1 and bool(m) and note[0]["fields"].get("gpa") == m.group(1) and
+              len(pages) == 2, str([r["text"] for r in note + pages]))
+    rc, out, core = hvdump(run, core="core")
+    notes = {n: d for n, _, d in elf_notes(core)}
+    vmci = notes.get("VMCOREINFO", b"").decode("latin-1")
+    res.check(run, "hvdump writes it as the core's VMCOREINFO note (OSRELEASE, the printk ring's "
+              "symbols), and says so in its HVDUMP note",
+              rc == 0 and vmci.startswith("OSRELEASE=6.1") and "SYMBOL(prb)=" in vmci and
+              "written as the VMCOREINFO note" in notes.get("HVDUMP", b"").decode("latin-1"),
+              out.strip()[-300:] + " " + vmci[:120])
+    work = os.path.join(os.path.dirname(DECODER), "..", "e2e", run.name)
+    usable, st, mout, dmesg = makedumpfile_dmesg(os.path.join(work, "core"))
+    if usable:
+        print(f"     {run.name}: makedumpfile --dump-dmesg: status {st}: {mout.strip()[-200:]}")
+    res.check(run, "the stream with the dump decodes: CRCs good, no sequence gaps", stream_clean(run))
 
 
 def check_dump_ranges(res, run):
