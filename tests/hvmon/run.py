@@ -7,7 +7,8 @@ Prints PASS/FAIL lines, writes BUILD/hvmon/summary.txt "hvmon <passed>
 live sources (file being written, pty, unix and tcp sockets), silence and
 restart (a fake QMP server), page (headless Chromium through
 chromedriver), promtool (alert rules), prometheus (a real server scrapes
-hvmon serve), fleet (three QEMU instances at once).
+hvmon serve), fleet (three QEMU instances at once), queries (status
+queries over the control channel: a fake instance, and one under QEMU).
 """
 import argparse
 import glob
@@ -317,8 +318,9 @@ def main():
     os.makedirs(out, exist_ok=True)
     res = Results()
     import groups  # noqa: F401  (the slower groups, tests/hvmon/groups.py)
+    import queries  # status queries (tests/hvmon/queries.py)
     tests = [("parser", test_parser), ("model", test_model), ("live", test_live),
-             ("silence", test_silence)] + groups.TESTS
+             ("silence", test_silence)] + queries.TESTS + groups.TESTS
     for name, fn in tests:
         if not re.search(a.only, name):
             continue

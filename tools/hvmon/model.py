@@ -83,6 +83,11 @@ class Instance:
         self.dead_since = None
         self.generation = None
         self.stopped = False
+        # status queries (tools/hvmon/prober.py): counts, round trips,
+        # and whether the last one missed its deadline
+        self.queries = {"sent": 0, "answered": 0, "missed": 0, "refused": 0}
+        self.query_rtt_s = []
+        self.faulty = False
 
     # the instance's time axis: wall-clock seconds when the boot told its
     # wall time, else the boot's t_us after the previous boot's end
@@ -356,5 +361,7 @@ class Fleet:
                                   sorted(i.incidents.values(), key=lambda c: c.t)],
                     "latencies_us": list(i.latencies_us),
                     "dead": i.dead_since is not None,
+                    "queries": dict(i.queries), "faulty": i.faulty,
+                    "query_rtt_s": [round(v, 6) for v in i.query_rtt_s[-100:]],
                 }
             return out
