@@ -189,6 +189,7 @@ struct writer {
 	const struct layout *l;
 	/* where the current page goes, or UINT64_MAX if it is left out */
 	uint64_t page_off;
+	uint64_t whole_ram;  /* a full dump: all of guest RAM in one segment, at data_off + gpa */
 };
 
 static uint64_t page_file_offset(const struct layout *l, uint64_t index, uint64_t data_off)
@@ -209,10 +210,12 @@ static void wr_page(void *ctx, const struct hvdump_info *d, uint64_t vaddr, uint
 	struct writer *w = ctx;
 
 	(void)vaddr;
-	(void)gpa;
 	if (d->ordinal != w->ordinal)
 		return;
-	w->page_off = page_file_offset(w->l, d->out_pages - 1, w->data_off);
+	if (w->whole_ram)
+		w->page_off = gpa < w->whole_ram ? w->data_off + gpa : UINT64_MAX;
+	else
+		w->page_off = page_file_offset(w->l, d->out_pages - 1, w->data_off);
 }
 
 static void wr_data(void *ctx, const struct hvdump_info *d, uint32_t off, const uint8_t *p, size_t n)
@@ -308,7 +311,10 @@ static size_t vmcoreinfo_note(uint8_t *notes, size_t nl, char *text, size_t *tl,
 	if (d->vmcoreinfo_bytes == 0)
 		return nl;
 	const char *why = NULL;
-	if (nb->seen != (1u << note_pages(d)) - 1)
+	/* A full dump leaves out the zero pages: there, a page not sent is
+	 * zero (the note's end often is); elsewhere every page is sent. */
+	bool full = strcmp(d->level, "full") == 0;
+	if (!full && nb->seen != (1u << note_pages(d)) - 1)
 		why = "not all of its pages are in the dump";
 	else if (!hvdump_vmcoreinfo_desc(nb->b, d->vmcoreinfo_bytes, &off, &len))
 		why = "the bytes there are not a VMCOREINFO note";
@@ -319,6 +325,16 @@ static size_t vmcoreinfo_note(uint8_t *notes, size_t nl, char *text, size_t *tl,
 				(unsigned long long)d->vmcoreinfo_bytes,
 				why ? "left out: " : "written as the VMCOREINFO note", why ? why : "");
 	return nl;
+}
+
+/* Guest RAM's size if the dump is a full one that names it (whole pages,
+ * within what a dump may hold), else 0. */
+static uint64_t whole_ram_bytes(const struct hvdump_info *d)
+{
+	if (strcmp(d->level, "full") != 0 || d->ram_bytes == 0 || d->ram_bytes % HVDUMP_PAGE != 0 ||
+	    d->ram_bytes / HVDUMP_PAGE > HVDUMP_PAGES_MAX)
+		return 0;
+	return d->ram_bytes;
 }
 
 static int write_core(const char *log, const char *core)
@@ -357,9 +373,15 @@ static int write_core(const char *log, const char *core)
 				       (unsigned long long)d->regs[i].value);
 	nl = note(notes, nl, "HVDUMP", HVDUMP_NOTE_TYPE, text, tl + 1);
 
+	/* A full dump becomes one segment of all of guest RAM, as a kdump
+	 * /proc/vmcore has it: the pages it left out as zero read as zero
+	 * (holes in a sparse file), so that a reader finds every page. */
+	uint64_t whole = whole_ram_bytes(d);
 	unsigned nload = 0;
-	for (unsigned i = 0; i < lay.chosen_nruns; i++)
+	for (unsigned i = 0; i < lay.chosen_nruns && !whole; i++)
 		nload += lay.chosen_runs[i].pages != 0;
+	if (whole)
+		nload = 1;
 	unsigned phnum = 1 + nload;
 	uint64_t note_off = sizeof(Elf64_Ehdr) + (uint64_t)phnum * sizeof(Elf64_Phdr);
 	uint64_t data_off = (note_off + nl + HVDUMP_PAGE - 1) & ~(uint64_t)(HVDUMP_PAGE - 1);
@@ -387,7 +409,13 @@ static int write_core(const char *log, const char *core)
 	Elf64_Phdr ph = { .p_type = PT_NOTE, .p_offset = note_off, .p_filesz = nl, .p_align = 4 };
 	ok = ok && fwrite(&ph, sizeof(ph), 1, f) == 1;
 	uint64_t off = data_off;
-	for (unsigned i = 0; i < lay.chosen_nruns; i++) {
+	if (whole) {
+		ph = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W | PF_X, .p_offset = off,
+				   .p_filesz = whole, .p_memsz = whole, .p_align = HVDUMP_PAGE };
+		ok = ok && fwrite(&ph, sizeof(ph), 1, f) == 1;
+		off += whole;
+	}
+	for (unsigned i = 0; i < lay.chosen_nruns && !whole; i++) {
 		const struct run *r = &lay.chosen_runs[i];
 		if (r->pages == 0)
 			continue;
@@ -403,7 +431,7 @@ static int write_core(const char *log, const char *core)
 	ok = ok && (off == data_off || (fseeko(f, (off_t)off - 1, SEEK_SET) == 0 && fputc(0, f) == 0));
 
 	struct writer w = { .f = f, .ordinal = lay.chosen, .data_off = data_off, .l = &lay,
-			    .page_off = UINT64_MAX };
+			    .page_off = UINT64_MAX, .whole_ram = whole };
 	const struct hvdump_sink sink = { .ctx = &w, .page = wr_page, .data = wr_data };
 	if (ok && feed(log, &asmb, &sink) != 0)
 		ok = false;

@@ -168,6 +168,8 @@ static void begin(struct hvdump_asm *a, const struct hvlog_record *r, const stru
 	if (!field_u64(r, "id", &id) || id > UINT32_MAX)
 		fail(a, "dump %u: dump_begin without a valid id", a->cur.ordinal);
 	a->cur.id = (uint32_t)id;
+	if (!field_u64(r, "ram_bytes", &a->cur.ram_bytes))
+		a->cur.ram_bytes = 0;
 	if (strcmp(a->cur.level, "mini") != 0 && strcmp(a->cur.level, "full") != 0 &&
 	    strcmp(a->cur.level, "kernel") != 0)
 		fail(a, "dump %u (id %u): unknown level '%s'", a->cur.ordinal, a->cur.id, a->cur.level);

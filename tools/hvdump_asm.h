@@ -46,6 +46,7 @@ struct hvdump_info {
 	uint32_t id;         /* the hypervisor's number for it (per boot) */
 	char level[8];       /* "mini", "kernel" or "full" */
 	char cause[24], rule[40];
+	uint64_t ram_bytes;  /* guest RAM (dump_begin's ram_bytes), 0 if not given */
 	bool ok;             /* complete and verified */
 	char err[HVDUMP_ERR_MAX];
 	uint32_t records;    /* indexed records seen */
