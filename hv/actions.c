@@ -67,10 +67,9 @@ static void log_cpu(const struct vm *vm, uint64_t now)
 	const struct stat_period *st = &vm->st;
 	struct cpu_shares sh = cpustat_shares(&st->cpu, &st->cpu_prev, now - st->prev_tsc);
 	bool out = vm->stopped || !recovery_guest_runs(&vm->rc);
-	char wall[WALLCLOCK_TEXT] = "unknown";
+	char wall[WALLCLOCK_TEXT];
 
-	if (st->wall_s)
-		wallclock_format(st->wall_s + (now - st->wall_tsc) / vm->clk.tsc_hz, wall);
+	wallclock_text_at(st->wall_s, st->wall_tsc, vm->clk.tsc_hz, now, wall);
 	hv_record(LOG_INFO, CAT_STAT,
 		  "cpu interval_ms=%llu wall=%s guest_pct=%u.%u hv_pct=%u.%u idle_pct=%u.%u state=%s",
 		  (unsigned long long)tsc_to_ms(vm, now - st->prev_tsc), wall, sh.guest_pm / 10,
@@ -147,43 +146,6 @@ bool vm_refusal_logged(struct vm *vm)
 	return vm_guest_line_allowed(vm);
 }
 
-static void log_regs(const struct vm *vm)
-{
-	const struct guest_regs *r = &vm->regs;
-	const struct vcpu_ops *ops = vm->ops;
-
-	hv_record(LOG_INFO, CAT_EVENT,
-		  "regs rip=0x%llx rsp=0x%llx cr2=0x%llx cr3=0x%llx rax=0x%llx rbx=0x%llx rcx=0x%llx "
-		  "rdx=0x%llx rsi=0x%llx rdi=0x%llx rbp=0x%llx",
-		  (unsigned long long)ops->get_rip(), (unsigned long long)ops->get_rsp(),
-		  (unsigned long long)ops->get_cr2(), (unsigned long long)ops->get_cr3(),
-		  (unsigned long long)r->rax, (unsigned long long)r->rbx, (unsigned long long)r->rcx,
-		  (unsigned long long)r->rdx, (unsigned long long)r->rsi, (unsigned long long)r->rdi,
-		  (unsigned long long)r->rbp);
-}
-
-static void log_collector(const struct vm *vm)
-{
-	const struct hv_shared_page *sp = vm->stub.shared;
-
-	if (sp == NULL)
-		return;
-	hv_record(LOG_INFO, CAT_EVENT,
-		  "collector free_memory=%llu uptime_ms=%llu custom0=%llu custom1=%llu guest_ticks=%llu",
-		  (unsigned long long)sp->free_memory, (unsigned long long)sp->uptime_ms,
-		  (unsigned long long)sp->custom[0], (unsigned long long)sp->custom[1],
-		  (unsigned long long)sp->guest_ticks);
-}
-
-/* What the fault is and what the policy made of it: the event (with its
- * evidence), the decision (rule, file and line, how long it took from the
- * VM exit), the alarm, and what the rule asks to record. */
-struct decided_fault {
-	const struct fault_event *ev;
-	const char *detail;
-	uint64_t decided_tsc;
-};
-
 /* " incident=<id>" for the records of an incident (issue 12: one id ties
  * a fault's event, decision, alarm, actions and outcomes), "" for none. */
 struct incident_text {
@@ -198,6 +160,43 @@ static struct incident_text incident_of(uint64_t id)
 		snprintf(t.s, sizeof(t.s), " incident=%llu", (unsigned long long)id);
 	return t;
 }
+
+static void log_regs(const struct vm *vm, const struct incident_text *inc)
+{
+	const struct guest_regs *r = &vm->regs;
+	const struct vcpu_ops *ops = vm->ops;
+
+	hv_record(LOG_INFO, CAT_EVENT,
+		  "regs rip=0x%llx rsp=0x%llx cr2=0x%llx cr3=0x%llx rax=0x%llx rbx=0x%llx rcx=0x%llx "
+		  "rdx=0x%llx rsi=0x%llx rdi=0x%llx rbp=0x%llx%s",
+		  (unsigned long long)ops->get_rip(), (unsigned long long)ops->get_rsp(),
+		  (unsigned long long)ops->get_cr2(), (unsigned long long)ops->get_cr3(),
+		  (unsigned long long)r->rax, (unsigned long long)r->rbx, (unsigned long long)r->rcx,
+		  (unsigned long long)r->rdx, (unsigned long long)r->rsi, (unsigned long long)r->rdi,
+		  (unsigned long long)r->rbp, inc->s);
+}
+
+static void log_collector(const struct vm *vm, const struct incident_text *inc)
+{
+	const struct hv_shared_page *sp = vm->stub.shared;
+
+	if (sp == NULL)
+		return;
+	hv_record(LOG_INFO, CAT_EVENT,
+		  "collector free_memory=%llu uptime_ms=%llu custom0=%llu custom1=%llu guest_ticks=%llu%s",
+		  (unsigned long long)sp->free_memory, (unsigned long long)sp->uptime_ms,
+		  (unsigned long long)sp->custom[0], (unsigned long long)sp->custom[1],
+		  (unsigned long long)sp->guest_ticks, inc->s);
+}
+
+/* What the fault is and what the policy made of it: the event (with its
+ * evidence), the decision (rule, file and line, how long it took from the
+ * VM exit), the alarm, and what the rule asks to record. */
+struct decided_fault {
+	const struct fault_event *ev;
+	const char *detail;
+	uint64_t decided_tsc;
+};
 
 static void log_decision(const struct vm *vm, const struct rec_fx *fx, const struct decided_fault *d)
 {
@@ -218,9 +217,9 @@ static void log_decision(const struct vm *vm, const struct rec_fx *fx, const str
 		  (unsigned long long)fx->alarm_id, alarm_level_name((enum alarm_level)r->alarm),
 		  fault_type_name(ev->type), r->name, inc.s);
 	if (r->record & REC_REGS)
-		log_regs(vm);
+		log_regs(vm, &inc);
 	if (r->record & REC_SHARED)
-		log_collector(vm);
+		log_collector(vm, &inc);
 	/* Before the action, with the guest stopped: the state it died in. */
 	vm_dump(vm, dump_level_for(vm, r), fault_type_name(ev->type), r->name);
 }

@@ -170,14 +170,13 @@ static uint64_t mix64(uint64_t x)
 static void log_identity(void)
 {
 	struct rtc_raw rtc;
-	char wall[WALLCLOCK_TEXT] = "unknown";
+	char wall[WALLCLOCK_TEXT];
 	const char *name = vm.set.instance[0] ? vm.set.instance : HV_INSTANCE;
 
 	vm.st.wall_tsc = plat_tsc();
 	if (!plat_rtc_read(&rtc) || !wallclock_from_rtc(&rtc, &vm.st.wall_s))
 		vm.st.wall_s = 0;
-	else
-		wallclock_format(vm.st.wall_s, wall);
+	wallclock_text_at(vm.st.wall_s, vm.st.wall_tsc, vm.clk.tsc_hz, vm.st.wall_tsc, wall);
 	vm.st.boot_id = mix64(vm.st.wall_tsc ^ mix64(vm.st.wall_s ^ vm.boot->hv_base));
 	hv_log("identity instance=%s boot_id=%016llx wall=%s tsc_hz=%llu", name,
 	       (unsigned long long)vm.st.boot_id, wall, (unsigned long long)vm.clk.tsc_hz);

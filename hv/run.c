@@ -68,7 +68,9 @@ static void tick_test_aids(struct vm *vm)
 #endif
 
 /* Counts ticks by the TSC, not by timer exits: an emulator may merge or
- * drop timer interrupts, the TSC never goes back. */
+ * drop timer interrupts, the TSC never goes back.  After a long pause (a
+ * full dump of minutes) many ticks pass at once: only the last `tick`
+ * line of them is logged, so that they do not flood the log's ring. */
 static void ticks_catch_up(struct vm *vm, uint64_t now)
 {
 	struct vm_clock *c = &vm->clk;
@@ -77,7 +79,8 @@ static void ticks_catch_up(struct vm *vm, uint64_t now)
 		c->ticks++;
 		c->next_tick_tsc += c->tick_tsc;
 		tick_test_aids(vm);
-		if (vm->set.ticklog && c->ticks % vm->set.ticklog == 0)
+		if (vm->set.ticklog && c->ticks % vm->set.ticklog == 0 &&
+		    (now < c->next_tick_tsc || now - c->next_tick_tsc < vm->set.ticklog * c->tick_tsc))
 			hv_record(LOG_INFO, CAT_TICK, "tick %llu guest_rip=0x%llx",
 				  (unsigned long long)c->ticks, (unsigned long long)vm->ops->get_rip());
 		if (vm->set.maxticks && c->ticks >= vm->set.maxticks) {

@@ -111,3 +111,36 @@ enum mb2_status mb2_parse(const uint8_t *info, uint32_t limit, struct boot_info 
 	}
 	return MB2_E_NO_END;
 }
+
+#define FLIGHT_ALT_ALIGN (2ull << 20)
+
+/* Why the region cannot be at base, or NULL if it can. */
+static const char *flight_refusal(const struct boot_info *bi, const struct mb2_module *mod,
+				  uint64_t info, uint64_t info_size, uint64_t base, uint64_t size)
+{
+	if (!boot_mmap_usable_range(bi, base, size))
+		return "not_usable_in_the_memory_map";
+	if (boot_ranges_overlap(base, size, bi->hv_base, bi->hv_size))
+		return "overlaps_the_hypervisor_image";
+	if (boot_ranges_overlap(base, size, info, info_size) ||
+	    boot_ranges_overlap(base, size, mod->start, mod->end - mod->start) ||
+	    boot_ranges_overlap(base, size, mod->initrd_start, mod->initrd_end - mod->initrd_start))
+		return "overlaps_the_boot_information_or_a_module";
+	return NULL;
+}
+
+uint64_t mb2_flight_place(const struct boot_info *bi, const struct mb2_module *mod, uint64_t info,
+			  uint64_t info_size, uint64_t preferred, uint64_t size, const char **why)
+{
+	*why = flight_refusal(bi, mod, info, info_size, preferred, size);
+	if (*why == NULL)
+		return preferred;
+	uint64_t end = bi->hv_base + bi->hv_size;
+	if (end < bi->hv_base || end > UINT64_MAX - FLIGHT_ALT_ALIGN)
+		return 0;
+	uint64_t alt = (end + FLIGHT_ALT_ALIGN - 1) & ~(FLIGHT_ALT_ALIGN - 1);
+	if (flight_refusal(bi, mod, info, info_size, alt, size) != NULL)
+		return 0;
+	*why = NULL;
+	return alt;
+}

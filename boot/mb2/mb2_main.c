@@ -55,27 +55,19 @@ static void take_guest_module(const struct mb2_module *mod)
 }
 
 /*
- * The flight recorder's region (lib/flight.h) at FLIGHT_BASE: usable in
- * the memory map, and clear of this image and of what GRUB handed over
- * (the boot information, the modules), which it must not be mistaken
- * for.  GRUB itself does not write there at boot: measured under QEMU
- * with SeaBIOS (docs/dumps.md, "The flight recorder").
+ * The flight recorder's region (lib/flight.h): at FLIGHT_BASE, or above
+ * this image when GRUB put a module there (a Linux guest's bzImage or
+ * initrd often covers 4 MiB), clear of what GRUB handed over, which it
+ * must not be mistaken for (mb2_flight_place()).  GRUB itself does not
+ * write at either place at boot: measured under QEMU with SeaBIOS
+ * (docs/dumps.md, "The flight recorder").
  */
 static void place_flight(const struct mb2_module *mod, uint64_t info)
 {
 	uint32_t info_size = *(const uint32_t *)(uintptr_t)info;
 
-	if (!boot_mmap_usable_range(&boot, FLIGHT_BASE, FLIGHT_SIZE))
-		boot.flight_refused = "not_usable_in_the_memory_map";
-	else if (boot_ranges_overlap(FLIGHT_BASE, FLIGHT_SIZE, boot.hv_base, boot.hv_size))
-		boot.flight_refused = "overlaps_the_hypervisor_image";
-	else if (boot_ranges_overlap(FLIGHT_BASE, FLIGHT_SIZE, info, info_size) ||
-		 boot_ranges_overlap(FLIGHT_BASE, FLIGHT_SIZE, mod->start, mod->end - mod->start) ||
-		 boot_ranges_overlap(FLIGHT_BASE, FLIGHT_SIZE, mod->initrd_start,
-				     mod->initrd_end - mod->initrd_start))
-		boot.flight_refused = "overlaps_the_boot_information_or_a_module";
-	else
-		boot.flight_base = FLIGHT_BASE;
+	boot.flight_base = mb2_flight_place(&boot, mod, info, info_size, FLIGHT_BASE, FLIGHT_SIZE,
+					    &boot.flight_refused);
 }
 
 static __attribute__((noreturn)) void boot_failed(void)

@@ -23,7 +23,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
-FIRMWARE_FAULT = re.compile(r"!!!! X64 Exception|PANIC|HV-FAULT")
+# PANIC not inside base64 (a dump's dump_mem pieces may spell it)
+FIRMWARE_FAULT = re.compile(r"!!!! X64 Exception|(?<![A-Za-z0-9+/])PANIC(?![A-Za-z0-9+/=])|HV-FAULT")
 BASIC_SCENARIOS = "hello null badcall timer probe"
 STOPPED = r"guest stopped: "
 
@@ -536,11 +537,14 @@ def check_control(res, run):
     res.check(run, "... and change nothing: no park or reset before the last refusal",
               last is not None and all(seq > last for seq in changes), f"last={last} {changes}")
     st = find(run, "stat", "status")
-    res.check(run, "status (M8): instance, boot, state parameters; parked shows as stopped",
+    res.check(run, "status (M8): instance, boot, state parameters, wall-clock time; parked shows "
+              "as stopped",
               [r["fields"].get("nonce") for r in st] == ["5", "7", "11"] and
               st[0]["fields"].get("state") == "running" and st[1]["fields"].get("parked") == "yes" and
               st[1]["fields"].get("state") == "stopped" and st[2]["fields"].get("generation") == "3"
-              and all(r["fields"].get("instance") == "hv0" for r in st), str([r["text"] for r in st]))
+              and all(r["fields"].get("instance") == "hv0" for r in st) and
+              all(re.fullmatch(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ", r["fields"].get("wall", ""))
+                  for r in st), str([r["text"] for r in st]))
     begin = find(run, "action", "dump_begin", cause="operator", level="mini")
     res.check(run, "dump mini: taken on request, then the guest runs on (generation 3, no fault)",
               len(begin) == 1 and bool(find(run, "action", "dump_end")) and len(st) == 3 and
@@ -983,6 +987,15 @@ def plan_linux_stub(assets):
               LINUX_CMDLINE + " hvstub=off", r"action reset done generation=2",
               guest_bytes=assets[0], initrd=assets[1], memory=512, timeout=300),
           check_stub_silent)] + \
+        [  # a panic dumped at the kernel level (mini + the VMCOREINFO
+           # note's pages) and in full (all of guest RAM: about 60 MB of
+           # the guest's 128 MiB are not zero, some 3 minutes of QEMU)
+         (Run(f"qemu-iso-linux-dump{'-full' if level == 'full' else ''}", "qemu-iso",
+              f"onstop=exit policy=linux_stub dump={n} wd_k=10 maxticks=900000",
+              LINUX_CMDLINE, r"action reset done generation=2", guest_bytes=assets[0],
+              initrd=assets[1], typing=[(r"shell ready", b"sleep 1; echo c > /proc/sysrq-trigger\n")],
+              memory=512, timeout=900), lambda res, r, lv=level: check_linux_dump(res, r, lv))
+         for level, n in (("kernel", 3), ("full", 2))] + \
         [(Run("bochs-vmx-linux-stub", "bochs-vmx", "onstop=exit policy=linux_stub wd_ms=1000 wd_k=10",
               LINUX_CMDLINE + " hvdemo=panic-once", STOPPED, guest_bytes=assets[0],
               initrd=assets[1], timeout=1200), check_linux_stub_bochs)]
@@ -1089,12 +1102,13 @@ def check_noack(res, run):
     # One incident from the fault to the restarted stub's hello: every
     # record of the chain carries the same id (issue 12).
     chain = [find(run, *k) for k in (("event", "low_memory"), ("decision", "match"),
-                                     ("alarm", "alarm"), ("action", "handback"),
+                                     ("alarm", "alarm"), ("event", "collector"),
+                                     ("action", "handback"),
                                      ("outcome", "timeout"), ("action", "reset"),
                                      ("outcome", "restart"))]
     ids = [r["fields"].get("incident") for recs in chain for r in recs]
-    res.check(run, "the whole chain (event, decision, alarm, hand-back, timeout, reset scheduled "
-              "and done, restart) shares one incident id",
+    res.check(run, "the whole chain (event, decision, alarm, collector values, hand-back, timeout, "
+              "reset scheduled and done, restart) shares one incident id",
               all(chain) and len(set(ids)) == 1 and ids[0] is not None and ids[0].isdigit(),
               str(ids))
     cleared = find(run, "alarm", "alarm", incident=ids[0] if ids else "-",
@@ -1116,6 +1130,11 @@ def check_nmi_hang(res, run, k=2):
     res.check(run, f"NMI handler that never returns: hang within K+1={k + 1} periods",
               bool(hang) and int(hang[0]["fields"].get("missed", "99")) <= k + 1)
     check_chain(res, run, "hang", "any_hang", "reset", "restart", generation="2")
+    # The evidence the rule records (record=regs,shared) is the hang's.
+    ids = [r["fields"].get("incident") for name in ("hang", "regs", "collector")
+           for r in find(run, "event", name)]
+    res.check(run, "the hang's event regs and event collector records carry its incident id",
+              len(ids) == 3 and len(set(ids)) == 1 and ids[0] is not None, str(ids))
 
 
 def check_triple(res, run):
@@ -1564,6 +1583,84 @@ def hvdump(run, *args, core=None):
     return p.returncode, p.stdout.decode("latin-1"), data
 
 
+def elf_notes(core):
+    """(name, type, desc) of every note in an ELF64 core's PT_NOTE segments."""
+    out = []
+    if not core or core[:4] != b"\x7fELF":
+        return out
+    phoff, = struct.unpack_from("<Q", core, 32)
+    phentsize, phnum = struct.unpack_from("<HH", core, 54)
+    for k in range(phnum):
+        p_type, _, p_off, _, _, p_filesz = struct.unpack_from("<IIQQQQ", core, phoff + k * phentsize)
+        at, end = p_off, p_off + p_filesz
+        while p_type == 4 and at + 12 <= end:
+            namesz, descsz, ntype = struct.unpack_from("<III", core, at)
+            name = core[at + 12:at + 12 + namesz].rstrip(b"\0").decode("latin-1")
+            d = at + 12 + (namesz + 3) // 4 * 4
+            out.append((name, ntype, core[d:d + descsz]))
+            at = d + (descsz + 3) // 4 * 4
+    return out
+
+
+def makedumpfile_dmesg(core_path):
+    """makedumpfile --dump-dmesg over a core: (usable, status, output, dmesg text)."""
+    if shutil.which("makedumpfile") is None:
+        return False, None, "makedumpfile is not installed", ""
+    out = core_path + ".dmesg"
+    if os.path.exists(out):
+        os.unlink(out)
+    p = subprocess.run(["makedumpfile", "--dump-dmesg", core_path, out], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=120)
+    text = open(out, "rb").read().decode("latin-1") if os.path.exists(out) else ""
+    return True, p.returncode, p.stdout.decode("latin-1"), text
+
+
+def check_linux_dump(res, run, level):
+    """A Linux guest's panic, dumped at `level` (kernel or full), with the
+    VMCOREINFO note the stub registered (docs/dumps.md); for a full dump,
+    makedumpfile --dump-dmesg reads the kernel's log from the core."""
+    m = re.search(r"hvstub: vmcoreinfo gpa=(0x[0-9a-f]+) bytes=(\d+) status=0", run.com2)
+    res.check(run, "the stub registers the kernel's VMCOREINFO note (HV_DUMP_VMCOREINFO)",
+              bool(m) and "guest dump vmcoreinfo gpa=%s bytes=%s status=ok" % m.groups() in run.com1,
+              run.com2[-300:] if not m else m.group(0))
+    note = [r for r in find(run, "stat", "dump_note") if r["fields"].get("name") == "VMCOREINFO"]
+    # a kernel dump sends the note's pages itself; a full one has them as RAM
+    pages = find(run, "stat", "dump_page", what="vmcoreinfo")
+    res.check(run, f"the {level} dump of the panic names the note"
+              + (" and holds its pages" if level == "kernel" else ""),
+              bool(find(run, "action", "dump_begin", level=level, cause="panic")) and
+              len(note) == 1 and bool(m) and note[0]["fields"].get("gpa") == m.group(1) and
+              len(pages) == (2 if level == "kernel" else 0), str([r["text"] for r in note + pages]))
+    rc, out, core = hvdump(run, core="core")
+    notes = {n: d for n, _, d in elf_notes(core)}
+    vmci = notes.get("VMCOREINFO", b"").decode("latin-1")
+    res.check(run, "hvdump writes it as the core's VMCOREINFO note (OSRELEASE, the printk ring's "
+              "symbols), and says so in its HVDUMP note",
+              rc == 0 and vmci.startswith("OSRELEASE=6.1") and "SYMBOL(prb)=" in vmci and
+              "written as the VMCOREINFO note" in notes.get("HVDUMP", b"").decode("latin-1"),
+              out.strip()[-300:] + " " + vmci[:120])
+    res.check(run, "the stream with the dump decodes: CRCs good, no sequence gaps, nothing dropped",
+              stream_clean(run))
+    if level != "full":
+        return
+    work = os.path.join(os.path.dirname(DECODER), "..", "e2e", run.name)
+    usable, st, mout, dmesg = makedumpfile_dmesg(os.path.join(work, "core"))
+    if not usable:
+        print(f"     {run.name}: makedumpfile is not installed (scripts/deps.sh installs it): "
+              "not run")
+        return
+    res.check(run, "makedumpfile --dump-dmesg reads the kernel's log from the core, the panic "
+              "message included",
+              st == 0 and "Kernel panic - not syncing: sysrq triggered crash" in dmesg and
+              "hvstub: vmcoreinfo" in dmesg, f"status {st}: {mout.strip()[-300:]}")
+    end = find(run, "action", "dump_end", level="full")
+    if end:
+        f = end[0]["fields"]
+        print(f"     {run.name}: full dump of the Linux guest: {f.get('pages')} pages, "
+              f"{f.get('zero_pages')} zero pages left out, {int(f.get('us', 0)) / 1e6:.1f} s, "
+              f"{len(run.com1.encode('latin-1')) / 1e6:.1f} MB of log")
+
+
 def check_dump_ranges(res, run):
     res.check(run, "the guest's range calls get their codes (bad range, overlap, too many, ...)",
               "guest: dump ranges ok" in run.com2, run.com2[-300:])
@@ -1760,6 +1857,21 @@ def check_flight_sysreset(res, run):
         check_flight_crash(res, run, b[0], b[1], "boot 2")
 
 
+def check_linux_flight(res, run):
+    b = boots(run)
+    res.check(run, "two boots of a Linux guest (bzImage and initrd as GRUB modules): a crash that "
+              "halts, then a reset from outside", len(b) == 2, f"{len(b)} boots")
+    if len(b) < 2:
+        return
+    places = re.findall(r"flight_recorder at=(0x[0-9a-f]+) ", run.com1)
+    res.check(run, "the flight recorder is on in both boots, at one place clear of the modules "
+              "(above the hypervisor's image, not 4 MiB)",
+              len(places) == 2 and places[0] == places[1] and int(places[0], 16) > 0x1000000 and
+              "flight_recorder off" not in run.com1 and has(run.com1, r"guest image ok kind=bzImage")
+              and has(run.com1, r"initrd \d+ bytes kept"), str(places))
+    check_flight_crash(res, run, b[0], b[1], "boot 2")
+
+
 def check_flight_corrupt(res, run):
     b = boots(run)
     res.check(run, "two boots: a crash, one byte of the region flipped, a reset from outside",
@@ -1888,6 +2000,13 @@ def plan(build):
                          "onfault=reset policy=dumpall crash_test=1500 maxticks=3000",
                          "hello panic@1", r"flight_recorder at=", timeout=400,
                          steps=[(STOPPED, "reset")]), check_flight))
+    if assets is not None:
+        # GRUB puts the Linux guest's bzImage and initrd (modules) over 4
+        # MiB: the region goes above the hypervisor's image instead
+        runs.append((Run("qemu-iso-linux-flight", "qemu-iso", "crash_test=3000 maxticks=300000",
+                         LINUX_CMDLINE, r"flight_recorder at=", guest_bytes=assets[0],
+                         initrd=assets[1], memory=512, timeout=300,
+                         steps=[(r"hv_crash_context", "reset")]), check_linux_flight))
     runs.append((Run("qemu-iso-flight-sysreset", "qemu-iso", "crash_test=300 maxticks=3000", "hello",
                      r"flight_recorder at=", timeout=240, steps=[(r"hv_crash_context", "reset")]),
                  check_flight_sysreset))
