@@ -32,7 +32,7 @@ CC := gcc
 LD := ld
 OBJCOPY := objcopy
 
-.PHONY: all run linux-demo test bench unit-test e2e-test deps deps-install clean fuzz fuzz-smoke static-check \
+.PHONY: all run linux-demo test test-long bench unit-test e2e-test deps deps-install clean fuzz fuzz-smoke static-check \
 	appliance-check
 all: deps $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI $(BUILD)/hv.iso
 
@@ -199,6 +199,10 @@ e2e-test: all $(BUILD)/guest.elf tools
 test: deps-install
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/guest.elf tools
 	$(Q)scripts/test-all.sh $(BUILD)
+
+# make test plus the end-to-end runs too slow for it (LONG_RUNS in tests/e2e/run.py)
+test-long:
+	$(Q)HV_E2E_LONG=1 $(MAKE) --no-print-directory test
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/guest-obj $(BUILD)/esp $(BUILD)/iso $(BUILD)/*.elf \
