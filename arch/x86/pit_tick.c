@@ -1,6 +1,7 @@
 /*
  * The 8254 PIT: TSC calibration (channel 2, polled) and, for SVM, the
- * hypervisor's tick (channel 0 routed through IOAPIC pin 2 as an NMI).
+ * hypervisor's tick (channel 0 routed through the I/O APIC pin IRQ0
+ * reaches, as an NMI), and the ACPI PM timer as a second reference.
  *
  * Why an NMI: after ExitBootServices the hypervisor needs an interrupt
  * source of its own that forces an exit even when the guest spins with
@@ -12,6 +13,7 @@
  */
 #include <stdint.h>
 
+#include "arch/x86/apic.h"
 #include "arch/x86/platform.h"
 #include "arch/x86/x86.h"
 
@@ -21,85 +23,98 @@
 #define PIT_CMD 0x43
 #define SYS_CTRL_B 0x61 /* bit 0: ch2 gate, bit 1: speaker, bit 5: ch2 out */
 
-#define IOAPIC_BASE 0xFEC00000ull
-#define LAPIC_BASE 0xFEE00000ull
-#define LAPIC_SVR 0xF0
-#define LAPIC_EOI 0xB0
-#define LAPIC_TIMER_INIT 0x380
-#define LAPIC_TIMER_CURRENT 0x390
-#define LAPIC_TIMER_DIVIDE 0x3E0
-#define LAPIC_TIMER_PERIODIC (1u << 17)
-#define LAPIC_LVT_TIMER 0x320
-#define LAPIC_LVT_LINT0 0x350
-#define PIT_IOAPIC_PIN 2 /* ISA IRQ0 is overridden to GSI 2 on PC platforms */
+#define PM_TIMER_HZ 3579545ull /* ACPI 6.5, 4.8.3.3 */
+#define CALIBRATE_MS 10
+/* A reference that has not finished after this many TSC cycles or polls
+ * is broken (10^10 cycles: seconds on any real CPU; a poll is an I/O
+ * read, about a microsecond, so 10 ms takes some 10^4). */
+#define CALIBRATE_GIVE_UP_TSC 10000000000ull
+#define CALIBRATE_GIVE_UP_POLLS 10000000u
 
-static void mmio_write32(uint64_t addr, uint32_t v)
+/* PIT channel 2 in mode 0 counts down 10 ms with its gate on; its OUT
+ * (port 0x61 bit 5) rises at the end.  0 if it never did. */
+static uint64_t tsc_against_pit(void)
 {
-	*(volatile uint32_t *)(uintptr_t)addr = v;
-}
-
-static uint32_t mmio_read32(uint64_t addr)
-{
-	return *(volatile uint32_t *)(uintptr_t)addr;
-}
-
-uint64_t plat_calibrate_tsc(void)
-{
-	const uint32_t count = 11932; /* 10 ms */
+	const uint32_t count = (uint32_t)(PIT_HZ * CALIBRATE_MS / 1000);
 	uint8_t ctrl = inb(SYS_CTRL_B);
+	bool done = false;
 
 	outb(SYS_CTRL_B, (uint8_t)((ctrl & ~0x02) | 0x01));
 	outb(PIT_CMD, 0xB0); /* ch2, lo/hi byte, mode 0 */
 	outb(PIT_CH2, count & 0xFF);
 	outb(PIT_CH2, (uint8_t)(count >> 8));
 	uint64_t t0 = rdtsc(), t1 = t0;
-	/* Bounded: give up after ~10^10 cycles (a broken PIT) */
-	while (!(inb(SYS_CTRL_B) & 0x20) && t1 - t0 < 10000000000ull)
+	for (uint32_t i = 0; !done && i < CALIBRATE_GIVE_UP_POLLS && t1 - t0 < CALIBRATE_GIVE_UP_TSC; i++) {
+		done = (inb(SYS_CTRL_B) & 0x20) != 0;
 		t1 = rdtsc();
+	}
 	outb(SYS_CTRL_B, ctrl);
-	return (t1 - t0) * PIT_HZ / count;
+	return done ? (t1 - t0) * PIT_HZ / count : 0;
 }
 
-/* The hypervisor owns the interrupt controllers.  Nothing but its own
- * tick may interrupt: mask the 8259 (so nothing reaches LINT0 as ExtINT),
- * the LAPIC timer and LINT0, and move the LAPIC spurious vector out of
- * the exception range (OVMF leaves it at 0x0F). */
-void plat_quiesce_interrupts(void)
+/* The ACPI PM timer (ACPI 6.5, 4.8.3.3): a free-running 3.579545 MHz
+ * counter of 24 or 32 bits; 10 ms of it against the TSC.  0 if it does
+ * not advance (no device answers: the port reads all ones). */
+static uint64_t tsc_against_pm_timer(uint16_t port, bool bits32)
 {
-	outb(0x21, 0xFF);
-	outb(0xA1, 0xFF);
-	mmio_write32(LAPIC_BASE + LAPIC_SVR, 0x1FF);
-	mmio_write32(LAPIC_BASE + LAPIC_LVT_TIMER, 1u << 16);
-	mmio_write32(LAPIC_BASE + LAPIC_LVT_LINT0, mmio_read32(LAPIC_BASE + LAPIC_LVT_LINT0) | (1u << 16));
+	const uint32_t mask = bits32 ? 0xFFFFFFFFu : 0xFFFFFFu;
+	const uint32_t want = (uint32_t)(PM_TIMER_HZ * CALIBRATE_MS / 1000);
+	uint32_t start = inl(port) & mask, ticks = 0;
+	uint64_t t0 = rdtsc(), t1 = t0;
+
+	for (uint32_t i = 0; ticks < want && i < CALIBRATE_GIVE_UP_POLLS && t1 - t0 < CALIBRATE_GIVE_UP_TSC; i++) {
+		ticks = ((inl(port) & mask) - start) & mask;
+		t1 = rdtsc();
+	}
+	return ticks >= want ? (t1 - t0) * PM_TIMER_HZ / ticks : 0;
 }
 
-/* A host interrupt acknowledged by a VM exit: end it at the LAPIC. */
-void plat_end_stray_interrupt(void)
+/* What the CPU says its TSC runs at: leaf 0x15 (TSC/crystal ratio
+ * EBX/EAX times the crystal's ECX Hz), else leaf 0x16 (EAX: base
+ * frequency in MHz) (SDM 2A CPUID; SDM 3B 19.7.3). */
+static uint64_t tsc_from_cpuid(const char **leaf)
 {
-	mmio_write32(LAPIC_BASE + LAPIC_EOI, 0);
+	uint32_t r[4];
+
+	*leaf = "none";
+	cpuid(0, 0, r);
+	uint32_t max = r[0];
+	if (max >= 0x15) {
+		cpuid(0x15, 0, r);
+		if (r[0] != 0 && r[1] != 0 && r[2] != 0) {
+			*leaf = "0x15";
+			return (uint64_t)r[2] * r[1] / r[0];
+		}
+	}
+	if (max >= 0x16) {
+		cpuid(0x16, 0, r);
+		if ((r[0] & 0xFFFF) != 0) {
+			*leaf = "0x16";
+			return (uint64_t)(r[0] & 0xFFFF) * 1000000ull;
+		}
+	}
+	return 0;
 }
 
-static void ioapic_write(uint32_t reg, uint32_t v)
+void plat_measure_tsc(struct plat_tsc_refs *r)
 {
-	mmio_write32(IOAPIC_BASE, reg);
-	mmio_write32(IOAPIC_BASE + 0x10, v);
+	const struct plat_machine *m = apic_machine();
+
+	r->pit_hz = tsc_against_pit();
+	r->pit_timed_out = r->pit_hz == 0;
+	r->pm_hz = m->pm_timer_port ? tsc_against_pm_timer(m->pm_timer_port, m->pm_timer_32bit) : 0;
+	r->cpuid_hz = tsc_from_cpuid(&r->cpuid_leaf);
 }
 
 void pit_nmi_tick_start(uint64_t period_us)
 {
 	uint64_t divisor = PIT_HZ * period_us / 1000000ull;
-	uint32_t r[4];
 
 	if (divisor < 2)
 		divisor = 2;
 	if (divisor > 65535)
 		divisor = 65535;
-	cpuid(1, 0, r);
-	uint32_t apic_id = r[1] >> 24;
-	/* Redirection entry: delivery mode NMI (100b), physical, edge,
-	 * unmasked (IOAPIC datasheet, 3.2.4). */
-	ioapic_write(0x11 + 2 * PIT_IOAPIC_PIN, apic_id << 24);
-	ioapic_write(0x10 + 2 * PIT_IOAPIC_PIN, (4u << 8) | 2u);
+	ioapic_route_nmi();
 	outb(PIT_CMD, 0x34); /* ch0, lo/hi byte, mode 2 (rate generator) */
 	outb(PIT_CH0, (uint8_t)(divisor & 0xFF));
 	outb(PIT_CH0, (uint8_t)(divisor >> 8));
@@ -116,30 +131,19 @@ void lapic_tick_start(uint64_t period_us, uint64_t tsc_hz)
 {
 	const uint64_t sample_tsc = tsc_hz / 100; /* 10 ms */
 
-	mmio_write32(LAPIC_BASE + LAPIC_TIMER_DIVIDE, 0xB); /* divide by 1 */
-	mmio_write32(LAPIC_BASE + LAPIC_LVT_TIMER, 1u << 16);
-	mmio_write32(LAPIC_BASE + LAPIC_TIMER_INIT, 0xFFFFFFFFu);
+	lapic_write(LAPIC_TIMER_DIVIDE, 0xB); /* divide by 1 */
+	lapic_write(LAPIC_LVT_TIMER, 1u << 16);
+	lapic_write(LAPIC_TIMER_INIT, 0xFFFFFFFFu);
 	uint64_t t0 = rdtsc();
 	while (rdtsc() - t0 < sample_tsc)
 		cpu_relax();
-	uint64_t counted = 0xFFFFFFFFull - mmio_read32(LAPIC_BASE + LAPIC_TIMER_CURRENT);
+	uint64_t counted = 0xFFFFFFFFull - lapic_read(LAPIC_TIMER_CURRENT);
 	uint64_t count = counted * period_us / 10000;
 
 	if (count == 0)
 		count = 1;
 	if (count > 0xFFFFFFFFull)
 		count = 0xFFFFFFFFull;
-	mmio_write32(LAPIC_BASE + LAPIC_LVT_TIMER, LAPIC_TICK_VECTOR | LAPIC_TIMER_PERIODIC);
-	mmio_write32(LAPIC_BASE + LAPIC_TIMER_INIT, (uint32_t)count);
-}
-
-/* Test aid: an NMI to this CPU while the hypervisor runs (LAPIC ICR to
- * its own APIC ID, delivery mode NMI, level assert; SDM 3A 10.6.1). */
-void plat_self_nmi(void)
-{
-	uint32_t r[4];
-
-	cpuid(1, 0, r);
-	mmio_write32(LAPIC_BASE + 0x310, (r[1] >> 24) << 24);
-	mmio_write32(LAPIC_BASE + 0x300, (1u << 14) | (4u << 8));
+	lapic_write(LAPIC_LVT_TIMER, LAPIC_TICK_VECTOR | LAPIC_TIMER_PERIODIC);
+	lapic_write(LAPIC_TIMER_INIT, (uint32_t)count);
 }
