@@ -58,18 +58,31 @@ void machine_take(const struct boot_info *bi, struct machine_facts *f)
 		       "SIPI that never comes", f->aps_parked, f->plat->apic_id);
 }
 
-bool machine_calibrate_tsc(struct machine_facts *f)
+/* Two references that disagree are measured again, up to this many
+ * rounds in all: a busy host can still disturb a clean-looking window. */
+#define TSC_ROUNDS 5
+
+static void measure_and_choose(struct machine_facts *f)
 {
 	plat_measure_tsc(&f->refs);
 	const struct tsc_refs r = { f->refs.pit_hz, f->refs.pm_hz, f->refs.cpuid_hz };
 	f->tsc = tsc_choose(&r);
 	hv_record(f->tsc.cpuid_disagrees ? LOG_MINOR : LOG_INFO, CAT_LOG,
 		  "tsc_check pit_hz=%llu%s pm_timer_hz=%llu cpuid_hz=%llu cpuid_leaf=%s "
-		  "chosen=%llu source=%s verdict=%s%s",
+		  "retries=%u chosen=%llu source=%s verdict=%s%s",
 		  (unsigned long long)f->refs.pit_hz, f->refs.pit_timed_out ? " (timed_out)" : "",
 		  (unsigned long long)f->refs.pm_hz, (unsigned long long)f->refs.cpuid_hz,
-		  f->refs.cpuid_leaf, (unsigned long long)f->tsc.hz, f->tsc.source, f->tsc.verdict,
-		  f->tsc.cpuid_disagrees ? " cpuid=disagrees" : "");
+		  f->refs.cpuid_leaf, f->refs.retries, (unsigned long long)f->tsc.hz,
+		  f->tsc.source, f->tsc.verdict, f->tsc.cpuid_disagrees ? " cpuid=disagrees" : "");
+}
+
+bool machine_calibrate_tsc(struct machine_facts *f)
+{
+	for (unsigned i = 0; i < TSC_ROUNDS; i++) {
+		measure_and_choose(f);
+		if (f->tsc.ok)
+			break;
+	}
 	if (!f->tsc.ok)
 		hv_record(LOG_EMERG, CAT_ALARM,
 			  "ERROR tsc calibration refused (%s): no TSC rate can be trusted; not "

@@ -202,14 +202,21 @@ const struct plat_machine *plat_machine_setup(const struct acpi_info *a)
 /*
  * Every other CPU to wait-for-SIPI: an INIT IPI to all excluding self,
  * level assert (SDM 3A 11.6.1; no de-assert IPI on processors after the
- * Pentium 4, 9.4.4.1).  An AP in that state runs nothing until a SIPI,
- * which only the local APIC of this CPU, the hypervisor's, could send;
- * the guest has no APIC.  INIT is not blocked on an AP that is not in
- * VMX operation or SMM (SDM 3C 26.2), which no firmware leaves it in.
+ * Pentium 4, SDM 3A 10.4.4.1).  An AP in that state runs nothing until a
+ * SIPI, which only the local APIC of this CPU, the hypervisor's, could
+ * send; the guest has no APIC.  INIT is not blocked on an AP that is not
+ * in VMX operation or SMM (SDM 3C 24.8), which no firmware leaves it in.
+ *
+ * Then an NMI to the same CPUs.  Hardware takes an INIT in HLT at once
+ * and holds the NMI in wait-for-SIPI; QEMU TCG (7.2) leaves a halted CPU
+ * halted on a pending INIT alone (measured: the APs stayed in SeaBIOS's
+ * HLT loop), and the NMI wakes it to process the INIT first, which
+ * drops the NMI.
  */
 void plat_park_aps(void)
 {
 	lapic_send_ipi(0, ICR_ALL_BUT_SELF | ICR_LEVEL_ASSERT | ICR_DM_INIT);
+	lapic_send_ipi(0, ICR_ALL_BUT_SELF | ICR_LEVEL_ASSERT | ICR_DM_NMI);
 }
 
 /* Test aid: an NMI to this CPU while the hypervisor runs (ICR to its own

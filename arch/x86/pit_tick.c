@@ -30,10 +30,46 @@
  * read, about a microsecond, so 10 ms takes some 10^4). */
 #define CALIBRATE_GIVE_UP_TSC 10000000000ull
 #define CALIBRATE_GIVE_UP_POLLS 10000000u
+/* A measurement is retried when two TSC reads of its poll loop lie more
+ * than 1/50 of the window apart (the CPU was away, e.g. an emulator's
+ * thread descheduled on a busy host: the end may have been seen late). */
+#define CALIBRATE_MAX_GAP_DIV 50
+#define CALIBRATE_TRIES 4
 
-/* PIT channel 2 in mode 0 counts down 10 ms with its gate on; its OUT
- * (port 0x61 bit 5) rises at the end.  0 if it never did. */
-static uint64_t tsc_against_pit(void)
+/* One timed poll loop: the TSC before the reference started and at each
+ * poll, and the largest gap between two reads. */
+struct window {
+	uint64_t t0, t1, gap;
+	uint32_t polls;
+};
+
+static void window_start(struct window *w)
+{
+	w->t0 = w->t1 = rdtsc();
+	w->gap = 0;
+	w->polls = 0;
+}
+
+/* Takes the TSC after a poll; false once the loop must give up. */
+static bool window_poll(struct window *w)
+{
+	uint64_t t = rdtsc();
+
+	if (t - w->t1 > w->gap)
+		w->gap = t - w->t1;
+	w->t1 = t;
+	return ++w->polls < CALIBRATE_GIVE_UP_POLLS && t - w->t0 < CALIBRATE_GIVE_UP_TSC;
+}
+
+static bool window_clean(const struct window *w)
+{
+	return w->gap * CALIBRATE_MAX_GAP_DIV <= w->t1 - w->t0;
+}
+
+/* PIT channel 2 in mode 0 counts down 10 ms with its gate on from the
+ * count's high byte; its OUT (port 0x61 bit 5) rises at the end.  0 if
+ * it never did. */
+static uint64_t pit_once(struct window *w)
 {
 	const uint32_t count = (uint32_t)(PIT_HZ * CALIBRATE_MS / 1000);
 	uint8_t ctrl = inb(SYS_CTRL_B);
@@ -42,31 +78,56 @@ static uint64_t tsc_against_pit(void)
 	outb(SYS_CTRL_B, (uint8_t)((ctrl & ~0x02) | 0x01));
 	outb(PIT_CMD, 0xB0); /* ch2, lo/hi byte, mode 0 */
 	outb(PIT_CH2, count & 0xFF);
+	window_start(w);
 	outb(PIT_CH2, (uint8_t)(count >> 8));
-	uint64_t t0 = rdtsc(), t1 = t0;
-	for (uint32_t i = 0; !done && i < CALIBRATE_GIVE_UP_POLLS && t1 - t0 < CALIBRATE_GIVE_UP_TSC; i++) {
+	while (!done && window_poll(w))
 		done = (inb(SYS_CTRL_B) & 0x20) != 0;
-		t1 = rdtsc();
-	}
 	outb(SYS_CTRL_B, ctrl);
-	return done ? (t1 - t0) * PIT_HZ / count : 0;
+	return done ? (w->t1 - w->t0) * PIT_HZ / count : 0;
 }
 
 /* The ACPI PM timer (ACPI 6.5, 4.8.3.3): a free-running 3.579545 MHz
  * counter of 24 or 32 bits; 10 ms of it against the TSC.  0 if it does
  * not advance (no device answers: the port reads all ones). */
-static uint64_t tsc_against_pm_timer(uint16_t port, bool bits32)
+static uint64_t pm_once(struct window *w, uint16_t port, bool bits32)
 {
 	const uint32_t mask = bits32 ? 0xFFFFFFFFu : 0xFFFFFFu;
 	const uint32_t want = (uint32_t)(PM_TIMER_HZ * CALIBRATE_MS / 1000);
-	uint32_t start = inl(port) & mask, ticks = 0;
-	uint64_t t0 = rdtsc(), t1 = t0;
+	uint32_t ticks = 0;
 
-	for (uint32_t i = 0; ticks < want && i < CALIBRATE_GIVE_UP_POLLS && t1 - t0 < CALIBRATE_GIVE_UP_TSC; i++) {
+	window_start(w);
+	uint32_t start = inl(port) & mask;
+	while (ticks < want && window_poll(w))
 		ticks = ((inl(port) & mask) - start) & mask;
-		t1 = rdtsc();
+	return ticks >= want ? (w->t1 - w->t0) * PM_TIMER_HZ / ticks : 0;
+}
+
+/* Each reference until one measurement is undisturbed (or it failed),
+ * at most CALIBRATE_TRIES times; *retries counts the disturbed ones. */
+static uint64_t tsc_against_pit(uint32_t *retries)
+{
+	struct window w;
+	uint64_t hz = 0;
+
+	for (unsigned i = 0; i < CALIBRATE_TRIES; i++, (*retries)++) {
+		hz = pit_once(&w);
+		if (hz == 0 || window_clean(&w))
+			break;
 	}
-	return ticks >= want ? (t1 - t0) * PM_TIMER_HZ / ticks : 0;
+	return hz;
+}
+
+static uint64_t tsc_against_pm_timer(uint16_t port, bool bits32, uint32_t *retries)
+{
+	struct window w;
+	uint64_t hz = 0;
+
+	for (unsigned i = 0; i < CALIBRATE_TRIES; i++, (*retries)++) {
+		hz = pm_once(&w, port, bits32);
+		if (hz == 0 || window_clean(&w))
+			break;
+	}
+	return hz;
 }
 
 /* What the CPU says its TSC runs at: leaf 0x15 (TSC/crystal ratio
@@ -100,9 +161,12 @@ void plat_measure_tsc(struct plat_tsc_refs *r)
 {
 	const struct plat_machine *m = apic_machine();
 
-	r->pit_hz = tsc_against_pit();
+	r->retries = 0;
+	r->pit_hz = tsc_against_pit(&r->retries);
 	r->pit_timed_out = r->pit_hz == 0;
-	r->pm_hz = m->pm_timer_port ? tsc_against_pm_timer(m->pm_timer_port, m->pm_timer_32bit) : 0;
+	r->pm_hz = m->pm_timer_port ? tsc_against_pm_timer(m->pm_timer_port, m->pm_timer_32bit,
+							     &r->retries)
+				    : 0;
 	r->cpuid_hz = tsc_from_cpuid(&r->cpuid_leaf);
 }
 

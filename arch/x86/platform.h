@@ -64,6 +64,7 @@ struct plat_tsc_refs {
 	uint64_t pm_hz;       /* against the ACPI PM timer over 10 ms */
 	uint64_t cpuid_hz;    /* CPUID 0x15 (crystal x ratio), else 0x16 (base MHz) */
 	const char *cpuid_leaf; /* "0x15", "0x16" or "none" */
+	uint32_t retries;     /* measurements repeated: the CPU was away mid-window */
 };
 void plat_measure_tsc(struct plat_tsc_refs *r);
 

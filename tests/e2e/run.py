@@ -118,7 +118,8 @@ def guest_image(build):
 
 def qemu_command(run, build, work, com1, com2):
     cpu = run.cpu or "qemu64,+svm,+npt"
-    cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-smp", "1",
+    cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-smp",
+           str(getattr(run, "smp", 1)),
            "-cpu", cpu, "-m", str(run.memory), "-display", "none", "-net", "none",
            "-serial", f"pipe:{os.path.join(work, 'c1')}" if run.commanding else f"file:{com1}",
            "-serial", f"pipe:{os.path.join(work, 'c2')}" if run.typing else f"file:{com2}",
@@ -132,6 +133,8 @@ def qemu_command(run, build, work, com1, com2):
                 "-monitor", f"unix:{os.path.join(work, 'mon.sock')},server,nowait"]
     else:
         cmd.append("-no-reboot")
+        if getattr(run, "monitor_queries", None):
+            cmd += ["-monitor", f"unix:{os.path.join(work, 'mon.sock')},server,nowait"]
     if run.emulator == "qemu-uefi":
         vars_fd = os.path.join(work, "vars.fd")
         shutil.copy(OVMF_VARS, vars_fd)
@@ -223,6 +226,21 @@ class Monitor:
         self.sock.sendall(line.encode() + b"\n")
         time.sleep(0.5)
 
+    def ask(self, line):
+        """Sends one command; returns what the monitor printed for it."""
+        self.sock.settimeout(1.0)
+        self.sock.sendall(line.encode() + b"\n")
+        out, deadline = b"", time.monotonic() + 10
+        while time.monotonic() < deadline and not out.rstrip().endswith(b"(qemu)"):
+            try:
+                data = self.sock.recv(65536)
+            except OSError:
+                continue
+            if not data:
+                break
+            out += data
+        return out.decode("latin-1").replace("\r", "")
+
     def flip(self, addr):
         import mmap
         with open(ram_file(self.work), "r+b") as f:
@@ -242,6 +260,19 @@ def run_step(run, mon, action, text):
             mon.flip(int(m[-1], 16) + int(action.split(":")[1], 0))
         mon.cmd("system_reset")
         mon.cmd("cont")
+
+
+def ask_monitor(run, work):
+    """A run's monitor_queries (QEMU human monitor commands), asked at its
+    end marker while the machine still runs; answers in run.monitor."""
+    queries = getattr(run, "monitor_queries", None)
+    if not queries:
+        return
+    mon = Monitor(work, run.memory)
+    mon.ask("")  # the banner and the first prompt
+    run.monitor = {q: mon.ask(q) for q in queries}
+    with open(os.path.join(work, "monitor.txt"), "w") as f:
+        f.write("".join(f"### {q}\n{a}\n" for q, a in run.monitor.items()))
 
 
 def execute(run, build):
@@ -282,6 +313,7 @@ def execute(run, build):
             elif not steps and run.end_marker.search(watched):
                 time.sleep(0.5)  # let the last lines drain
                 run.stopped_by = "end marker"
+                ask_monitor(run, work)
             elif time.monotonic() - start > run.timeout:
                 run.stopped_by = "timeout"
             else:
@@ -1791,6 +1823,53 @@ def elf_patched(image, **fields):
     return bytes(img)
 
 
+# ---- the host machine (issue 14) ------------------------------------------------
+
+def smp_run(name, emu, cpus):
+    """A basic boot on a machine with `cpus` CPUs; the monitor is asked for
+    every CPU's registers once the guest has run."""
+    run = Run(name, emu, "maxticks=3000", "hello", r"guest hello stub_version=")
+    run.smp = cpus
+    run.monitor_queries = ["info registers -a"]
+    return run
+
+
+def parked_cpus(dump):
+    """CPU numbers whose registers show wait-for-SIPI after INIT: halted at
+    the reset vector (CS base 0xffff0000, IP 0xfff0)."""
+    parked = set()
+    for block in re.split(r"^CPU#", dump, flags=re.M)[1:]:
+        num = int(re.match(r"\d+", block).group(0))
+        if (re.search(r"^EIP=0000fff0 .*HLT=1", block, re.M) and
+                re.search(r"^CS =f000 ffff0000 ", block, re.M)):
+            parked.add(num)
+    return parked
+
+
+def check_smp(res, run, cpus):
+    c1 = run.com1
+    aps = cpus - 1
+    res.check(run, f"the MADT's {cpus} CPUs are counted and {aps} APs parked (log)",
+              has(c1, rf"aps parked={aps}: INIT sent to all but this CPU") and
+              has(c1, rf"machine cpus={cpus} aps_parked={aps} apic=xapic "))
+    dump = getattr(run, "monitor", {}).get("info registers -a", "")
+    parked = parked_cpus(dump)
+    res.check(run, f"QEMU's monitor shows CPUs 1..{aps} halted in wait-for-SIPI (INIT: "
+              "CS base 0xffff0000, IP 0xfff0), CPU 0 not", parked == set(range(1, cpus)),
+              f"parked={sorted(parked)}")
+    res.check(run, "and the guest runs as before", guest_hello(run, 1))
+
+
+def check_machine_line(res, run):
+    """The boot log's machine summary (docs/report-stream.md)."""
+    res.check(run, "machine summary line: CPUs, APIC mode, I/O APIC, timer reference, TSC "
+              "rate and its cross-check",
+              has(run.com1, r"machine cpus=\d+ aps_parked=\d+ apic=(xapic|x2apic) apic_id=\d+ "
+                  r"ioapic=0x[0-9a-f]+ ioapic_from=\w+ pit_pin=\d+ pm_timer=0x[0-9a-f]+ "
+                  r"hpet=0x[0-9a-f]+ reset=\S+ acpi=\w+ tsc_hz=\d+ tsc_source=\w+ "
+                  r"tsc_check=(agree|single|pit_refused|cpuid_decides|cpuid_only)"))
+
+
 def plan(build):
     g = guest_image(build)
     basic_hv = "onstop=exit maxticks=20000"
@@ -1799,7 +1878,8 @@ def plan(build):
     for emu, backend in (("qemu-uefi", "svm"), ("qemu-iso", "svm"),
                          ("bochs-vmx", "vmx"), ("bochs-svm", "svm")):
         runs.append((Run(f"{emu}-basic", emu, basic_hv, BASIC_SCENARIOS, STOPPED),
-                     lambda res, r, b=backend: check_basic(res, r, b)))
+                     lambda res, r, b=backend: (check_basic(res, r, b),
+                                                check_machine_line(res, r))))
         runs.append((Run(f"{emu}-spin", emu, spin_hv, "hello spin", STOPPED), check_spin))
     for emu in ("bochs-vmx", "bochs-svm", "qemu-iso", "qemu-uefi"):
         for name, guest, extra, end, check, where in FAULT_RUNS:
@@ -1812,6 +1892,8 @@ def plan(build):
             # the first occurrence of a key wins: extras go first
             hv_args = f"onstop=exit {extra} maxticks=8000".replace("  ", " ")
             runs.append((Run(f"{emu}-{name}", emu, hv_args, guest, end), check))
+    for emu in ("qemu-iso", "qemu-uefi"):
+        runs.append((smp_run(f"{emu}-smp4", emu, 4), lambda res, r: check_smp(res, r, 4)))
     bad = [
         ("not-elf", b"this is not an ELF file\n" * 20, "neither an ELF64 file nor a Linux bzImage",
          "Load Error"),
