@@ -39,6 +39,7 @@ UNIT_SRCS_test_bootinfo    := hv/bootinfo.c
 UNIT_SRCS_test_mb2_info    := boot/mb2/mb2_info.c hv/bootinfo.c
 UNIT_SRCS_test_acpi        := lib/acpi.c
 UNIT_SRCS_test_tsc_check   := hv/tsc_check.c
+UNIT_SRCS_test_tick_choice := arch/x86/tick_choice.c
 UNIT_SRCS_test_vmx_decode  :=
 UNIT_SRCS_test_svm_decode  :=
 UNIT_SRCS_test_hypercall_short :=

@@ -40,6 +40,9 @@ static struct plat_machine m = {
 	.ioapic_from = "default",
 };
 static uint64_t lapic_mmio = 0xFEE00000ull;
+/* For the LAPIC timer's handler (isr.S): how to send the EOI. */
+uint8_t lapic_eoi_by_msr;
+uint64_t lapic_eoi_mmio = 0xFEE00000ull + 0xB0;
 
 static void mmio_write32(uint64_t addr, uint32_t v)
 {
@@ -101,6 +104,8 @@ void plat_quiesce_interrupts(void)
 	if ((base & APIC_BASE_ADDR_MASK) >= UNCACHED_LO && (base & APIC_BASE_ADDR_MASK) < UNCACHED_HI)
 		lapic_mmio = base & APIC_BASE_ADDR_MASK;
 	m.apic_id = lapic_id();
+	lapic_eoi_by_msr = m.x2apic;
+	lapic_eoi_mmio = lapic_mmio + LAPIC_EOI;
 	outb(0x21, 0xFF);
 	outb(0xA1, 0xFF);
 	lapic_write(LAPIC_SVR, 0x1FF);

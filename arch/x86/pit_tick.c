@@ -15,7 +15,9 @@
 
 #include "arch/x86/apic.h"
 #include "arch/x86/platform.h"
+#include "arch/x86/tick_choice.h"
 #include "arch/x86/x86.h"
+#include "lib/log.h"
 
 #define PIT_HZ 1193182ull
 #define PIT_CH0 0x40
@@ -210,4 +212,45 @@ void lapic_tick_start(uint64_t period_us, uint64_t tsc_hz)
 		count = 0xFFFFFFFFull;
 	lapic_write(LAPIC_LVT_TIMER, LAPIC_TICK_VECTOR | LAPIC_TIMER_PERIODIC);
 	lapic_write(LAPIC_TIMER_INIT, (uint32_t)count);
+}
+
+/* LAPIC timer interrupts the host took (arch/x86/isr.S). */
+extern volatile uint64_t lapic_tick_count;
+
+/* The probe waits until both sources fired this often, or for at most
+ * TICK_PROBE_PERIODS periods. */
+#define TICK_PROBE_WANT 3
+#define TICK_PROBE_PERIODS 20
+
+/*
+ * Starts both SVM tick sources and keeps those that really fire: the
+ * host takes them itself for a few periods, interrupts on (the NMI goes
+ * to IDT vector 2, the LAPIC timer to vector 0xF0; both only count).
+ * The choice is logged; a source that does not work is stopped.
+ */
+bool plat_tick_start(uint64_t period_us, uint64_t tsc_hz, const char **why)
+{
+	const uint64_t nmi0 = host_nmi_count, lapic0 = lapic_tick_count;
+	const uint64_t wait = tsc_hz / 1000000 * period_us * TICK_PROBE_PERIODS;
+
+	pit_nmi_tick_start(period_us);
+	lapic_tick_start(period_us, tsc_hz);
+	uint64_t t0 = rdtsc();
+	__asm__ volatile("sti" ::: "memory");
+	while (rdtsc() - t0 < wait &&
+	       (host_nmi_count - nmi0 < TICK_PROBE_WANT || lapic_tick_count - lapic0 < TICK_PROBE_WANT))
+		cpu_relax();
+	__asm__ volatile("cli" ::: "memory");
+	const uint64_t nmis = host_nmi_count - nmi0, lapics = lapic_tick_count - lapic0;
+	enum tick_sources use = tick_choose(lapics, nmis);
+	if (!(use & TICK_PIT_NMI))
+		ioapic_mask_pit();
+	if (!(use & TICK_LAPIC))
+		lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
+	hv_log("tick sources probed over %llu us: lapic_timer fired %llu, pit_nmi fired %llu; "
+	       "using=%s", (unsigned long long)((rdtsc() - t0) * 1000000 / (tsc_hz ? tsc_hz : 1)),
+	       (unsigned long long)lapics, (unsigned long long)nmis, tick_sources_name(use));
+	if (use == TICK_NONE)
+		*why = "no tick source fires (neither the LAPIC timer nor the PIT as an NMI)";
+	return use != TICK_NONE;
 }

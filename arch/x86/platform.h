@@ -145,5 +145,8 @@ void plat_set_crash_stop(bool exit_emulator, bool reset_machine);
 
 /* Start the PIT-driven NMI tick (SVM's timer, see docs/design.md). */
 void pit_nmi_tick_start(uint64_t period_us);
+/* SVM's tick: starts the PIT NMI and the LAPIC timer, probes which fire,
+ * keeps those (logged); false, with *why, if neither does. */
+bool plat_tick_start(uint64_t period_us, uint64_t tsc_hz, const char **why);
 
 #endif
