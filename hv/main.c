@@ -198,6 +198,9 @@ static void launch_on_own_stack(void)
 	const char *why = "";
 	struct machine_facts mach = { 0 }; /* this frame lives as long as the run */
 
+	if (vm.set.x2apic_test) /* test aid: as a firmware may leave the APIC */
+		hv_log("x2apic_test: %s", plat_enter_x2apic() ? "local APIC put in x2APIC mode"
+							     : "this CPU has no x2APIC");
 	plat_take_over_cpu();
 	log_memory_map(vm.boot);
 	machine_take(vm.boot, &mach);

@@ -62,6 +62,8 @@ struct hv_settings {
 	 * and the key is refused with a message. */
 	uint64_t platform_nmi, crash_test, self_nmi;
 	uint64_t test_break; /* enum vcpu_test_break: 1 unhandled exit, 2 failed entry */
+	uint64_t x2apic_test; /* 1: put the local APIC in x2APIC mode before take-over, as a
+			       * firmware may leave it (arch/x86/apic.c) */
 };
 
 /* One line of text about a setting (out of range, refused); the caller logs it. */

@@ -224,6 +224,20 @@ void plat_park_aps(void)
 	lapic_send_ipi(0, ICR_ALL_BUT_SELF | ICR_LEVEL_ASSERT | ICR_DM_NMI);
 }
 
+/* Test aid (x2apic_test=1): x2APIC mode, as a firmware may leave it.
+ * From xAPIC mode (EN=1) setting EXTD is a valid transition (SDM 3A
+ * 11.12.5).  False if CPUID.1:ECX.x2APIC[21] is clear. */
+bool plat_enter_x2apic(void)
+{
+	uint32_t r[4];
+
+	cpuid(1, 0, r);
+	if (!(r[2] & (1u << 21)))
+		return false;
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EXTD);
+	return true;
+}
+
 /* Test aid: an NMI to this CPU while the hypervisor runs (ICR to its own
  * APIC ID, delivery mode NMI, level assert; SDM 3A 11.6.1). */
 void plat_self_nmi(void)

@@ -91,6 +91,9 @@ const uint8_t *plat_phys_map(void *ctx, uint64_t phys, uint32_t len);
 /* INIT to every other CPU (arch/x86/apic.c): they wait for a SIPI that
  * never comes. */
 void plat_park_aps(void);
+/* Test aid: puts the local APIC in x2APIC mode before take-over; false
+ * if the CPU has none. */
+bool plat_enter_x2apic(void);
 
 /* Installs the hypervisor's GDT, TSS (IST stacks), IDT and identity page
  * tables.  After this no firmware structure is in use. */
