@@ -70,7 +70,7 @@ static void measure_and_choose(struct machine_facts *f)
 	hv_record(f->tsc.cpuid_disagrees ? LOG_MINOR : LOG_INFO, CAT_LOG,
 		  "tsc_check pit_hz=%llu%s pm_timer_hz=%llu cpuid_hz=%llu cpuid_leaf=%s "
 		  "retries=%u chosen=%llu source=%s verdict=%s%s",
-		  (unsigned long long)f->refs.pit_hz, f->refs.pit_timed_out ? " (timed_out)" : "",
+		  (unsigned long long)f->refs.pit_hz, f->refs.pit_timed_out ? " (unmeasured)" : "",
 		  (unsigned long long)f->refs.pm_hz, (unsigned long long)f->refs.cpuid_hz,
 		  f->refs.cpuid_leaf, f->refs.retries, (unsigned long long)f->tsc.hz,
 		  f->tsc.source, f->tsc.verdict, f->tsc.cpuid_disagrees ? " cpuid=disagrees" : "");

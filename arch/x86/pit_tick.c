@@ -32,104 +32,111 @@
  * read, about a microsecond, so 10 ms takes some 10^4). */
 #define CALIBRATE_GIVE_UP_TSC 10000000000ull
 #define CALIBRATE_GIVE_UP_POLLS 10000000u
-/* A measurement is retried when two TSC reads of its poll loop lie more
- * than 1/50 of the window apart (the CPU was away, e.g. an emulator's
- * thread descheduled on a busy host: the end may have been seen late). */
-#define CALIBRATE_MAX_GAP_DIV 50
-#define CALIBRATE_TRIES 4
+/* A measurement counts only when its start and its end together are
+ * known to within 1/20 of the window (the rate to within 2.5 %, well
+ * inside the 10 % the cross-check allows): each is bracketed by a TSC
+ * read before and after the I/O accesses that saw it.  The CPU can be away between the
+ * two (an emulator's thread descheduled on a busy host: seen to make a
+ * single window's rate 10x off); then the window is measured again. */
+#define CALIBRATE_SLACK_DIV 20
+#define CALIBRATE_TRIES 8
 
-/* One timed poll loop: the TSC before the reference started and at each
- * poll, and the largest gap between two reads. */
+/* When a reference started and ended, each as a TSC interval. */
 struct window {
-	uint64_t t0, t1, gap;
-	uint32_t polls;
+	uint64_t start_lo, start_hi, end_lo, end_hi;
 };
 
-static void window_start(struct window *w)
+static uint64_t window_tsc(const struct window *w)
 {
-	w->t0 = w->t1 = rdtsc();
-	w->gap = 0;
-	w->polls = 0;
-}
-
-/* Takes the TSC after a poll; false once the loop must give up. */
-static bool window_poll(struct window *w)
-{
-	uint64_t t = rdtsc();
-
-	if (t - w->t1 > w->gap)
-		w->gap = t - w->t1;
-	w->t1 = t;
-	return ++w->polls < CALIBRATE_GIVE_UP_POLLS && t - w->t0 < CALIBRATE_GIVE_UP_TSC;
+	return (w->end_lo + w->end_hi) / 2 - (w->start_lo + w->start_hi) / 2;
 }
 
 static bool window_clean(const struct window *w)
 {
-	return w->gap * CALIBRATE_MAX_GAP_DIV <= w->t1 - w->t0;
+	uint64_t slack = (w->start_hi - w->start_lo) + (w->end_hi - w->end_lo);
+
+	return slack * CALIBRATE_SLACK_DIV <= window_tsc(w);
+}
+
+static bool given_up(uint32_t polls, uint64_t t0)
+{
+	return polls >= CALIBRATE_GIVE_UP_POLLS || rdtsc() - t0 >= CALIBRATE_GIVE_UP_TSC;
 }
 
 /* PIT channel 2 in mode 0 counts down 10 ms with its gate on from the
- * count's high byte; its OUT (port 0x61 bit 5) rises at the end.  0 if
- * it never did. */
+ * count's high byte; its OUT (port 0x61 bit 5) rises at the end, which
+ * lies after the last poll that saw it low and before the first that saw
+ * it high.  0 if it never rose. */
 static uint64_t pit_once(struct window *w)
 {
 	const uint32_t count = (uint32_t)(PIT_HZ * CALIBRATE_MS / 1000);
 	uint8_t ctrl = inb(SYS_CTRL_B);
 	bool done = false;
+	uint32_t polls = 0;
 
 	outb(SYS_CTRL_B, (uint8_t)((ctrl & ~0x02) | 0x01));
 	outb(PIT_CMD, 0xB0); /* ch2, lo/hi byte, mode 0 */
 	outb(PIT_CH2, count & 0xFF);
-	window_start(w);
+	w->start_lo = rdtsc();
 	outb(PIT_CH2, (uint8_t)(count >> 8));
-	while (!done && window_poll(w))
+	w->start_hi = w->end_lo = rdtsc();
+	while (!done && !given_up(polls++, w->start_lo)) {
+		uint64_t before = rdtsc();
 		done = (inb(SYS_CTRL_B) & 0x20) != 0;
+		w->end_hi = rdtsc();
+		if (!done)
+			w->end_lo = before;
+	}
 	outb(SYS_CTRL_B, ctrl);
-	return done ? (w->t1 - w->t0) * PIT_HZ / count : 0;
+	return done ? window_tsc(w) * PIT_HZ / count : 0;
 }
 
 /* The ACPI PM timer (ACPI 6.5, 4.8.3.3): a free-running 3.579545 MHz
- * counter of 24 or 32 bits; 10 ms of it against the TSC.  0 if it does
- * not advance (no device answers: the port reads all ones). */
+ * counter of 24 or 32 bits; 10 ms of it against the TSC, each of the two
+ * readings bracketed by TSC reads.  0 if it does not advance (no device
+ * answers: the port reads all ones). */
 static uint64_t pm_once(struct window *w, uint16_t port, bool bits32)
 {
 	const uint32_t mask = bits32 ? 0xFFFFFFFFu : 0xFFFFFFu;
 	const uint32_t want = (uint32_t)(PM_TIMER_HZ * CALIBRATE_MS / 1000);
-	uint32_t ticks = 0;
+	uint32_t ticks = 0, polls = 0;
 
-	window_start(w);
+	w->start_lo = rdtsc();
 	uint32_t start = inl(port) & mask;
-	while (ticks < want && window_poll(w))
+	w->start_hi = rdtsc();
+	while (ticks < want && !given_up(polls++, w->start_lo)) {
+		w->end_lo = rdtsc();
 		ticks = ((inl(port) & mask) - start) & mask;
-	return ticks >= want ? (w->t1 - w->t0) * PM_TIMER_HZ / ticks : 0;
+		w->end_hi = rdtsc();
+	}
+	return ticks >= want ? window_tsc(w) * PM_TIMER_HZ / ticks : 0;
 }
 
-/* Each reference until one measurement is undisturbed (or it failed),
- * at most CALIBRATE_TRIES times; *retries counts the disturbed ones. */
+/* Each reference until one measurement is clean, at most CALIBRATE_TRIES
+ * times; *retries counts the others.  A reference never measured cleanly
+ * reports 0, as if missing: its rate is not known. */
 static uint64_t tsc_against_pit(uint32_t *retries)
 {
 	struct window w;
-	uint64_t hz = 0;
 
 	for (unsigned i = 0; i < CALIBRATE_TRIES; i++, (*retries)++) {
-		hz = pit_once(&w);
+		uint64_t hz = pit_once(&w);
 		if (hz == 0 || window_clean(&w))
-			break;
+			return hz;
 	}
-	return hz;
+	return 0;
 }
 
 static uint64_t tsc_against_pm_timer(uint16_t port, bool bits32, uint32_t *retries)
 {
 	struct window w;
-	uint64_t hz = 0;
 
 	for (unsigned i = 0; i < CALIBRATE_TRIES; i++, (*retries)++) {
-		hz = pm_once(&w, port, bits32);
+		uint64_t hz = pm_once(&w, port, bits32);
 		if (hz == 0 || window_clean(&w))
-			break;
+			return hz;
 	}
-	return hz;
+	return 0;
 }
 
 /* What the CPU says its TSC runs at: leaf 0x15 (TSC/crystal ratio

@@ -60,7 +60,7 @@ const char *plat_random(uint8_t *buf, unsigned n);
  * (hv/tsc_check.h). */
 struct plat_tsc_refs {
 	uint64_t pit_hz;      /* against PIT channel 2 over 10 ms */
-	bool pit_timed_out;   /* the PIT never signalled (e.g. gated off) */
+	bool pit_timed_out;   /* the PIT never signalled (e.g. gated off), or never cleanly */
 	uint64_t pm_hz;       /* against the ACPI PM timer over 10 ms */
 	uint64_t cpuid_hz;    /* CPUID 0x15 (crystal x ratio), else 0x16 (base MHz) */
 	const char *cpuid_leaf; /* "0x15", "0x16" or "none" */

@@ -1880,6 +1880,19 @@ def check_x2apic(res, run, more):
     more(res, run)
 
 
+def check_no_pit(res, run):
+    """QEMU with no 8254 (-machine pit=off): the PIT's calibration is refused
+    and the PM timer's used; the PIT NMI never fires, so the tick is the
+    LAPIC timer alone (the KVM in-kernel PIT case: docs/design.md)."""
+    c1 = run.com1
+    res.check(run, "no PIT: its TSC rate refused, the ACPI PM timer's used",
+              has(c1, r"tsc_check pit_hz=\d+.* source=pm_timer verdict=pit_refused") and
+              has(c1, r"machine .* tsc_source=pm_timer tsc_check=pit_refused"))
+    res.check(run, "the tick probe finds the PIT NMI silent and keeps the LAPIC timer alone",
+              has(c1, r"lapic_timer fired [1-9]\d*, pit_nmi fired [01]; using=lapic_timer\b"))
+    check_spin(res, run)
+
+
 def plan(build):
     g = guest_image(build)
     basic_hv = "onstop=exit maxticks=20000"
@@ -1904,6 +1917,10 @@ def plan(build):
             runs.append((Run(f"{emu}-{name}", emu, hv_args, guest, end), check))
     for emu in ("qemu-iso", "qemu-uefi"):
         runs.append((smp_run(f"{emu}-smp4", emu, 4), lambda res, r: check_smp(res, r, 4)))
+    no_pit = Run("qemu-iso-no-pit", "qemu-iso", "onstop=exit wd_ms=0 ticklog=100 maxticks=600",
+                 "hello spin", STOPPED)
+    no_pit.qemu_extra = ["-machine", "pit=off"]
+    runs.append((no_pit, check_no_pit))
     # x2APIC: only Bochs' Intel models have it (QEMU 7.2 TCG and Bochs'
     # ryzen have none); the self NMI goes out through the x2APIC ICR
     runs.append((Run("bochs-vmx-x2apic", "bochs-vmx", "onstop=exit x2apic_test=1 self_nmi=300 "
