@@ -225,9 +225,12 @@ void lapic_tick_start(uint64_t period_us, uint64_t tsc_hz)
 extern volatile uint64_t lapic_tick_count;
 
 /* The probe waits until both sources fired this often, or for at most
- * TICK_PROBE_PERIODS periods. */
+ * TICK_PROBE_PERIODS periods and at least TICK_PROBE_MIN_MS: an
+ * emulator on a busy host delivers nothing for tens of milliseconds
+ * (seen under QEMU TCG: neither source fired within 20 ms). */
 #define TICK_PROBE_WANT 3
 #define TICK_PROBE_PERIODS 20
+#define TICK_PROBE_MIN_MS 500
 
 /*
  * Starts both SVM tick sources and keeps those that really fire: the
@@ -238,7 +241,10 @@ extern volatile uint64_t lapic_tick_count;
 bool plat_tick_start(uint64_t period_us, uint64_t tsc_hz, const char **why)
 {
 	const uint64_t nmi0 = host_nmi_count, lapic0 = lapic_tick_count;
-	const uint64_t wait = tsc_hz / 1000000 * period_us * TICK_PROBE_PERIODS;
+	uint64_t wait = tsc_hz / 1000000 * period_us * TICK_PROBE_PERIODS;
+
+	if (wait < tsc_hz / 1000 * TICK_PROBE_MIN_MS)
+		wait = tsc_hz / 1000 * TICK_PROBE_MIN_MS;
 
 	pit_nmi_tick_start(period_us);
 	lapic_tick_start(period_us, tsc_hz);
