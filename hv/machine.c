@@ -42,11 +42,16 @@ static void walk_acpi(const struct boot_info *bi, struct acpi_info *a, struct ma
 	f->hpet_addr = a->hpet_addr;
 }
 
-void machine_take(const struct boot_info *bi, struct machine_facts *f)
+void machine_take(const struct boot_info *bi, bool acpi_off, struct machine_facts *f)
 {
 	struct acpi_info a; /* on the hypervisor's own stack: only its facts are kept */
 
-	walk_acpi(bi, &a, f);
+	if (acpi_off) {
+		f->acpi = "off";
+		hv_log("acpi ignored: acpi=off on the command line; using the PC defaults");
+	} else {
+		walk_acpi(bi, &a, f);
+	}
 	f->plat = plat_machine_setup(f->acpi_ok ? &a : NULL);
 	plat_park_aps();
 	f->aps_parked = f->cpus > 1 ? f->cpus - 1 : 0;

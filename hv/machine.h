@@ -26,9 +26,9 @@ struct machine_facts {
 	struct tsc_choice tsc;
 };
 
-/* After plat_take_over_cpu(): walks ACPI, sets the platform up from it,
- * parks the other CPUs; logs what it found and did. */
-void machine_take(const struct boot_info *bi, struct machine_facts *f);
+/* After plat_take_over_cpu(): walks ACPI (unless acpi_off), sets the
+ * platform up from it, parks the other CPUs; logs what it found and did. */
+void machine_take(const struct boot_info *bi, bool acpi_off, struct machine_facts *f);
 /* Measures the TSC against every reference and decides (logged); false
  * if no rate can be trusted. */
 bool machine_calibrate_tsc(struct machine_facts *f);

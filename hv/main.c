@@ -203,7 +203,7 @@ static void launch_on_own_stack(void)
 							     : "this CPU has no x2APIC");
 	plat_take_over_cpu();
 	log_memory_map(vm.boot);
-	machine_take(vm.boot, &mach);
+	machine_take(vm.boot, vm.set.acpi_off, &mach);
 	if (!machine_calibrate_tsc(&mach))
 		launch_failed();
 	start_clock(mach.tsc.hz);

@@ -58,6 +58,8 @@ struct hv_settings {
 	bool onstop_exit;   /* onstop=exit */
 	bool onfault_reset; /* onfault=reset */
 	bool stateless;     /* stateless=yes: the guest is never dumped (docs/dumps.md) */
+	bool acpi_off;      /* acpi=off: the firmware's ACPI tables are ignored, the PC defaults
+			     * used (docs/design.md, The host machine) */
 	/* Test aids: only in builds with HV_TEST_AIDS defined; otherwise always 0
 	 * and the key is refused with a message. */
 	uint64_t platform_nmi, crash_test, self_nmi;

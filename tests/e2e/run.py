@@ -124,6 +124,8 @@ def qemu_command(run, build, work, com1, com2):
            "-serial", f"pipe:{os.path.join(work, 'c1')}" if run.commanding else f"file:{com1}",
            "-serial", f"pipe:{os.path.join(work, 'c2')}" if run.typing else f"file:{com2}",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    if getattr(run, "machine_opts", ""):
+        cmd[cmd.index("q35")] = "q35," + run.machine_opts  # e.g. pit=off, acpi=off
     if run.steps:
         # RAM in a shared file the harness can read and write, and a
         # monitor: one machine across resets
@@ -1893,6 +1895,25 @@ def check_no_pit(res, run):
     check_spin(res, run)
 
 
+def check_no_acpi(res, run):
+    """acpi=off (SeaBIOS builds tables even under QEMU's acpi=off, so the
+    hypervisor is told to ignore them): the PC defaults are used, and the
+    APs are parked all the same."""
+    c1 = run.com1
+    res.check(run, "no ACPI: the PC defaults (I/O APIC 0xFEC00000, pin 2, reset 0xCF9), the PIT "
+              "alone for the TSC",
+              has(c1, r"acpi ignored: acpi=off on the command line") and
+              has(c1, r"machine cpus=0 aps_parked=0 apic=xapic apic_id=0 ioapic=0xfec00000 "
+                  r"ioapic_from=default_no_acpi pit_pin=2 pm_timer=0x0 hpet=0x0 reset=cf9 "
+                  r"acpi=off tsc_hz=\d+ tsc_source=pit tsc_check=single"))
+    res.check(run, "the INIT goes out without a count",
+              has(c1, r"aps parked: INIT sent to all but this CPU \(how many there are is unknown"))
+    parked = parked_cpus(getattr(run, "monitor", {}).get("info registers -a", ""))
+    res.check(run, "QEMU's monitor shows CPUs 1..3 in wait-for-SIPI", parked == {1, 2, 3},
+              f"parked={sorted(parked)}")
+    res.check(run, "and the guest runs as before", guest_hello(run, 1))
+
+
 def plan(build):
     g = guest_image(build)
     basic_hv = "onstop=exit maxticks=20000"
@@ -1917,9 +1938,12 @@ def plan(build):
             runs.append((Run(f"{emu}-{name}", emu, hv_args, guest, end), check))
     for emu in ("qemu-iso", "qemu-uefi"):
         runs.append((smp_run(f"{emu}-smp4", emu, 4), lambda res, r: check_smp(res, r, 4)))
+    no_acpi = smp_run("qemu-iso-no-acpi", "qemu-iso", 4)
+    no_acpi.hv_cmdline = "acpi=off " + no_acpi.hv_cmdline
+    runs.append((no_acpi, check_no_acpi))
     no_pit = Run("qemu-iso-no-pit", "qemu-iso", "onstop=exit wd_ms=0 ticklog=100 maxticks=600",
                  "hello spin", STOPPED)
-    no_pit.qemu_extra = ["-machine", "pit=off"]
+    no_pit.machine_opts = "pit=off"
     runs.append((no_pit, check_no_pit))
     # x2APIC: only Bochs' Intel models have it (QEMU 7.2 TCG and Bochs'
     # ryzen have none); the self NMI goes out through the x2APIC ICR
