@@ -228,12 +228,15 @@ class Monitor:
         self.sock.sendall(line.encode() + b"\n")
         time.sleep(0.5)
 
-    def ask(self, line):
-        """Sends one command; returns what the monitor printed for it."""
+    def read_until_prompt(self, need_newline):
+        """What the monitor prints up to its next "(qemu)" prompt (after a
+        line break when need_newline: a command's echo ends with one)."""
         self.sock.settimeout(1.0)
-        self.sock.sendall(line.encode() + b"\n")
         out, deadline = b"", time.monotonic() + 10
-        while time.monotonic() < deadline and not out.rstrip().endswith(b"(qemu)"):
+        while time.monotonic() < deadline:
+            text = out.rstrip()
+            if text.endswith(b"(qemu)") and (not need_newline or b"\n" in text):
+                break
             try:
                 data = self.sock.recv(65536)
             except OSError:
@@ -242,6 +245,11 @@ class Monitor:
                 break
             out += data
         return out.decode("latin-1").replace("\r", "")
+
+    def ask(self, line):
+        """Sends one command; returns what the monitor printed for it."""
+        self.sock.sendall(line.encode() + b"\n")
+        return self.read_until_prompt(True)
 
     def flip(self, addr):
         import mmap
@@ -271,7 +279,7 @@ def ask_monitor(run, work):
     if not queries:
         return
     mon = Monitor(work, run.memory)
-    mon.ask("")  # the banner and the first prompt
+    mon.read_until_prompt(False)  # the banner and the first prompt
     run.monitor = {q: mon.ask(q) for q in queries}
     with open(os.path.join(work, "monitor.txt"), "w") as f:
         f.write("".join(f"### {q}\n{a}\n" for q, a in run.monitor.items()))
