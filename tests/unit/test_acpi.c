@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "lib/acpi.h"
+#include "tests/unit/fixtures/qemu_q35_smp4_acpi.h"
 
 #define MEM_BASE 0x7FE0000ull
 #define MEM_SIZE 0x10000u
@@ -341,6 +342,46 @@ static void test_fadt_reset_needs_flag_and_width(void **state)
 	assert_false(info.fadt);
 }
 
+/* QEMU's own tables, as SeaBIOS laid them out (fixtures/acpi_fixture.py):
+ * each region is served at its physical address, nothing else. */
+static const uint8_t *q35_map(void *ctx, uint64_t phys, uint32_t len)
+{
+	(void)ctx;
+	for (unsigned i = 0; i < sizeof(q35_regions) / sizeof(q35_regions[0]); i++) {
+		const struct acpi_region *r = &q35_regions[i];
+		if (phys >= r->addr && phys - r->addr <= r->len && len <= r->len - (phys - r->addr))
+			return r->bytes + (phys - r->addr);
+	}
+	return NULL;
+}
+
+static void test_qemu_q35_real_tables(void **state)
+{
+	(void)state;
+	const struct acpi_region *rsdp = &q35_regions[0];
+	assert_int_equal(acpi_rsdp_check(rsdp->bytes, rsdp->len), ACPI_RSDP_V1_LEN);
+	assert_int_equal(acpi_walk(rsdp->bytes, rsdp->len, q35_map, NULL, &info), ACPI_OK);
+	assert_false(info.xsdt);
+	assert_int_equal(info.tables, 5); /* FACP APIC HPET MCFG WAET */
+	assert_int_equal(info.bad_tables, 0);
+	assert_int_equal(info.cpus, 4);
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(info.apic_ids[i], i);
+	assert_int_equal(info.lapic_addr, 0xFEE00000u);
+	assert_int_equal(info.ioapics, 1);
+	assert_int_equal(info.ioapic_addr, 0xFEC00000u);
+	assert_int_equal(info.ioapic_gsi_base, 0);
+	assert_true(info.irq0_override);
+	assert_int_equal(info.irq0_gsi, 2);
+	assert_int_equal(info.pm_timer_port, 0x608);
+	assert_true(info.reset_supported);
+	assert_int_equal(info.reset_reg.space, ACPI_SPACE_IO);
+	assert_int_equal(info.reset_reg.address, 0xCF9);
+	assert_int_equal(info.reset_value, 0xF);
+	assert_true(info.hpet);
+	assert_int_equal(info.hpet_addr, 0xFED00000u);
+}
+
 static void test_status_texts(void **state)
 {
 	(void)state;
@@ -362,6 +403,7 @@ int main(void)
 		cmocka_unit_test_setup(test_madt_entry_lengths, setup),
 		cmocka_unit_test_setup(test_madt_x2apic_and_disabled, setup),
 		cmocka_unit_test_setup(test_fadt_reset_needs_flag_and_width, setup),
+		cmocka_unit_test(test_qemu_q35_real_tables),
 		cmocka_unit_test(test_status_texts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
