@@ -83,7 +83,7 @@ UNIT_SRCS_test_policy      := hv/policy.c $(UNIT_POLICY_C)
 UNIT_TESTS := $(sort $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c)))
 UNIT_BINS  := $(addprefix $(UNIT_DIR)/,$(UNIT_TESTS))
 # Header dependencies: coarse but simple (the modules are small).
-UNIT_HDRS  := $(wildcard tests/unit/*.h hv/*.h hv/dev/*.h lib/*.h vcpu/*.h boot/mb2/*.h arch/x86/*.h arch/x86/vmx/*.h \
+UNIT_HDRS  := $(wildcard tests/unit/*.h tests/unit/fixtures/*.h hv/*.h hv/dev/*.h lib/*.h vcpu/*.h boot/mb2/*.h arch/x86/*.h arch/x86/vmx/*.h \
 			 arch/x86/svm/*.h include/*.h)
 
 .PHONY: unit-test unit-build unit-clean unit-cmocka-check
