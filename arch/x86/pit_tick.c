@@ -240,7 +240,6 @@ extern volatile uint64_t lapic_tick_count;
  */
 bool plat_tick_start(uint64_t period_us, uint64_t tsc_hz, const char **why)
 {
-	const uint64_t nmi0 = host_nmi_count, lapic0 = lapic_tick_count;
 	uint64_t wait = tsc_hz / 1000000 * period_us * TICK_PROBE_PERIODS;
 
 	if (wait < tsc_hz / 1000 * TICK_PROBE_MIN_MS)
@@ -248,6 +247,9 @@ bool plat_tick_start(uint64_t period_us, uint64_t tsc_hz, const char **why)
 
 	pit_nmi_tick_start(period_us);
 	lapic_tick_start(period_us, tsc_hz);
+	/* Counted from here: NMIs already came during the LAPIC timer's
+	 * calibration (IF does not hold them). */
+	const uint64_t nmi0 = host_nmi_count, lapic0 = lapic_tick_count;
 	uint64_t t0 = rdtsc();
 	__asm__ volatile("sti" ::: "memory");
 	while (rdtsc() - t0 < wait &&
