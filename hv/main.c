@@ -9,6 +9,7 @@
 #include "hv/cmdline.h"
 #include "hv/guest.h"
 #include "hv/hv.h"
+#include "hv/machine.h"
 #include "hv/control_run.h"
 #include "hv/run.h"
 #include "hv/wallclock.h"
@@ -182,13 +183,30 @@ static void log_identity(void)
 	       (unsigned long long)vm.st.boot_id, wall, (unsigned long long)vm.clk.tsc_hz);
 }
 
+/* A failure before the guest exists: end the emulator run if asked to
+ * (onstop=exit), else halt. */
+static __attribute__((noreturn)) void launch_failed(void)
+{
+	if (vm.set.onstop_exit)
+		plat_emulator_exit(3);
+	plat_halt();
+}
+
 static void launch_on_own_stack(void)
 {
 	const char *why = "";
+	struct machine_facts mach = { 0 }; /* this frame lives as long as the run */
 
+	if (vm.set.x2apic_test) /* test aid: as a firmware may leave the APIC */
+		hv_log("x2apic_test: %s", plat_enter_x2apic() ? "local APIC put in x2APIC mode"
+							     : "this CPU has no x2APIC");
 	plat_take_over_cpu();
 	log_memory_map(vm.boot);
-	start_clock(plat_calibrate_tsc());
+	machine_take(vm.boot, vm.set.acpi_off, &mach);
+	if (!machine_calibrate_tsc(&mach))
+		launch_failed();
+	start_clock(mach.tsc.hz);
+	machine_log_summary(&mach);
 	log_identity();
 	vm.stub.generation = 1;
 	vm_build_guest(&vm, NULL);

@@ -41,13 +41,14 @@ FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_JOBS          ?= 2
 
 FUZZ_TARGETS := fuzz_elf fuzz_mb2 fuzz_report fuzz_cmdline fuzz_hvlog fuzz_hypercall \
-		fuzz_guest_copy fuzz_bzimage fuzz_hvdump fuzz_hvdump_open fuzz_control fuzz_ckpt_req
+		fuzz_guest_copy fuzz_bzimage fuzz_hvdump fuzz_hvdump_open fuzz_control fuzz_ckpt_req fuzz_acpi
 
 # Sources each target links (besides tests/fuzz/<target>.c), extra flags,
 # and -max_len (bytes).
 FUZZ_SRCS_fuzz_elf        := hv/elf_load.c
 FUZZ_SRCS_fuzz_bzimage    := hv/bzimage.c
 FUZZ_SRCS_fuzz_mb2        := boot/mb2/mb2_info.c hv/bootinfo.c
+FUZZ_SRCS_fuzz_acpi       := lib/acpi.c
 FUZZ_SRCS_fuzz_report     := hv/report_check.c
 FUZZ_SRCS_fuzz_cmdline    := hv/cmdline.c
 FUZZ_SRCS_fuzz_control    := hv/control.c
@@ -75,6 +76,7 @@ FUZZ_DEFS_fuzz_guest_copy := -DHV_GUEST_RAM_MB=2
 FUZZ_MAXLEN_fuzz_elf        := 4096
 FUZZ_MAXLEN_fuzz_bzimage    := 4096
 FUZZ_MAXLEN_fuzz_mb2        := 4096
+FUZZ_MAXLEN_fuzz_acpi       := 4096
 FUZZ_MAXLEN_fuzz_report     := 512
 FUZZ_MAXLEN_fuzz_ckpt_req   := 256
 FUZZ_MAXLEN_fuzz_cmdline    := 1024

@@ -37,6 +37,9 @@ UNIT_SRCS_test_bzimage     := hv/bzimage.c
 UNIT_SRCS_test_nested_pt   := lib/nested_pt.c
 UNIT_SRCS_test_bootinfo    := hv/bootinfo.c
 UNIT_SRCS_test_mb2_info    := boot/mb2/mb2_info.c hv/bootinfo.c
+UNIT_SRCS_test_acpi        := lib/acpi.c
+UNIT_SRCS_test_tsc_check   := hv/tsc_check.c
+UNIT_SRCS_test_tick_choice := arch/x86/tick_choice.c
 UNIT_SRCS_test_vmx_decode  :=
 UNIT_SRCS_test_svm_decode  :=
 UNIT_SRCS_test_hypercall_short :=
@@ -85,7 +88,7 @@ UNIT_SRCS_test_policy      := hv/policy.c $(UNIT_POLICY_C)
 UNIT_TESTS := $(sort $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c)))
 UNIT_BINS  := $(addprefix $(UNIT_DIR)/,$(UNIT_TESTS))
 # Header dependencies: coarse but simple (the modules are small).
-UNIT_HDRS  := $(wildcard tests/unit/*.h hv/*.h hv/dev/*.h lib/*.h vcpu/*.h boot/mb2/*.h arch/x86/*.h arch/x86/vmx/*.h \
+UNIT_HDRS  := $(wildcard tests/unit/*.h tests/unit/fixtures/*.h hv/*.h hv/dev/*.h lib/*.h vcpu/*.h boot/mb2/*.h arch/x86/*.h arch/x86/vmx/*.h \
 			 arch/x86/svm/*.h include/*.h)
 
 .PHONY: unit-test unit-build unit-clean unit-cmocka-check

@@ -119,11 +119,14 @@ def guest_image(build):
 
 def qemu_command(run, build, work, com1, com2):
     cpu = run.cpu or "qemu64,+svm,+npt"
-    cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-smp", "1",
+    cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-smp",
+           str(getattr(run, "smp", 1)),
            "-cpu", cpu, "-m", str(run.memory), "-display", "none", "-net", "none",
            "-serial", f"pipe:{os.path.join(work, 'c1')}" if run.commanding else f"file:{com1}",
            "-serial", f"pipe:{os.path.join(work, 'c2')}" if run.typing else f"file:{com2}",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    if getattr(run, "machine_opts", ""):
+        cmd[cmd.index("q35")] = "q35," + run.machine_opts  # e.g. pit=off, acpi=off
     if run.steps:
         # RAM in a shared file the harness can read and write, and a
         # monitor: one machine across resets
@@ -133,6 +136,8 @@ def qemu_command(run, build, work, com1, com2):
                 "-monitor", f"unix:{os.path.join(work, 'mon.sock')},server,nowait"]
     else:
         cmd.append("-no-reboot")
+        if getattr(run, "monitor_queries", None):
+            cmd += ["-monitor", f"unix:{os.path.join(work, 'mon.sock')},server,nowait"]
     if run.emulator == "qemu-uefi":
         vars_fd = os.path.join(work, "vars.fd")
         shutil.copy(OVMF_VARS, vars_fd)
@@ -224,6 +229,29 @@ class Monitor:
         self.sock.sendall(line.encode() + b"\n")
         time.sleep(0.5)
 
+    def read_until_prompt(self, need_newline):
+        """What the monitor prints up to its next "(qemu)" prompt (after a
+        line break when need_newline: a command's echo ends with one)."""
+        self.sock.settimeout(1.0)
+        out, deadline = b"", time.monotonic() + 10
+        while time.monotonic() < deadline:
+            text = out.rstrip()
+            if text.endswith(b"(qemu)") and (not need_newline or b"\n" in text):
+                break
+            try:
+                data = self.sock.recv(65536)
+            except OSError:
+                continue
+            if not data:
+                break
+            out += data
+        return out.decode("latin-1").replace("\r", "")
+
+    def ask(self, line):
+        """Sends one command; returns what the monitor printed for it."""
+        self.sock.sendall(line.encode() + b"\n")
+        return self.read_until_prompt(True)
+
     def flip(self, addr):
         import mmap
         with open(ram_file(self.work), "r+b") as f:
@@ -243,6 +271,19 @@ def run_step(run, mon, action, text):
             mon.flip(int(m[-1], 16) + int(action.split(":")[1], 0))
         mon.cmd("system_reset")
         mon.cmd("cont")
+
+
+def ask_monitor(run, work):
+    """A run's monitor_queries (QEMU human monitor commands), asked at its
+    end marker while the machine still runs; answers in run.monitor."""
+    queries = getattr(run, "monitor_queries", None)
+    if not queries:
+        return
+    mon = Monitor(work, run.memory)
+    mon.read_until_prompt(False)  # the banner and the first prompt
+    run.monitor = {q: mon.ask(q) for q in queries}
+    with open(os.path.join(work, "monitor.txt"), "w") as f:
+        f.write("".join(f"### {q}\n{a}\n" for q, a in run.monitor.items()))
 
 
 def execute(run, build):
@@ -283,6 +324,7 @@ def execute(run, build):
             elif not steps and run.end_marker.search(watched):
                 time.sleep(0.5)  # let the last lines drain
                 run.stopped_by = "end marker"
+                ask_monitor(run, work)
             elif time.monotonic() - start > run.timeout:
                 run.stopped_by = "timeout"
             else:
@@ -1911,6 +1953,95 @@ LONG_RUNS = {
 }
 
 
+# ---- the host machine (issue 14) ------------------------------------------------
+
+def smp_run(name, emu, cpus):
+    """A basic boot on a machine with `cpus` CPUs; the monitor is asked for
+    every CPU's registers once the guest has run."""
+    run = Run(name, emu, "maxticks=3000", "hello", r"guest hello stub_version=")
+    run.smp = cpus
+    run.monitor_queries = ["info registers -a"]
+    return run
+
+
+def parked_cpus(dump):
+    """CPU numbers whose registers show wait-for-SIPI after INIT: halted at
+    the reset vector (CS base 0xffff0000, IP 0xfff0)."""
+    parked = set()
+    for block in re.split(r"^CPU#", dump, flags=re.M)[1:]:
+        num = int(re.match(r"\d+", block).group(0))
+        if (re.search(r"^EIP=0000fff0 .*HLT=1", block, re.M) and
+                re.search(r"^CS =f000 ffff0000 ", block, re.M)):
+            parked.add(num)
+    return parked
+
+
+def check_smp(res, run, cpus):
+    c1 = run.com1
+    aps = cpus - 1
+    res.check(run, f"the MADT's {cpus} CPUs are counted and {aps} APs parked (log)",
+              has(c1, rf"aps parked={aps}: INIT sent to all but this CPU") and
+              has(c1, rf"machine cpus={cpus} aps_parked={aps} apic=xapic "))
+    dump = getattr(run, "monitor", {}).get("info registers -a", "")
+    parked = parked_cpus(dump)
+    res.check(run, f"QEMU's monitor shows CPUs 1..{aps} halted in wait-for-SIPI (INIT: "
+              "CS base 0xffff0000, IP 0xfff0), CPU 0 not", parked == set(range(1, cpus)),
+              f"parked={sorted(parked)}")
+    res.check(run, "and the guest runs as before", guest_hello(run, 1))
+
+
+def check_machine_line(res, run):
+    """The boot log's machine summary (docs/report-stream.md)."""
+    res.check(run, "machine summary line: CPUs, APIC mode, I/O APIC, timer reference, TSC "
+              "rate and its cross-check",
+              has(run.com1, r"machine cpus=\d+ aps_parked=\d+ apic=(xapic|x2apic) apic_id=\d+ "
+                  r"ioapic=0x[0-9a-f]+ ioapic_from=\w+ pit_pin=\d+ pm_timer=0x[0-9a-f]+ "
+                  r"hpet=0x[0-9a-f]+ reset=\S+ acpi=\w+ tsc_hz=\d+ tsc_source=\w+ "
+                  r"tsc_check=(agree|single|pit_refused|cpuid_decides|cpuid_only)"))
+
+
+def check_x2apic(res, run, more):
+    """x2apic_test=1: the APIC is left in x2APIC mode as a firmware may;
+    the hypervisor drives it through its MSRs (docs/design.md)."""
+    c1 = run.com1
+    res.check(run, "the local APIC put in x2APIC mode before take-over, and seen so",
+              has(c1, r"x2apic_test: local APIC put in x2APIC mode") and
+              has(c1, r"machine cpus=\d+ aps_parked=\d+ apic=x2apic "))
+    more(res, run)
+
+
+def check_no_pit(res, run):
+    """QEMU with no 8254 (-machine pit=off): the PIT's calibration is refused
+    and the PM timer's used; the PIT NMI never fires, so the tick is the
+    LAPIC timer alone (the KVM in-kernel PIT case: docs/design.md)."""
+    c1 = run.com1
+    res.check(run, "no PIT: its TSC rate refused, the ACPI PM timer's used",
+              has(c1, r"tsc_check pit_hz=\d+.* source=pm_timer verdict=pit_refused") and
+              has(c1, r"machine .* tsc_source=pm_timer tsc_check=pit_refused"))
+    res.check(run, "the tick probe finds the PIT NMI silent and keeps the LAPIC timer alone",
+              has(c1, r"lapic_timer fired [1-9]\d*, pit_nmi fired [01]; using=lapic_timer\b"))
+    check_spin(res, run)
+
+
+def check_no_acpi(res, run):
+    """acpi=off (SeaBIOS builds tables even under QEMU's acpi=off, so the
+    hypervisor is told to ignore them): the PC defaults are used, and the
+    APs are parked all the same."""
+    c1 = run.com1
+    res.check(run, "no ACPI: the PC defaults (I/O APIC 0xFEC00000, pin 2, reset 0xCF9), the PIT "
+              "alone for the TSC",
+              has(c1, r"acpi ignored: acpi=off on the command line") and
+              has(c1, r"machine cpus=0 aps_parked=0 apic=xapic apic_id=0 ioapic=0xfec00000 "
+                  r"ioapic_from=default_no_acpi pit_pin=2 pm_timer=0x0 hpet=0x0 reset=cf9 "
+                  r"acpi=off tsc_hz=\d+ tsc_source=pit tsc_check=single"))
+    res.check(run, "the INIT goes out without a count",
+              has(c1, r"aps parked: INIT sent to all but this CPU \(how many there are is unknown"))
+    parked = parked_cpus(getattr(run, "monitor", {}).get("info registers -a", ""))
+    res.check(run, "QEMU's monitor shows CPUs 1..3 in wait-for-SIPI", parked == {1, 2, 3},
+              f"parked={sorted(parked)}")
+    res.check(run, "and the guest runs as before", guest_hello(run, 1))
+
+
 def plan(build):
     g = guest_image(build)
     basic_hv = "onstop=exit maxticks=20000"
@@ -1919,7 +2050,8 @@ def plan(build):
     for emu, backend in (("qemu-uefi", "svm"), ("qemu-iso", "svm"),
                          ("bochs-vmx", "vmx"), ("bochs-svm", "svm")):
         runs.append((Run(f"{emu}-basic", emu, basic_hv, BASIC_SCENARIOS, STOPPED),
-                     lambda res, r, b=backend: check_basic(res, r, b)))
+                     lambda res, r, b=backend: (check_basic(res, r, b),
+                                                check_machine_line(res, r))))
         runs.append((Run(f"{emu}-spin", emu, spin_hv, "hello spin", STOPPED), check_spin))
     for emu in ("bochs-vmx", "bochs-svm", "qemu-iso", "qemu-uefi"):
         for name, guest, extra, end, check, where in FAULT_RUNS:
@@ -1932,6 +2064,20 @@ def plan(build):
             # the first occurrence of a key wins: extras go first
             hv_args = f"onstop=exit {extra} maxticks=8000".replace("  ", " ")
             runs.append((Run(f"{emu}-{name}", emu, hv_args, guest, end), check))
+    for emu in ("qemu-iso", "qemu-uefi"):
+        runs.append((smp_run(f"{emu}-smp4", emu, 4), lambda res, r: check_smp(res, r, 4)))
+    no_acpi = smp_run("qemu-iso-no-acpi", "qemu-iso", 4)
+    no_acpi.hv_cmdline = "acpi=off " + no_acpi.hv_cmdline
+    runs.append((no_acpi, check_no_acpi))
+    no_pit = Run("qemu-iso-no-pit", "qemu-iso", "onstop=exit wd_ms=0 ticklog=100 maxticks=600",
+                 "hello spin", STOPPED)
+    no_pit.machine_opts = "pit=off"
+    runs.append((no_pit, check_no_pit))
+    # x2APIC: only Bochs' Intel models have it (QEMU 7.2 TCG and Bochs'
+    # ryzen have none); the self NMI goes out through the x2APIC ICR
+    runs.append((Run("bochs-vmx-x2apic", "bochs-vmx", "onstop=exit x2apic_test=1 self_nmi=300 "
+                     "maxticks=800", "hello", STOPPED),
+                 lambda res, r: check_x2apic(res, r, check_host_nmi)))
     bad = [
         ("not-elf", b"this is not an ELF file\n" * 20, "neither an ELF64 file nor a Linux bzImage",
          "Load Error"),

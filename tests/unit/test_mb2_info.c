@@ -288,6 +288,30 @@ static void test_status_text(void **state)
 	assert_non_null(mb2_status_text((enum mb2_status)42));
 }
 
+/* ACPI RSDP tags (14 old, 15 new): copied, the new one preferred
+ * whatever the order, at most 36 bytes kept. */
+static void test_acpi_rsdp_tags(void **state)
+{
+	(void)state;
+	uint32_t off = mb_tag(15, 8 + 40);
+	memset(mb.b + off + 8, 'N', 40);
+	off = mb_tag(14, 8 + 20);
+	memset(mb.b + off + 8, 'O', 20);
+	assert_int_equal(parse(mb_end()), MB2_OK);
+	assert_int_equal(bi.acpi_rsdp_len, 36);
+	assert_int_equal(bi.acpi_rsdp[0], 'N');
+	assert_string_equal(bi.acpi_from, "multiboot2_new_rsdp");
+
+	memset(&bi, 0, sizeof(bi));
+	mb_begin();
+	off = mb_tag(14, 8 + 20);
+	memset(mb.b + off + 8, 'O', 20);
+	assert_int_equal(parse(mb_end()), MB2_OK);
+	assert_int_equal(bi.acpi_rsdp_len, 20);
+	assert_int_equal(bi.acpi_rsdp[0], 'O');
+	assert_string_equal(bi.acpi_from, "multiboot2_old_rsdp");
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
 
 /* The flight recorder's place: 4 MiB when free; above the image (the next
@@ -354,6 +378,7 @@ int main(void)
 		T(test_tags_after_end_ignored),
 		T(test_status_text),
 		T(test_flight_place),
+		T(test_acpi_rsdp_tags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -289,9 +289,7 @@ static bool svm_init(const struct vcpu_config *cfg, const char **why)
 		*why = "NPT table pool exhausted";
 		return false;
 	}
-	pit_nmi_tick_start(cfg->tick_us);
-	lapic_tick_start(cfg->tick_us, cfg->tsc_hz);
-	return true;
+	return plat_tick_start(cfg->tick_us, cfg->tsc_hz, why);
 }
 
 static void set_iret_intercept(bool on)
