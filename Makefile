@@ -40,6 +40,7 @@ include mk/newlib.mk
 include mk/bearssl.mk
 include mk/policy.mk
 include mk/control.mk
+include mk/ckpt.mk
 -include mk/tools.mk
 -include mk/unit.mk
 -include mk/fuzz.mk
@@ -64,7 +65,7 @@ HV_CORE_SRC := $(wildcard hv/*.c) $(wildcard hv/dev/*.c) $(wildcard lib/*.c) $(w
 	$(wildcard arch/x86/svm/*.c)
 HV_CORE_ASM := $(wildcard arch/x86/*.S) $(wildcard arch/x86/vmx/*.S) $(wildcard arch/x86/svm/*.S)
 HV_CORE_OBJ := $(patsubst %,$(BUILD)/obj/%.o,$(HV_CORE_SRC) $(HV_CORE_ASM)) $(POLICY_OBJ) $(CONTROL_KEY_OBJ) \
-	$(DUMP_PUBKEY_OBJ)
+	$(DUMP_PUBKEY_OBJ) $(CKPT_PRINCIPALS_OBJ)
 MB2_OBJ := $(patsubst %,$(BUILD)/obj/%.o,$(wildcard boot/mb2/*.c) $(wildcard boot/mb2/*.S))
 EFI_OBJ := $(BUILD)/obj/boot/efi/efi_main.c.o
 
