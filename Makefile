@@ -10,6 +10,11 @@
 BUILD ?= build
 GUEST_RAM_MB ?= 128
 GUEST_IMAGE_MB ?= 16
+# Checkpoint slots the guest may use, and the guest RAM each holds
+# (docs/checkpoints.md, "Memory"): (CKPT_SLOTS + 1) x CKPT_SLOT_MB MiB of
+# arenas (the extra one is the snapshot restart's).
+CKPT_SLOTS ?= 2
+CKPT_SLOT_MB ?= 8
 WATCHDOG_MS ?= 100
 WATCHDOG_K ?= 2
 # The name every log of this build's instances starts with (instance= overrides it).
@@ -56,7 +61,7 @@ WARN := -Wall -Wextra -Werror
 HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -ffreestanding -fno-stack-protector -fpic \
 	-fshort-wchar -mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables \
 	-fomit-frame-pointer -nostdinc -isystem $(NEWLIB_INCLUDE) -isystem $(GCC_INCLUDE) \
-	$(BEARSSL_INC) -DHV_GUEST_RAM_MB=$(GUEST_RAM_MB) -DHV_GUEST_IMAGE_MB=$(GUEST_IMAGE_MB) -DHV_WATCHDOG_MS=$(WATCHDOG_MS) -DHV_WATCHDOG_K=$(WATCHDOG_K) \
+	$(BEARSSL_INC) -DHV_GUEST_RAM_MB=$(GUEST_RAM_MB) -DHV_GUEST_IMAGE_MB=$(GUEST_IMAGE_MB) -DHV_CKPT_SLOTS=$(CKPT_SLOTS) -DHV_CKPT_SLOT_MB=$(CKPT_SLOT_MB) -DHV_WATCHDOG_MS=$(WATCHDOG_MS) -DHV_WATCHDOG_K=$(WATCHDOG_K) \
 	-DHV_INSTANCE='"$(INSTANCE)"' \
 	$(if $(filter 1,$(TEST_AIDS)),-DHV_TEST_AIDS)
 HV_ASFLAGS := -g -fpic -I.

@@ -7,6 +7,7 @@
 
 #include "arch/x86/platform.h"
 #include "hv/actions.h"
+#include "hv/ckpt.h"
 #include "hv/dump.h"
 #include "hv/guest.h"
 #include "hv/wallclock.h"
@@ -256,6 +257,7 @@ static void send_command(struct vm *vm, const struct rec_fx *fx)
 void vm_hv_wrote_guest_page(struct vm *vm, uint64_t gpa)
 {
 	guest_dirty_mark(&vm->written, gpa);
+	ckpt_hv_wrote(gpa);
 }
 
 /* What must be cleared: the pages the backend saw the guest write, and
@@ -264,7 +266,8 @@ void vm_hv_wrote_guest_page(struct vm *vm, uint64_t gpa)
  * the backend cannot track writes. */
 static struct guest_dirty *pages_to_clear(struct vm *vm)
 {
-	return vm->ops->take_dirty(vm->written.bits, GUEST_PAGES) ? &vm->written : NULL;
+	ckpt_take_dirty(vm); /* every page counts as written if the backend cannot tell */
+	return &vm->written;
 }
 
 uint64_t vm_build_guest(struct vm *vm, struct guest_dirty *clear)
@@ -321,6 +324,7 @@ static void reset_guest(struct vm *vm, uint32_t reason, uint64_t incident)
 
 	vm->stub.generation++;
 	uint64_t cleared = vm_build_guest(vm, clear);
+	ckpt_ram_rebuilt();
 	vm->ops->reset(&vm->cfg);
 	vm->msr = (struct msr_state){ .apic_base = vm->msr.apic_base };
 	dev_reset(&vm->dev, vm->cfg.com2_emulated, vm->clk.tsc_hz, plat_tsc());

@@ -1,6 +1,7 @@
 /* Hypercall dispatch (ABI in include/hv_abi.h, docs/hypercalls.md). */
 #include "arch/x86/platform.h"
 #include "hv/actions.h"
+#include "hv/ckpt.h"
 #include "hv/dump_guest.h"
 #include "hv/guest.h"
 #include "hv/hello.h"
@@ -172,6 +173,8 @@ void hypercall_handle(struct vm *vm)
 		status = HV_E_PERM;
 		if (vm_refusal_logged(vm))
 			hv_log("hypercall %llu refused: caller at CPL %u", (unsigned long long)nr, cpl);
+	} else if (nr == HC_CKPT) {
+		status = ckpt_hypercall(vm); /* checkpoints: hv/ckpt_run.c */
 	} else if (nr == HC_DUMP) {
 		status = dump_hypercall(vm); /* crash dumps: hv/dump_guest.c */
 	} else if (nr >= HC_COUNT) {

@@ -9,6 +9,7 @@
  */
 #include "arch/x86/platform.h"
 #include "hv/actions.h"
+#include "hv/ckpt.h"
 #include "hv/control_run.h"
 #include "hv/exits.h"
 #include "hv/heartbeat.h"
@@ -112,6 +113,8 @@ static void periodic(struct vm *vm)
 	if (wd_due(&vm->wd, now))
 		heartbeat_period(vm, now);
 	vm_recovery_tick(vm, now);
+	if (recovery_guest_runs(&vm->rc))
+		ckpt_poll(vm);
 	if (vm->set.stat_ms && now >= vm->st.next_tsc)
 		vm_log_periodic_stats(vm, now);
 	vm_control_poll(vm, now);
@@ -173,6 +176,8 @@ static void run_guest_once(struct vm *vm)
 	bool halted = exit_handle(vm, &ev);
 	if (tick && !vm->stopped)
 		periodic(vm);
+	else if (vm->ck.kicked && !vm->stopped && recovery_guest_runs(&vm->rc))
+		ckpt_poll(vm); /* HC_CKPT KICK: requests wait */
 	if (halted)
 		wait_for_interrupt(vm);
 	if (log_pending())
