@@ -54,6 +54,11 @@ UNIT_SRCS_test_wallclock   := hv/wallclock.c
 UNIT_SRCS_test_cpustat     := hv/cpustat.c
 UNIT_SRCS_test_control     := hv/control.c
 UNIT_SRCS_test_control_mac := hv/control_mac.c lib/hmac.c
+UNIT_SRCS_test_ckpt_ring   := hv/ckpt_ring.c
+# test_ckpt_auth also checks the test principals table, as compiled by
+# scripts/ckpt-principals.py for the test builds (mk/ckpt.mk).
+UNIT_CKPT_PRINCIPALS_C     := $(UNIT_DIR)/gen/ckpt_principals.c
+UNIT_SRCS_test_ckpt_auth   := hv/ckpt_auth.c lib/hmac.c $(UNIT_CKPT_PRINCIPALS_C)
 UNIT_SRCS_test_msr         := hv/msr.c
 UNIT_SRCS_test_cpuid       := hv/cpuid.c
 UNIT_SRCS_test_mov_cr      := hv/mov_cr.c
@@ -102,6 +107,11 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_PROGRAM,$(t))))
 $(UNIT_POLICY_C): policy/default.policy tools/policy_compile.py
 	@mkdir -p $(@D)
 	python3 tools/policy_compile.py $< -o $@
+
+$(UNIT_CKPT_PRINCIPALS_C): tests/keys/ckpt-test.principals $(wildcard tests/keys/ckpt-*-test.key) \
+		scripts/ckpt-principals.py
+	@mkdir -p $(@D)
+	python3 scripts/ckpt-principals.py --test $< -o $@
 
 unit-build: $(UNIT_BINS)
 
