@@ -164,7 +164,7 @@ $(BUILD)/hv.iso: $(BUILD)/hv.elf $(BUILD)/guest.elf tests/e2e/grub.cfg
 # --- Test guest (freestanding ELF64 at 1 MiB, links the stub) ----------------
 GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -ffreestanding -fno-stack-protector -fno-pic \
 	-mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables -nostdinc \
-	-isystem $(GCC_INCLUDE) -DHVSTUB_TEST_AIDS
+	-isystem $(GCC_INCLUDE) -DHVSTUB_TEST_AIDS -I$(BUILD)/gen
 GUEST_SRC := $(wildcard tests/guest/*.c) $(wildcard tests/guest/*.S) $(wildcard guest-stub/*.c) $(wildcard guest-stub/*.S)
 GUEST_OBJ := $(patsubst %,$(BUILD)/guest-obj/%.o,$(GUEST_SRC))
 
@@ -172,6 +172,13 @@ $(BUILD)/guest-obj/%.o: %
 	@mkdir -p $(dir $@)
 	@echo "  CC       $< (guest)"
 	$(Q)$(CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+
+# The test guest's checkpoint requests, signed on the host (never a key in the guest).
+CKPT_TEST_REQS := $(BUILD)/gen/ckpt_test_reqs.h
+$(CKPT_TEST_REQS): tests/guest/ckpt_reqs.py tools/ckptsign.py $(CKPT_TEST_PRINCIPALS)
+	@mkdir -p $(@D)
+	$(Q)python3 tests/guest/ckpt_reqs.py $(CKPT_TEST_PRINCIPALS) $@
+$(BUILD)/guest-obj/tests/guest/ckpt.c.o: $(CKPT_TEST_REQS)
 
 $(BUILD)/guest.elf: $(GUEST_OBJ) tests/guest/guest.ld
 	@echo "  LD       $@"

@@ -42,6 +42,16 @@ static uint8_t arenas[CKPT_ARENAS][CKPT_SLOT_PAGES][GUEST_PAGE_SIZE] HV_ARENA;
 static struct guest_dirty taken; /* one take's bits, before the fan-out */
 static uint8_t carry_buf[HV_CKPT_CARRY_MAX];
 
+/* What a rollback could go to, for the recovery machine. */
+static void sync_recovery(struct vm *vm)
+{
+	uint32_t full = 0;
+
+	for (unsigned i = 0; i < HV_CKPT_SLOTS; i++)
+		full |= slots[i].full ? 1u << i : 0;
+	recovery_set_checkpoints(&vm->rc, full, ckpt_newest_known_good(vm));
+}
+
 void ckpt_init(struct vm *vm, uint64_t now)
 {
 	for (unsigned i = 0; i < CKPT_ARENAS; i++) {
@@ -50,6 +60,7 @@ void ckpt_init(struct vm *vm, uint64_t now)
 		dirty_fill(&slots[i].changed);
 	}
 	rate_init(&vm->ck.lines, vm_ms_to_tsc(vm, 1000), CKPT_LINES_PER_SECOND, now);
+	sync_recovery(vm);
 }
 
 void ckpt_take_dirty(struct vm *vm)
@@ -138,6 +149,7 @@ enum hv_ckpt_reason ckpt_save(struct vm *vm, unsigned n, const char *label, uint
 		memset(&vm->ck.info[n], 0, sizeof(vm->ck.info[n]));
 		hv_record(LOG_MINOR, CAT_ACTION, "ckpt save slot=%u failed: arena full pages=%u",
 			  n, (unsigned)CKPT_SLOT_PAGES);
+		sync_recovery(vm);
 		return HV_CKR_SLOTS_FULL;
 	}
 	dirty_clear(&s->changed);
@@ -150,6 +162,7 @@ enum hv_ckpt_reason ckpt_save(struct vm *vm, unsigned n, const char *label, uint
 					  .flags = flags & HV_CKF_KNOWN_GOOD };
 	if (label != NULL)
 		memcpy(in->label, label, HV_CKPT_LABEL_LEN - 1);
+	sync_recovery(vm);
 	hv_record(LOG_INFO, CAT_ACTION,
 		  "ckpt saved slot=%u generation=%llu pages_checked=%llu pages_copied=%llu held=%u "
 		  "cost_tsc=%llu",
@@ -256,15 +269,17 @@ enum hv_ckpt_reason ckpt_restore(struct vm *vm, unsigned n)
 		return HV_CKR_EMPTY_SLOT;
 	uint64_t t0 = plat_tsc();
 	const struct ckpt_ring_link now_ring = vm->ck.ring;
-	uint64_t carried = carry_out(&now_ring);
+	uint64_t carried = n == CKPT_SNAPSHOT ? 0 : carry_out(&now_ring); /* a restart carries nothing */
 
 	ckpt_take_dirty(vm);
 	uint64_t copied = restore_pages(vm, n);
 	restore_hv_view(vm, &slots[n].hv);
 	/* The newest registration of the range wins (it may be newer than the save). */
-	vm->ck.ring.carry_gpa = now_ring.carry_gpa;
-	vm->ck.ring.carry_len = now_ring.carry_len;
-	carry_in(vm, now_ring.carry_gpa, carried);
+	if (n != CKPT_SNAPSHOT) {
+		vm->ck.ring.carry_gpa = now_ring.carry_gpa;
+		vm->ck.ring.carry_len = now_ring.carry_len;
+		carry_in(vm, now_ring.carry_gpa, carried);
+	}
 	hv_record(LOG_INFO, CAT_ACTION,
 		  "ckpt restored slot=%u generation=%llu pages_copied=%llu held=%u carried_bytes=%llu "
 		  "cost_tsc=%llu",
@@ -281,6 +296,7 @@ void ckpt_delete(struct vm *vm, unsigned n)
 	ckpt_map_clear(&slots[n].map);
 	dirty_fill(&slots[n].changed);
 	memset(&vm->ck.info[n], 0, sizeof(vm->ck.info[n]));
+	sync_recovery(vm);
 }
 
 bool ckpt_slot_full(unsigned n)
@@ -297,4 +313,29 @@ int ckpt_newest_known_good(const struct vm *vm)
 		    (best < 0 || vm->ck.info[i].generation > vm->ck.info[best].generation))
 			best = (int)i;
 	return best;
+}
+
+/* The snapshot restart (docs/checkpoints.md): a checkpoint at the stub's
+ * first hello, before the call does anything, so that a restored guest
+ * says hello again. */
+void ckpt_snapshot_at_hello(struct vm *vm)
+{
+	if (!vm->policy->snapshot_restart || vm->ck.snapshot_taken || vm->stub.generation != 1 ||
+	    vm->stub.up)
+		return;
+	vm->ck.snapshot_taken = ckpt_save(vm, CKPT_SNAPSHOT, "snapshot", HV_CKF_KNOWN_GOOD) == HV_CKR_NONE;
+}
+
+bool ckpt_snapshot_restart(struct vm *vm)
+{
+	if (!vm->policy->snapshot_restart || !slots[CKPT_SNAPSHOT].full)
+		return false;
+	ckpt_restore(vm, CKPT_SNAPSHOT);
+	/* The image's boot-info page says which generation runs. */
+	struct hvg_boot_info *bi = guest_gpa_ptr(HVG_BOOT_INFO_GPA, sizeof(*bi));
+	if (bi != NULL) {
+		bi->boot_generation = vm->stub.generation;
+		mark_written(vm, HVG_BOOT_INFO_GPA);
+	}
+	return true;
 }

@@ -53,6 +53,18 @@ void ckpt_poll(struct vm *vm);
  * nothing to roll back to (logged). */
 bool ckpt_rollback(struct vm *vm, int slot, uint32_t reason, uint64_t incident);
 
+/* Carries out the rollback the policy decided (vm->ck.rollback), after
+ * the exit that led to it is handled; logs its outcome. */
+void ckpt_rollback_now(struct vm *vm);
+
+/* The policy's `snapshot hello`: at the stub's first hello (before the
+ * call is handled), a checkpoint into the hidden slot. */
+void ckpt_snapshot_at_hello(struct vm *vm);
+/* A reset with that snapshot taken: restores it (the new generation in
+ * its boot-info page) instead of reloading the image.  false if there is
+ * none: the caller reloads. */
+bool ckpt_snapshot_restart(struct vm *vm);
+
 /* Before the notify interrupt goes in (hv/heartbeat.c). */
 static inline bool ckpt_irq_due(const struct vm *vm)
 {

@@ -266,15 +266,27 @@ void ckpt_poll(struct vm *vm)
 	run_pending(vm);
 }
 
+void ckpt_rollback_now(struct vm *vm)
+{
+	struct ckpt_rollback rb = vm->ck.rollback;
+	uint64_t t0 = plat_tsc();
+
+	vm->ck.rollback.pending = false;
+	bool done = ckpt_rollback(vm, rb.slot, rb.reason, rb.incident);
+	hv_record(done ? LOG_INFO : LOG_MAJOR, CAT_OUTCOME, "rollback %s slot=%d cost_tsc=%llu incident=%llu",
+		  done ? "done" : "failed", rb.slot, (unsigned long long)(plat_tsc() - t0),
+		  (unsigned long long)rb.incident);
+	if (done)
+		hv_record(LOG_INFO, CAT_ALARM, "alarm cleared incident=%llu why=rolled_back",
+			  (unsigned long long)rb.incident);
+}
+
 bool ckpt_rollback(struct vm *vm, int slot, uint32_t reason, uint64_t incident)
 {
 	int n = slot >= 0 ? slot : ckpt_newest_known_good(vm);
 
-	if (n < 0 || !ckpt_slot_full((unsigned)n)) {
-		hv_record(LOG_MINOR, CAT_OUTCOME, "rollback impossible: no %s checkpoint; next step%s",
-			  slot >= 0 ? "such" : "known-good", incident ? "" : "");
+	if (n < 0 || !ckpt_slot_full((unsigned)n))
 		return false;
-	}
 	ckpt_restore(vm, (unsigned)n);
 	vm->ck.rollbacks++;
 	repost_save_answer(vm, (unsigned)n);

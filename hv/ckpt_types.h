@@ -46,8 +46,19 @@ struct ckpt_pending {
 	struct hv_ckpt_req req;
 };
 
+/* The policy's rollback, decided during an exit's handling and carried
+ * out after it (hv/run.c): the exit's own completion (a hypercall's
+ * status, the skipped instruction) must not land on the restored vCPU. */
+struct ckpt_rollback {
+	bool pending;
+	int slot;
+	uint32_t reason;   /* enum hv_restart_reason of the fault */
+	uint64_t incident;
+};
+
 struct ckpt_link {
 	struct ckpt_ring_link ring;
+	struct ckpt_rollback rollback;
 	struct ckpt_pending pending;
 	bool kicked;               /* HC_CKPT KICK since the last poll */
 	bool irq_pending;          /* the notify interrupt waits for the guest */

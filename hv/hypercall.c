@@ -70,6 +70,7 @@ static int64_t hc_hello(struct vm *vm)
 			       (unsigned long long)shared);
 		return HV_E_RANGE;
 	}
+	ckpt_snapshot_at_hello(vm); /* policy `snapshot hello`: before the call changes anything */
 	struct hv_shared_page *sp = guest_gpa_ptr(shared, 4096);
 	const struct hello_view view = hello_view_of(vm, sp);
 	const struct hello_plan plan = hello_decide(&view);

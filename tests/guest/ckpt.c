@@ -1,0 +1,133 @@
+/*
+ * Checkpoints from the guest (docs/checkpoints.md): scenario "ckpt".  The
+ * requests are signed on the host (tests/guest/ckpt_reqs.py); the guest
+ * copies them into its ring.  A marker in memory is good at the save and
+ * bad afterwards: a restore must bring the good one back, while the
+ * carried range keeps its newest value (which phase the test is in).
+ */
+#include "../../guest-stub/stub.h"
+#include "ckpt_test_reqs.h"
+#include "scenarios.h"
+
+#define CKPT_VECTOR 0x41
+#define MARKER_GOOD 0x600du
+#define MARKER_BAD 0xbadu
+#define BIG_BYTES (9u << 20) /* more than a slot's 8 MiB arena */
+
+static struct hv_ckpt_ring ring __attribute__((aligned(4096)));
+static struct {
+	uint64_t phase;
+	uint64_t rolled_back;
+} carry __attribute__((aligned(64)));
+static volatile uint64_t marker;
+static uint8_t big[BIG_BYTES] __attribute__((aligned(4096)));
+
+static void show(const struct hv_ckpt_event *e)
+{
+	say_num("ckpt event id=", (int64_t)e->id, "");
+	put_num(" kind=", e->kind, "");
+	put_num(" op=", e->op, "");
+	put_num(" status=", e->status, "");
+	put_num(" reason=", e->reason, "");
+	put_num(" slot=", e->slot, "");
+	put_num(" event=", e->event, "");
+	put_num(" value=", (int64_t)e->value, "\n");
+}
+
+/* Waits (timer ticks, never a spin on a hypercall) for the answer to id;
+ * every event on the way is printed.  0 if none came. */
+static int wait_for(uint64_t id, struct hv_ckpt_event *out)
+{
+	for (unsigned i = 0; i < 3000; i++) {
+		while (hvstub_ckpt_poll(out)) {
+			show(out);
+			if (out->id == id)
+				return 1;
+		}
+		__asm__ volatile("sti; hlt");
+	}
+	say_num("ckpt no answer to id=", (int64_t)id, "\n");
+	return 0;
+}
+
+static void ask(const struct hv_ckpt_req *r, struct hv_ckpt_event *e)
+{
+	if (hvstub_ckpt_submit(r, 1) != 0)
+		say("ckpt ring full\n");
+	else
+		wait_for(r->id, e);
+}
+
+static void denials(struct hv_ckpt_event *e)
+{
+	ask(&CKREQ_RESTORE_BOOT, e); /* again: its nonce is spent */
+	ask(&CKREQ_BAD_MAC, e);
+	ask(&CKREQ_UNKNOWN, e);
+	ask(&CKREQ_NOT_ALLOWED, e);
+	say_num("ckpt marker=", (int64_t)marker, " after the denials\n");
+}
+
+/* Two saves in one batch: the second finds the first in flight. */
+static void busy(struct hv_ckpt_event *e)
+{
+	hvstub_ckpt_submit(&CKREQ_SAVE_ONE, 0);
+	hvstub_ckpt_submit(&CKREQ_SAVE_TWO, 1);
+	wait_for(CKREQ_SAVE_ONE.id, e);
+	ask(&CKREQ_LIST, e);
+	say_num("ckpt list slot0 generation=", (int64_t)ring.slots[0].generation, "");
+	put_num(" bytes=", (int64_t)ring.slots[0].bytes, "");
+	put_num(" flags=", ring.slots[0].flags, "");
+	put_num(" slot1 generation=", (int64_t)ring.slots[1].generation, "\n");
+	ask(&CKREQ_DELETE_ONE, e);
+}
+
+static void nospace(struct hv_ckpt_event *e)
+{
+	for (unsigned i = 0; i < BIG_BYTES; i += 4096)
+		big[i] = 1;
+	ask(&CKREQ_SAVE_BIG, e);
+}
+
+void scenario_ckpt(void)
+{
+	struct hv_ckpt_event e;
+
+	set_gate(CKPT_VECTOR, nmi_mute_isr);
+	say_num("ckpt register status=", hvstub_ckpt_register(&ring, CKPT_VECTOR), "");
+	put_num(" magic_ok=", ring.magic == HV_CKPT_MAGIC, "\n");
+	hvstub_ckpt_carry(&carry, sizeof(carry));
+	ask(&CKREQ_INFO_SLOTS, &e);
+	marker = MARKER_GOOD;
+	ask(&CKREQ_SAVE_BOOT, &e);
+	/* A restore or a rollback comes back here, with the carried phase. */
+	say_num("ckpt resumed phase=", (int64_t)carry.phase, "");
+	put_num(" marker=", (int64_t)marker, "\n");
+	if (carry.phase == 0) {
+		carry.phase = 1;
+		marker = MARKER_BAD;
+		ask(&CKREQ_RESTORE_BOOT, &e); /* no answer here: the restore comes back above */
+		say("ckpt restore FAILED to come back\n");
+		return;
+	}
+	if (carry.phase == 1) {
+		while (hvstub_ckpt_poll(&e)) /* the restore's own answer */
+			show(&e);
+		denials(&e);
+		busy(&e);
+		nospace(&e);
+		carry.phase = 2;
+		marker = MARKER_BAD;
+		say("ckpt phase 2: panicking for the policy's rollback\n");
+		hvstub_panic("ckpt test panic");
+		return;
+	}
+	while (hvstub_ckpt_poll(&e)) {
+		show(&e);
+		if (e.kind == HV_CKE_ROLLED_BACK)
+			carry.rolled_back = 1;
+	}
+	say_num("ckpt rolled back=", (int64_t)carry.rolled_back, "");
+	put_num(" marker=", (int64_t)marker, "");
+	put_num(" big0=", big[0], "\n");
+	say("ckpt scenario done\n");
+}
