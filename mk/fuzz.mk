@@ -5,7 +5,8 @@
 #   BUILD               build root (the includer defines it; default: build)
 #   FUZZ_TARGETS        fuzz_elf fuzz_mb2 fuzz_report fuzz_cmdline fuzz_hvlog
 #                       fuzz_hypercall fuzz_guest_copy fuzz_bzimage
-#                       (tests/fuzz/<name>.c)
+#                       fuzz_hvdump fuzz_hvdump_open fuzz_control
+#                       fuzz_ckpt_req (tests/fuzz/<name>.c)
 #   FUZZ_SECONDS        time per target for `fuzz` (default 60)
 #   FUZZ_SMOKE_SECONDS  time per target for `fuzz-smoke` (default 10)
 #   FUZZ_JOBS           targets fuzzed at the same time (default 2)
@@ -40,7 +41,7 @@ FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_JOBS          ?= 2
 
 FUZZ_TARGETS := fuzz_elf fuzz_mb2 fuzz_report fuzz_cmdline fuzz_hvlog fuzz_hypercall \
-		fuzz_guest_copy fuzz_bzimage fuzz_hvdump fuzz_hvdump_open fuzz_control
+		fuzz_guest_copy fuzz_bzimage fuzz_hvdump fuzz_hvdump_open fuzz_control fuzz_ckpt_req
 
 # Sources each target links (besides tests/fuzz/<target>.c), extra flags,
 # and -max_len (bytes).
@@ -50,6 +51,7 @@ FUZZ_SRCS_fuzz_mb2        := boot/mb2/mb2_info.c hv/bootinfo.c
 FUZZ_SRCS_fuzz_report     := hv/report_check.c
 FUZZ_SRCS_fuzz_cmdline    := hv/cmdline.c
 FUZZ_SRCS_fuzz_control    := hv/control.c
+FUZZ_SRCS_fuzz_ckpt_req   := hv/ckpt_ring.c hv/ckpt_auth.c lib/hmac.c
 FUZZ_SRCS_fuzz_hvlog      := tools/hvlog_parse.c lib/crc32.c
 FUZZ_SRCS_fuzz_hvdump     := tools/hvdump_asm.c tools/hvlog_parse.c lib/crc32.c lib/dumpcrypt.c
 # The decryption path: sealed pages (dump_key, dump_xpage/xmem/xtag) fed
@@ -75,6 +77,7 @@ FUZZ_MAXLEN_fuzz_elf        := 4096
 FUZZ_MAXLEN_fuzz_bzimage    := 4096
 FUZZ_MAXLEN_fuzz_mb2        := 4096
 FUZZ_MAXLEN_fuzz_report     := 512
+FUZZ_MAXLEN_fuzz_ckpt_req   := 256
 FUZZ_MAXLEN_fuzz_cmdline    := 1024
 FUZZ_MAXLEN_fuzz_hvlog      := 2048
 FUZZ_MAXLEN_fuzz_hvdump     := 4096

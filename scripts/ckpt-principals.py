@@ -7,8 +7,9 @@ Who may ask the hypervisor for checkpoints (docs/checkpoints.md,
     principal <id> <name> key=<key file or 64 hex digits> ops=<op>,<op>,...
 
 id 1..4294967295 (decimal or 0x hex), name 1-15 of [A-Za-z0-9_.-], the key
-32 bytes as 64 hex digits (a file named relative to the principals file
-holds them, whitespace around them ignored), ops from save, list, restore,
+32 bytes as 64 hex digits, given in place or in a key file (named
+relative to the principals file, not all hex digits; whitespace around
+the digits ignored), ops from save, list, restore,
 delete, info.  '#' starts a comment; blank lines are ignored.
 
   scripts/ckpt-principals.py FILE -o OUT.c [--dep OUT.d] [--test]
@@ -58,6 +59,8 @@ def parse_id(word):
 def parse_key(value, base_dir, deps):
     if HEX64.fullmatch(value):
         hexkey = value
+    elif re.fullmatch(r"[0-9a-fA-F]+", value):
+        raise Bad(f"bad key length: {len(value)} hex digits, want 64 (a 32-byte key)")
     else:
         path = os.path.join(base_dir, value)
         try:
@@ -66,7 +69,8 @@ def parse_key(value, base_dir, deps):
             raise Bad(f"cannot read key file {path}: {e.strerror}")
         deps.append(path)
         if not HEX64.fullmatch(hexkey):
-            raise Bad(f"bad key length: key file {path} must hold 64 hex digits (a 32-byte key)")
+            raise Bad(f"bad key length: key file {path} must hold 64 hex digits (a 32-byte key),"
+                      " nothing else")
     key = bytes.fromhex(hexkey)
     if key == bytes(32):
         raise Bad("key is all zeros")

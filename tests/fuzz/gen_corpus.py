@@ -271,3 +271,18 @@ put("fuzz_hypercall", "dirty_pages_reset",
 # says hello again: wd_restart drops the pending NMIs, the window stays open.
 put("fuzz_hypercall", "regress_stale_nmi_window_after_hello",
     hc([(0, steps(2), 0, 0, 0, 0, 0x01), (1, 0, 1, STUB, 0, 0, 0x01), (0, 0, 0, 0, 0, 0, 0)], flags=1))
+
+
+# ---- fuzz_ckpt_req: ring indices, slots, mode, 3 nonces, one request -------
+def ckpt(idx, slots, mode, nonces, rid, op, slot, principal, flags, nonce, arg, label=b""):
+    req = struct.pack("<QIIIIQQ16s", rid, op, slot, principal, flags, nonce, arg, label.ljust(16, b"\0"))
+    return (struct.pack("<4IBB3Q", *idx, slots, mode, *nonces) + req + bytes(32))
+
+
+SIGN_ALL, SIGN_READER = 1, 1 | (1 << 2)  # mode: signed by the harness as principal 1 / 2
+put("fuzz_ckpt_req", "save_signed", ckpt((0, 1, 0, 0), 4, SIGN_ALL, (0, 0, 0), 7, 1, 3, 1, 1, 5, 0, b"boot ok"))
+put("fuzz_ckpt_req", "info_wrap", ckpt((0xffffffff, 3, 0xfffffffc, 3), 8, SIGN_ALL, (9, 0, 0), 8, 5, 0, 1, 0,
+                                       10, 4))
+put("fuzz_ckpt_req", "restore_not_allowed", ckpt((5, 6, 0, 8), 2, SIGN_READER, (0, 0, 0), 9, 3, 1, 2, 0, 1, 0))
+put("fuzz_ckpt_req", "list_replay", ckpt((5, 6, 9, 8), 2, SIGN_READER, (0, 7, 0), 10, 2, 0, 2, 0, 7, 0))
+put("fuzz_ckpt_req", "unsigned_delete", ckpt((1, 0, 0, 0), 8, 0, (0, 0, 0), 11, 4, 7, 1, 0, 1, 0))
