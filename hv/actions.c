@@ -266,8 +266,7 @@ void vm_hv_wrote_guest_page(struct vm *vm, uint64_t gpa)
  * the backend cannot track writes. */
 static struct guest_dirty *pages_to_clear(struct vm *vm)
 {
-	ckpt_take_dirty(vm); /* every page counts as written if the backend cannot tell */
-	return &vm->written;
+	return ckpt_take_dirty(vm) ? &vm->written : NULL;
 }
 
 uint64_t vm_build_guest(struct vm *vm, struct guest_dirty *clear)

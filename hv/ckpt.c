@@ -63,14 +63,16 @@ void ckpt_init(struct vm *vm, uint64_t now)
 	sync_recovery(vm);
 }
 
-void ckpt_take_dirty(struct vm *vm)
+bool ckpt_take_dirty(struct vm *vm)
 {
 	dirty_clear(&taken);
-	if (!vm->ops->take_dirty(taken.bits, GUEST_PAGES))
+	bool tracked = vm->ops->take_dirty(taken.bits, GUEST_PAGES);
+	if (!tracked)
 		dirty_fill(&taken);
 	dirty_or(&vm->written, &taken);
 	for (unsigned i = 0; i < CKPT_ARENAS; i++)
 		dirty_or(&slots[i].changed, &taken);
+	return tracked;
 }
 
 void ckpt_hv_wrote(uint64_t gpa)

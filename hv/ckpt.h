@@ -18,9 +18,9 @@ void ckpt_init(struct vm *vm, uint64_t now);
 
 /* Takes the pages the guest wrote from the backend (vcpu_ops.take_dirty)
  * and adds them to every consumer's bitmap: the reset's (vm->written) and
- * each slot's "changed since its save".  `all`: the backend cannot track
- * writes; every page counts as written. */
-void ckpt_take_dirty(struct vm *vm);
+ * each slot's "changed since its save".  false if the backend cannot
+ * track writes: every page then counts as written. */
+bool ckpt_take_dirty(struct vm *vm);
 /* The hypervisor wrote the guest page holding gpa through its own map. */
 void ckpt_hv_wrote(uint64_t gpa);
 /* Guest RAM was rebuilt from the image: every slot differs everywhere. */
