@@ -1679,6 +1679,18 @@ def check_ckpt(res, run):
               re.search(r"action rollback slot=0", run.com1) is not None)
 
 
+def check_ckptflood(res, run):
+    rates = [(int(e), int(t)) for e, t in re.findall(r"ckpt flood events=(\d+) hv_ticks=(\d+)", run.com2)]
+    res.check(run, "ckpt flood: the hypervisor takes at most 4 requests a tick",
+              bool(rates) and all(e <= 4 * (t + 1) for e, t in rates), str(rates[-3:]))
+    hang = find(run, "event", "hang")
+    res.check(run, "ckpt flood: the watchdog still finds the hang of the flooding guest, which is reset",
+              bool(hang) and guest_hello(run, 2), str([h["text"] for h in hang][:1]))
+    lines = re.findall(r"ckpt denied op=info status=denied reason=replay", run.com1)
+    res.check(run, "ckpt flood: its denials are audited, rate-limited (at most 8 lines a second)",
+              0 < len(lines) <= 8 * (1 + max((t for _, t in rates), default=0) // 1000), str(len(lines)))
+
+
 def restart_gap(run):
     m = re.search(r"restart confirmed generation=2 gap_ms=(\d+) gap_tsc=(\d+)", run.com1)
     return (int(m.group(1)), int(m.group(2))) if m else None
@@ -1951,6 +1963,8 @@ def plan(build):
     for emu, timeout in (("qemu-iso", 180), ("bochs-vmx", 900)):
         runs.append((Run(f"{emu}-ckpt", emu, "onstop=exit policy=ckpt maxticks=60000",
                          "hello ckpt@1", CKPT_END, timeout=timeout), check_ckpt))
+        runs.append((Run(f"{emu}-ckptflood", emu, "onstop=exit maxticks=60000", "hello ckptflood@1",
+                         RESTARTED, timeout=timeout), check_ckptflood))
         for pol in ("snapshot", "default"):
             runs.append((Run(f"{emu}-restart-{pol}", emu, f"onstop=exit policy={pol} maxticks=60000",
                              "hello panic@1", RESTARTED, timeout=timeout),

@@ -6,6 +6,7 @@
  * carried range keeps its newest value (which phase the test is in).
  */
 #include "../../guest-stub/stub.h"
+#include "console.h"
 #include "ckpt_test_reqs.h"
 #include "scenarios.h"
 
@@ -78,6 +79,8 @@ static void busy(struct hv_ckpt_event *e)
 	put_num(" bytes=", (int64_t)ring.slots[0].bytes, "");
 	put_num(" flags=", ring.slots[0].flags, "");
 	put_num(" slot1 generation=", (int64_t)ring.slots[1].generation, "\n");
+	big[0] = 2; /* one page changed: the next save of slot 1 copies little */
+	ask(&CKREQ_SAVE_AGAIN, e);
 	ask(&CKREQ_DELETE_ONE, e);
 }
 
@@ -130,4 +133,31 @@ void scenario_ckpt(void)
 	put_num(" marker=", (int64_t)marker, "");
 	put_num(" big0=", big[0], "\n");
 	say("ckpt scenario done\n");
+}
+
+/* A hostile guest: its NMIs go unanswered, and it floods its ring with
+ * requests (replays, after the first) and kicks in a loop.  The
+ * hypervisor takes at most CKPT_REQS_PER_TICK a tick, and its watchdog
+ * still finds the hang. */
+void scenario_ckptflood(void)
+{
+	struct hv_ckpt_event e;
+	uint64_t events = 0, t0 = (uint64_t)hvstub_info(HV_INFO_TICKS).value;
+
+	set_gate(CKPT_VECTOR, nmi_mute_isr);
+	hvstub_ckpt_register(&ring, 0);
+	say("ckpt flood: NMIs unanswered, the ring flooded\n");
+	con_flush();
+	set_gate(2, nmi_mute_isr);
+	for (uint64_t round = 1;; round++) {
+		while (hvstub_ckpt_poll(&e))
+			events++;
+		while (hvstub_ckpt_submit(&CKREQ_INFO_SLOTS, 0) == 0)
+			;
+		hvstub_ckpt_kick();
+		if (round % 50 == 0) {
+			say_num("ckpt flood events=", (int64_t)events, "");
+			put_num(" hv_ticks=", (int64_t)((uint64_t)hvstub_info(HV_INFO_TICKS).value - t0), "\n");
+		}
+	}
 }

@@ -21,8 +21,9 @@ REQS = [
     ("SAVE_ONE", 7, "admin", "save", 1, 0, 0, b"one", 106),
     ("SAVE_TWO", 8, "admin", "save", 1, 0, 0, b"two", 107),
     ("LIST", 9, "admin", "list", 0, 0, 0, b"", 108),
-    ("DELETE_ONE", 10, "admin", "delete", 1, 0, 0, b"", 109),
-    ("SAVE_BIG", 11, "admin", "save", 1, 0, 0, b"big", 110),
+    ("SAVE_AGAIN", 12, "admin", "save", 1, 0, 0, b"again", 109),
+    ("DELETE_ONE", 10, "admin", "delete", 1, 0, 0, b"", 110),
+    ("SAVE_BIG", 11, "admin", "save", 1, 0, 0, b"big", 111),
 ]
 
 

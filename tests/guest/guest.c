@@ -374,6 +374,7 @@ static const struct scenario scenarios[] = {
 	{ "hellohang", scenario_hellohang }, { "hvstack", scenario_hvstack },
 	{ "dumpranges", scenario_dumpranges }, { "stateless", scenario_stateless },
 	{ "dumpreq", scenario_dumpreq },     { "ckpt", scenario_ckpt },
+	{ "ckptflood", scenario_ckptflood },
 };
 
 static int word_is(const char *w, unsigned len, const char *name)

@@ -45,5 +45,6 @@ void scenario_dumpreq(void);
 
 /* ckpt.c: checkpoints, restore, denials, rollback (docs/checkpoints.md) */
 void scenario_ckpt(void);
+void scenario_ckptflood(void);
 
 #endif
