@@ -9,6 +9,8 @@
 # appliance build (POLICY=appliance) has none unless one is given, and
 # then denies every request (unknown_principal).
 #   CKPT_PRINCIPALS_OBJ   the generated table's object: link it
+#   ckpt-test             phony: the compiler's and the signer's checks
+#                         (tests/ckpt/run.sh)
 
 CKPT_TEST_PRINCIPALS  := tests/keys/ckpt-test.principals
 CKPT_PRINCIPALS       ?= $(if $(filter appliance,$(POLICY)),,$(CKPT_TEST_PRINCIPALS))
@@ -33,3 +35,7 @@ $(CKPT_PRINCIPALS_OBJ): $(CKPT_PRINCIPALS_C) hv/ckpt_auth.h include/hv_abi.h $(N
 	@mkdir -p $(@D)
 	@echo "  CC       $<"
 	$(Q)$(CC) $(HV_CFLAGS) -I. -c $< -o $@
+
+.PHONY: ckpt-test
+ckpt-test:
+	$(Q)tests/ckpt/run.sh

@@ -92,6 +92,31 @@ want=090000000000000002000000000000000300000000000000010000000000000000000000000
 want=${want}73dd5e21a1ad2fe6dcd2678e99b253e40d0eb80afc34ceff95e784186568df20
 if [ "$req" = "$want" ]; then pass "ckptsign.py: the 88 bytes"; else fail "ckptsign.py: the 88 bytes: $req"; fi
 
+# --format c must give the same 88 bytes as the hex, for any label bytes
+# (the test guest's requests are built from it).
+c_same() { # the signer's arguments
+	hex=$(python3 tools/ckptsign.py "$@") && c=$(python3 tools/ckptsign.py --format c "$@") || return 1
+	bytes=$(printf '%s' "$hex" | sed 's/\(..\)/0x\1, /g')
+	cat >"$tmp/c.c" <<C
+#include <string.h>
+#include "include/hv_abi.h"
+static const struct hv_ckpt_req r = $c;
+static const unsigned char want[] = { $bytes};
+int main(void) { return sizeof(r) != sizeof(want) || memcmp(&r, want, sizeof(want)) != 0; }
+C
+	$CC -std=gnu11 -I. -Werror -Wall -o "$tmp/c" "$tmp/c.c" 2>"$tmp/stderr" && "$tmp/c"
+}
+K="--principal 2 --key tests/keys/ckpt-app-test.key --nonce 0x8000000000000001 --id 3"
+# shellcheck disable=SC2086
+if c_same $K save --slot 1 --label 'a "q" ?? \\ 1' --known-good &&
+	c_same $K --flags 0xffffffff 999 --slot 0xffffffff --arg 0xffffffffffffffff \
+		--label "$(printf 'x\0017\177\037y*012345')" &&
+	c_same $K info --arg rollbacks; then
+	pass "ckptsign.py --format c: the same bytes as the hex"
+else
+	fail "ckptsign.py --format c: not the same bytes as the hex"
+fi
+
 # What make compiles in by default (mk/ckpt.mk).
 gen_for() { # make arguments: prints the generated table's first line of data
 	make --no-print-directory -s BUILD="$tmp/b" "$@" "$tmp/b/gen/ckpt_principals.c" >/dev/null 2>&1 &&
