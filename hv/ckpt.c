@@ -140,7 +140,7 @@ enum hv_ckpt_reason ckpt_save(struct vm *vm, unsigned n, const char *label, uint
 	uint64_t t0 = plat_tsc(), copied = 0;
 
 	ckpt_take_dirty(vm);
-	if (!s->full) {
+	if (!s->full || vm->set.ckpt_full) { /* ckpt_full=1: the baseline a full copy costs */
 		ckpt_map_clear(&s->map);
 		dirty_fill(&s->changed); /* a first save copies every page */
 	}
@@ -274,6 +274,8 @@ enum hv_ckpt_reason ckpt_restore(struct vm *vm, unsigned n)
 	uint64_t carried = n == CKPT_SNAPSHOT ? 0 : carry_out(&now_ring); /* a restart carries nothing */
 
 	ckpt_take_dirty(vm);
+	if (vm->set.ckpt_full)
+		dirty_fill(&slots[n].changed); /* the baseline: every page rewritten */
 	uint64_t copied = restore_pages(vm, n);
 	restore_hv_view(vm, &slots[n].hv);
 	/* The newest registration of the range wins (it may be newer than the save). */

@@ -62,6 +62,7 @@ struct hv_settings {
 	 * and the key is refused with a message. */
 	uint64_t platform_nmi, crash_test, self_nmi;
 	uint64_t test_break; /* enum vcpu_test_break: 1 unhandled exit, 2 failed entry */
+	uint64_t ckpt_full;  /* 1: checkpoints copy without dirty tracking (the baseline) */
 };
 
 /* One line of text about a setting (out of range, refused); the caller logs it. */

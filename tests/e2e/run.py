@@ -1677,6 +1677,10 @@ def check_ckpt(res, run):
               re.search(r"kind=2 op=0 status=0 reason=0 slot=0 event=3 value=\d+", run.com2) is not None)
     res.check(run, "ckpt: the rollback logged as the incident's action",
               re.search(r"action rollback slot=0", run.com1) is not None)
+    for m in re.finditer(r"ckpt (saved|restored) slot=(\d) .*?pages_(?:checked=(\d+) pages_)?copied=(\d+)"
+                         r".*?cost_tsc=(\d+)", run.com1):
+        print(f"     {run.name}: {m.group(1)} slot {m.group(2)}: checked {m.group(3) or '-'} pages, "
+              f"copied {m.group(4)}, cost {m.group(5)} tsc")
 
 
 def check_ckptflood(res, run):
@@ -1963,6 +1967,9 @@ def plan(build):
     for emu, timeout in (("qemu-iso", 180), ("bochs-vmx", 900)):
         runs.append((Run(f"{emu}-ckpt", emu, "onstop=exit policy=ckpt maxticks=60000",
                          "hello ckpt@1", CKPT_END, timeout=timeout), check_ckpt))
+        if emu.startswith("bochs"):  # the baseline: every page copied, no dirty tracking
+            runs.append((Run(f"{emu}-ckpt-full", emu, "onstop=exit policy=ckpt maxticks=60000 ckpt_full=1",
+                             "hello ckpt@1", CKPT_END, timeout=timeout), check_ckpt))
         runs.append((Run(f"{emu}-ckptflood", emu, "onstop=exit maxticks=60000", "hello ckptflood@1",
                          RESTARTED, timeout=timeout), check_ckptflood))
         for pol in ("snapshot", "default"):
