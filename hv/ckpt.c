@@ -87,12 +87,14 @@ void ckpt_ram_rebuilt(void)
 		dirty_fill(&slots[i].changed);
 }
 
+/* Eight words OR-ed per test: a slot's first save examines every page
+ * of guest RAM, so this loop is most of its cost. */
 static bool page_is_zero(const uint8_t *p)
 {
 	const uint64_t *w = (const uint64_t *)p;
 
-	for (unsigned i = 0; i < GUEST_PAGE_SIZE / 8; i++)
-		if (w[i])
+	for (unsigned i = 0; i < GUEST_PAGE_SIZE / 8; i += 8)
+		if (w[i] | w[i + 1] | w[i + 2] | w[i + 3] | w[i + 4] | w[i + 5] | w[i + 6] | w[i + 7])
 			return false;
 	return true;
 }

@@ -155,7 +155,7 @@ void scenario_ckptflood(void)
 		while (hvstub_ckpt_submit(&CKREQ_INFO_SLOTS, 0) == 0)
 			;
 		hvstub_ckpt_kick();
-		if (round % 50 == 0) {
+		if (round % 5 == 0) {
 			say_num("ckpt flood events=", (int64_t)events, "");
 			put_num(" hv_ticks=", (int64_t)((uint64_t)hvstub_info(HV_INFO_TICKS).value - t0), "\n");
 		}
