@@ -164,8 +164,8 @@ enum hv_ckpt_reason ckpt_save(struct vm *vm, unsigned n, const char *label, uint
 					  .time_ms = (t0 - vm->clk.launch_tsc) / vm->clk.tsc_per_ms,
 					  .bytes = copied * GUEST_PAGE_SIZE,
 					  .flags = flags & HV_CKF_KNOWN_GOOD };
-	if (label != NULL)
-		memcpy(in->label, label, HV_CKPT_LABEL_LEN - 1);
+	if (label != NULL) /* NUL-terminated within HV_CKPT_LABEL_LEN (ckpt_req_check) */
+		memcpy(in->label, label, strnlen(label, HV_CKPT_LABEL_LEN - 1));
 	sync_recovery(vm);
 	hv_record(LOG_INFO, CAT_ACTION,
 		  "ckpt saved slot=%u generation=%llu pages_checked=%llu pages_copied=%llu held=%u "
