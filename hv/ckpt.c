@@ -337,9 +337,10 @@ bool ckpt_snapshot_restart(struct vm *vm)
 	if (!vm->policy->snapshot_restart || !slots[CKPT_SNAPSHOT].full)
 		return false;
 	ckpt_restore(vm, CKPT_SNAPSHOT);
-	/* The image's boot-info page says which generation runs. */
+	/* An ELF guest's boot-info page says which generation runs (a Linux
+	 * guest has none there: it asks HC_INFO). */
 	struct hvg_boot_info *bi = guest_gpa_ptr(HVG_BOOT_INFO_GPA, sizeof(*bi));
-	if (bi != NULL) {
+	if (bi != NULL && vm->cfg.entry_rdi == HVG_BOOT_INFO_GPA && !vm->dev.enabled) {
 		bi->boot_generation = vm->stub.generation;
 		mark_written(vm, HVG_BOOT_INFO_GPA);
 	}
