@@ -1695,6 +1695,31 @@ def check_ckptflood(res, run):
               0 < len(lines) <= 8 * (1 + max((t for _, t in rates), default=0) // 1000), str(len(lines)))
 
 
+def plan_linux_snapshot(assets):
+    """The Linux guest's fault-to-hello gap, from the snapshot and cold.  Only
+    with E2E_CKPT_LINUX=1 and a build whose slots hold the kernel's live
+    memory (make CKPT_SLOTS=1 CKPT_SLOT_MB=96; docs/checkpoints.md)."""
+    if assets is None or os.environ.get("E2E_CKPT_LINUX") != "1":
+        return []
+    panic = [(r"shell ready", b"sleep 2; echo c > /proc/sysrq-trigger\n")]
+    return [(Run(f"qemu-iso-linux-restart-{pol}", "qemu-iso",
+                 f"onstop=exit policy={pol} wd_k=10 maxticks=300000", LINUX_CMDLINE, RESTARTED,
+                 guest_bytes=assets[0], initrd=assets[1], typing=panic, memory=512, timeout=400),
+             check_linux_restart)
+            for pol in ("linux_stub_snapshot", "linux_stub")]
+
+
+def check_linux_restart(res, run):
+    gap = restart_gap(run)
+    snap = "snapshot" in run.name
+    res.check(run, f"Linux: a panic, the reset {'from the snapshot' if snap else 'cold'}, the module's "
+              "hello of generation 2",
+              gap is not None and (re.search(r"reset done generation=2 cost_tsc=\d+ from=snapshot",
+                                             run.com1) is not None) == snap)
+    if gap:
+        print(f"     {run.name}: fault-to-hello gap {gap[0]} ms, {gap[1]} tsc")
+
+
 def restart_gap(run):
     m = re.search(r"restart confirmed generation=2 gap_ms=(\d+) gap_tsc=(\d+)", run.com1)
     return (int(m.group(1)), int(m.group(2))) if m else None
@@ -1977,6 +2002,7 @@ def plan(build):
                              "hello panic@1", RESTARTED, timeout=timeout),
                           check_snapshot if pol == "snapshot" else check_restart_gap))
     runs += plan_linux_stub(assets)
+    runs += plan_linux_snapshot(assets)
     # wd_k=10: the watchdog is not what this run tests (a loaded host can
     # hold a heartbeat up)
     runs.append((Run("qemu-iso-control", "qemu-iso", "maxticks=30000 wd_k=10", "hello", STOPPED,
