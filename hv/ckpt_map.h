@@ -15,7 +15,7 @@
 
 /* A slot's guest-RAM arena, in pages (a build setting: make CKPT_SLOT_MB=). */
 #ifndef HV_CKPT_SLOT_MB
-#define HV_CKPT_SLOT_MB 8
+#define HV_CKPT_SLOT_MB 4
 #endif
 #define CKPT_SLOT_PAGES ((uint32_t)((uint64_t)HV_CKPT_SLOT_MB << 20) / (uint32_t)GUEST_PAGE_SIZE)
 _Static_assert(HV_CKPT_SLOT_MB >= 1 && HV_CKPT_SLOT_MB <= HV_GUEST_RAM_MB,

@@ -2001,6 +2001,9 @@ def plan(build):
             runs.append((Run(f"{emu}-restart-{pol}", emu, f"onstop=exit policy={pol} maxticks=60000",
                              "hello panic@1", RESTARTED, timeout=timeout),
                           check_snapshot if pol == "snapshot" else check_restart_gap))
+    # the other boot path (UEFI), once
+    runs.append((Run("qemu-uefi-ckpt", "qemu-uefi", "onstop=exit policy=ckpt maxticks=60000",
+                     "hello ckpt@1", CKPT_END, timeout=180), check_ckpt))
     runs += plan_linux_stub(assets)
     runs += plan_linux_snapshot(assets)
     # wd_k=10: the watchdog is not what this run tests (a loaded host can
