@@ -15,7 +15,7 @@ GUEST_IMAGE_MB ?= 16
 # arenas (the extra one is the snapshot restart's); 4 MiB keeps the image
 # loadable by OVMF in the e2e runs' 256 MiB machines.
 CKPT_SLOTS ?= 2
-CKPT_SLOT_MB ?= 4
+CKPT_SLOT_MB ?= $(if $(filter 2 3,$(GUEST_RAM_MB)),$(GUEST_RAM_MB),4)
 WATCHDOG_MS ?= 100
 WATCHDOG_K ?= 2
 # The name every log of this build's instances starts with (instance= overrides it).
