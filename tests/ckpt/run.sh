@@ -92,6 +92,27 @@ want=090000000000000002000000000000000300000000000000010000000000000000000000000
 want=${want}73dd5e21a1ad2fe6dcd2678e99b253e40d0eb80afc34ceff95e784186568df20
 if [ "$req" = "$want" ]; then pass "ckptsign.py: the 88 bytes"; else fail "ckptsign.py: the 88 bytes: $req"; fi
 
+# The signer's numbers are the ABI's (include/hv_abi.h).
+abi_same() {
+	python3 - <<'PY'
+import re, sys
+sys.path.insert(0, "tools")
+import ckptsign
+abi = open("include/hv_abi.h").read()
+def enum(name, prefix):
+    body = re.search(r"enum %s \{(.*?)\}" % name, abi, re.S).group(1)
+    return {m.group(1).lower(): int(m.group(2))
+            for m in re.finditer(r"\b%s([A-Z_]+) = (\d+)," % prefix, body)}
+ops = enum("hv_ckpt_op", "HV_CK_")
+info = enum("hv_ckpt_info", "HV_CKI_")
+flag = int(re.search(r"#define HV_CKF_KNOWN_GOOD (\d+)u", abi).group(1))
+sys.exit(not (ops == ckptsign.OPS and info == ckptsign.INFO and flag == ckptsign.KNOWN_GOOD
+              and ckptsign.SIGNED.size == int(re.search(r"HV_CKPT_REQ_SIGNED (\d+)u", abi).group(1))))
+PY
+}
+if abi_same; then pass "ckptsign.py: ops, INFO fields, flags and the signed length are the ABI's"
+else fail "ckptsign.py: ops, INFO fields, flags or the signed length differ from include/hv_abi.h"; fi
+
 # --format c must give the same 88 bytes as the hex, for any label bytes
 # (the test guest's requests are built from it).
 c_same() { # the signer's arguments
