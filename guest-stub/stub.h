@@ -252,6 +252,9 @@ uint64_t hvstub_ckpt_nonce(void);
 /* Copies r into the ring; kick = 1 also kicks.  -1 if the ring is full or
  * not registered. */
 int hvstub_ckpt_submit(const struct hv_ckpt_req *r, int kick);
+/* n requests at once (one move of req_tail: the hypervisor takes them in
+ * one batch if its budget for the tick allows); -1 if they do not fit. */
+int hvstub_ckpt_submit_many(const struct hv_ckpt_req *const *r, unsigned n, int kick);
 int64_t hvstub_ckpt_kick(void);
 /* Fills a request (id, op, slot, principal, flags, nonce, arg, label, mac)
  * and submits it with a kick. */

@@ -34,17 +34,25 @@ int64_t hvstub_ckpt_kick(void)
 	return hvstub_call(HC_CKPT, HV_CKPT_KICK, 0, 0).status;
 }
 
-int hvstub_ckpt_submit(const struct hv_ckpt_req *r, int kick)
+int hvstub_ckpt_submit_many(const struct hv_ckpt_req *const *r, unsigned n, int kick)
 {
 	struct hv_ckpt_ring *g = ck_ring;
 
-	if (g == NULL || g->req_tail - __atomic_load_n(&g->req_head, __ATOMIC_ACQUIRE) >= HV_CKPT_RING)
+	if (g == NULL || n > HV_CKPT_RING ||
+	    g->req_tail - __atomic_load_n(&g->req_head, __ATOMIC_ACQUIRE) > HV_CKPT_RING - n)
 		return -1;
-	g->req[g->req_tail % HV_CKPT_RING] = *r;
-	__atomic_store_n(&g->req_tail, g->req_tail + 1, __ATOMIC_RELEASE);
+	for (unsigned i = 0; i < n; i++)
+		g->req[(g->req_tail + i) % HV_CKPT_RING] = *r[i];
+	/* One release store: the hypervisor sees all of them or none. */
+	__atomic_store_n(&g->req_tail, g->req_tail + n, __ATOMIC_RELEASE);
 	if (kick)
 		hvstub_ckpt_kick();
 	return 0;
+}
+
+int hvstub_ckpt_submit(const struct hv_ckpt_req *r, int kick)
+{
+	return hvstub_ckpt_submit_many(&r, 1, kick);
 }
 
 static int submit(uint64_t id, uint32_t op, uint32_t slot, uint32_t principal, uint32_t flags,

@@ -1673,8 +1673,11 @@ def check_ckpt(res, run):
     res.check(run, "ckpt: a save larger than its slot: NOSPACE (slots_full)",
               answer(11).get("status") == 4 and answer(11).get("reason") == 11, str(answer(11)))
     res.check(run, "ckpt: rollback by policy: pre-checkpoint memory, the guest told the event and slot",
-              re.search(r"ckpt rolled back=1 marker=24589 big0=0", run.com2) is not None and
+              re.search(r"ckpt rolled back=1 marker=24589 big0=0 notify_irqs=[1-9]", run.com2) is not None and
               re.search(r"kind=2 op=0 status=0 reason=0 slot=0 event=3 value=\d+", run.com2) is not None)
+    m = re.search(r"notify_irqs=(\d+)", run.com2)
+    res.check(run, "ckpt: the guest is notified (its vector raised) when answers are written",
+              m is not None and int(m.group(1)) > 0, m.group(0) if m else "")
     res.check(run, "ckpt: the rollback logged as the incident's action",
               re.search(r"action rollback slot=0", run.com1) is not None)
     for m in re.finditer(r"ckpt (saved|restored) slot=(\d) .*?pages_(?:checked=(\d+) pages_)?copied=(\d+)"
