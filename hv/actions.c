@@ -313,12 +313,13 @@ static const uint8_t restart_reason_of_fault[FAULT_TYPE_COUNT] = {
 _Static_assert(FAULT_TYPE_COUNT == 14 && HV_RESTART_REASON_COUNT == 17,
 	       "every fault type has its restart reason in the ABI");
 
-/* The watchdog and the recovery machine after either kind of restart. */
-static void restarted(struct vm *vm, uint64_t incident)
+/* After either kind of restart: the guest's checkpoint ring forgotten
+ * (its checkpoints kept), the watchdog and the recovery machine. */
+static void restarted(struct vm *vm)
 {
 	uint64_t now = plat_tsc();
 
-	(void)incident;
+	ckpt_guest_restarted(vm);
 	wd_restart(&vm->wd, now);
 	recovery_reset_done(&vm->rc, now);
 }
@@ -331,8 +332,7 @@ static bool snapshot_reset(struct vm *vm, uint32_t reason, uint64_t incident, ui
 	if (!ckpt_snapshot_restart(vm))
 		return false;
 	vm->stub = (struct stub_link){ .generation = vm->stub.generation, .restart_reason = reason };
-	vm->ck.ring = (struct ckpt_ring_link){ 0 };
-	restarted(vm, incident);
+	restarted(vm);
 	hv_record(LOG_INFO, CAT_ACTION, "reset done generation=%llu cost_tsc=%llu from=snapshot%s",
 		  (unsigned long long)vm->stub.generation, (unsigned long long)(plat_tsc() - t0),
 		  incident_of(incident).s);
@@ -359,9 +359,8 @@ static void reset_guest(struct vm *vm, uint32_t reason, uint64_t incident)
 	vm->regs = (struct guest_regs){ .rdi = vm->cfg.entry_rdi, .rsi = vm->cfg.entry_rsi };
 	vm->nmi_window = vm->intr_window = false; /* the backend's reset turned them off */
 	vm->stub = (struct stub_link){ .generation = vm->stub.generation, .restart_reason = reason };
-	vm->ck.ring = (struct ckpt_ring_link){ 0 };
 	vtimer_reset(&vm->vt);
-	restarted(vm, incident);
+	restarted(vm);
 	hv_record(LOG_INFO, CAT_ACTION, "reset done generation=%llu cost_tsc=%llu cleared_pages=%llu/%llu%s",
 		  (unsigned long long)vm->stub.generation, (unsigned long long)(plat_tsc() - t0),
 		  (unsigned long long)cleared, (unsigned long long)GUEST_PAGES, incident_of(incident).s);

@@ -81,6 +81,14 @@ void ckpt_hv_wrote(uint64_t gpa)
 		guest_dirty_mark(&slots[i].changed, gpa);
 }
 
+void ckpt_guest_restarted(struct vm *vm)
+{
+	vm->ck.ring = (struct ckpt_ring_link){ 0 };
+	vm->ck.pending.active = false;
+	vm->ck.kicked = false;
+	vm->ck.irq_pending = false;
+}
+
 void ckpt_ram_rebuilt(void)
 {
 	for (unsigned i = 0; i < CKPT_ARENAS; i++)

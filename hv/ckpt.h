@@ -23,6 +23,10 @@ void ckpt_init(struct vm *vm, uint64_t now);
 bool ckpt_take_dirty(struct vm *vm);
 /* The hypervisor wrote the guest page holding gpa through its own map. */
 void ckpt_hv_wrote(uint64_t gpa);
+/* The guest was restarted (cold or from the snapshot): its ring, carry
+ * range, the operation in flight and the notify interrupt are forgotten;
+ * the checkpoints stay. */
+void ckpt_guest_restarted(struct vm *vm);
 /* Guest RAM was rebuilt from the image: every slot differs everywhere. */
 void ckpt_ram_rebuilt(void);
 
