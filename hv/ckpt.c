@@ -233,6 +233,10 @@ static void restore_hv_view(struct vm *vm, const struct ckpt_hv_view *h)
 	vm->vt = h->vt;
 	vtimer_pause(&vm->vt, now - h->save_tsc);
 	vm->dev = h->dev;
+	/* An interrupt held at the save has not been held while the guest
+	 * was away (the watchdog's held-interrupt check, hv/watchdog.h). */
+	if (vm->dev.irq_pending)
+		vm->dev.irq_pending_since += now - h->save_tsc;
 	vm->msr = h->msr;
 	vm->ops->set_tsc_offset(vm->msr.tsc_offset);
 	uint64_t generation = vm->stub.generation;
