@@ -1992,10 +1992,10 @@ def plan(build):
     for name, emu, extra, guest, end, check, timeout in DUMP_RUNS:
         runs.append((Run(f"{emu}-{name}", emu, f"onstop=exit {extra} maxticks=120000", guest, end,
                          timeout=timeout, cpu=DUMP_CPU.get(name)), check))
-    for emu, timeout in (("qemu-iso", 180), ("bochs-vmx", 900)):
+    for emu, timeout in (("qemu-iso", 180), ("bochs-vmx", 900), ("bochs-svm", 900)):
         runs.append((Run(f"{emu}-ckpt", emu, "onstop=exit policy=ckpt maxticks=60000",
                          "hello ckpt@1", CKPT_END, timeout=timeout), check_ckpt))
-        if emu.startswith("bochs"):  # the baseline: every page copied, no dirty tracking
+        if emu == "bochs-vmx":  # the baseline: every page copied, no dirty tracking
             runs.append((Run(f"{emu}-ckpt-full", emu, "onstop=exit policy=ckpt maxticks=60000 ckpt_full=1",
                              "hello ckpt@1", CKPT_END, timeout=timeout), check_ckpt))
         runs.append((Run(f"{emu}-ckptflood", emu, "onstop=exit maxticks=60000", "hello ckptflood@1",
