@@ -10,6 +10,12 @@
 BUILD ?= build
 GUEST_RAM_MB ?= 128
 GUEST_IMAGE_MB ?= 16
+# Checkpoint slots the guest may use, and the guest RAM each holds
+# (docs/checkpoints.md, "Memory"): (CKPT_SLOTS + 1) x CKPT_SLOT_MB MiB of
+# arenas (the extra one is the snapshot restart's); 4 MiB keeps the image
+# loadable by OVMF in the e2e runs' 256 MiB machines.
+CKPT_SLOTS ?= 2
+CKPT_SLOT_MB ?= $(if $(filter 2 3,$(GUEST_RAM_MB)),$(GUEST_RAM_MB),4)
 WATCHDOG_MS ?= 100
 WATCHDOG_K ?= 2
 # The name every log of this build's instances starts with (instance= overrides it).
@@ -56,7 +62,7 @@ WARN := -Wall -Wextra -Werror
 HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -ffreestanding -fno-stack-protector -fpic \
 	-fshort-wchar -mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables \
 	-fomit-frame-pointer -nostdinc -isystem $(NEWLIB_INCLUDE) -isystem $(GCC_INCLUDE) \
-	$(BEARSSL_INC) -DHV_GUEST_RAM_MB=$(GUEST_RAM_MB) -DHV_GUEST_IMAGE_MB=$(GUEST_IMAGE_MB) -DHV_WATCHDOG_MS=$(WATCHDOG_MS) -DHV_WATCHDOG_K=$(WATCHDOG_K) \
+	$(BEARSSL_INC) -DHV_GUEST_RAM_MB=$(GUEST_RAM_MB) -DHV_GUEST_IMAGE_MB=$(GUEST_IMAGE_MB) -DHV_CKPT_SLOTS=$(CKPT_SLOTS) -DHV_CKPT_SLOT_MB=$(CKPT_SLOT_MB) -DHV_WATCHDOG_MS=$(WATCHDOG_MS) -DHV_WATCHDOG_K=$(WATCHDOG_K) \
 	-DHV_INSTANCE='"$(INSTANCE)"' \
 	$(if $(filter 1,$(TEST_AIDS)),-DHV_TEST_AIDS)
 HV_ASFLAGS := -g -fpic -I.
@@ -159,7 +165,7 @@ $(BUILD)/hv.iso: $(BUILD)/hv.elf $(BUILD)/guest.elf tests/e2e/grub.cfg
 # --- Test guest (freestanding ELF64 at 1 MiB, links the stub) ----------------
 GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -ffreestanding -fno-stack-protector -fno-pic \
 	-mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables -nostdinc \
-	-isystem $(GCC_INCLUDE) -DHVSTUB_TEST_AIDS
+	-isystem $(GCC_INCLUDE) -DHVSTUB_TEST_AIDS -I$(BUILD)/gen
 GUEST_SRC := $(wildcard tests/guest/*.c) $(wildcard tests/guest/*.S) $(wildcard guest-stub/*.c) $(wildcard guest-stub/*.S)
 GUEST_OBJ := $(patsubst %,$(BUILD)/guest-obj/%.o,$(GUEST_SRC))
 
@@ -167,6 +173,13 @@ $(BUILD)/guest-obj/%.o: %
 	@mkdir -p $(dir $@)
 	@echo "  CC       $< (guest)"
 	$(Q)$(CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+
+# The test guest's checkpoint requests, signed on the host (never a key in the guest).
+CKPT_TEST_REQS := $(BUILD)/gen/ckpt_test_reqs.h
+$(CKPT_TEST_REQS): tests/guest/ckpt_reqs.py tools/ckptsign.py $(CKPT_TEST_PRINCIPALS)
+	@mkdir -p $(@D)
+	$(Q)python3 tests/guest/ckpt_reqs.py $(CKPT_TEST_PRINCIPALS) $@
+$(BUILD)/guest-obj/tests/guest/ckpt.c.o: $(CKPT_TEST_REQS)
 
 $(BUILD)/guest.elf: $(GUEST_OBJ) tests/guest/guest.ld
 	@echo "  LD       $@"

@@ -7,6 +7,7 @@
 
 #include "arch/x86/platform.h"
 #include "hv/actions.h"
+#include "hv/ckpt.h"
 #include "hv/dump.h"
 #include "hv/guest.h"
 #include "hv/wallclock.h"
@@ -255,6 +256,7 @@ static void send_command(struct vm *vm, const struct rec_fx *fx)
 void vm_hv_wrote_guest_page(struct vm *vm, uint64_t gpa)
 {
 	guest_dirty_mark(&vm->written, gpa);
+	ckpt_hv_wrote(gpa);
 }
 
 /* What must be cleared: the pages the backend saw the guest write, and
@@ -263,7 +265,7 @@ void vm_hv_wrote_guest_page(struct vm *vm, uint64_t gpa)
  * the backend cannot track writes. */
 static struct guest_dirty *pages_to_clear(struct vm *vm)
 {
-	return vm->ops->take_dirty(vm->written.bits, GUEST_PAGES) ? &vm->written : NULL;
+	return ckpt_take_dirty(vm) ? &vm->written : NULL;
 }
 
 uint64_t vm_build_guest(struct vm *vm, struct guest_dirty *clear)
@@ -310,16 +312,45 @@ static const uint8_t restart_reason_of_fault[FAULT_TYPE_COUNT] = {
 _Static_assert(FAULT_TYPE_COUNT == 14 && HV_RESTART_REASON_COUNT == 17,
 	       "every fault type has its restart reason in the ABI");
 
+/* After either kind of restart: the guest's checkpoint ring forgotten
+ * (its checkpoints kept), the watchdog and the recovery machine. */
+static void restarted(struct vm *vm)
+{
+	uint64_t now = plat_tsc();
+
+	ckpt_guest_restarted(vm);
+	wd_restart(&vm->wd, now);
+	recovery_reset_done(&vm->rc, now);
+}
+
+/* The policy's `snapshot hello` (docs/checkpoints.md): the guest as it
+ * was at its stub's first hello instead of a cold reload.  false if no
+ * snapshot was taken. */
+static bool snapshot_reset(struct vm *vm, uint32_t reason, uint64_t incident, uint64_t t0)
+{
+	if (!ckpt_snapshot_restart(vm))
+		return false;
+	vm->stub = (struct stub_link){ .generation = vm->stub.generation, .restart_reason = reason };
+	restarted(vm);
+	hv_record(LOG_INFO, CAT_ACTION, "reset done generation=%llu cost_tsc=%llu from=snapshot%s",
+		  (unsigned long long)vm->stub.generation, (unsigned long long)(plat_tsc() - t0),
+		  incident_of(incident).s);
+	return true;
+}
+
 /* Reload the image from the pristine copy into cleared RAM, reset the
  * vCPU and the guest's devices, next boot generation (M11).  `reason`
  * (enum hv_restart_reason) is what the next generation's stub learns. */
 static void reset_guest(struct vm *vm, uint32_t reason, uint64_t incident)
 {
 	uint64_t t0 = plat_tsc();
-	struct guest_dirty *clear = pages_to_clear(vm);
 
 	vm->stub.generation++;
+	if (snapshot_reset(vm, reason, incident, t0))
+		return;
+	struct guest_dirty *clear = pages_to_clear(vm);
 	uint64_t cleared = vm_build_guest(vm, clear);
+	ckpt_ram_rebuilt();
 	vm->ops->reset(&vm->cfg);
 	vm->msr = (struct msr_state){ .apic_base = vm->msr.apic_base };
 	dev_reset(&vm->dev, vm->cfg.com2_emulated, vm->clk.tsc_hz, plat_tsc());
@@ -328,9 +359,7 @@ static void reset_guest(struct vm *vm, uint32_t reason, uint64_t incident)
 	vm->nmi_window = vm->intr_window = false; /* the backend's reset turned them off */
 	vm->stub = (struct stub_link){ .generation = vm->stub.generation, .restart_reason = reason };
 	vtimer_reset(&vm->vt);
-	uint64_t now = plat_tsc();
-	wd_restart(&vm->wd, now);
-	recovery_reset_done(&vm->rc, now);
+	restarted(vm);
 	hv_record(LOG_INFO, CAT_ACTION, "reset done generation=%llu cost_tsc=%llu cleared_pages=%llu/%llu%s",
 		  (unsigned long long)vm->stub.generation, (unsigned long long)(plat_tsc() - t0),
 		  (unsigned long long)cleared, (unsigned long long)GUEST_PAGES, incident_of(incident).s);
@@ -358,6 +387,18 @@ static void park(struct vm *vm, const struct rec_fx *fx)
 		vm_stop(vm, "parked");
 	else
 		vm_log_watchdog_stats(vm);
+}
+
+/* The policy's rollback (docs/checkpoints.md): carried out once the
+ * exit is handled (hv/run.c, ckpt_rollback_now()). */
+static void roll_back(struct vm *vm, const struct rec_fx *fx)
+{
+	uint32_t reason = vm->rc.rule != NULL ? restart_reason_of_fault[vm->rc.rule->event] : HV_RESTART_NONE;
+
+	hv_record(LOG_INFO, CAT_ACTION, "rollback slot=%llu%s", (unsigned long long)fx->arg,
+		  incident_of(fx->incident).s);
+	vm->ck.rollback = (struct ckpt_rollback){ .pending = true, .slot = (int)fx->arg,
+						  .reason = reason, .incident = fx->incident };
 }
 
 static void log_outcome(const struct vm *vm, const struct rec_fx *fx)
@@ -411,6 +452,10 @@ static void log_outcome(const struct vm *vm, const struct rec_fx *fx)
 		hv_record(alarm_log_level(fx->level), CAT_EVENT, "stub_silent after reset generation=%llu%s",
 			  (unsigned long long)vm->stub.generation, inc.s);
 		break;
+	case FX_ROLLBACK_NONE:
+		hv_record(LOG_MINOR, CAT_OUTCOME, "rollback impossible: no checkpoint to go back to; next=%s%s",
+			  policy_action_name((enum policy_action)fx->next), inc.s);
+		break;
 	case FX_NO_RULE:
 		hv_log("ERROR policy %s has no rule for event %s: %s", p->name,
 		       fault_type_name((enum fault_type)fx->fault),
@@ -458,6 +503,9 @@ static bool apply(struct vm *vm, const struct rec_fx_list *out, const struct dec
 			break;
 		case FX_PARK:
 			park(vm, fx);
+			break;
+		case FX_ROLLBACK:
+			roll_back(vm, fx);
 			break;
 		case FX_SILENT_AFTER_BOOT:
 			silent_after_boot = true;

@@ -177,6 +177,16 @@ static void inject_device_intr(struct vm *vm, bool nmi_injected)
 		inject_intr(vm, vector);
 }
 
+/* The checkpoint ring's notify interrupt (hv/ckpt_run.c): an answer or
+ * a rollback event waits in the guest's ring. */
+static void inject_ckpt_intr(struct vm *vm, bool nmi_injected)
+{
+	if (!intr_can_go_in(vm, nmi_injected))
+		return;
+	inject_intr(vm, vm->ck.ring.vector);
+	vm->ck.irq_pending = false;
+}
+
 /* A heartbeat due at the same entry as the guest's timer interrupt waits
  * for the next tick (wd_defer_heartbeat()): the interrupt goes in now,
  * and neither needs an extra window exit. */
@@ -198,6 +208,8 @@ void heartbeat_inject(struct vm *vm)
 		inject_timer(vm, nmi_injected);
 	else if (vm->dev.irq_pending)
 		inject_device_intr(vm, nmi_injected);
+	else if (vm->ck.irq_pending && vm->ck.ring.vector)
+		inject_ckpt_intr(vm, nmi_injected);
 	else if (vm->intr_window)
 		set_intr_window(vm, false);
 }

@@ -24,7 +24,7 @@ void heartbeat_inject(struct vm *vm);
 static inline bool heartbeat_inject_needed(const struct vm *vm)
 {
 	return wd_nmi_pending(&vm->wd) || vtimer_due(&vm->vt) || vm->intr_window || vm->nmi_window ||
-	       vm->dev.irq_pending;
+	       vm->dev.irq_pending || (vm->ck.irq_pending && vm->ck.ring.vector);
 }
 
 #endif

@@ -6,6 +6,7 @@
  */
 #include "arch/x86/platform.h"
 #include "hv/actions.h"
+#include "hv/ckpt.h"
 #include "hv/cmdline.h"
 #include "hv/guest.h"
 #include "hv/hv.h"
@@ -150,6 +151,7 @@ static void log_memory_map(const struct boot_info *bi)
 static void start_clock(uint64_t tsc_hz)
 {
 	vm_start_clock(&vm, tsc_hz, plat_tsc());
+	ckpt_init(&vm, plat_tsc());
 	hv_log("tsc %llu Hz, tick %llu us = %llu tsc", (unsigned long long)tsc_hz,
 	       (unsigned long long)vm.set.tick_us, (unsigned long long)vm.clk.tick_tsc);
 	log_set_clock(vm.boot->entry_tsc, tsc_hz);

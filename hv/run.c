@@ -9,6 +9,7 @@
  */
 #include "arch/x86/platform.h"
 #include "hv/actions.h"
+#include "hv/ckpt.h"
 #include "hv/control_run.h"
 #include "hv/exits.h"
 #include "hv/heartbeat.h"
@@ -115,6 +116,10 @@ static void periodic(struct vm *vm)
 	if (wd_due(&vm->wd, now))
 		heartbeat_period(vm, now);
 	vm_recovery_tick(vm, now);
+	if (vm->ck.rollback.pending)
+		ckpt_rollback_now(vm); /* a deadline's escalation reached it */
+	if (recovery_guest_runs(&vm->rc))
+		ckpt_poll(vm);
 	if (vm->set.stat_ms && now >= vm->st.next_tsc)
 		vm_log_periodic_stats(vm, now);
 	vm_control_poll(vm, now);
@@ -174,8 +179,12 @@ static void run_guest_once(struct vm *vm)
 	if (!tick && hypercall_short(vm, &ev))
 		return;
 	bool halted = exit_handle(vm, &ev);
+	if (vm->ck.rollback.pending)
+		ckpt_rollback_now(vm); /* the policy's, decided while handling the exit */
 	if (tick && !vm->stopped)
 		periodic(vm);
+	else if (vm->ck.kicked && !vm->stopped && recovery_guest_runs(&vm->rc))
+		ckpt_poll(vm); /* HC_CKPT KICK: requests wait */
 	if (halted)
 		wait_for_interrupt(vm);
 	if (log_pending())

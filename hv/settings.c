@@ -75,6 +75,7 @@ static const struct setting settings_table[] = {
 	{ "self_nmi",     SET_U64,  NULL,    0,   UINT64_MAX, 0,                  F_U64(self_nmi),       BAD_NOTE,  true },
 	{ "test_break",   SET_U64,  NULL,    0,   2,          0,                  F_U64(test_break),     BAD_NOTE,  true },
 	{ "x2apic_test",  SET_U64,  NULL,    0,   1,          0,                  F_U64(x2apic_test),    BAD_NOTE,  true },
+	{ "ckpt_full",    SET_U64,  NULL,    0,   1,          0,                  F_U64(ckpt_full),      BAD_NOTE,  true },
 };
 
 /* A value's text as given, for messages and strings.  It must hold a whole

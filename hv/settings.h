@@ -66,6 +66,7 @@ struct hv_settings {
 	uint64_t test_break; /* enum vcpu_test_break: 1 unhandled exit, 2 failed entry */
 	uint64_t x2apic_test; /* 1: put the local APIC in x2APIC mode before take-over, as a
 			       * firmware may leave it (arch/x86/apic.c) */
+	uint64_t ckpt_full;  /* 1: checkpoints copy without dirty tracking (the baseline) */
 };
 
 /* One line of text about a setting (out of range, refused); the caller logs it. */

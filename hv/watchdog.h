@@ -76,6 +76,10 @@ void wd_init(struct watchdog *wd, uint64_t period_tsc, uint32_t k);
 /* A guest (re)start or the stub's first hello in a boot generation:
  * counters cleared, clock from now. */
 void wd_restart(struct watchdog *wd, uint64_t now);
+/* A checkpoint's restore: as a restart, but the sequence number goes on
+ * from the one the restored stub last saw, so its next acknowledgment
+ * matches. */
+void wd_resume(struct watchdog *wd, uint64_t sent_seq, uint64_t now);
 
 /* True if a period boundary has passed at `now`. */
 static inline bool wd_due(const struct watchdog *wd, uint64_t now)

@@ -48,6 +48,9 @@ UNIT_SRCS_test_log_ring    := lib/log.c lib/crc32.c
 UNIT_SRCS_test_flight      := lib/flight.c lib/log.c lib/crc32.c
 UNIT_SRCS_test_recovery    := hv/recovery.c hv/policy.c hv/ratelimit.c
 UNIT_SRCS_test_recovery_reset := hv/recovery.c hv/policy.c hv/ratelimit.c
+UNIT_SRCS_test_recovery_rollback := hv/recovery.c hv/policy.c hv/ratelimit.c
+UNIT_SRCS_test_ckpt_map    := hv/ckpt_map.c
+$(UNIT_DIR)/test_ckpt_map: UNIT_CFLAGS += -DHV_GUEST_RAM_MB=2 -DHV_CKPT_SLOT_MB=1
 UNIT_SRCS_test_watchdog    := hv/watchdog.c
 UNIT_SRCS_test_hello       := hv/hello.c hv/watchdog.c
 UNIT_SRCS_test_vtimer      := hv/vtimer.c

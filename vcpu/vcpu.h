@@ -233,6 +233,10 @@ struct vcpu_state {
 	uint64_t pending_event, vectoring_event;
 	/* STI/MOV-SS shadow: VMX guest interruptibility, SVM INTERRUPT_SHADOW. */
 	uint64_t interruptibility;
+	/* The MSRs the guest owns that the VMCS or VMCB holds, or (VMX, the
+	 * SYSCALL ones) that stay in the CPU while the guest is out. */
+	uint64_t pat, sysenter_cs, sysenter_esp, sysenter_eip;
+	uint64_t star, lstar, cstar, sfmask, kernel_gs_base;
 };
 
 /* Which hypercall instruction the guest must use (VMCALL or VMMCALL). */
@@ -304,6 +308,11 @@ struct vcpu_ops {
 	/* Everything a crash dump records of the vCPU (struct vcpu_state);
 	 * reads only. */
 	void (*get_state)(struct vcpu_state *out);
+	/* Puts back a state get_state() read (a checkpoint's restore,
+	 * docs/checkpoints.md): everything above except the events, which
+	 * are dropped (no event pending, none cut short); the bits of CR0 and
+	 * CR4 the backend owns keep their values. */
+	void (*set_state)(const struct vcpu_state *in);
 };
 
 extern const struct vcpu_ops vmx_ops;

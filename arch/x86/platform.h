@@ -38,6 +38,20 @@ struct rtc_raw {
  * an update cycle or never read the same twice. */
 bool plat_rtc_read(struct rtc_raw *r);
 
+/* The guest's CPU state that neither the VMCS nor the VMCB holds and
+ * the hypervisor never uses (arch/x86/guest_cpu.c): the debug address
+ * registers, TSC_AUX, and the x87/SSE/AVX registers (an XSAVE image; an
+ * FXSAVE one without XSAVE).  A checkpoint keeps it (hv/ckpt.c). */
+#define PLAT_FPU_AREA 4096
+struct plat_guest_cpu {
+	uint64_t dr[4], tsc_aux;
+	uint8_t fpu[PLAT_FPU_AREA] __attribute__((aligned(64)));
+};
+/* false if the XSAVE image is larger than PLAT_FPU_AREA (nothing saved
+ * then: the load puts the power-on state back instead). */
+bool plat_guest_cpu_save(struct plat_guest_cpu *c);
+void plat_guest_cpu_load(const struct plat_guest_cpu *c, bool saved);
+
 /* IA32_APIC_BASE as the firmware left it (the guest may read it). */
 uint64_t plat_apic_base_msr(void);
 /* The same, inline, for the run loop's per-exit path (RDTSC, Intel SDM

@@ -1769,6 +1769,121 @@ def check_dump_stateless(res, run):
     res.check(run, "... and it is reset as its rule says", guest_hello(run, 2))
 
 
+# ---- checkpoints (docs/checkpoints.md) --------------------------------------
+
+CKPT_END = r"com2:ckpt scenario done|ckpt restore FAILED|ckpt no answer"
+
+
+def ckpt_events(run):
+    """The guest's printed events: {id: [dict, ...]} in order."""
+    out = {}
+    for m in re.finditer(r"guest: ckpt event (id=\d+ .*)", run.com2):
+        ev = dict(kv.split("=") for kv in m.group(1).split())
+        out.setdefault(int(ev["id"]), []).append({k: int(v) for k, v in ev.items()})
+    return out
+
+
+def check_ckpt(res, run):
+    ev = ckpt_events(run)
+    def answer(rid, nth=-1):
+        got = ev.get(rid, [])
+        return got[nth] if len(got) > abs(nth) - (nth < 0) else {}
+    res.check(run, "ckpt: the ring registered, INFO slots answered 2",
+              "ckpt register status=0 magic_ok=1" in run.com2 and answer(1).get("value") == 2,
+              str(answer(1)))
+    res.check(run, "ckpt: save answered OK with its generation",
+              answer(2).get("status") == 0 and answer(2).get("value", 0) >= 1, str(answer(2)))
+    res.check(run, "ckpt: a restore on request brings the pre-checkpoint memory back, the carry range "
+              "keeps its newest contents", "ckpt resumed phase=1 marker=24589" in run.com2 and
+              answer(3, 0).get("status") == 0, str(answer(3, 0)))
+    denials = [answer(rid) for rid in (3, 4, 5, 6)]
+    want = [(2, 8), (2, 7), (2, 6), (2, 9)]  # DENIED: replay, bad_mac, unknown_principal, not_allowed
+    res.check(run, "ckpt: replay, bad MAC, unknown principal, op not allowed: DENIED with the reason",
+              [(d.get("status"), d.get("reason")) for d in denials] == want, str(denials))
+    res.check(run, "ckpt: every denial audited in the log with the principal and the reason",
+              len(re.findall(r"ckpt denied op=\w+ status=denied reason=(replay|bad_mac|unknown_principal|"
+                             r"not_allowed)", run.com1)) == 4)
+    res.check(run, "ckpt: a second save while one is in flight: BUSY; the first one OK",
+              answer(8).get("status") == 3 and answer(8).get("reason") == 10 and
+              answer(7).get("status") == 0, str((answer(7), answer(8))))
+    res.check(run, "ckpt: LIST shows slot 0 known-good, DELETE answered OK",
+              re.search(r"ckpt list slot0 generation=1 bytes=\d+ flags=1 slot1 generation=2", run.com2)
+              is not None and answer(10).get("status") == 0, str(answer(10)))
+    res.check(run, "ckpt: a save larger than its slot: NOSPACE (slots_full)",
+              answer(11).get("status") == 4 and answer(11).get("reason") == 11, str(answer(11)))
+    res.check(run, "ckpt: rollback by policy: pre-checkpoint memory, the guest told the event and slot",
+              re.search(r"ckpt rolled back=1 marker=24589 big0=0 notify_irqs=[1-9]", run.com2) is not None and
+              re.search(r"kind=2 op=0 status=0 reason=0 slot=0 event=3 value=\d+", run.com2) is not None)
+    m = re.search(r"notify_irqs=(\d+)", run.com2)
+    res.check(run, "ckpt: the guest is notified (its vector raised) when answers are written",
+              m is not None and int(m.group(1)) > 0, m.group(0) if m else "")
+    res.check(run, "ckpt: the rollback logged as the incident's action",
+              re.search(r"action rollback slot=0", run.com1) is not None)
+    for m in re.finditer(r"ckpt (saved|restored) slot=(\d) .*?pages_(?:checked=(\d+) pages_)?copied=(\d+)"
+                         r".*?cost_tsc=(\d+)", run.com1):
+        print(f"     {run.name}: {m.group(1)} slot {m.group(2)}: checked {m.group(3) or '-'} pages, "
+              f"copied {m.group(4)}, cost {m.group(5)} tsc")
+
+
+def check_ckptflood(res, run):
+    rates = [(int(e), int(t)) for e, t in re.findall(r"ckpt flood events=(\d+) hv_ticks=(\d+)", run.com2)]
+    res.check(run, "ckpt flood: the hypervisor takes at most 4 requests a tick",
+              bool(rates) and all(e <= 4 * (t + 1) for e, t in rates), str(rates[-3:]))
+    hang = find(run, "event", "hang")
+    res.check(run, "ckpt flood: the watchdog still finds the hang of the flooding guest, which is reset",
+              bool(hang) and guest_hello(run, 2), str([h["text"] for h in hang][:1]))
+    lines = re.findall(r"ckpt denied op=info status=denied reason=replay", run.com1)
+    res.check(run, "ckpt flood: its denials are audited, rate-limited (at most 8 lines a second)",
+              0 < len(lines) <= 8 * (1 + max((t for _, t in rates), default=0) // 1000), str(len(lines)))
+
+
+def plan_linux_snapshot(assets):
+    """The Linux guest's fault-to-hello gap, from the snapshot and cold.  Only
+    with E2E_CKPT_LINUX=1 and a build whose slots hold the kernel's live
+    memory (make CKPT_SLOTS=1 CKPT_SLOT_MB=96; docs/checkpoints.md)."""
+    if assets is None or os.environ.get("E2E_CKPT_LINUX") != "1":
+        return []
+    panic = [(r"shell ready", b"sleep 2; echo c > /proc/sysrq-trigger\n")]
+    return [(Run(f"qemu-iso-linux-restart-{pol}", "qemu-iso",
+                 f"onstop=exit policy={pol} wd_k=10 maxticks=300000", LINUX_CMDLINE, RESTARTED,
+                 guest_bytes=assets[0], initrd=assets[1], typing=panic, memory=512, timeout=400),
+             check_linux_restart)
+            for pol in ("linux_stub_snapshot", "linux_stub")]
+
+
+def check_linux_restart(res, run):
+    gap = restart_gap(run)
+    snap = "snapshot" in run.name
+    res.check(run, f"Linux: a panic, the reset {'from the snapshot' if snap else 'cold'}, the module's "
+              "hello of generation 2",
+              gap is not None and (re.search(r"reset done generation=2 cost_tsc=\d+ from=snapshot",
+                                             run.com1) is not None) == snap)
+    if gap:
+        print(f"     {run.name}: fault-to-hello gap {gap[0]} ms, {gap[1]} tsc")
+
+
+def restart_gap(run):
+    m = re.search(r"restart confirmed generation=2 gap_ms=(\d+) gap_tsc=(\d+)", run.com1)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def check_restart_gap(res, run):
+    gap = restart_gap(run)
+    res.check(run, "cold restart: the guest says hello again (generation 2)", gap is not None)
+    if gap:
+        print(f"     {run.name}: fault-to-hello gap {gap[0]} ms, {gap[1]} tsc (cold reload)")
+
+
+def check_snapshot(res, run):
+    gap = restart_gap(run)
+    res.check(run, "snapshot restart: the reset restores the first hello's snapshot, the guest says "
+              "hello again as generation 2",
+              re.search(r"reset done generation=2 cost_tsc=\d+ from=snapshot", run.com1) is not None
+              and gap is not None and "hello ok abi=1 generation=2" in run.com2)
+    if gap:
+        print(f"     {run.name}: fault-to-hello gap {gap[0]} ms, {gap[1]} tsc (snapshot)")
+
+
 DUMP_RUNS = [
     # name, emulator, hypervisor extras, guest command line, end marker, check, timeout
     ("dump-mini", "qemu-iso", "policy=dumpall", "hello panic@1", RESTARTED, check_dump_mini, 120),
@@ -2144,7 +2259,23 @@ def plan(build):
     for name, emu, extra, guest, end, check, timeout in DUMP_RUNS:
         runs.append((Run(f"{emu}-{name}", emu, f"onstop=exit {extra} maxticks=120000", guest, end,
                          timeout=timeout, cpu=DUMP_CPU.get(name)), check))
+    for emu, timeout in (("qemu-iso", 180), ("bochs-vmx", 900), ("bochs-svm", 900)):
+        runs.append((Run(f"{emu}-ckpt", emu, "onstop=exit policy=ckpt maxticks=60000",
+                         "hello ckpt@1", CKPT_END, timeout=timeout), check_ckpt))
+        if emu == "bochs-vmx":  # the baseline: every page copied, no dirty tracking
+            runs.append((Run(f"{emu}-ckpt-full", emu, "onstop=exit policy=ckpt maxticks=60000 ckpt_full=1",
+                             "hello ckpt@1", CKPT_END, timeout=timeout), check_ckpt))
+        runs.append((Run(f"{emu}-ckptflood", emu, "onstop=exit maxticks=60000", "hello ckptflood@1",
+                         RESTARTED, timeout=timeout), check_ckptflood))
+        for pol in ("snapshot", "default"):
+            runs.append((Run(f"{emu}-restart-{pol}", emu, f"onstop=exit policy={pol} maxticks=60000",
+                             "hello panic@1", RESTARTED, timeout=timeout),
+                          check_snapshot if pol == "snapshot" else check_restart_gap))
+    # the other boot path (UEFI), once
+    runs.append((Run("qemu-uefi-ckpt", "qemu-uefi", "onstop=exit policy=ckpt maxticks=60000",
+                     "hello ckpt@1", CKPT_END, timeout=180), check_ckpt))
     runs += plan_linux_stub(assets)
+    runs += plan_linux_snapshot(assets)
     # wd_k=10: the watchdog is not what this run tests (a loaded host can
     # hold a heartbeat up)
     runs.append((Run("qemu-iso-control", "qemu-iso", "maxticks=30000 wd_k=10", "hello", STOPPED,

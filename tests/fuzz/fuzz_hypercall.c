@@ -36,8 +36,8 @@
  *            starts at tsc mod 2^56.
  *   calls    ncalls x {u8 sel, u8 cpl, u8 ctl, u8 wval, u32 wgpa, u64 rdi,
  *            u64 rsi, u64 rdx, u64 rax}
- *            rax = sel if sel < 8 (HC_NULL..HC_REPORT, then unknown
- *            numbers 5..7), else the given 64-bit rax; CPL = cpl % 4.
+ *            rax = sel if sel < 8 (HC_NULL..HC_REPORT, HC_DUMP, HC_CKPT,
+ *            then 7, unknown), else the given 64-bit rax; CPL = cpl % 4.
  *            Before the call (cpl >> 2) steps pass, each 100 ms (ctl bit 7:
  *            one hypervisor tick); each step is a tick of the run loop and,
  *            while the guest runs, an entry.  A guest in back-off is idled
@@ -386,6 +386,18 @@ static void do_call(const struct call *c, unsigned i)
 		if (st == HV_OK && before.rdi <= HV_DUMP_PRIVATE && before.rdi >= HV_DUMP_IMPORTANT)
 			FUZZ_ASSERT(before.rsi % 4096 == 0 && before.rdx % 4096 == 0 && before.rdx > 0 &&
 				    before.rsi < RAM && before.rdx <= RAM - before.rsi);
+		return;
+	}
+	if (before.rax == HC_CKPT) {
+		/* Register, kick, carry: a defined code; a registered ring is a
+		 * whole page of guest RAM above the boot-info page. */
+		FUZZ_ASSERT(st == HV_OK || st == HV_E_INVAL || st == HV_E_RANGE);
+		if (st == HV_OK && before.rdi == HV_CKPT_REGISTER)
+			FUZZ_ASSERT(before.rsi % 4096 == 0 && before.rsi > HVG_BOOT_INFO_GPA &&
+				    before.rsi < RAM && vm.ck.ring.registered);
+		if (st == HV_OK && before.rdi == HV_CKPT_CARRY)
+			FUZZ_ASSERT(before.rdx <= HV_CKPT_CARRY_MAX &&
+				    (before.rdx == 0 || (before.rsi < RAM && before.rdx <= RAM - before.rsi)));
 		return;
 	}
 	if (before.rax >= HC_COUNT) {

@@ -128,6 +128,15 @@ static void reset(const struct vcpu_config *cfg)
 /* Hypercalls never touch the guest's TSC: only a reset sets the offset,
  * back to 0. */
 static void set_tsc_offset(uint64_t offset) { FUZZ_ASSERT(offset == 0); }
+/* A checkpoint's restore (hv/ckpt.c) puts back what get_state() read. */
+static void set_state(const struct vcpu_state *in)
+{
+	cpu.rip = in->rip;
+	cpu.rsp = in->rsp;
+	cpu.cr2 = in->cr2;
+	cpu.cr3 = in->cr3;
+	cpu.event = 0;
+}
 static bool injection_pending(void) { return cpu.event; }
 
 #define FAKE_OPS(vend)                                                                  \
@@ -139,7 +148,7 @@ static bool injection_pending(void) { return cpu.event; }
 		.request_intr_window = request_intr_window, .get_rsp = get_rsp,         \
 		.get_cr2 = get_cr2, .get_cr3 = get_cr3, .take_dirty = take_dirty,       \
 		.set_tsc_offset = set_tsc_offset, .injection_pending = injection_pending, \
-		.get_state = get_state,                                                 \
+		.get_state = get_state, .set_state = set_state,                         \
 	}
 static const struct vcpu_ops fake_intel = FAKE_OPS(VCPU_VENDOR_INTEL);
 static const struct vcpu_ops fake_amd = FAKE_OPS(VCPU_VENDOR_AMD);
@@ -155,6 +164,11 @@ const char *plat_random(uint8_t *buf, unsigned n)
 }
 const bool dump_pubkey_present = true;
 const uint8_t dump_pubkey[32] = { 9 };
+/* No principals: every checkpoint request the ring carries is denied. */
+const struct ckpt_principals hv_ckpt_principals = { .p = NULL, .count = 0 };
+const bool hv_ckpt_principals_are_test = true;
+bool plat_guest_cpu_save(struct plat_guest_cpu *c) { memset(c->dr, 0, sizeof(c->dr)); return true; }
+void plat_guest_cpu_load(const struct plat_guest_cpu *c, bool saved) { (void)c, (void)saved; }
 void plat_guest_console_init(void) {}
 void plat_guest_console_write(const uint8_t *buf, unsigned len) { (void)buf, (void)len; }
 unsigned plat_guest_console_read(uint8_t *buf, unsigned max) { (void)buf, (void)max; return 0; }

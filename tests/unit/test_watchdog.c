@@ -598,9 +598,33 @@ static void test_off_never_due(void **state)
 	assert_false(wd_due(&wd, UINT64_MAX));
 }
 
+/* A checkpoint's restore (wd_resume): a fresh period from now, but the
+ * sequence goes on from the restored stub's last one, so its next
+ * acknowledgement matches and no period is missed. */
+static void test_resume_keeps_sequence(void **state)
+{
+	struct sim s;
+	(void)state;
+
+	sim_init(&s);
+	for (uint64_t t = 1; t <= 3; t++)
+		assert_int_equal(sim_period(&s, t * P), WD_OK);
+	uint64_t seq = s.wd.sent_seq;
+	assert_int_equal(s.g.ack_seq, seq);
+	wd_resume(&s.wd, seq, 10 * P + 7);
+	assert_int_equal(s.wd.sent_seq, seq);
+	assert_int_equal(s.wd.next_tsc, 11 * P + 7);
+	assert_int_equal(s.wd.missed, 0);
+	assert_int_equal(s.wd.pending_hv, 0);
+	for (uint64_t t = 11; t <= 14; t++)
+		assert_int_equal(sim_period(&s, t * P + 7), WD_OK);
+	assert_int_equal(s.wd.sent_seq, seq + 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_resume_keeps_sequence),
 		cmocka_unit_test(test_reasons_match_abi),
 		cmocka_unit_test(test_heartbeat_when_watched),
 		cmocka_unit_test(test_take_nmi_order),

@@ -603,6 +603,68 @@ static void svm_get_state(struct vcpu_state *out)
 	out->pending_event = v->eventinj;
 	out->vectoring_event = v->exitintinfo;
 	out->interruptibility = v->interrupt_shadow;
+	out->pat = v->g_pat;
+	out->sysenter_cs = v->sysenter_cs;
+	out->sysenter_esp = v->sysenter_esp;
+	out->sysenter_eip = v->sysenter_eip;
+	out->star = v->star;
+	out->lstar = v->lstar;
+	out->cstar = v->cstar;
+	out->sfmask = v->sfmask;
+	out->kernel_gs_base = v->kernel_gs_base;
+}
+
+static void svm_set_seg(struct vmcb_seg *out, const struct vcpu_seg *in)
+{
+	out->selector = in->sel;
+	out->attrib = (uint16_t)((in->attr & 0xff) | ((in->attr >> 4) & 0xf00)); /* see svm_seg */
+	out->limit = in->limit;
+	out->base = in->base;
+}
+
+static void svm_set_state(const struct vcpu_state *in)
+{
+	struct vmcb *v = &guest_vmcb;
+
+	v->rip = in->rip;
+	v->rsp = in->rsp;
+	v->rflags = in->rflags;
+	v->cr0 = in->cr0;
+	v->cr2 = in->cr2;
+	v->cr3 = in->cr3;
+	v->cr4 = in->cr4;
+	v->efer = in->efer | EFER_SVME; /* SVME must stay set in the guest's EFER (APM 2 15.5.1) */
+	v->dr7 = in->dr7;
+	svm_set_seg(&v->es, &in->es);
+	svm_set_seg(&v->cs, &in->cs);
+	svm_set_seg(&v->ss, &in->ss);
+	svm_set_seg(&v->ds, &in->ds);
+	svm_set_seg(&v->fs, &in->fs);
+	svm_set_seg(&v->gs, &in->gs);
+	svm_set_seg(&v->ldtr, &in->ldtr);
+	svm_set_seg(&v->tr, &in->tr);
+	/* CPL is the DPL of SS in long mode (APM 2 15.5.1). */
+	v->cpl = (uint8_t)((in->ss.attr >> 5) & 3);
+	v->gdtr.base = in->gdtr_base;
+	v->gdtr.limit = in->gdtr_limit;
+	v->idtr.base = in->idtr_base;
+	v->idtr.limit = in->idtr_limit;
+	v->eventinj = 0;
+	v->interrupt_shadow = in->interruptibility & 1;
+	v->g_pat = in->pat;
+	v->sysenter_cs = in->sysenter_cs;
+	v->sysenter_esp = in->sysenter_esp;
+	v->sysenter_eip = in->sysenter_eip;
+	v->star = in->star;
+	v->lstar = in->lstar;
+	v->cstar = in->cstar;
+	v->sfmask = in->sfmask;
+	v->kernel_gs_base = in->kernel_gs_base;
+	v->tlb_control = SVM_TLB_FLUSH_ALL; /* a new CR3 and page tables */
+	nmi_track.blocked = false;
+	nmi_track.iret_seen = false;
+	set_iret_intercept(false);
+	svm_request_intr_window(false);
 }
 
 const struct vcpu_ops svm_ops = {
@@ -632,4 +694,5 @@ const struct vcpu_ops svm_ops = {
 	.write_cr = svm_write_cr,
 	.get_rflags = svm_get_rflags,
 	.get_state = svm_get_state,
+	.set_state = svm_set_state,
 };

@@ -324,6 +324,70 @@ static void vmx_get_state(struct vcpu_state *out)
 	out->pending_event = vmread(ENTRY_INTR_INFO);
 	out->vectoring_event = vmread(IDT_VECTORING_INFO);
 	out->interruptibility = vmread(GUEST_INTERRUPTIBILITY);
+	out->pat = vmread(GUEST_PAT);
+	out->sysenter_cs = vmread(GUEST_SYSENTER_CS);
+	out->sysenter_esp = vmread(GUEST_SYSENTER_ESP);
+	out->sysenter_eip = vmread(GUEST_SYSENTER_EIP);
+	/* No VMCS field holds the SYSCALL MSRs: they stay in the CPU. */
+	out->star = rdmsr(MSR_SYSCALL_FIRST);
+	out->lstar = rdmsr(MSR_SYSCALL_FIRST + 1);
+	out->cstar = rdmsr(MSR_SYSCALL_FIRST + 2);
+	out->sfmask = rdmsr(MSR_SYSCALL_FIRST + 3);
+	out->kernel_gs_base = rdmsr(MSR_KERNEL_GS);
+}
+
+static void vmx_set_seg(const struct vcpu_seg *in, unsigned n)
+{
+	vmwrite(GUEST_ES_SEL + 2 * n, in->sel);
+	vmwrite(GUEST_ES_LIMIT + 2 * n, in->limit);
+	vmwrite(GUEST_ES_AR + 2 * n, in->attr);
+	vmwrite(GUEST_ES_BASE + 2 * n, in->base);
+}
+
+/* The bits under the mask are the hypervisor's (CR4.VMXE and the fixed
+ * bits, SDM 3C 25.6.6): the guest field keeps them, the shadow gets the
+ * guest's view. */
+static void vmx_set_cr(uint64_t field, uint64_t mask_field, uint64_t shadow_field, uint64_t v)
+{
+	uint64_t mask = vmread(mask_field);
+
+	vmwrite(field, (vmread(field) & mask) | (v & ~mask));
+	vmwrite(shadow_field, v);
+}
+
+static void vmx_set_state(const struct vcpu_state *in)
+{
+	const struct vcpu_seg *segs[] = { &in->es, &in->cs, &in->ss, &in->ds,
+					  &in->fs, &in->gs, &in->ldtr, &in->tr };
+
+	vmwrite(GUEST_RIP, in->rip);
+	vmwrite(GUEST_RSP, in->rsp);
+	vmwrite(GUEST_RFLAGS, in->rflags);
+	vmx_set_cr(GUEST_CR0, CR0_MASK, CR0_SHADOW, in->cr0);
+	vmx_set_cr(GUEST_CR4, CR4_MASK, CR4_SHADOW, in->cr4);
+	vmwrite(GUEST_CR3, in->cr3);
+	__asm__ volatile("mov %0, %%cr2" ::"r"(in->cr2)); /* not in the VMCS (see vmx_get_cr2) */
+	vmwrite(GUEST_EFER, in->efer);
+	vmwrite(GUEST_DR7, in->dr7);
+	for (unsigned n = 0; n < sizeof(segs) / sizeof(segs[0]); n++)
+		vmx_set_seg(segs[n], n);
+	vmwrite(GUEST_GDTR_BASE, in->gdtr_base);
+	vmwrite(GUEST_GDTR_LIMIT, in->gdtr_limit);
+	vmwrite(GUEST_IDTR_BASE, in->idtr_base);
+	vmwrite(GUEST_IDTR_LIMIT, in->idtr_limit);
+	vmwrite(GUEST_INTERRUPTIBILITY, in->interruptibility & (BLOCKING_BY_STI | BLOCKING_BY_MOV_SS));
+	vmwrite(ENTRY_INTR_INFO, 0);
+	vmwrite(GUEST_PAT, in->pat);
+	vmwrite(GUEST_SYSENTER_CS, in->sysenter_cs);
+	vmwrite(GUEST_SYSENTER_ESP, in->sysenter_esp);
+	vmwrite(GUEST_SYSENTER_EIP, in->sysenter_eip);
+	wrmsr(MSR_SYSCALL_FIRST, in->star);
+	wrmsr(MSR_SYSCALL_FIRST + 1, in->lstar);
+	wrmsr(MSR_SYSCALL_FIRST + 2, in->cstar);
+	wrmsr(MSR_SYSCALL_FIRST + 3, in->sfmask);
+	wrmsr(MSR_KERNEL_GS, in->kernel_gs_base);
+	vmx_request_nmi_window(false);
+	vmx_request_intr_window(false);
 }
 
 const struct vcpu_ops vmx_ops = {
@@ -352,4 +416,5 @@ const struct vcpu_ops vmx_ops = {
 	.write_cr = vmx_write_cr,
 	.get_rflags = vmx_get_rflags,
 	.get_state = vmx_get_state,
+	.set_state = vmx_set_state,
 };
