@@ -135,7 +135,15 @@ struct hv_event {
 	 * when the exit names it (VMX); CR_GPR_UNKNOWN otherwise (SVM without
 	 * decode assists): the core decodes the instruction at RIP. */
 	uint8_t cr_gpr;
+	/* EV_HYPERCALL: the caller's privilege level (0-3), read at the exit
+	 * so that the short path needs no call back into the backend. */
+	uint8_t cpl;
 };
+
+/* The hot path (docs/design.md): a backend decoding a hypercall exit
+ * before anything else sets only kind, raw, qual, insn_len and cpl, the
+ * fields the core reads of an EV_HYPERCALL; the others keep whatever the
+ * event held.  Every other exit sets every field. */
 
 #define CR_GPR_UNKNOWN 0xFF
 

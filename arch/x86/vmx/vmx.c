@@ -48,6 +48,12 @@ static void restore_nmi_blocking(const struct vmx_exit_info *x, uint32_t vectori
 		vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) | BLOCKING_BY_NMI);
 }
 
+/* The CPL is SS.DPL (SDM 3C 24.4.1). */
+static inline uint8_t vmx_ss_dpl(void)
+{
+	return (uint8_t)((vmread(GUEST_SS_AR) >> 5) & 3);
+}
+
 /* EXIT_REASON first, then only the fields that reason needs
  * (vmx_exit_fields()); the others stay 0, and the decoded event does not
  * depend on them (tests/unit/test_vmx_decode.c checks every reason). */
@@ -60,6 +66,7 @@ static void read_exit_info(const struct guest_regs *regs, uint32_t reason, struc
 	x->intr_info = (need & VMX_FIELD_INTR_INFO) ? (uint32_t)vmread(EXIT_INTR_INFO) : 0;
 	x->insn_len = (need & VMX_FIELD_INSN_LEN) ? (uint32_t)vmread(EXIT_INSN_LEN) : 0;
 	x->gpa = (need & VMX_FIELD_GPA) ? vmread(GUEST_PHYS_ADDR) : 0;
+	x->cpl = (need & VMX_FIELD_CPL) ? vmx_ss_dpl() : 0;
 	x->ecx = (uint32_t)regs->rcx;
 }
 
@@ -96,7 +103,7 @@ static void vmx_run(struct guest_regs *regs, uint64_t deadline_tsc, struct hv_ev
 	uint32_t reason = (uint32_t)vmread(EXIT_REASON);
 	if (reason == VMX_EXIT_VMCALL) {
 		vmcs_launched = 1;
-		vmx_decode_vmcall((uint32_t)vmread(EXIT_INSN_LEN), ev);
+		vmx_decode_vmcall((uint32_t)vmread(EXIT_INSN_LEN), vmx_ss_dpl(), ev);
 		return;
 	}
 	read_exit_info(regs, reason, &x);
@@ -174,7 +181,7 @@ static void vmx_skip_insn(uint8_t len)
 
 static unsigned vmx_get_cpl(void)
 {
-	return (unsigned)(vmread(GUEST_SS_AR) >> 5) & 3;
+	return vmx_ss_dpl();
 }
 
 static void vmx_adjust_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
