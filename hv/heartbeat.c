@@ -158,13 +158,43 @@ static void inject_intr(struct vm *vm, uint8_t vector)
 	vm->ops->inject(&irq);
 }
 
-/* The guest timer's interrupt (an ELF guest's VTIMER). */
+/* The guest timer's interrupt (an ELF guest's VTIMER).  When it cannot
+ * go in at this entry (the heartbeat NMI does, or the guest cannot take
+ * one now), the backend gets it and injects it at the guest's next
+ * interrupt window by itself: the window exit costs no round through the
+ * run loop, and the guest sees the same events at the same points as if
+ * the loop had injected it.  heartbeat_collect() learns that it went in.
+ * One the backend still holds goes in here if the guest can take it at
+ * this entry after all (as the loop always did), so that it never
+ * depends on the window exit alone. */
 static void inject_timer(struct vm *vm, bool nmi_injected)
 {
-	if (!intr_can_go_in(vm, nmi_injected))
+	bool now = !nmi_injected && vm->ops->can_inject_intr();
+
+	if (vm->vt.handed && !now)
 		return;
-	inject_intr(vm, vm->vt.vector);
-	vtimer_delivered(&vm->vt);
+	set_intr_window(vm, false);
+	if (now) {
+		if (vm->vt.handed)
+			vm->ops->queue_intr(0);
+		inject_intr(vm, vm->vt.vector);
+		vtimer_delivered(&vm->vt);
+		return;
+	}
+	vm->ops->queue_intr(vm->vt.vector);
+	vtimer_hand_over(&vm->vt);
+}
+
+void heartbeat_collect_timer(struct vm *vm)
+{
+	if (!vm->ops->intr_queued())
+		vtimer_delivered(&vm->vt);
+}
+
+void heartbeat_timer_changed(struct vm *vm, bool was_handed)
+{
+	if (was_handed)
+		vm->ops->queue_intr(vm->vt.handed ? vm->vt.vector : 0);
 }
 
 /* An interrupt of the emulated PIC (a Linux guest's PIT or UART); the PIC

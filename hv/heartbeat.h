@@ -19,6 +19,21 @@ void heartbeat_period(struct vm *vm, uint64_t now);
  * interrupt is pending or a window is open. */
 void heartbeat_inject(struct vm *vm);
 
+/* A timer interrupt handed to the backend (inject_timer()) is pending
+ * until it went in: learn whether it did.  The run loop calls it after
+ * every exit but a short call, before the tick's timer update. */
+void heartbeat_collect_timer(struct vm *vm);
+
+static inline void heartbeat_collect(struct vm *vm)
+{
+	if (vm->vt.handed)
+		heartbeat_collect_timer(vm);
+}
+
+/* HC_TIMER_SET changed or stopped the timer (vtimer_set()): a handed-over
+ * interrupt goes in with the new vector, or not at all. */
+void heartbeat_timer_changed(struct vm *vm, bool was_handed);
+
 /* True if heartbeat_inject() has anything to do before this entry: the
  * run loop's cheap test, so that most entries skip the call. */
 static inline bool heartbeat_inject_needed(const struct vm *vm)

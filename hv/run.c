@@ -174,6 +174,7 @@ static void run_guest_once(struct vm *vm)
 {
 	const struct vcpu_ops *ops = vm->ops;
 	uint64_t deadline = vm->clk.next_tick_tsc;
+
 	/* Nothing to inject and no window open.  Only a tick or an exit
 	 * the general path handles can change that, never a short call, so
 	 * while it holds the short path re-enters without asking again. */
@@ -190,9 +191,12 @@ static void run_guest_once(struct vm *vm)
 		now = enter_guest(vm, ops, deadline, &ev);
 		if (now >= deadline || !(exit_needs_nothing(&ev) || hypercall_short(vm, &ev)))
 			break;
-		if (!quiet)
+		if (!quiet) {
+			heartbeat_collect(vm);
 			return; /* the injection check first, in the caller's loop */
+		}
 	}
+	heartbeat_collect(vm); /* before the tick's timer update */
 	bool tick = now >= deadline;
 	if (tick) {
 		ticks_catch_up(vm, now);

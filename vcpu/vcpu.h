@@ -282,6 +282,17 @@ struct vcpu_ops {
 	/* Ask for an exit as soon as the guest can take an external
 	 * interrupt (VMX interrupt-window exiting, SVM V_IRQ + VINTR). */
 	void (*request_intr_window)(bool on);
+	/* Hands an external interrupt to the backend, which injects it at
+	 * the guest's next interrupt window by itself: run() takes that
+	 * window exit, injects and re-enters, with no return to the core
+	 * (VMX interrupt-window exiting, SVM V_IRQ + VINTR).  For an
+	 * interrupt that cannot go in at this entry (an NMI does: one event
+	 * per entry, or the guest cannot take one now).  One at a time: a new
+	 * vector replaces a waiting one, vector 0 drops it, and so does a
+	 * reset.  Independent of request_intr_window(). */
+	void (*queue_intr)(uint8_t vector);
+	/* true while the interrupt given to queue_intr() waits. */
+	bool (*intr_queued)(void);
 	uint64_t (*get_rsp)(void);
 	uint64_t (*get_cr2)(void);
 	uint64_t (*get_cr3)(void);

@@ -25,6 +25,7 @@ static struct {
 	bool intr_ok;                 /* can_inject_intr before anything is injected */
 	bool nmi_window, intr_window; /* as requested */
 	bool event;                   /* an event is being injected at the next entry */
+	uint8_t queued;               /* queue_intr: injected at the guest's window */
 	bool built;                   /* guest_build ran, ops->reset not yet */
 	bool tracks;                  /* take_dirty works (EPT A/D, NPT dirty bits) */
 	uint64_t written[GUEST_PAGES / 64]; /* pages the guest wrote since take_dirty */
@@ -88,6 +89,15 @@ static void request_intr_window(bool on)
 	cpu.intr_window = on;
 }
 
+/* The backend injects it by itself at the guest's next window (entry()). */
+static void queue_intr(uint8_t vector)
+{
+	FUZZ_ASSERT(vector == 0 || (vector >= VTIMER_MIN_VECTOR && vector == vm.vt.vector));
+	cpu.queued = vector;
+}
+
+static bool intr_queued(void) { return cpu.queued != 0; }
+
 static void inject(const struct hv_inject *inj)
 {
 	FUZZ_ASSERT(!cpu.event); /* one event per entry */
@@ -123,6 +133,7 @@ static void reset(const struct vcpu_config *cfg)
 	cpu.rsp = cfg->entry_rsp;
 	cpu.cr2 = 0;
 	cpu.nmi_window = cpu.intr_window = cpu.event = false;
+	cpu.queued = 0;
 }
 
 /* Hypercalls never touch the guest's TSC: only a reset sets the offset,
@@ -137,6 +148,7 @@ static bool injection_pending(void) { return cpu.event; }
 		.skip_insn = skip_insn, .get_cpl = get_cpl, .reset = reset,             \
 		.nmi_readiness = nmi_readiness, .request_nmi_window = request_nmi_window, \
 		.request_intr_window = request_intr_window, .get_rsp = get_rsp,         \
+		.queue_intr = queue_intr, .intr_queued = intr_queued,                   \
 		.get_cr2 = get_cr2, .get_cr3 = get_cr3, .take_dirty = take_dirty,       \
 		.set_tsc_offset = set_tsc_offset, .injection_pending = injection_pending, \
 		.get_state = get_state,                                                 \
