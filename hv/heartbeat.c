@@ -213,6 +213,7 @@ static void inject_device_intr(struct vm *vm, bool nmi_injected)
 static bool heartbeat_waits(struct vm *vm)
 {
 	return vtimer_due(&vm->vt) && vm->wd.pending_platform == 0 &&
+	       wd_period_may_defer(&vm->wd, vm->clk.tick_tsc) &&
 	       wd_defer_heartbeat(&vm->wd, vm->clk.tick_tsc);
 }
 

@@ -175,15 +175,18 @@ static void run_guest_once(struct vm *vm)
 	const struct vcpu_ops *ops = vm->ops;
 	uint64_t deadline = vm->clk.next_tick_tsc;
 
-	/* Nothing to inject and no window open.  Only a tick or an exit
-	 * the general path handles can change that, never a short call, so
-	 * while it holds the short path re-enters without asking again. */
+	/* Nothing to inject and no window open, before the entry (after the
+	 * injections).  Only a tick or an exit the general path handles can
+	 * change that, never a short call or a stray timer exit, so while it
+	 * holds those re-enter without asking again. */
 	bool quiet = !heartbeat_inject_needed(vm);
 	struct hv_event ev;
 	uint64_t now;
 
-	if (!quiet)
+	if (!quiet) {
 		heartbeat_inject(vm);
+		quiet = heartbeat_settled(vm);
+	}
 	/* The short path: a policy-free hypercall between ticks is answered
 	 * here and the guest re-entered.  It writes no log record, so the
 	 * drain below waits for the next other exit (a tick at the latest). */

@@ -132,6 +132,13 @@ static inline bool wd_nmi_pending(const struct watchdog *wd)
  * WD_DEFER_MIN_TICKS ticks.  Counts the deferral. */
 bool wd_defer_heartbeat(struct watchdog *wd, uint64_t tick_tsc);
 
+/* The period part of that rule, inline: at short periods the run loop
+ * need not ask at all. */
+static inline bool wd_period_may_defer(const struct watchdog *wd, uint64_t tick_tsc)
+{
+	return wd->period_tsc >= WD_DEFER_MIN_TICKS * tick_tsc;
+}
+
 /* Takes the next NMI to inject now that the guest can take one.  A
  * hypervisor NMI needs the shared page (have_shared); *reason and *seq
  * are what to write into it before the injection. */
