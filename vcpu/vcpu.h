@@ -282,14 +282,17 @@ struct vcpu_ops {
 	/* Ask for an exit as soon as the guest can take an external
 	 * interrupt (VMX interrupt-window exiting, SVM V_IRQ + VINTR). */
 	void (*request_intr_window)(bool on);
-	/* Hands an external interrupt to the backend, which injects it at
+	/* Optional (NULL: the core asks for the window and injects then).
+	 * Hands an external interrupt to the backend, which injects it at
 	 * the guest's next interrupt window by itself: run() takes that
 	 * window exit, injects and re-enters, with no return to the core
-	 * (VMX interrupt-window exiting, SVM V_IRQ + VINTR).  For an
-	 * interrupt that cannot go in at this entry (an NMI does: one event
-	 * per entry, or the guest cannot take one now).  One at a time: a new
-	 * vector replaces a waiting one, vector 0 drops it, and so does a
-	 * reset.  Independent of request_intr_window(). */
+	 * (VMX interrupt-window exiting).  For an interrupt that cannot go
+	 * in at this entry (an NMI does: one event per entry, or the guest
+	 * cannot take one now).  One at a time: a new vector replaces a
+	 * waiting one, vector 0 drops it, and so does a reset.  Independent
+	 * of request_intr_window().  SVM has none: under Bochs a V_IRQ +
+	 * VINTR request the backend kept open across entries was seen to go
+	 * unanswered (README, Measured). */
 	void (*queue_intr)(uint8_t vector);
 	/* true while the interrupt given to queue_intr() waits. */
 	bool (*intr_queued)(void);

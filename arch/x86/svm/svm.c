@@ -38,13 +38,6 @@ static struct {
 	uint64_t iret_rip;
 } nmi_track;
 
-/* The interrupt window: asked for by the core (request_intr_window) or
- * held open for an interrupt the backend injects itself (queue_intr). */
-static struct {
-	bool core_window;
-	uint8_t queued; /* vector, 0: none */
-} intr_q;
-
 /* NPT entries are ordinary long-mode entries; they need U/S set or every
  * guest access faults (APM 2 15.25.5: all guest accesses are user).  The
  * CPU sets the D bit (bit 6, APM 2 5.4.1) of a leaf on a guest write. */
@@ -413,38 +406,12 @@ static bool svm_iret_exit_only(void)
 	return guest_vmcb.exitcode == SVM_EXIT_IRET && !(guest_vmcb.eventinj & SVM_EVENT_VALID);
 }
 
-static void svm_inject(const struct hv_inject *inj);
-static void apply_intr_window(void);
-
-/* A VINTR exit the queued interrupt waited for: the guest can take an
- * interrupt now (APM 2 15.21.4: the exit comes when the virtual
- * interrupt would be taken), and nothing else goes in at this entry.
- * The backend injects it and re-enters without a round through the
- * core, as for the IRET exit above. */
-static bool svm_queued_intr_window(void)
-{
-	return guest_vmcb.exitcode == SVM_EXIT_VINTR && intr_q.queued &&
-	       !(guest_vmcb.eventinj & SVM_EVENT_VALID);
-}
-
-static bool svm_own_exit(void)
-{
-	return svm_iret_exit_only() || svm_queued_intr_window();
-}
-
 /* Out of line: the loop would cost every exit a few instructions. */
-static __attribute__((noinline)) void svm_reenter_after_own_exit(struct guest_regs *regs)
+static __attribute__((noinline)) void svm_reenter_after_iret(struct guest_regs *regs)
 {
-	do {
-		if (svm_queued_intr_window()) {
-			const struct hv_inject irq = { .type = INJ_EXT_INTR, .vector = intr_q.queued };
-
-			svm_inject(&irq);
-			intr_q.queued = 0;
-			apply_intr_window();
-		}
+	do
 		svm_enter_once(regs);
-	} while (svm_own_exit());
+	while (svm_iret_exit_only());
 }
 
 static void svm_run(struct guest_regs *regs, uint64_t deadline_tsc, struct hv_event *ev)
@@ -457,8 +424,8 @@ static void svm_run(struct guest_regs *regs, uint64_t deadline_tsc, struct hv_ev
 		return;
 	}
 	svm_after_exit();
-	if (svm_own_exit())
-		svm_reenter_after_own_exit(regs);
+	if (svm_iret_exit_only())
+		svm_reenter_after_iret(regs);
 	struct svm_exit_info x = {
 		.exitcode = guest_vmcb.exitcode,
 		.exitinfo1 = guest_vmcb.exitinfo1,
@@ -527,7 +494,7 @@ static enum nmi_readiness svm_nmi_readiness(void)
 /* A virtual interrupt nobody will take (V_IRQ) plus the VINTR intercept:
  * the exit comes when the guest could take it, and the hypervisor then
  * injects the real one with EVENTINJ (APM 2 15.21.4). */
-static void set_intr_window(bool on)
+static void svm_request_intr_window(bool on)
 {
 	const uint64_t virq = SVM_V_IRQ | SVM_V_INTR_PRIO_MAX | SVM_V_IGN_TPR;
 
@@ -543,28 +510,6 @@ static void set_intr_window(bool on)
 		guest_vmcb.vintr &= ~virq;
 		guest_vmcb.intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
 	}
-}
-
-static void apply_intr_window(void)
-{
-	set_intr_window(intr_q.core_window || intr_q.queued);
-}
-
-static void svm_request_intr_window(bool on)
-{
-	intr_q.core_window = on;
-	apply_intr_window();
-}
-
-static void svm_queue_intr(uint8_t vector)
-{
-	intr_q.queued = vector;
-	apply_intr_window();
-}
-
-static bool svm_intr_queued(void)
-{
-	return intr_q.queued != 0;
 }
 
 /* The IRET intercept and the next tick exit open the window on SVM. */
@@ -583,7 +528,6 @@ static void svm_reset(const struct vcpu_config *cfg)
 	nmi_track.blocked = false;
 	nmi_track.iret_seen = false;
 	set_iret_intercept(false);
-	intr_q.queued = 0;
 	svm_request_intr_window(false);
 }
 
@@ -714,8 +658,6 @@ const struct vcpu_ops svm_ops = {
 	.nmi_readiness = svm_nmi_readiness,
 	.request_nmi_window = svm_request_nmi_window,
 	.request_intr_window = svm_request_intr_window,
-	.queue_intr = svm_queue_intr,
-	.intr_queued = svm_intr_queued,
 	.get_rsp = svm_get_rsp,
 	.get_cr2 = svm_get_cr2,
 	.get_cr3 = svm_get_cr3,
