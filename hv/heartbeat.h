@@ -20,8 +20,9 @@ void heartbeat_period(struct vm *vm, uint64_t now);
 void heartbeat_inject(struct vm *vm);
 
 /* A timer interrupt handed to the backend (inject_timer()) is pending
- * until it went in: learn whether it did.  The run loop calls it after
- * every exit but a short call, before the tick's timer update. */
+ * until it went in: learn whether it did.  The run loop calls it before
+ * it leaves its inner loop (so before the next injections) and before
+ * the tick's timer update. */
 void heartbeat_collect_timer(struct vm *vm);
 
 static inline void heartbeat_collect(struct vm *vm)

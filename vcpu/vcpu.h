@@ -290,9 +290,9 @@ struct vcpu_ops {
 	 * in at this entry (an NMI does: one event per entry, or the guest
 	 * cannot take one now).  One at a time: a new vector replaces a
 	 * waiting one, vector 0 drops it, and so does a reset.  Independent
-	 * of request_intr_window().  SVM has none: under Bochs a V_IRQ +
-	 * VINTR request the backend kept open across entries was seen to go
-	 * unanswered (README, Measured). */
+	 * of request_intr_window().  SVM has none: with the backend taking its
+	 * own VINTR exits, the 1 ms watchdog bench under Bochs lost guest
+	 * timer interrupts (docs/design.md, the guest's virtual timer). */
 	void (*queue_intr)(uint8_t vector);
 	/* true while the interrupt given to queue_intr() waits. */
 	bool (*intr_queued)(void);
