@@ -232,6 +232,12 @@ static void restore_hv_view(struct vm *vm, const struct ckpt_hv_view *h)
 	 * spent away is not owed to it (its TSC still runs on, M17). */
 	vm->vt = h->vt;
 	vtimer_pause(&vm->vt, now - h->save_tsc);
+	/* A timer interrupt handed to the backend (vcpu_ops.queue_intr) is
+	 * taken back: the backend forgets what it held for the guest of
+	 * before, and a restored waiting interrupt goes in through the core. */
+	if (vm->ops->queue_intr != NULL)
+		vm->ops->queue_intr(0);
+	vm->vt.handed = false;
 	vm->dev = h->dev;
 	/* An interrupt held at the save has not been held while the guest
 	 * was away (the watchdog's held-interrupt check, hv/watchdog.h). */

@@ -4,6 +4,7 @@
 #include "hv/ckpt.h"
 #include "hv/dump_guest.h"
 #include "hv/guest.h"
+#include "hv/heartbeat.h"
 #include "hv/hello.h"
 #include "hv/hypercall.h"
 #include "hv/integrity.h"
@@ -91,12 +92,15 @@ static int64_t hc_hello(struct vm *vm)
 static int64_t hc_timer_set(struct vm *vm)
 {
 	uint64_t vector = vm->regs.rdi, period_us = vm->regs.rsi, now = plat_tsc();
+	bool handed = vm->vt.handed;
 
 	switch (vtimer_set(&vm->vt, vector, period_us, vm->set.tick_us, vm->clk.tsc_hz, now)) {
 	case VTIMER_STOPPED:
+		heartbeat_timer_changed(vm, handed);
 		wd_timer_changed(&vm->wd, now, true);
 		return HV_OK;
 	case VTIMER_STARTED:
+		heartbeat_timer_changed(vm, handed);
 		wd_timer_changed(&vm->wd, now, false);
 		if (vm_guest_line_allowed(vm))
 			hv_log("guest timer set vector=%llu period_us=%llu", (unsigned long long)vector,

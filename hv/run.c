@@ -150,33 +150,70 @@ static void wait_for_interrupt(struct vm *vm)
 		idle_until_next_tick(vm);
 }
 
-static void run_guest_once(struct vm *vm)
+/* One entry and the record every exit leaves (time, trace, counters);
+ * returns the time of the exit.  Inline: it is most of the hot path. */
+static inline __attribute__((always_inline)) uint64_t enter_guest(struct vm *vm,
+								  const struct vcpu_ops *ops,
+								  uint64_t deadline,
+								  struct hv_event *ev)
 {
-	struct hv_event ev;
-
-	if (heartbeat_inject_needed(vm))
-		heartbeat_inject(vm);
 	uint64_t entry = plat_tsc_inline();
-	vm->ops->run(&vm->regs, vm->clk.next_tick_tsc, &ev);
+	ops->run(&vm->regs, deadline, ev);
 	uint64_t now = plat_tsc_inline();
 	vm->st.cpu.guest += now - entry; /* with the entry and exit themselves */
 	struct exit_trace *t = &vm->trace;
 	t->exit_tsc = now;
-	t->recent[t->exits++ % VM_RECENT_EXITS] = ev.raw;
-	t->last_kind = ev.kind;
-	if ((unsigned)ev.kind < EV_KIND_COUNT)
-		t->counts.by_kind[ev.kind]++;
-	bool tick = now >= vm->clk.next_tick_tsc;
+	t->recent[t->exits++ % VM_RECENT_EXITS] = ev->raw;
+	t->last_kind = ev->kind;
+	if ((unsigned)ev->kind < EV_KIND_COUNT)
+		t->counts.by_kind[ev->kind]++;
+	return now;
+}
+
+/* An exit with nothing to handle between ticks: a stray or early timer
+ * exit (SVM's LAPIC tick arrives just after the tick the TSC already
+ * counted), or one the backend dealt with itself (EV_NONE). */
+static inline bool exit_needs_nothing(const struct hv_event *ev)
+{
+	return ev->kind == EV_TIMER || ev->kind == EV_NONE;
+}
+
+static void run_guest_once(struct vm *vm)
+{
+	const struct vcpu_ops *ops = vm->ops;
+	uint64_t deadline = vm->clk.next_tick_tsc;
+
+	/* Nothing to inject and no window open, before the entry (after the
+	 * injections).  Only a tick or an exit the general path handles can
+	 * change that, never a short call or a stray timer exit, so while it
+	 * holds those re-enter without asking again. */
+	bool quiet = !heartbeat_inject_needed(vm);
+	struct hv_event ev;
+	uint64_t now;
+
+	if (!quiet) {
+		heartbeat_inject(vm);
+		quiet = heartbeat_settled(vm);
+	}
+	/* The short path: a policy-free hypercall between ticks is answered
+	 * here and the guest re-entered.  It writes no log record, so the
+	 * drain below waits for the next other exit (a tick at the latest). */
+	for (;;) {
+		now = enter_guest(vm, ops, deadline, &ev);
+		if (now >= deadline || !(exit_needs_nothing(&ev) || hypercall_short(vm, &ev)))
+			break;
+		if (!quiet) {
+			heartbeat_collect(vm);
+			return; /* the injection check first, in the caller's loop */
+		}
+	}
+	heartbeat_collect(vm); /* before the tick's timer update */
+	bool tick = now >= deadline;
 	if (tick) {
 		ticks_catch_up(vm, now);
 		vtimer_update(&vm->vt, now);
 	}
 	if (vm->stopped)
-		return;
-	/* The short path: a policy-free hypercall between ticks is answered
-	 * here and the guest re-entered.  It writes no log record, so the
-	 * drain below waits for the next other exit (a tick at the latest). */
-	if (!tick && hypercall_short(vm, &ev))
 		return;
 	bool halted = exit_handle(vm, &ev);
 	if (vm->ck.rollback.pending)
