@@ -37,10 +37,12 @@ struct ckpt_slot {
 	struct ckpt_hv_view hv;
 };
 
-static struct ckpt_slot slots[CKPT_ARENAS];
+/* All zero at boot, so none of it is carried in BOOTX64.EFI (lib/arena.h):
+ * the slots' page maps and bitmaps alone are some 400 KiB. */
+static struct ckpt_slot slots[CKPT_ARENAS] HV_ARENA;
 static uint8_t arenas[CKPT_ARENAS][CKPT_SLOT_PAGES][GUEST_PAGE_SIZE] HV_ARENA;
-static struct guest_dirty taken; /* one take's bits, before the fan-out */
-static uint8_t carry_buf[HV_CKPT_CARRY_MAX];
+static struct guest_dirty taken HV_ARENA; /* one take's bits, before the fan-out */
+static uint8_t carry_buf[HV_CKPT_CARRY_MAX] HV_ARENA;
 
 /* What a rollback could go to, for the recovery machine. */
 static void sync_recovery(struct vm *vm)
