@@ -4,6 +4,8 @@
  * then hv_launch() (firmware gone: never returns).  The core's state is
  * composed here, once (hv/vm.h).
  */
+#include <string.h>
+
 #include "arch/x86/platform.h"
 #include "hv/actions.h"
 #include "hv/cmdline.h"
@@ -54,6 +56,28 @@ static void read_settings(const char *cmdline)
 	}
 	vm.guest_cmdline = cmdline_guest_part(cmdline);
 	plat_set_crash_stop(vm.set.onstop_exit, vm.set.onfault_reset);
+	if (strcmp(vm.set.simulate, "svmdis") == 0)
+		plat_simulate_svmdis();
+}
+
+/* log_port= (docs/hardware.md) before the first line, so that every line
+ * goes to the port chosen.  A chosen port with no UART falls back to
+ * COM1 if one answers there (a typo must not silence the log); with no
+ * UART at all the log goes to the flight recorder only. */
+static void choose_log_port(const char *cmdline)
+{
+	uint16_t port;
+	enum log_port_choice c = settings_log_port(cmdline, &port);
+
+	if (plat_log_select(port)) {
+		if (c == LOG_PORT_REFUSED)
+			hv_log("log_port refused: not 0x3f8, 0x3e8, 0x2e8 or none (0x2f8 is the "
+			       "guest's); using 0x3f8");
+		return;
+	}
+	if (port != 0 && port != SETTINGS_LOG_PORT_COM1 && plat_log_select(SETTINGS_LOG_PORT_COM1))
+		hv_log("log_port 0x%x has no UART; the log stays on 0x%x", port,
+		       SETTINGS_LOG_PORT_COM1);
 }
 
 bool hv_onstop_exit(void)
@@ -68,6 +92,8 @@ const char *hv_prepare_text(enum hv_prepare_result r)
 		return "ok";
 	case HV_PREP_NO_BACKEND:
 		return "no VMX or SVM";
+	case HV_PREP_VIRT_DISABLED:
+		return "virtualization disabled in the firmware setup";
 	case HV_PREP_NO_GUEST:
 		return "no guest image";
 	default:
@@ -106,9 +132,27 @@ static void start_flight(const struct boot_info *bi)
 	}
 }
 
+/* Hardware virtualization is there but the firmware switched it off: the
+ * user can fix that in the setup screen, so say how. */
+static enum hv_prepare_result no_backend(void)
+{
+	if (plat_svm_disabled_by_firmware()) {
+		hv_log("ERROR AMD-V is disabled in the firmware (VM_CR.SVMDIS is set): enable SVM "
+		       "(\"SVM Mode\", \"AMD-V\") in the firmware setup");
+		return HV_PREP_VIRT_DISABLED;
+	}
+	if (plat_vmx_disabled_by_firmware()) {
+		hv_log("ERROR VT-x is disabled in the firmware (IA32_FEATURE_CONTROL locked without "
+		       "VMX): enable \"Intel Virtualization Technology\" in the firmware setup");
+		return HV_PREP_VIRT_DISABLED;
+	}
+	hv_log("ERROR no usable hardware virtualization (need VMX with EPT or SVM with NPT)");
+	return HV_PREP_NO_BACKEND;
+}
+
 enum hv_prepare_result hv_prepare(const struct boot_info *bi)
 {
-	uart_init();
+	choose_log_port(bi->cmdline);
 	vm.boot = bi;
 	hv_log("hypervisor starting boot=%s image=0x%llx+0x%llx cmdline=\"%s\"",
 	       boot_path_name[bi->path], (unsigned long long)bi->hv_base,
@@ -116,10 +160,8 @@ enum hv_prepare_result hv_prepare(const struct boot_info *bi)
 	read_settings(bi->cmdline);
 	start_flight(bi);
 	vm.ops = select_backend();
-	if (vm.ops == NULL) {
-		hv_log("ERROR no usable hardware virtualization (need VMX with EPT or SVM with NPT)");
-		return HV_PREP_NO_BACKEND;
-	}
+	if (vm.ops == NULL)
+		return no_backend();
 	hv_log("backend %s selected", vm.ops->name);
 	if (bi->guest_image == NULL || bi->guest_size == 0) {
 		hv_log("ERROR no guest image was loaded");
@@ -198,8 +240,13 @@ static void launch_on_own_stack(void)
 	vm.cfg.test_break = (enum vcpu_test_break)vm.set.test_break;
 	vm.msr.apic_base = plat_apic_base_msr();
 	dev_reset(&vm.dev, vm.cfg.com2_emulated, vm.clk.tsc_hz, plat_tsc());
-	if (!vm.ops->init(&vm.cfg, &why)) {
-		hv_log("ERROR %s setup failed: %s", vm.ops->name, why);
+	if (strcmp(vm.set.simulate, "setup_fail") == 0)
+		why = "simulate=setup_fail (test aid)";
+	else if (vm.ops->init(&vm.cfg, &why))
+		why = NULL;
+	if (why != NULL) {
+		/* The firmware is gone: halt (exit the emulator only with onstop=exit). */
+		hv_log("ERROR %s setup failed: %s; halting", vm.ops->name, why);
 		plat_emulator_exit(3);
 		plat_halt();
 	}

@@ -62,6 +62,9 @@ struct hv_settings {
 	 * and the key is refused with a message. */
 	uint64_t platform_nmi, crash_test, self_nmi;
 	uint64_t test_break; /* enum vcpu_test_break: 1 unhandled exit, 2 failed entry */
+	/* simulate=<what>: pretend a condition the emulators cannot produce
+	 * (docs/hardware.md): svmdis, setup_fail, ... */
+	char simulate[SETTINGS_POLICY_MAX];
 };
 
 /* One line of text about a setting (out of range, refused); the caller logs it. */
@@ -71,6 +74,16 @@ typedef void (*settings_note_fn)(void *ctx, const char *msg);
  * hv/cmdline.c stops there).  Never fails: a bad value gets its default and
  * a note.  Every field of *s is written.  note may be NULL (no messages). */
 void settings_parse(const char *cmdline, struct hv_settings *s, settings_note_fn note, void *ctx);
+
+/* log_port=0x3f8|0x3e8|0x2e8|none (docs/hardware.md): where the log and
+ * the control channel live.  Read on its own, before the first log line. */
+#define SETTINGS_LOG_PORT_COM1 0x3F8
+enum log_port_choice {
+	LOG_PORT_DEFAULT, /* absent: COM1 */
+	LOG_PORT_CHOSEN,  /* *port is the choice, 0 for none */
+	LOG_PORT_REFUSED, /* not one of the above (COM2 is the guest's): COM1 */
+};
+enum log_port_choice settings_log_port(const char *cmdline, uint16_t *port);
 
 /* True if this build has the test aids (HV_TEST_AIDS). */
 bool settings_test_aids_built(void);

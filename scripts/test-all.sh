@@ -75,6 +75,8 @@ check "no vendor test in the core: only hv/main.c names the backends" \
 	python3 scripts/check-layers.py vendors
 check "a TEST_AIDS=0 build (POLICY=appliance) has no test-aid code and refuses the keys" \
 	make --no-print-directory appliance-check BUILD="$BUILD"
+check "emulator exit ports (0xF4, 0x8900) written only behind onstop=exit (scripts/check-exit-ports.py)" \
+	python3 scripts/check-exit-ports.py "$BUILD/hv.elf" "$BUILD/hv.so"
 check "ESP tree has BOOTX64.EFI" test -s "$BUILD/esp/EFI/BOOT/BOOTX64.EFI"
 check "BOOTX64.EFI under 512 KiB, no guest-RAM or table-pool zeros in it (scripts/check-efi-size.sh)" \
 	scripts/check-efi-size.sh "$BUILD"

@@ -18,6 +18,11 @@
 #define RESET_CONTROL_RST_CPU 0x04
 #define CRASH_EXIT_CODE 5 /* the emulator exit code of a hypervisor crash */
 
+/* onstop=exit: the only thing that lets the emulator exit ports be
+ * written.  On a real board 0xF4 and 0x8900 may belong to some chipset or
+ * add-in device, so a build that does not know it runs under an emulator
+ * never touches them (issue 14; scripts/check-exit-ports.py checks that
+ * these port numbers appear nowhere else in the image). */
 static bool crash_exit_emulator, crash_reset_machine;
 
 void plat_set_crash_stop(bool exit_emulator, bool reset_machine)
@@ -30,6 +35,8 @@ void plat_emulator_exit(uint8_t code)
 {
 	static const char shutdown[] = "Shutdown";
 
+	if (!crash_exit_emulator)
+		return;
 	plat_log_flush();
 	outl(QEMU_DEBUG_EXIT_PORT, code);
 	for (const char *p = shutdown; *p; p++)

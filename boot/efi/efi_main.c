@@ -225,7 +225,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	if (r != HV_PREPARED) {
 		hv_log("returning to the firmware: %s", hv_prepare_text(r));
 		plat_log_flush();
-		return boot.guest_image == NULL ? load_status
+		return r == HV_PREP_VIRT_DISABLED ? EFI_ACCESS_DENIED
+		       : boot.guest_image == NULL ? load_status
 		       : r == HV_PREP_NO_BACKEND ? EFI_UNSUPPORTED
 						 : EFI_LOAD_ERROR;
 	}

@@ -33,7 +33,7 @@ class Run:
 
     def __init__(self, name, emulator, hv_cmdline, guest_cmdline, end_marker,
                  timeout=120, cpu=None, guest_bytes=None, initrd=None, typing=None, memory=256,
-                 commanding=None, steps=None):
+                 commanding=None, steps=None, log_port="com1"):
         self.name = name
         self.emulator = emulator          # qemu-uefi | qemu-iso | bochs-vmx | bochs-svm
         self.hv_cmdline = hv_cmdline
@@ -61,6 +61,9 @@ class Run:
         # offset in RAM, then system_reset).  The end marker is looked for
         # after the last step's match.
         self.steps = steps or []
+        # QEMU only: "com1" (the log on COM1), "none" (no UART at 0x3F8),
+        # "com3" (none at 0x3F8, a UART at 0x3E8 whose output is com1.log)
+        self.log_port = log_port
         self.com1 = ""
         self.com2 = ""
         self.wall = 0.0
@@ -118,10 +121,13 @@ def guest_image(build):
 
 def qemu_command(run, build, work, com1, com2):
     cpu = run.cpu or "qemu64,+svm,+npt"
+    log = f"pipe:{os.path.join(work, 'c1')}" if run.commanding else f"file:{com1}"
+    serials = ["-serial", "none" if run.log_port != "com1" else log,
+               "-serial", f"pipe:{os.path.join(work, 'c2')}" if run.typing else f"file:{com2}"]
+    if run.log_port == "com3":
+        serials += ["-serial", log]
     cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-smp", "1",
-           "-cpu", cpu, "-m", str(run.memory), "-display", "none", "-net", "none",
-           "-serial", f"pipe:{os.path.join(work, 'c1')}" if run.commanding else f"file:{com1}",
-           "-serial", f"pipe:{os.path.join(work, 'c2')}" if run.typing else f"file:{com2}",
+           "-cpu", cpu, "-m", str(run.memory), "-display", "none", "-net", "none", *serials,
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     if run.steps:
         # RAM in a shared file the harness can read and write, and a
@@ -1773,6 +1779,66 @@ def check_flight_corrupt(res, run):
               str([r["text"] for r in b[1] if r.get("name", "").startswith("flight")]))
 
 
+# ---- real machines (issue 14, docs/hardware.md) ---------------------------------
+
+def check_setup_fail_halts(res, run):
+    res.check(run, "backend setup fails (simulate=setup_fail): a clear error, then a halt",
+              has(run.com1, r"ERROR svm setup failed: simulate=setup_fail \(test aid\); halting") and
+              not has(run.com1, "launching guest"))
+    res.check(run, "without onstop=exit no emulator exit port is written: the machine is still "
+              "there, halted, when the harness gives up",
+              run.stopped_by == "timeout", run.stopped_by)
+
+
+def check_setup_fail_exits(res, run):
+    res.check(run, "backend setup fails with onstop=exit: the emulator exits with code 3",
+              has(run.com1, r"ERROR svm setup failed: .*; halting") and
+              run.stopped_by == "emulator exited 7", run.stopped_by)
+
+
+def check_no_uart(res, run):
+    res.check(run, "no UART at the log port: the guest still boots and runs (COM2)",
+              guest_hello(run, 1) and has(run.com2, r"^guest: timer ok interrupts=\d+"))
+    res.check(run, "... and the run ends by its tick limit, the emulator's exit (onstop=exit), "
+              f"not a hang ({run.wall:.1f} s wall)",
+              run.stopped_by == "emulator exited 3" and not run.com1, run.stopped_by)
+
+
+def check_log_com3(res, run):
+    res.check(run, "log_port=0x3e8 with no UART at 0x3F8: the whole log on COM3, the guest runs",
+              has(run.com1, r"hypervisor starting") and has(run.com1, "backend svm selected") and
+              bool(find(run, "log", "guest", first="yes")) and guest_hello(run, 1))
+    res.check(run, "... and the log ends with the run's end record (onstop=exit)",
+              has(run.com1, STOPPED) and run.stopped_by == "emulator exited 3", run.stopped_by)
+    res.check(run, "report stream decodes: CRCs good, no sequence gaps", stream_clean(run))
+
+
+def check_log_port_absent(res, run):
+    res.check(run, "log_port=0x3e8 with no UART there: detected, said on COM1, and the log stays "
+              "on COM1 to the end of the run",
+              has(run.com1, r"log_port 0x3e8 has no UART; the log stays on 0x3f8") and
+              has(run.com1, STOPPED) and guest_hello(run, 1))
+
+
+def plan_hardware(firmware_told):
+    runs = [
+        (Run("qemu-iso-setup-fail-halts", "qemu-iso", "simulate=setup_fail", "hello", r"(?!)",
+             timeout=25), check_setup_fail_halts),
+        (Run("qemu-iso-setup-fail-exits", "qemu-iso", "onstop=exit simulate=setup_fail", "hello",
+             r"(?!)", timeout=60), check_setup_fail_exits),
+        (Run("uefi-svmdis", "qemu-uefi", "onstop=exit simulate=svmdis", "hello", firmware_told),
+         lambda res, r: check_error(res, r, r"AMD-V is disabled in the firmware \(VM_CR.SVMDIS",
+                                    "Access Denied")),
+        (Run("qemu-iso-no-uart", "qemu-iso", "onstop=exit maxticks=3000", BASIC_SCENARIOS, r"(?!)",
+             timeout=90, log_port="none"), check_no_uart),
+        (Run("qemu-iso-log-port-absent", "qemu-iso", "log_port=0x3e8 onstop=exit maxticks=1000",
+             "hello", STOPPED, timeout=60), check_log_port_absent),
+        (Run("qemu-uefi-log-com3", "qemu-uefi", "log_port=0x3e8 onstop=exit maxticks=3000",
+             "hello timer", STOPPED, timeout=120, log_port="com3"), check_log_com3),
+    ]
+    return runs
+
+
 def boot_to_guest(run):
     m = re.search(r"boot-to-guest tsc=(\d+) \(since hv entry (\d+)\)", run.com1)
     return (int(m.group(1)), int(m.group(2))) if m else None
@@ -1899,6 +1965,7 @@ def plan(build):
                      firmware_told, cpu="qemu64"),
                   lambda res, r: check_error(res, r, "no usable hardware virtualization",
                                              "Unsupported")))
+    runs += plan_hardware(firmware_told)
     return runs
 
 

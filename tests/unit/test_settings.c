@@ -362,6 +362,45 @@ static void test_several_notes_and_null_callback(void **state)
 	assert_defaults(&s);
 }
 
+static void test_log_port(void **state)
+{
+	uint16_t port = 1;
+
+	(void)state;
+	assert_int_equal(settings_log_port("onstop=exit", &port), LOG_PORT_DEFAULT);
+	assert_int_equal(port, 0x3F8);
+	assert_int_equal(settings_log_port("log_port=none", &port), LOG_PORT_CHOSEN);
+	assert_int_equal(port, 0);
+	assert_int_equal(settings_log_port("log_port=0x3e8", &port), LOG_PORT_CHOSEN);
+	assert_int_equal(port, 0x3E8);
+	assert_int_equal(settings_log_port("log_port=0x2E8", &port), LOG_PORT_CHOSEN);
+	assert_int_equal(port, 0x2E8);
+	assert_int_equal(settings_log_port("log_port=1016", &port), LOG_PORT_CHOSEN);
+	assert_int_equal(port, 0x3F8);
+	/* COM2 is the guest's; anything else is refused and COM1 kept */
+	const char *bad[] = { "log_port=0x2f8", "log_port=0x80", "log_port=", "log_port=0x3e8x",
+			      "log_port=nonE", "log_port=0x10003e8" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		port = 1;
+		assert_int_equal(settings_log_port(bad[i], &port), LOG_PORT_REFUSED);
+		assert_int_equal(port, 0x3F8);
+	}
+	/* only the hypervisor's part of the line */
+	assert_int_equal(settings_log_port("onstop=exit -- log_port=none", &port), LOG_PORT_DEFAULT);
+}
+
+static void test_simulate(void **state)
+{
+	struct hv_settings s;
+	struct notes n = parse("simulate=svmdis", &s);
+
+	(void)state;
+	assert_int_equal(n.count, 0);
+	assert_string_equal(s.simulate, "svmdis");
+	parse("onstop=exit", &s);
+	assert_string_equal(s.simulate, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -379,6 +418,8 @@ int main(void)
 		cmocka_unit_test(test_flag_words),
 		cmocka_unit_test(test_test_aids_accepted),
 		cmocka_unit_test(test_several_notes_and_null_callback),
+		cmocka_unit_test(test_log_port),
+		cmocka_unit_test(test_simulate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
