@@ -44,6 +44,7 @@ include mk/control.mk
 -include mk/unit.mk
 -include mk/fuzz.mk
 -include mk/static.mk
+include mk/sign.mk
 
 GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
 EFI_INC := /usr/include/efi

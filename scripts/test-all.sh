@@ -86,6 +86,8 @@ efi_1g() {
 		"$BUILD/ram1g/esp/EFI/BOOT/BOOTX64.EFI" && scripts/check-efi-size.sh "$BUILD/ram1g"
 }
 check "GUEST_RAM_MB=1024: BOOTX64.EFI still under 512 KiB (scripts/check-efi-size.sh)" efi_1g
+check "make sign: a throwaway key signs BOOTX64.EFI, sbverify accepts it and refuses another cert (scripts/sign-test.sh)" \
+	make --no-print-directory sign-test BUILD="$BUILD"
 check "bootable ISO exists" test -s "$BUILD/hv.iso"
 
 echo "== end-to-end tests"

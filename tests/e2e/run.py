@@ -77,8 +77,8 @@ def cmdline(run):
 def prepare_esp(run, build, work):
     esp = os.path.join(work, "esp")
     os.makedirs(os.path.join(esp, "EFI", "BOOT"))
-    shutil.copy(os.path.join(build, "esp", "EFI", "BOOT", "BOOTX64.EFI"),
-                os.path.join(esp, "EFI", "BOOT", "BOOTX64.EFI"))
+    image = getattr(run, "efi_image", os.path.join("esp", "EFI", "BOOT", "BOOTX64.EFI"))
+    shutil.copy(os.path.join(build, image), os.path.join(esp, "EFI", "BOOT", "BOOTX64.EFI"))
     if run.guest_bytes != b"":
         with open(os.path.join(esp, "guest.elf"), "wb") as f:
             f.write(run.guest_bytes if run.guest_bytes is not None else guest_image(build))
@@ -1836,6 +1836,13 @@ def plan_hardware(firmware_told):
         (Run("qemu-uefi-log-com3", "qemu-uefi", "log_port=0x3e8 onstop=exit maxticks=3000",
              "hello timer", STOPPED, timeout=120, log_port="com3"), check_log_com3),
     ]
+    # make sign's output (make test signs it with a throwaway key first,
+    # scripts/sign-test.sh): the signed file is still the same program
+    signed = Run("qemu-uefi-signed", "qemu-uefi", "onstop=exit maxticks=1000", "hello", STOPPED)
+    signed.efi_image = os.path.join("signed", "BOOTX64.EFI")
+    runs.append((signed, lambda res, r: res.check(
+        r, "the image `make sign` signed boots and runs the guest (OVMF, Secure Boot off)",
+        guest_hello(r, 1) and has(r.com1, STOPPED))))
     return runs
 
 
