@@ -207,6 +207,15 @@ clean:
 
 -include $(shell find $(BUILD)/obj $(BUILD)/guest-obj -name '*.d' 2>/dev/null)
 
+# The demo nested under QEMU/KVM (docs/hardware.md): checks /dev/kvm and
+# the nested parameter first, and says what is missing (exit 3) before
+# building anything.
+.PHONY: nested-kvm
+nested-kvm:
+	$(Q)scripts/nested-kvm.sh --check
+	$(Q)$(MAKE) --no-print-directory deps-install all $(BUILD)/guest.elf tools
+	$(Q)scripts/nested-kvm.sh $(BUILD)
+
 bench: deps-install
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/guest.elf tools
 	$(Q)python3 tests/bench/bench.py --build $(BUILD)

@@ -88,6 +88,13 @@ efi_1g() {
 check "GUEST_RAM_MB=1024: BOOTX64.EFI still under 512 KiB (scripts/check-efi-size.sh)" efi_1g
 check "make sign: a throwaway key signs BOOTX64.EFI, sbverify accepts it and refuses another cert (scripts/sign-test.sh)" \
 	make --no-print-directory sign-test BUILD="$BUILD"
+# No KVM here: the script must say why within seconds, not hang.
+nested_kvm() {
+	out=$(timeout 600 scripts/nested-kvm.sh "$BUILD" 2>&1)
+	rc=$?
+	[ "$rc" = 0 ] || { [ "$rc" = 3 ] && echo "$out" | grep -q '^nested-kvm: unavailable: '; }
+}
+check "scripts/nested-kvm.sh: boots nested under KVM, or says what is missing (exit 3) without hanging (exit 3)" nested_kvm
 check "bootable ISO exists" test -s "$BUILD/hv.iso"
 
 echo "== end-to-end tests"

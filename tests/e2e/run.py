@@ -119,14 +119,23 @@ def guest_image(build):
         return f.read()
 
 
+# --accel kvm (scripts/nested-kvm.sh): the host's CPU, VMX or SVM nested
+ACCEL = "tcg"
+
+
+def host_backend():
+    with open("/proc/cpuinfo") as f:
+        return "vmx" if re.search(r"\bvmx\b", f.read()) else "svm"
+
+
 def qemu_command(run, build, work, com1, com2):
-    cpu = run.cpu or "qemu64,+svm,+npt"
+    cpu = run.cpu or ("host" if ACCEL == "kvm" else "qemu64,+svm,+npt")
     log = f"pipe:{os.path.join(work, 'c1')}" if run.commanding else f"file:{com1}"
     serials = ["-serial", "none" if run.log_port != "com1" else log,
                "-serial", f"pipe:{os.path.join(work, 'c2')}" if run.typing else f"file:{com2}"]
     if run.log_port == "com3":
         serials += ["-serial", log]
-    cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-smp", "1",
+    cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", ACCEL, "-smp", "1",
            "-cpu", cpu, "-m", str(run.memory), "-display", "none", "-net", "none", *serials,
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     if run.steps:
@@ -1869,7 +1878,8 @@ def plan(build):
     basic_hv = "onstop=exit maxticks=20000"
     spin_hv = "onstop=exit wd_ms=0 ticklog=100 maxticks=600"
     runs = []
-    for emu, backend in (("qemu-uefi", "svm"), ("qemu-iso", "svm"),
+    qemu_backend = host_backend() if ACCEL == "kvm" else "svm"
+    for emu, backend in (("qemu-uefi", qemu_backend), ("qemu-iso", qemu_backend),
                          ("bochs-vmx", "vmx"), ("bochs-svm", "svm")):
         runs.append((Run(f"{emu}-basic", emu, basic_hv, BASIC_SCENARIOS, STOPPED),
                      lambda res, r, b=backend: check_basic(res, r, b)))
@@ -1981,9 +1991,12 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--only", default="", help="regex on run names")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--accel", default="tcg", choices=("tcg", "kvm"),
+                    help="QEMU accelerator; kvm runs nested (scripts/nested-kvm.sh)")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
-    global DECODER, HVDUMP
+    global DECODER, HVDUMP, ACCEL
+    ACCEL = args.accel
     DECODER = os.path.join(build, "tools", "hvlog-decode")
     HVDUMP = os.path.join(build, "tools", "hvdump")
     runs = [(r, c) for r, c in plan(build) if re.search(args.only, r.name)]
