@@ -94,7 +94,7 @@ nested_kvm() {
 	rc=$?
 	[ "$rc" = 0 ] || { [ "$rc" = 3 ] && echo "$out" | grep -q '^nested-kvm: unavailable: '; }
 }
-check "scripts/nested-kvm.sh: boots nested under KVM, or says what is missing (exit 3) without hanging (exit 3)" nested_kvm
+check "scripts/nested-kvm.sh: boots nested under KVM, or says what is missing (exit 3) without hanging" nested_kvm
 check "bootable ISO exists" test -s "$BUILD/hv.iso"
 
 echo "== end-to-end tests"
