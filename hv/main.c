@@ -234,6 +234,7 @@ static void launch_on_own_stack(void)
 	start_clock(plat_calibrate_tsc());
 	log_identity();
 	vm.stub.generation = 1;
+	vm_seal_pristine(&vm);
 	vm_build_guest(&vm, NULL);
 	vm.cfg.msr_pass = msr_pass_list;
 	vm.cfg.msr_pass_count = msr_pass_count;

@@ -19,6 +19,7 @@
 #include "hv/guest.h"
 #include "hv/msr.h"
 #include "hv/policy.h"
+#include "hv/pristine.h"
 #include "hv/ratelimit.h"
 #include "hv/recovery.h"
 #include "hv/settings.h"
@@ -110,6 +111,7 @@ struct vm {
 	struct guest_dirty written; /* pages a reset must clear (actions.c) */
 	struct msr_state msr;       /* emulated MSRs (exits.c; a reset clears it) */
 	struct guest_devices dev;   /* a Linux guest's PIT, PIC, UART (devices.c) */
+	struct pristine_seal pristine; /* the image and initrd as loaded (actions.c) */
 	uint64_t host_nmis_seen;
 	bool nmi_window, intr_window; /* window exits requested (heartbeat.c) */
 	bool stopped;

@@ -250,6 +250,13 @@ class Monitor:
 def run_step(run, mon, action, text):
     if action == "reset":
         mon.cmd("system_reset")
+    elif action.startswith("flip_pristine:"):
+        # one byte of the pristine guest copy, with the machine stopped
+        m = re.findall(r"pristine sealed at=(0x[0-9a-f]+)", text)
+        mon.cmd("stop")
+        if m:
+            mon.flip(int(m[-1], 16) + int(action.split(":")[1], 0))
+        mon.cmd("cont")
     elif action.startswith("corrupt:"):
         m = re.findall(r"flight_recorder at=(0x[0-9a-f]+)", text)
         mon.cmd("stop")
@@ -1829,6 +1836,21 @@ def check_log_port_absent(res, run):
               has(run.com1, STOPPED) and guest_hello(run, 1))
 
 
+def check_pristine_corrupt(res, run):
+    bad = find(run, "event", "pristine_corrupt")
+    res.check(run, "the pristine copy is sealed (SHA-256) at boot",
+              has(run.com1, r"pristine sealed at=0x[0-9a-f]+ bytes=\d+ initrd_bytes=0 sha256=[0-9a-f]{16}"))
+    res.check(run, "a byte of it flipped, then a hang: the reset finds the seal broken and does not "
+              "boot the copy", len(bad) == 1 and bool(find(run, "event", "hang")) and
+              not find(run, "action", "reset", generation="2") and not guest_hello(run, 2),
+              str([r["text"] for r in bad]))
+    res.check(run, "... the guest is parked with an emergency alarm, and the hypervisor runs on to "
+              "the end of the run",
+              bool(find(run, "alarm", "alarm", level="emergency", category="parked")) and
+              bool(find(run, "outcome", "parked")) and has(run.com1, r"guest stopped: parked"),
+              str([r["text"] for r in records(run) if r.get("cat") == "alarm"]))
+
+
 def plan_hardware(firmware_told):
     runs = [
         (Run("qemu-iso-setup-fail-halts", "qemu-iso", "simulate=setup_fail", "hello", r"(?!)",
@@ -1840,6 +1862,9 @@ def plan_hardware(firmware_told):
                                     "Access Denied")),
         (Run("qemu-iso-no-uart", "qemu-iso", "onstop=exit maxticks=3000", BASIC_SCENARIOS, r"(?!)",
              timeout=90, log_port="none"), check_no_uart),
+        (Run("qemu-iso-pristine-corrupt", "qemu-iso", "onstop=exit wd_ms=1000 wd_k=3 maxticks=20000",
+             "hello nmihang@1", STOPPED, timeout=120,
+             steps=[(r"guest hello stub_version", "flip_pristine:0x200")]), check_pristine_corrupt),
         (Run("qemu-iso-log-port-absent", "qemu-iso", "log_port=0x3e8 onstop=exit maxticks=1000",
              "hello", STOPPED, timeout=60), check_log_port_absent),
         (Run("qemu-uefi-log-com3", "qemu-uefi", "log_port=0x3e8 onstop=exit maxticks=3000",
