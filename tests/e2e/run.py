@@ -95,7 +95,8 @@ def prepare_esp(run, build, work):
 def prepare_iso(run, build, work):
     root = os.path.join(work, "iso")
     os.makedirs(os.path.join(root, "boot", "grub"))
-    shutil.copy(os.path.join(build, "hv.elf"), os.path.join(root, "boot", "hv.elf"))
+    shutil.copy(os.path.join(build, getattr(run, "mb2_image", "hv.elf")),
+                os.path.join(root, "boot", "hv.elf"))
     with open(os.path.join(root, "boot", "guest.elf"), "wb") as f:
         f.write(run.guest_bytes if run.guest_bytes is not None else guest_image(build))
     initrd_line = ""
@@ -1851,6 +1852,34 @@ def check_pristine_corrupt(res, run):
               str([r["text"] for r in records(run) if r.get("cat") == "alarm"]))
 
 
+# make appliance, as scripts/test-all.sh builds it before the e2e runs
+APPLIANCE_CMDLINE = "onstop=exit maxticks=3000 -- hello timer"
+
+
+def check_appliance(res, run):
+    res.check(run, "the appliance image takes its guest and command line from itself",
+              has(run.com1, r"appliance image: embedded guest \d+ bytes, initrd 0 bytes") and
+              has(run.com1, rf'cmdline="{re.escape(APPLIANCE_CMDLINE)}"'))
+    res.check(run, "... and ignores the boot medium: a garbage guest file and a hostile command line "
+              "(\\hv.cfg or GRUB's) change nothing; the appliance policy is in force",
+              has(run.com1, r"policy=appliance") and not has(run.com1, r"crash_test|guest file|ERROR")
+              and guest_hello(run, 1) and has(run.com2, r"^guest: timer ok"))
+    res.check(run, "... and the run ends at the embedded tick limit",
+              has(run.com1, r"guest stopped: tick limit reached") and
+              run.stopped_by == "emulator exited 3", run.stopped_by)
+
+
+def plan_appliance():
+    runs = []
+    for emu in ("qemu-uefi", "qemu-iso"):
+        r = Run(f"{emu}-appliance", emu, "crash_test=1 policy=default maxticks=1", "panic", r"(?!)",
+                timeout=120, guest_bytes=b"not the guest\n" * 64)
+        r.efi_image = os.path.join("appliance-image", "esp", "EFI", "BOOT", "BOOTX64.EFI")
+        r.mb2_image = os.path.join("appliance-image", "hv.elf")
+        runs.append((r, check_appliance))
+    return runs
+
+
 def plan_hardware(firmware_told):
     runs = [
         (Run("qemu-iso-setup-fail-halts", "qemu-iso", "simulate=setup_fail", "hello", r"(?!)",
@@ -2007,7 +2036,7 @@ def plan(build):
                      firmware_told, cpu="qemu64"),
                   lambda res, r: check_error(res, r, "no usable hardware virtualization",
                                              "Unsupported")))
-    runs += plan_hardware(firmware_told)
+    runs += plan_hardware(firmware_told) + plan_appliance()
     return runs
 
 
