@@ -233,6 +233,7 @@ static void launch_on_own_stack(void)
 	log_memory_map(vm.boot);
 	start_clock(plat_calibrate_tsc());
 	log_identity();
+	vm_hw_watchdog_start(&vm);
 	vm.stub.generation = 1;
 	vm_seal_pristine(&vm);
 	vm_build_guest(&vm, NULL);

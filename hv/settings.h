@@ -27,6 +27,10 @@
  * well above the half second Linux may hold interrupts off by itself,
  * which an emulated CPU on a busy host can stretch past a second. */
 #define HV_IRQ_HOLD_MS 5000
+/* The chipset watchdog (docs/hardware.md): from the hypervisor's last
+ * tick to the machine's reset.  Long enough for the slowest thing the
+ * hypervisor does between ticks under an emulator on a loaded host. */
+#define HV_HW_WD_MS 30000
 #ifndef HV_INSTANCE
 #define HV_INSTANCE "hv0"
 #endif
@@ -51,6 +55,7 @@ struct hv_settings {
 	uint64_t stat_ms;   /* 0..3600000, default 0 = off: `stat cpu`, `stat exits` (and
 			     * `stat health` with a stub) records every so often */
 	uint64_t wd_k;      /* 1..100, default HV_WATCHDOG_K; out of range -> message, default */
+	uint64_t hw_wd_ms;  /* 0..1200000 (0 = off), default HV_HW_WD_MS: the chipset watchdog */
 	uint64_t dump_level; /* dump=0..3: 0 the policy decides, 1 mini, 2 full, 3 kernel for every
 			      * reset or park decision (docs/dumps.md) */
 	char policy[SETTINGS_POLICY_MAX]; /* "" = the build's default */
@@ -61,6 +66,7 @@ struct hv_settings {
 	/* Test aids: only in builds with HV_TEST_AIDS defined; otherwise always 0
 	 * and the key is refused with a message. */
 	uint64_t platform_nmi, crash_test, self_nmi;
+	uint64_t hang_test;  /* hang_test=N: the hypervisor hangs at tick N (docs/hardware.md) */
 	uint64_t test_break; /* enum vcpu_test_break: 1 unhandled exit, 2 failed entry */
 	/* simulate=<what>: pretend a condition the emulators cannot produce
 	 * (docs/hardware.md): svmdis, setup_fail, ... */

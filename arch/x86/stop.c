@@ -45,6 +45,7 @@ void plat_emulator_exit(uint8_t code)
 
 void plat_halt(void)
 {
+	plat_hw_watchdog_stop(); /* a deliberate halt: not a hang to recover from */
 	plat_log_flush();
 	halt_forever();
 	__builtin_unreachable();
@@ -67,3 +68,15 @@ void x86_crash_stop(void)
 	halt_forever();
 	__builtin_unreachable();
 }
+
+#ifdef HV_TEST_AIDS
+/* Test aid (hang_test=N): a hypervisor hung with interrupts off.  The
+ * tick's NMIs still arrive (SVM) and return here; nothing feeds the
+ * hardware watchdog any more. */
+void plat_test_hang(void)
+{
+	plat_log_flush();
+	for (;;)
+		__asm__ volatile("cli; pause");
+}
+#endif

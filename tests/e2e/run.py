@@ -1880,6 +1880,32 @@ def plan_appliance():
     return runs
 
 
+def check_hw_watchdog(res, run):
+    b = boots(run)
+    res.check(run, "two boots: the hypervisor hangs with interrupts off, the chipset watchdog "
+              "(ICH9 TCO) resets the machine", len(b) == 2, f"{len(b)} boots")
+    if len(b) != 2:
+        return
+    res.check(run, "boot 1: the TCO timer armed and fed by the tick, then the hang",
+              bool(in_boot(b[0], "log", "hw_watchdog", chipset="ICH9", no_reboot="clear")) and
+              any(r["text"].startswith("hang_test: spinning") for r in b[0]))
+    res.check(run, "boot 2 says why: reset by the chipset watchdog (TCO2_STS.SECOND_TO_STS)",
+              bool(in_boot(b[1], "alarm", "hw_watchdog_reset", previous_boot="reset_by_chipset_watchdog")))
+    res.check(run, "... and the flight recorder re-emits boot 1's last records, the hang last",
+              bool(in_boot(b[1], "alarm", "flight_found", crash="no")) and
+              bool(flight_lines(b[1])) and flight_lines(b[1])[-1][1].startswith("hang_test: spinning"),
+              str(flight_lines(b[1])[-1:]))
+    res.check(run, "boot 2 does not hang again, runs the guest to the tick limit",
+              any(r["text"].startswith("hang_test skipped") for r in b[1]) and
+              bool(in_boot(b[1], "log", "guest", first="yes")) and has(run.com1, STOPPED))
+
+
+def check_no_hw_watchdog(res, run):
+    res.check(run, "Bochs (i440FX, no ICH9): 'no hardware watchdog', and the run goes on",
+              has(run.com1, r"no hardware watchdog: no supported chipset at 00:1f.0") and
+              has(run.com1, STOPPED))
+
+
 def plan_hardware(firmware_told):
     runs = [
         (Run("qemu-iso-setup-fail-halts", "qemu-iso", "simulate=setup_fail", "hello", r"(?!)",
@@ -1894,6 +1920,17 @@ def plan_hardware(firmware_told):
         (Run("qemu-iso-pristine-corrupt", "qemu-iso", "onstop=exit wd_ms=1000 wd_k=3 maxticks=20000",
              "hello nmihang@1", STOPPED, timeout=120,
              steps=[(r"guest hello stub_version", "flip_pristine:0x200")]), check_pristine_corrupt),
+    ]
+    for emu in ("qemu-iso", "qemu-uefi"):
+        r = Run(f"{emu}-hw-watchdog", emu, "onstop=exit hw_wd_ms=3000 hang_test=300 maxticks=2000",
+                "hello", STOPPED, timeout=180, steps=[(r"hang_test: spinning", "wait")])
+        # QEMU 7.2 straps the ICH9 to "no reboot" by default (a pin strap
+        # software cannot change; later QEMU defaults it off)
+        r.qemu_extra = ["-global", "ICH9-LPC.noreboot=false"]
+        runs.append((r, check_hw_watchdog))
+    runs += [
+        (Run("bochs-svm-no-hw-watchdog", "bochs-svm", "onstop=exit maxticks=300", "hello", STOPPED),
+         check_no_hw_watchdog),
         (Run("qemu-iso-log-port-absent", "qemu-iso", "log_port=0x3e8 onstop=exit maxticks=1000",
              "hello", STOPPED, timeout=60), check_log_port_absent),
         (Run("qemu-uefi-log-com3", "qemu-uefi", "log_port=0x3e8 onstop=exit maxticks=3000",

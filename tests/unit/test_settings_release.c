@@ -20,6 +20,7 @@ static void assert_aids_off(const struct hv_settings *s)
 	assert_int_equal(s->platform_nmi, 0);
 	assert_int_equal(s->crash_test, 0);
 	assert_int_equal(s->self_nmi, 0);
+	assert_int_equal(s->hang_test, 0);
 }
 
 static void test_not_built(void **state)
@@ -53,6 +54,12 @@ static void test_simulate_refused(void **state)
 {
 	(void)state;
 	assert_refused_alone("simulate=svmdis");
+}
+
+static void test_hang_test_refused(void **state)
+{
+	(void)state;
+	assert_refused_alone("hang_test=300");
 }
 
 static void test_self_nmi_refused(void **state)
@@ -108,6 +115,7 @@ int main(void)
 		cmocka_unit_test(test_not_built),
 		cmocka_unit_test(test_crash_test_refused),
 		cmocka_unit_test(test_simulate_refused),
+		cmocka_unit_test(test_hang_test_refused),
 		cmocka_unit_test(test_self_nmi_refused),
 		cmocka_unit_test(test_platform_nmi_refused),
 		cmocka_unit_test(test_refused_among_others),
