@@ -65,6 +65,7 @@ FUZZ_SRCS_fuzz_hypercall  := hv/hypercall.c hv/hello.c hv/report.c hv/report_che
 			     hv/vtimer.c hv/heartbeat.c hv/settings.c hv/cmdline.c hv/vm.c hv/devices.c \
 			     hv/dev/pit.c hv/dev/pic.c hv/dev/uart.c hv/dev/conwatch.c hv/exitstat.c hv/cpustat.c hv/wallclock.c \
 			     hv/dump.c hv/dump_fmt.c hv/dump_guest.c hv/dump_ranges.c hv/dump_state.c lib/dumpcrypt.c \
+			     hv/pristine.c \
 			     lib/crc32.c $(FUZZ_POLICY_C)
 FUZZ_SRCS_fuzz_guest_copy := hv/guest_mem.c
 FUZZ_DEFS_fuzz_hypercall  := -DHV_GUEST_RAM_MB=2
