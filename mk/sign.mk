@@ -1,11 +1,11 @@
 # Secure Boot signing (docs/hardware.md, "Signed for Secure Boot").
 #   make sign KEY=db.key CERT=db.crt [SIGN_IMAGE=...]
 # signs BOOTX64.EFI (or SIGN_IMAGE, e.g. the appliance image) with Debian's
-# sbsigntool into $(BUILD)/signed/BOOTX64.EFI and checks the signature with
+# sbsigntool into $(BUILD)/signed/BOOTX64.EFI (or SIGNED_IMAGE) and checks the signature with
 # sbverify against the same certificate.  KEY is a PEM private key, CERT
 # the PEM X.509 certificate enrolled in the machine's db.
 SIGN_IMAGE ?= $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI
-SIGNED_IMAGE := $(BUILD)/signed/BOOTX64.EFI
+SIGNED_IMAGE ?= $(BUILD)/signed/BOOTX64.EFI
 
 .PHONY: sign sign-test
 sign: $(SIGN_IMAGE)
@@ -20,6 +20,7 @@ sign: $(SIGN_IMAGE)
 
 # make test: a throwaway key and certificate made with openssl at test
 # time (never a real one), signed and verified; an unrelated certificate
-# and the unsigned image must not verify.
+# and the unsigned image must not verify; and Debian's snakeoil key, for
+# the Secure Boot e2e runs (scripts/sign-test.sh).
 sign-test: $(SIGN_IMAGE)
 	$(Q)scripts/sign-test.sh $(BUILD)

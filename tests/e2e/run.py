@@ -23,6 +23,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+OVMF_SNAKEOIL = ("/usr/share/OVMF/OVMF_CODE_4M.snakeoil.fd", "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd")
 FIRMWARE_FAULT = re.compile(r"!!!! X64 Exception|PANIC|HV-FAULT")
 BASIC_SCENARIOS = "hello null badcall timer probe"
 STOPPED = r"guest stopped: "
@@ -149,9 +150,12 @@ def qemu_command(run, build, work, com1, com2):
     else:
         cmd.append("-no-reboot")
     if run.emulator == "qemu-uefi":
+        # ovmf="snakeoil": Debian's Secure Boot build, enforcing, with its
+        # test key enrolled (docs/hardware.md)
+        code, varst = OVMF_SNAKEOIL if getattr(run, "ovmf", "") == "snakeoil" else (OVMF_CODE, OVMF_VARS)
         vars_fd = os.path.join(work, "vars.fd")
-        shutil.copy(OVMF_VARS, vars_fd)
-        cmd += ["-drive", f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}",
+        shutil.copy(varst, vars_fd)
+        cmd += ["-drive", f"if=pflash,format=raw,readonly=on,file={code}",
                 "-drive", f"if=pflash,format=raw,file={vars_fd}",
                 "-drive", f"format=raw,file=fat:rw:{prepare_esp(run, build, work)}"]
     else:
@@ -1943,6 +1947,22 @@ def plan_hardware(firmware_told):
     runs.append((signed, lambda res, r: res.check(
         r, "the image `make sign` signed boots and runs the guest (OVMF, Secure Boot off)",
         guest_hello(r, 1) and has(r.com1, STOPPED))))
+    # Secure Boot enforcing (Debian's snakeoil OVMF): the image make sign
+    # signed with the snakeoil key (scripts/sign-test.sh) boots, the
+    # unsigned one is refused by the firmware
+    sb = Run("qemu-uefi-secureboot-signed", "qemu-uefi", "onstop=exit maxticks=1000", "hello", STOPPED)
+    sb.ovmf, sb.efi_image = "snakeoil", os.path.join("signed-snakeoil", "BOOTX64.EFI")
+    runs.append((sb, lambda res, r: res.check(
+        r, "Secure Boot on (snakeoil db): the image signed by `make sign` boots and runs the guest",
+        guest_hello(r, 1) and has(r.com1, STOPPED))))
+    ub = Run("qemu-uefi-secureboot-unsigned", "qemu-uefi", "onstop=exit maxticks=1000", "hello",
+             r"BdsDxe: failed to start", timeout=90)
+    ub.ovmf = "snakeoil"
+    runs.append((ub, lambda res, r: res.check(
+        r, "Secure Boot on: the unsigned image is refused by the firmware, never started",
+        has(r.com1, r'BdsDxe: failed to load Boot\d+ "UEFI QEMU HARDDISK[^"]*" .*: '
+            r"(Access Denied|Security Violation)") and
+        not has(r.com1, "hypervisor starting"))))
     return runs
 
 
