@@ -95,10 +95,10 @@ nested_kvm() {
 	[ "$rc" = 0 ] || { [ "$rc" = 3 ] && echo "$out" | grep -q '^nested-kvm: unavailable: '; }
 }
 check "scripts/nested-kvm.sh: boots nested under KVM, or says what is missing (exit 3) without hanging" nested_kvm
-# The appliance image the e2e runs *-appliance boot (tests/e2e/run.py
-# APPLIANCE_CMDLINE): the test guest embedded, ended by its tick limit.
+# The appliance image the e2e runs *-appliance boot (make appliance-e2e):
+# the test guest embedded, ended by its tick limit.
 check "make appliance: BOOTX64.EFI and hv.elf with the guest, command line and policy inside" \
-	make --no-print-directory appliance BUILD="$BUILD" APPLIANCE_CMDLINE="onstop=exit maxticks=3000 -- hello timer"
+	make --no-print-directory appliance-e2e BUILD="$BUILD"
 appliance_clean() { # no test-aid code in either image, and the refusal text in
 	for f in "$BUILD/appliance-image/hv.elf" "$BUILD/appliance-image/esp/EFI/BOOT/BOOTX64.EFI"; do
 		! grep -q 'crash_test: touching' "$f" && grep -q 'test aids are not in this build' "$f" || return 1

@@ -275,6 +275,9 @@ def execute(run, build):
     work = os.path.join(build, "e2e", run.name)
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
+    if getattr(run, "missing", None):
+        run.stopped_by = f"not run: {run.missing}"
+        return run
     com1, com2 = os.path.join(work, "com1.log"), os.path.join(work, "com2.log")
     make = qemu_command if run.emulator.startswith("qemu") else bochs_command
     cmd, env = make(run, build, work, com1, com2)
@@ -1856,14 +1859,24 @@ def check_pristine_corrupt(res, run):
               str([r["text"] for r in records(run) if r.get("cat") == "alarm"]))
 
 
-# make appliance, as scripts/test-all.sh builds it before the e2e runs
-APPLIANCE_CMDLINE = "onstop=exit maxticks=3000 -- hello timer"
+# make appliance-e2e (scripts/test-all.sh and make e2e-test build it
+# first): the command line it embedded, as the generator kept it
+APPLIANCE_DIR = "appliance-image"
 
 
-def check_appliance(res, run):
+def appliance_cmdline(build):
+    try:
+        with open(os.path.join(build, APPLIANCE_DIR, "gen", "appliance_blob.S.cmdline")) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def check_appliance(res, run, cmd):
     res.check(run, "the appliance image takes its guest and command line from itself",
+              cmd is not None and
               has(run.com1, r"appliance image: embedded guest \d+ bytes, initrd 0 bytes") and
-              has(run.com1, rf'cmdline="{re.escape(APPLIANCE_CMDLINE)}"'))
+              has(run.com1, rf'cmdline="{re.escape(cmd or "")}"'))
     res.check(run, "... and ignores the boot medium: a garbage guest file and a hostile command line "
               "(\\hv.cfg or GRUB's) change nothing; the appliance policy is in force",
               has(run.com1, r"policy=appliance") and not has(run.com1, r"crash_test|guest file|ERROR")
@@ -1873,14 +1886,15 @@ def check_appliance(res, run):
               run.stopped_by == "emulator exited 3", run.stopped_by)
 
 
-def plan_appliance():
+def plan_appliance(build):
     runs = []
+    cmd = appliance_cmdline(build)
     for emu in ("qemu-uefi", "qemu-iso"):
         r = Run(f"{emu}-appliance", emu, "crash_test=1 policy=default maxticks=1", "panic", r"(?!)",
                 timeout=120, guest_bytes=b"not the guest\n" * 64)
-        r.efi_image = os.path.join("appliance-image", "esp", "EFI", "BOOT", "BOOTX64.EFI")
-        r.mb2_image = os.path.join("appliance-image", "hv.elf")
-        runs.append((r, check_appliance))
+        r.efi_image = os.path.join(APPLIANCE_DIR, "esp", "EFI", "BOOT", "BOOTX64.EFI")
+        r.mb2_image = os.path.join(APPLIANCE_DIR, "hv.elf")
+        runs.append((r, lambda res, r, c=cmd: check_appliance(res, r, c)))
     return runs
 
 
@@ -2093,7 +2107,12 @@ def plan(build):
                      firmware_told, cpu="qemu64"),
                   lambda res, r: check_error(res, r, "no usable hardware virtualization",
                                              "Unsupported")))
-    runs += plan_hardware(firmware_told) + plan_appliance()
+    runs += plan_hardware(firmware_told) + plan_appliance(build)
+    for r, _ in runs:  # images other make targets build (make e2e-test builds them first)
+        image = getattr(r, "efi_image", None) or getattr(r, "mb2_image", None)
+        if image and not os.path.exists(os.path.join(build, image)):
+            r.missing = f"{image} is missing: make appliance-e2e sign-test"
+
     return runs
 
 
