@@ -43,6 +43,18 @@ static void log_setting_note(void *ctx, const char *msg)
 	hv_log("%s", msg);
 }
 
+/* Test aid simulate=<what> (docs/hardware.md): compiled out without the
+ * test aids, like the key. */
+static bool simulating(const char *what)
+{
+#ifdef HV_TEST_AIDS
+	return strcmp(vm.set.simulate, what) == 0;
+#else
+	(void)what;
+	return false;
+#endif
+}
+
 static void read_settings(const char *cmdline)
 {
 	settings_parse(cmdline, &vm.set, log_setting_note, NULL);
@@ -56,7 +68,7 @@ static void read_settings(const char *cmdline)
 	}
 	vm.guest_cmdline = cmdline_guest_part(cmdline);
 	plat_set_crash_stop(vm.set.onstop_exit, vm.set.onfault_reset);
-	if (strcmp(vm.set.simulate, "svmdis") == 0)
+	if (simulating("svmdis"))
 		plat_simulate_svmdis();
 }
 
@@ -242,7 +254,7 @@ static void launch_on_own_stack(void)
 	vm.cfg.test_break = (enum vcpu_test_break)vm.set.test_break;
 	vm.msr.apic_base = plat_apic_base_msr();
 	dev_reset(&vm.dev, vm.cfg.com2_emulated, vm.clk.tsc_hz, plat_tsc());
-	if (strcmp(vm.set.simulate, "setup_fail") == 0)
+	if (simulating("setup_fail"))
 		why = "simulate=setup_fail (test aid)";
 	else if (vm.ops->init(&vm.cfg, &why))
 		why = NULL;

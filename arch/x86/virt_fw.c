@@ -67,7 +67,7 @@ static bool rdmsr_safe(uint32_t msr, uint64_t *value)
 	return faulted == 0;
 }
 
-static bool simulate_svmdis;
+static bool simulate_svmdis; /* test aid simulate=svmdis: set only by test builds */
 
 void plat_simulate_svmdis(void)
 {
