@@ -10,6 +10,12 @@
 BUILD ?= build
 GUEST_RAM_MB ?= 128
 GUEST_IMAGE_MB ?= 16
+# Checkpoint slots the guest may use, and the guest RAM each holds
+# (docs/checkpoints.md, "Memory"): (CKPT_SLOTS + 1) x CKPT_SLOT_MB MiB of
+# arenas (the extra one is the snapshot restart's); 4 MiB keeps the image
+# loadable by OVMF in the e2e runs' 256 MiB machines.
+CKPT_SLOTS ?= 2
+CKPT_SLOT_MB ?= $(if $(filter 2 3,$(GUEST_RAM_MB)),$(GUEST_RAM_MB),4)
 WATCHDOG_MS ?= 100
 WATCHDOG_K ?= 2
 # The name every log of this build's instances starts with (instance= overrides it).
@@ -32,7 +38,7 @@ CC := gcc
 LD := ld
 OBJCOPY := objcopy
 
-.PHONY: all run linux-demo test bench unit-test e2e-test deps deps-install clean fuzz fuzz-smoke static-check \
+.PHONY: all run linux-demo test test-long bench unit-test e2e-test deps deps-install clean fuzz fuzz-smoke static-check \
 	appliance-check
 all: deps $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI $(BUILD)/hv.iso
 
@@ -40,6 +46,7 @@ include mk/newlib.mk
 include mk/bearssl.mk
 include mk/policy.mk
 include mk/control.mk
+include mk/ckpt.mk
 -include mk/tools.mk
 -include mk/unit.mk
 -include mk/fuzz.mk
@@ -56,7 +63,7 @@ WARN := -Wall -Wextra -Werror
 HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -ffreestanding -fno-stack-protector -fpic \
 	-fshort-wchar -mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables \
 	-fomit-frame-pointer -nostdinc -isystem $(NEWLIB_INCLUDE) -isystem $(GCC_INCLUDE) \
-	$(BEARSSL_INC) -DHV_GUEST_RAM_MB=$(GUEST_RAM_MB) -DHV_GUEST_IMAGE_MB=$(GUEST_IMAGE_MB) -DHV_WATCHDOG_MS=$(WATCHDOG_MS) -DHV_WATCHDOG_K=$(WATCHDOG_K) \
+	$(BEARSSL_INC) -DHV_GUEST_RAM_MB=$(GUEST_RAM_MB) -DHV_GUEST_IMAGE_MB=$(GUEST_IMAGE_MB) -DHV_CKPT_SLOTS=$(CKPT_SLOTS) -DHV_CKPT_SLOT_MB=$(CKPT_SLOT_MB) -DHV_WATCHDOG_MS=$(WATCHDOG_MS) -DHV_WATCHDOG_K=$(WATCHDOG_K) \
 	-DHV_INSTANCE='"$(INSTANCE)"' \
 	$(if $(filter 1,$(TEST_AIDS)),-DHV_TEST_AIDS) $(if $(filter 1,$(APPLIANCE)),-DHV_APPLIANCE)
 HV_ASFLAGS := -g -fpic -I.
@@ -65,7 +72,7 @@ HV_CORE_SRC := $(wildcard hv/*.c) $(wildcard hv/dev/*.c) $(wildcard lib/*.c) $(w
 	$(wildcard arch/x86/svm/*.c)
 HV_CORE_ASM := $(wildcard arch/x86/*.S) $(wildcard arch/x86/vmx/*.S) $(wildcard arch/x86/svm/*.S)
 HV_CORE_OBJ := $(patsubst %,$(BUILD)/obj/%.o,$(HV_CORE_SRC) $(HV_CORE_ASM)) $(POLICY_OBJ) $(CONTROL_KEY_OBJ) \
-	$(DUMP_PUBKEY_OBJ)
+	$(DUMP_PUBKEY_OBJ) $(CKPT_PRINCIPALS_OBJ)
 # make appliance (below): the embedded guest and the code that takes it.
 APPLIANCE ?= 0
 ifeq ($(APPLIANCE),1)
@@ -211,7 +218,7 @@ $(BUILD)/hv.iso: $(BUILD)/hv.elf $(BUILD)/guest.elf tests/e2e/grub.cfg
 # --- Test guest (freestanding ELF64 at 1 MiB, links the stub) ----------------
 GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -ffreestanding -fno-stack-protector -fno-pic \
 	-mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables -nostdinc \
-	-isystem $(GCC_INCLUDE) -DHVSTUB_TEST_AIDS
+	-isystem $(GCC_INCLUDE) -DHVSTUB_TEST_AIDS -I$(BUILD)/gen
 GUEST_SRC := $(wildcard tests/guest/*.c) $(wildcard tests/guest/*.S) $(wildcard guest-stub/*.c) $(wildcard guest-stub/*.S)
 GUEST_OBJ := $(patsubst %,$(BUILD)/guest-obj/%.o,$(GUEST_SRC))
 
@@ -219,6 +226,13 @@ $(BUILD)/guest-obj/%.o: %
 	@mkdir -p $(dir $@)
 	@echo "  CC       $< (guest)"
 	$(Q)$(CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+
+# The test guest's checkpoint requests, signed on the host (never a key in the guest).
+CKPT_TEST_REQS := $(BUILD)/gen/ckpt_test_reqs.h
+$(CKPT_TEST_REQS): tests/guest/ckpt_reqs.py tools/ckptsign.py $(CKPT_TEST_PRINCIPALS)
+	@mkdir -p $(@D)
+	$(Q)python3 tests/guest/ckpt_reqs.py $(CKPT_TEST_PRINCIPALS) $@
+$(BUILD)/guest-obj/tests/guest/ckpt.c.o: $(CKPT_TEST_REQS)
 
 $(BUILD)/guest.elf: $(GUEST_OBJ) tests/guest/guest.ld
 	@echo "  LD       $@"
@@ -251,6 +265,10 @@ e2e-test: all $(BUILD)/guest.elf tools appliance-e2e sign-test
 test: deps-install
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/guest.elf tools
 	$(Q)scripts/test-all.sh $(BUILD)
+
+# make test plus the end-to-end runs too slow for it (LONG_RUNS in tests/e2e/run.py)
+test-long:
+	$(Q)HV_E2E_LONG=1 $(MAKE) --no-print-directory test
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/guest-obj $(BUILD)/esp $(BUILD)/iso $(BUILD)/*.elf \

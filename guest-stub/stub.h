@@ -235,4 +235,41 @@ int64_t hvstub_set_stateless(int on);
  * when stateless. */
 int64_t hvstub_request_dump(enum hv_dump_level level);
 
+/* ---- Checkpoints (docs/checkpoints.md) ----
+ * Non-blocking: a request goes into the ring page and a KICK tells the
+ * hypervisor, which answers later through the event ring (and the notify
+ * vector, if one was registered); nothing here waits for an answer.  The
+ * stub holds no key: the caller supplies each request's MAC (computed
+ * over the request with its nonce, e.g. by tools/ckptsign.py on a host). */
+/* Registers the ring page (4 KiB-aligned; identity-mapped, as the stub's
+ * shared page) and the notify vector (0: none).  Zeroes the page first. */
+int64_t hvstub_ckpt_register(struct hv_ckpt_ring *ring, uint8_t vector);
+/* A range kept across restores (M17): 0 bytes forgets it. */
+int64_t hvstub_ckpt_carry(void *p, uint64_t bytes);
+/* The next nonce: max(last + 1, TSC), so nonces keep rising across a
+ * rollback (the TSC does not go back) and a reset. */
+uint64_t hvstub_ckpt_nonce(void);
+/* Copies r into the ring; kick = 1 also kicks.  -1 if the ring is full or
+ * not registered. */
+int hvstub_ckpt_submit(const struct hv_ckpt_req *r, int kick);
+/* n requests at once (one move of req_tail: the hypervisor takes them in
+ * one batch if its budget for the tick allows); -1 if they do not fit. */
+int hvstub_ckpt_submit_many(const struct hv_ckpt_req *const *r, unsigned n, int kick);
+int64_t hvstub_ckpt_kick(void);
+/* Fills a request (id, op, slot, principal, flags, nonce, arg, label, mac)
+ * and submits it with a kick. */
+int hvstub_ckpt_save(uint64_t id, uint32_t slot, uint32_t principal, const char *label,
+		     uint32_t flags, uint64_t nonce, const uint8_t mac[HV_CKPT_MAC_LEN]);
+int hvstub_ckpt_restore(uint64_t id, uint32_t slot, uint32_t principal, uint64_t nonce,
+			const uint8_t mac[HV_CKPT_MAC_LEN]);
+int hvstub_ckpt_delete(uint64_t id, uint32_t slot, uint32_t principal, uint64_t nonce,
+		       const uint8_t mac[HV_CKPT_MAC_LEN]);
+int hvstub_ckpt_list(uint64_t id, uint32_t principal, uint64_t nonce,
+		     const uint8_t mac[HV_CKPT_MAC_LEN]);
+int hvstub_ckpt_info(uint64_t id, uint32_t principal, enum hv_ckpt_info what, uint64_t nonce,
+		     const uint8_t mac[HV_CKPT_MAC_LEN]);
+/* Takes the next event (an answer, or HV_CKE_ROLLED_BACK): 1 if one was
+ * there, 0 if none. */
+int hvstub_ckpt_poll(struct hv_ckpt_event *out);
+
 #endif

@@ -7,6 +7,7 @@
 
 #include "arch/x86/platform.h"
 #include "hv/actions.h"
+#include "hv/ckpt.h"
 #include "hv/dump.h"
 #include "hv/guest.h"
 #include "hv/pristine.h"
@@ -68,10 +69,9 @@ static void log_cpu(const struct vm *vm, uint64_t now)
 	const struct stat_period *st = &vm->st;
 	struct cpu_shares sh = cpustat_shares(&st->cpu, &st->cpu_prev, now - st->prev_tsc);
 	bool out = vm->stopped || !recovery_guest_runs(&vm->rc);
-	char wall[WALLCLOCK_TEXT] = "unknown";
+	char wall[WALLCLOCK_TEXT];
 
-	if (st->wall_s)
-		wallclock_format(st->wall_s + (now - st->wall_tsc) / vm->clk.tsc_hz, wall);
+	wallclock_text_at(st->wall_s, st->wall_tsc, vm->clk.tsc_hz, now, wall);
 	hv_record(LOG_INFO, CAT_STAT,
 		  "cpu interval_ms=%llu wall=%s guest_pct=%u.%u hv_pct=%u.%u idle_pct=%u.%u state=%s",
 		  (unsigned long long)tsc_to_ms(vm, now - st->prev_tsc), wall, sh.guest_pm / 10,
@@ -148,43 +148,6 @@ bool vm_refusal_logged(struct vm *vm)
 	return vm_guest_line_allowed(vm);
 }
 
-static void log_regs(const struct vm *vm)
-{
-	const struct guest_regs *r = &vm->regs;
-	const struct vcpu_ops *ops = vm->ops;
-
-	hv_record(LOG_INFO, CAT_EVENT,
-		  "regs rip=0x%llx rsp=0x%llx cr2=0x%llx cr3=0x%llx rax=0x%llx rbx=0x%llx rcx=0x%llx "
-		  "rdx=0x%llx rsi=0x%llx rdi=0x%llx rbp=0x%llx",
-		  (unsigned long long)ops->get_rip(), (unsigned long long)ops->get_rsp(),
-		  (unsigned long long)ops->get_cr2(), (unsigned long long)ops->get_cr3(),
-		  (unsigned long long)r->rax, (unsigned long long)r->rbx, (unsigned long long)r->rcx,
-		  (unsigned long long)r->rdx, (unsigned long long)r->rsi, (unsigned long long)r->rdi,
-		  (unsigned long long)r->rbp);
-}
-
-static void log_collector(const struct vm *vm)
-{
-	const struct hv_shared_page *sp = vm->stub.shared;
-
-	if (sp == NULL)
-		return;
-	hv_record(LOG_INFO, CAT_EVENT,
-		  "collector free_memory=%llu uptime_ms=%llu custom0=%llu custom1=%llu guest_ticks=%llu",
-		  (unsigned long long)sp->free_memory, (unsigned long long)sp->uptime_ms,
-		  (unsigned long long)sp->custom[0], (unsigned long long)sp->custom[1],
-		  (unsigned long long)sp->guest_ticks);
-}
-
-/* What the fault is and what the policy made of it: the event (with its
- * evidence), the decision (rule, file and line, how long it took from the
- * VM exit), the alarm, and what the rule asks to record. */
-struct decided_fault {
-	const struct fault_event *ev;
-	const char *detail;
-	uint64_t decided_tsc;
-};
-
 /* " incident=<id>" for the records of an incident (issue 12: one id ties
  * a fault's event, decision, alarm, actions and outcomes), "" for none. */
 struct incident_text {
@@ -199,6 +162,43 @@ static struct incident_text incident_of(uint64_t id)
 		snprintf(t.s, sizeof(t.s), " incident=%llu", (unsigned long long)id);
 	return t;
 }
+
+static void log_regs(const struct vm *vm, const struct incident_text *inc)
+{
+	const struct guest_regs *r = &vm->regs;
+	const struct vcpu_ops *ops = vm->ops;
+
+	hv_record(LOG_INFO, CAT_EVENT,
+		  "regs rip=0x%llx rsp=0x%llx cr2=0x%llx cr3=0x%llx rax=0x%llx rbx=0x%llx rcx=0x%llx "
+		  "rdx=0x%llx rsi=0x%llx rdi=0x%llx rbp=0x%llx%s",
+		  (unsigned long long)ops->get_rip(), (unsigned long long)ops->get_rsp(),
+		  (unsigned long long)ops->get_cr2(), (unsigned long long)ops->get_cr3(),
+		  (unsigned long long)r->rax, (unsigned long long)r->rbx, (unsigned long long)r->rcx,
+		  (unsigned long long)r->rdx, (unsigned long long)r->rsi, (unsigned long long)r->rdi,
+		  (unsigned long long)r->rbp, inc->s);
+}
+
+static void log_collector(const struct vm *vm, const struct incident_text *inc)
+{
+	const struct hv_shared_page *sp = vm->stub.shared;
+
+	if (sp == NULL)
+		return;
+	hv_record(LOG_INFO, CAT_EVENT,
+		  "collector free_memory=%llu uptime_ms=%llu custom0=%llu custom1=%llu guest_ticks=%llu%s",
+		  (unsigned long long)sp->free_memory, (unsigned long long)sp->uptime_ms,
+		  (unsigned long long)sp->custom[0], (unsigned long long)sp->custom[1],
+		  (unsigned long long)sp->guest_ticks, inc->s);
+}
+
+/* What the fault is and what the policy made of it: the event (with its
+ * evidence), the decision (rule, file and line, how long it took from the
+ * VM exit), the alarm, and what the rule asks to record. */
+struct decided_fault {
+	const struct fault_event *ev;
+	const char *detail;
+	uint64_t decided_tsc;
+};
 
 static void log_decision(const struct vm *vm, const struct rec_fx *fx, const struct decided_fault *d)
 {
@@ -219,9 +219,9 @@ static void log_decision(const struct vm *vm, const struct rec_fx *fx, const str
 		  (unsigned long long)fx->alarm_id, alarm_level_name((enum alarm_level)r->alarm),
 		  fault_type_name(ev->type), r->name, inc.s);
 	if (r->record & REC_REGS)
-		log_regs(vm);
+		log_regs(vm, &inc);
 	if (r->record & REC_SHARED)
-		log_collector(vm);
+		log_collector(vm, &inc);
 	/* Before the action, with the guest stopped: the state it died in. */
 	vm_dump(vm, dump_level_for(vm, r), fault_type_name(ev->type), r->name);
 }
@@ -257,6 +257,7 @@ static void send_command(struct vm *vm, const struct rec_fx *fx)
 void vm_hv_wrote_guest_page(struct vm *vm, uint64_t gpa)
 {
 	guest_dirty_mark(&vm->written, gpa);
+	ckpt_hv_wrote(gpa);
 }
 
 /* What must be cleared: the pages the backend saw the guest write, and
@@ -265,7 +266,7 @@ void vm_hv_wrote_guest_page(struct vm *vm, uint64_t gpa)
  * the backend cannot track writes. */
 static struct guest_dirty *pages_to_clear(struct vm *vm)
 {
-	return vm->ops->take_dirty(vm->written.bits, GUEST_PAGES) ? &vm->written : NULL;
+	return ckpt_take_dirty(vm) ? &vm->written : NULL;
 }
 
 uint64_t vm_build_guest(struct vm *vm, struct guest_dirty *clear)
@@ -350,16 +351,45 @@ static bool pristine_ok(struct vm *vm)
 	return false;
 }
 
+/* After either kind of restart: the guest's checkpoint ring forgotten
+ * (its checkpoints kept), the watchdog and the recovery machine. */
+static void restarted(struct vm *vm)
+{
+	uint64_t now = plat_tsc();
+
+	ckpt_guest_restarted(vm);
+	wd_restart(&vm->wd, now);
+	recovery_reset_done(&vm->rc, now);
+}
+
+/* The policy's `snapshot hello` (docs/checkpoints.md): the guest as it
+ * was at its stub's first hello instead of a cold reload.  false if no
+ * snapshot was taken. */
+static bool snapshot_reset(struct vm *vm, uint32_t reason, uint64_t incident, uint64_t t0)
+{
+	if (!ckpt_snapshot_restart(vm))
+		return false;
+	vm->stub = (struct stub_link){ .generation = vm->stub.generation, .restart_reason = reason };
+	restarted(vm);
+	hv_record(LOG_INFO, CAT_ACTION, "reset done generation=%llu cost_tsc=%llu from=snapshot%s",
+		  (unsigned long long)vm->stub.generation, (unsigned long long)(plat_tsc() - t0),
+		  incident_of(incident).s);
+	return true;
+}
+
 /* Reload the image from the pristine copy into cleared RAM, reset the
  * vCPU and the guest's devices, next boot generation (M11).  `reason`
  * (enum hv_restart_reason) is what the next generation's stub learns. */
 static void reset_guest(struct vm *vm, uint32_t reason, uint64_t incident)
 {
 	uint64_t t0 = plat_tsc();
-	struct guest_dirty *clear = pages_to_clear(vm);
 
 	vm->stub.generation++;
+	if (snapshot_reset(vm, reason, incident, t0))
+		return;
+	struct guest_dirty *clear = pages_to_clear(vm);
 	uint64_t cleared = vm_build_guest(vm, clear);
+	ckpt_ram_rebuilt();
 	vm->ops->reset(&vm->cfg);
 	vm->msr = (struct msr_state){ .apic_base = vm->msr.apic_base };
 	dev_reset(&vm->dev, vm->cfg.com2_emulated, vm->clk.tsc_hz, plat_tsc());
@@ -368,9 +398,7 @@ static void reset_guest(struct vm *vm, uint32_t reason, uint64_t incident)
 	vm->nmi_window = vm->intr_window = false; /* the backend's reset turned them off */
 	vm->stub = (struct stub_link){ .generation = vm->stub.generation, .restart_reason = reason };
 	vtimer_reset(&vm->vt);
-	uint64_t now = plat_tsc();
-	wd_restart(&vm->wd, now);
-	recovery_reset_done(&vm->rc, now);
+	restarted(vm);
 	hv_record(LOG_INFO, CAT_ACTION, "reset done generation=%llu cost_tsc=%llu cleared_pages=%llu/%llu%s",
 		  (unsigned long long)vm->stub.generation, (unsigned long long)(plat_tsc() - t0),
 		  (unsigned long long)cleared, (unsigned long long)GUEST_PAGES, incident_of(incident).s);
@@ -399,6 +427,18 @@ static void park(struct vm *vm, const struct rec_fx *fx)
 		vm_stop(vm, "parked");
 	else
 		vm_log_watchdog_stats(vm);
+}
+
+/* The policy's rollback (docs/checkpoints.md): carried out once the
+ * exit is handled (hv/run.c, ckpt_rollback_now()). */
+static void roll_back(struct vm *vm, const struct rec_fx *fx)
+{
+	uint32_t reason = vm->rc.rule != NULL ? restart_reason_of_fault[vm->rc.rule->event] : HV_RESTART_NONE;
+
+	hv_record(LOG_INFO, CAT_ACTION, "rollback slot=%llu%s", (unsigned long long)fx->arg,
+		  incident_of(fx->incident).s);
+	vm->ck.rollback = (struct ckpt_rollback){ .pending = true, .slot = (int)fx->arg,
+						  .reason = reason, .incident = fx->incident };
 }
 
 static void log_outcome(const struct vm *vm, const struct rec_fx *fx)
@@ -452,6 +492,10 @@ static void log_outcome(const struct vm *vm, const struct rec_fx *fx)
 		hv_record(alarm_log_level(fx->level), CAT_EVENT, "stub_silent after reset generation=%llu%s",
 			  (unsigned long long)vm->stub.generation, inc.s);
 		break;
+	case FX_ROLLBACK_NONE:
+		hv_record(LOG_MINOR, CAT_OUTCOME, "rollback impossible: no checkpoint to go back to; next=%s%s",
+			  policy_action_name((enum policy_action)fx->next), inc.s);
+		break;
 	case FX_NO_RULE:
 		hv_log("ERROR policy %s has no rule for event %s: %s", p->name,
 		       fault_type_name((enum fault_type)fx->fault),
@@ -501,6 +545,9 @@ static bool apply(struct vm *vm, const struct rec_fx_list *out, const struct dec
 			break;
 		case FX_PARK:
 			park(vm, fx);
+			break;
+		case FX_ROLLBACK:
+			roll_back(vm, fx);
 			break;
 		case FX_SILENT_AFTER_BOOT:
 			silent_after_boot = true;

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/acpi.h"
+
 #define BOOT_MMAP_MAX 128
 #define BOOT_CMDLINE_MAX 512
 
@@ -45,6 +47,11 @@ struct boot_info {
 	 * physical; 0 if it could not, and flight_refused says why. */
 	uint64_t flight_base;
 	const char *flight_refused;
+	/* A copy of the firmware's ACPI RSDP (lib/acpi.h), checked later;
+	 * acpi_rsdp_len 0 if none was found.  acpi_from says where from. */
+	uint8_t acpi_rsdp[ACPI_RSDP_V2_LEN];
+	uint32_t acpi_rsdp_len;
+	const char *acpi_from;
 };
 
 void boot_mmap_add(struct boot_info *bi, uint64_t base, uint64_t len, uint32_t type);

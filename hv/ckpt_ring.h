@@ -27,14 +27,25 @@ enum ckpt_take ckpt_ring_next(uint32_t req_head, uint32_t req_tail, uint32_t evt
 
 /* Checks a request copied out of the ring: HV_CKR_NONE if well formed
  * for a build with `slots` slots, else why not (HV_CKR_BAD_REQUEST,
- * HV_CKR_BAD_OP, HV_CKR_BAD_SLOT, HV_CKR_BAD_INFO). */
+ * HV_CKR_BAD_OP, HV_CKR_BAD_SLOT, HV_CKR_BAD_INFO).  Checked in this
+ * order, the first failure answering: id not 0 (BAD_REQUEST); op known
+ * (BAD_OP); flags: only HV_CKF_KNOWN_GOOD, and only on SAVE
+ * (BAD_REQUEST); label: printable ASCII except '*', NUL-terminated within
+ * HV_CKPT_LABEL_LEN, NUL-padded, and empty unless SAVE (BAD_REQUEST);
+ * slot: 0 for LIST and INFO (BAD_REQUEST), below `slots` (capped at
+ * HV_CKPT_SLOTS_MAX) for the others (BAD_SLOT); arg: 0 unless INFO
+ * (BAD_REQUEST), an enum hv_ckpt_info for INFO (BAD_INFO).  Nothing here
+ * depends on any state: the answer to a malformed request tells nothing
+ * about the hypervisor. */
 enum hv_ckpt_reason ckpt_req_check(const struct hv_ckpt_req *r, unsigned slots);
 
 /* The status that goes with a reason (DENIED for the authorization
  * reasons, BUSY, NOSPACE, FAIL for the rest; OK for HV_CKR_NONE). */
 enum hv_ckpt_status ckpt_status_of(enum hv_ckpt_reason why);
 
-/* Fills the answer to r. */
+/* Fills the answer to r (kind HV_CKE_ANSWER, r's id, op and slot echoed,
+ * status from ckpt_status_of(why)); value is carried only when why is
+ * HV_CKR_NONE, 0 otherwise. */
 void ckpt_answer(struct hv_ckpt_event *e, const struct hv_ckpt_req *r, enum hv_ckpt_reason why,
 		 uint64_t value, uint64_t now_ms);
 
@@ -42,5 +53,7 @@ void ckpt_answer(struct hv_ckpt_event *e, const struct hv_ckpt_req *r, enum hv_c
 const char *ckpt_op_name(uint32_t op);
 const char *ckpt_reason_name(uint32_t why);
 const char *ckpt_status_name(int32_t status);
+/* "abi_version", ... for an enum hv_ckpt_info ("?" if unknown). */
+const char *ckpt_info_name(uint64_t field);
 
 #endif

@@ -62,10 +62,9 @@ static const char *state_now(const struct vm *vm)
  * is far longer than the tick this costs). */
 static void answer_status(const struct vm *vm, const struct ctl_cmd *c, uint64_t now)
 {
-	char wall[WALLCLOCK_TEXT] = "unknown";
+	char wall[WALLCLOCK_TEXT];
 
-	if (vm->st.wall_s)
-		wallclock_format(vm->st.wall_s + (now - vm->st.wall_tsc) / vm->clk.tsc_hz, wall);
+	wallclock_text_at(vm->st.wall_s, vm->st.wall_tsc, vm->clk.tsc_hz, now, wall);
 	hv_record(LOG_INFO, CAT_STAT,
 		  "status instance=%s boot_id=%016llx nonce=%llu state=%s parked=%s generation=%llu "
 		  "stub=%s incidents=%llu restarts_in_window=%u alarms=%llu uptime_ms=%llu wall=%s",

@@ -336,6 +336,39 @@ static void dump_kernel_ranges(struct dump_run *d)
 	}
 }
 
+_Static_assert((HV_DUMP_VMCOREINFO_MAX + DUMP_PAGE - 2) / DUMP_PAGE + 1 <= DUMP_VMCOREINFO_PAGES_MAX,
+	       "a VMCOREINFO note touches at most DUMP_VMCOREINFO_PAGES_MAX pages");
+
+/* The guest kernel's VMCOREINFO note, if it gave one: where it lies
+ * (hvdump copies it into the core's "VMCOREINFO" note), then its pages.
+ * A full dump has them anyway (the note is not all zero); a kernel dump
+ * takes those of an important range with the range. */
+static void dump_vmcoreinfo(struct dump_run *d, enum policy_dump level)
+{
+	const struct dump_ranges *r = d->ranges;
+	char text[DUMP_TEXT_MAX + 1];
+
+	if (r->vmcoreinfo_bytes == 0)
+		return;
+	snprintf(text, sizeof(text), "dump_note id=%u i=%u name=VMCOREINFO gpa=0x%llx bytes=%llu",
+		 d->id, d->idx++, (unsigned long long)r->vmcoreinfo_gpa,
+		 (unsigned long long)r->vmcoreinfo_bytes);
+	dump_line(text);
+	if (level == DUMP_FULL)
+		return;
+	uint64_t first = r->vmcoreinfo_gpa & ~(uint64_t)(DUMP_PAGE - 1);
+	uint64_t last = (r->vmcoreinfo_gpa + r->vmcoreinfo_bytes - 1) & ~(uint64_t)(DUMP_PAGE - 1);
+	for (uint64_t gpa = first; gpa <= last; gpa += DUMP_PAGE) {
+		if (level == DUMP_KERNEL && dump_ranges_kind_of(r, gpa) == DUMP_RANGE_IMPORTANT)
+			continue;
+		const uint8_t *page = guest_gpa_ptr(gpa, DUMP_PAGE);
+		if (page == NULL)
+			emit_skip_gpa(d, "vmcoreinfo", gpa, 1, "outside_ram");
+		else
+			take_page(d, gpa, gpa, DUMP_WHAT_VMCOREINFO, page);
+	}
+}
+
 static void dump_full_pages(struct dump_run *d, const struct vm *vm)
 {
 	const uint8_t *ram = guest_ram();
@@ -407,6 +440,7 @@ void vm_dump(const struct vm *vm, enum policy_dump level, const char *cause, con
 		      d.ranges->n);
 	dump_state(&d, vm, &st);
 	note_regenerable(&d);
+	dump_vmcoreinfo(&d, level);
 	if (level == DUMP_FULL) {
 		dump_full_pages(&d, vm);
 	} else {

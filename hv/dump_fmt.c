@@ -9,7 +9,7 @@
 static const char *const what_names[DUMP_WHAT_COUNT] = {
 	[DUMP_WHAT_RIP] = "rip", [DUMP_WHAT_RSP] = "rsp", [DUMP_WHAT_SHARED] = "shared",
 	[DUMP_WHAT_BOOT] = "boot", [DUMP_WHAT_RAM] = "ram",
-	[DUMP_WHAT_IMPORTANT] = "important",
+	[DUMP_WHAT_IMPORTANT] = "important", [DUMP_WHAT_VMCOREINFO] = "vmcoreinfo",
 };
 
 const char *dump_what_name(enum dump_what w)

@@ -32,7 +32,11 @@ _Static_assert(DUMP_MINI_PAGES_MAX * DUMP_PAGE <= 64u * 1024u, "a mini dump is a
 #define DUMP_RSP_ABOVE 3u
 /* The page requests a mini plan can make (each may be skipped). */
 #define DUMP_MINI_REQ_MAX (DUMP_RIP_BELOW + 1u + DUMP_RIP_ABOVE + 1u + DUMP_RSP_ABOVE + 2u)
-_Static_assert(DUMP_MINI_REQ_MAX <= DUMP_MINI_PAGES_MAX, "every request fits the mini bound");
+/* The pages a VMCOREINFO note of HV_DUMP_VMCOREINFO_MAX bytes may touch
+ * (it need not be page-aligned): a mini dump takes them after its plan. */
+#define DUMP_VMCOREINFO_PAGES_MAX 3u
+_Static_assert(DUMP_MINI_REQ_MAX + DUMP_VMCOREINFO_PAGES_MAX <= DUMP_MINI_PAGES_MAX,
+	       "every request and the VMCOREINFO pages fit the mini bound");
 
 /* Why a page of a mini dump is in it. */
 enum dump_what {
@@ -42,6 +46,7 @@ enum dump_what {
 	DUMP_WHAT_BOOT,   /* the boot-info page (guest-physical) */
 	DUMP_WHAT_RAM,    /* a page of a full dump (guest-physical) */
 	DUMP_WHAT_IMPORTANT, /* a page of a range the guest registered as important */
+	DUMP_WHAT_VMCOREINFO, /* a page of the guest kernel's VMCOREINFO note */
 	DUMP_WHAT_COUNT
 };
 const char *dump_what_name(enum dump_what w);

@@ -49,6 +49,21 @@ static int64_t add_range(struct vm *vm, uint64_t kind)
 	return st;
 }
 
+/* Where the guest kernel's VMCOREINFO note lies: every dump takes its
+ * pages, and hvdump makes the core's note of it. */
+static int64_t set_vmcoreinfo(struct vm *vm, struct dump_ranges *ranges)
+{
+	uint64_t gpa = vm->regs.rsi, bytes = vm->regs.rdx;
+	int64_t st = dump_ranges_set_vmcoreinfo(ranges, gpa, bytes, HV_GUEST_RAM_SIZE);
+
+	if (st != HV_OK)
+		vm_refusal_logged(vm);
+	if (vm_guest_line_allowed(vm))
+		hv_log("guest dump vmcoreinfo gpa=0x%llx bytes=%llu status=%s", (unsigned long long)gpa,
+		       (unsigned long long)bytes, status_name(st));
+	return st;
+}
+
 /* The guest asked for a dump and goes on after it: the dump's time is
  * taken out of the watchdog's and the guest timer's clocks, so that it is
  * neither a missed heartbeat nor a frozen timer. */
@@ -115,6 +130,8 @@ int64_t dump_hypercall(struct vm *vm)
 		return HV_OK;
 	case HV_DUMP_REQUEST:
 		return request(vm);
+	case HV_DUMP_VMCOREINFO:
+		return set_vmcoreinfo(vm, ranges);
 	default:
 		vm_refusal_logged(vm);
 		return HV_E_INVAL;

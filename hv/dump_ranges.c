@@ -23,6 +23,7 @@ void dump_ranges_reset(struct dump_ranges *s, uint64_t generation)
 	s->n = 0;
 	s->kept_pages = 0;
 	s->stateless = false;
+	s->vmcoreinfo_gpa = s->vmcoreinfo_bytes = 0;
 }
 
 void dump_ranges_sync(struct dump_ranges *s, uint64_t generation)
@@ -53,6 +54,17 @@ int64_t dump_ranges_add(struct dump_ranges *s, uint64_t gpa, uint64_t bytes, uin
 		s->kept_pages += pages;
 	}
 	s->r[s->n++] = (struct dump_range){ .gpa = gpa, .bytes = bytes, .kind = (uint8_t)kind };
+	return HV_OK;
+}
+
+int64_t dump_ranges_set_vmcoreinfo(struct dump_ranges *s, uint64_t gpa, uint64_t bytes,
+				   uint64_t ram_bytes)
+{
+	/* As dump_ranges_add(): gpa + bytes may wrap, so no sum is formed. */
+	if (bytes == 0 || bytes > HV_DUMP_VMCOREINFO_MAX || gpa >= ram_bytes || bytes > ram_bytes - gpa)
+		return HV_E_RANGE;
+	s->vmcoreinfo_gpa = gpa;
+	s->vmcoreinfo_bytes = bytes;
 	return HV_OK;
 }
 

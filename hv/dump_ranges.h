@@ -33,6 +33,8 @@ struct dump_ranges {
 	uint64_t kept_pages; /* important + private */
 	bool stateless;
 	struct dump_range r[HV_DUMP_RANGES_MAX];
+	/* The guest kernel's VMCOREINFO note (HV_DUMP_VMCOREINFO); bytes 0: none. */
+	uint64_t vmcoreinfo_gpa, vmcoreinfo_bytes;
 };
 
 _Static_assert(HV_DUMP_RANGES_MAX <= 64, "a dump lists its ranges one record each");
@@ -54,6 +56,15 @@ void dump_ranges_sync(struct dump_ranges *s, uint64_t generation);
  */
 int64_t dump_ranges_add(struct dump_ranges *s, uint64_t gpa, uint64_t bytes, uint64_t kind,
 			uint64_t ram_bytes);
+
+/*
+ * Where the guest's VMCOREINFO note lies: [gpa, gpa + bytes), replacing
+ * the one given before.  HV_OK, or HV_E_RANGE (bytes 0 or above
+ * HV_DUMP_VMCOREINFO_MAX, wraps, or not inside guest RAM of ram_bytes),
+ * and then nothing changes.
+ */
+int64_t dump_ranges_set_vmcoreinfo(struct dump_ranges *s, uint64_t gpa, uint64_t bytes,
+				   uint64_t ram_bytes);
 
 /* The kind of the range holding the page at gpa, or DUMP_RANGE_NONE. */
 enum dump_range_kind dump_ranges_kind_of(const struct dump_ranges *s, uint64_t gpa);

@@ -82,9 +82,12 @@ void heartbeat_period(struct vm *vm, uint64_t now)
 		wd_period(&vm->wd, now, false, NULL); /* the period ends unwatched */
 		return;
 	}
+	/* Each read once: the guest may change them at any time. */
 	g.ack_seq = sp->ack_seq;
 	g.guest_ticks = sp->guest_ticks;
 	g.timer_period_tsc = vm->vt.vector ? vm->vt.period_tsc : 0;
+	if (wd_period_healthy(&vm->wd, now, g.ack_seq, g.guest_ticks, g.timer_period_tsc))
+		return;
 	g.timer_pending = vm->vt.pending;
 	g.timer_pending_since = vm->vt.pending_since;
 	enum wd_verdict v = wd_period(&vm->wd, now, true, &g);
@@ -158,13 +161,54 @@ static void inject_intr(struct vm *vm, uint8_t vector)
 	vm->ops->inject(&irq);
 }
 
-/* The guest timer's interrupt (an ELF guest's VTIMER). */
+/* The guest timer's interrupt (an ELF guest's VTIMER).  When it cannot
+ * go in at this entry (the heartbeat NMI does, or the guest cannot take
+ * one now), a backend that can (vcpu_ops.queue_intr: VMX) gets it and
+ * injects it at the guest's next interrupt window by itself: the window
+ * exit costs no round through the run loop, and the guest sees the same
+ * events at the same points as if the loop had injected it.
+ * heartbeat_collect() learns that it went in.  One the backend still
+ * holds goes in here if the guest can take it at this entry after all
+ * (as the loop always did), and is otherwise handed over again.  With
+ * the other backends the loop asks for the window exit and injects it
+ * then. */
 static void inject_timer(struct vm *vm, bool nmi_injected)
 {
-	if (!intr_can_go_in(vm, nmi_injected))
+	if (vm->ops->queue_intr == NULL) {
+		if (intr_can_go_in(vm, nmi_injected)) {
+			inject_intr(vm, vm->vt.vector);
+			vtimer_delivered(&vm->vt);
+		}
 		return;
-	inject_intr(vm, vm->vt.vector);
-	vtimer_delivered(&vm->vt);
+	}
+	bool now = !nmi_injected && vm->ops->can_inject_intr();
+
+	if (vm->vt.handed && !now) {
+		vm->ops->queue_intr(vm->vt.vector);
+		return;
+	}
+	set_intr_window(vm, false);
+	if (now) {
+		if (vm->vt.handed)
+			vm->ops->queue_intr(0);
+		inject_intr(vm, vm->vt.vector);
+		vtimer_delivered(&vm->vt);
+		return;
+	}
+	vm->ops->queue_intr(vm->vt.vector);
+	vtimer_hand_over(&vm->vt);
+}
+
+void heartbeat_collect_timer(struct vm *vm)
+{
+	if (!vm->ops->intr_queued())
+		vtimer_delivered(&vm->vt);
+}
+
+void heartbeat_timer_changed(struct vm *vm, bool was_handed)
+{
+	if (was_handed)
+		vm->ops->queue_intr(vm->vt.handed ? vm->vt.vector : 0);
 }
 
 /* An interrupt of the emulated PIC (a Linux guest's PIT or UART); the PIC
@@ -177,12 +221,23 @@ static void inject_device_intr(struct vm *vm, bool nmi_injected)
 		inject_intr(vm, vector);
 }
 
+/* The checkpoint ring's notify interrupt (hv/ckpt_run.c): an answer or
+ * a rollback event waits in the guest's ring. */
+static void inject_ckpt_intr(struct vm *vm, bool nmi_injected)
+{
+	if (!intr_can_go_in(vm, nmi_injected))
+		return;
+	inject_intr(vm, vm->ck.ring.vector);
+	vm->ck.irq_pending = false;
+}
+
 /* A heartbeat due at the same entry as the guest's timer interrupt waits
  * for the next tick (wd_defer_heartbeat()): the interrupt goes in now,
  * and neither needs an extra window exit. */
 static bool heartbeat_waits(struct vm *vm)
 {
 	return vtimer_due(&vm->vt) && vm->wd.pending_platform == 0 &&
+	       wd_period_may_defer(&vm->wd, vm->clk.tick_tsc) &&
 	       wd_defer_heartbeat(&vm->wd, vm->clk.tick_tsc);
 }
 
@@ -198,6 +253,8 @@ void heartbeat_inject(struct vm *vm)
 		inject_timer(vm, nmi_injected);
 	else if (vm->dev.irq_pending)
 		inject_device_intr(vm, nmi_injected);
+	else if (vm->ck.irq_pending && vm->ck.ring.vector)
+		inject_ckpt_intr(vm, nmi_injected);
 	else if (vm->intr_window)
 		set_intr_window(vm, false);
 }

@@ -19,12 +19,38 @@ void heartbeat_period(struct vm *vm, uint64_t now);
  * interrupt is pending or a window is open. */
 void heartbeat_inject(struct vm *vm);
 
+/* A timer interrupt handed to the backend (inject_timer()) is pending
+ * until it went in: learn whether it did.  The run loop calls it before
+ * it leaves its inner loop (so before the next injections) and before
+ * the tick's timer update. */
+void heartbeat_collect_timer(struct vm *vm);
+
+static inline void heartbeat_collect(struct vm *vm)
+{
+	if (vm->vt.handed)
+		heartbeat_collect_timer(vm);
+}
+
+/* HC_TIMER_SET changed or stopped the timer (vtimer_set()): a handed-over
+ * interrupt goes in with the new vector, or not at all. */
+void heartbeat_timer_changed(struct vm *vm, bool was_handed);
+
+/* True if nothing waits for the core to inject it or to open a window
+ * for it: a timer interrupt handed to the backend goes in without the
+ * core (it only learns so later, heartbeat_collect()). */
+static inline bool heartbeat_settled(const struct vm *vm)
+{
+	return !(wd_nmi_pending(&vm->wd) || vtimer_to_inject(&vm->vt) || vm->intr_window ||
+		 vm->nmi_window || vm->dev.irq_pending || (vm->ck.irq_pending && vm->ck.ring.vector));
+}
+
 /* True if heartbeat_inject() has anything to do before this entry: the
- * run loop's cheap test, so that most entries skip the call. */
+ * run loop's cheap test, so that most entries skip the call.  A handed-
+ * over timer interrupt counts: heartbeat_inject() injects it itself if
+ * the guest can take it at this entry after all. */
 static inline bool heartbeat_inject_needed(const struct vm *vm)
 {
-	return wd_nmi_pending(&vm->wd) || vtimer_due(&vm->vt) || vm->intr_window || vm->nmi_window ||
-	       vm->dev.irq_pending;
+	return !heartbeat_settled(vm) || vtimer_due(&vm->vt);
 }
 
 #endif

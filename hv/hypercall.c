@@ -1,8 +1,10 @@
 /* Hypercall dispatch (ABI in include/hv_abi.h, docs/hypercalls.md). */
 #include "arch/x86/platform.h"
 #include "hv/actions.h"
+#include "hv/ckpt.h"
 #include "hv/dump_guest.h"
 #include "hv/guest.h"
+#include "hv/heartbeat.h"
 #include "hv/hello.h"
 #include "hv/hypercall.h"
 #include "hv/integrity.h"
@@ -69,6 +71,7 @@ static int64_t hc_hello(struct vm *vm)
 			       (unsigned long long)shared);
 		return HV_E_RANGE;
 	}
+	ckpt_snapshot_at_hello(vm); /* policy `snapshot hello`: before the call changes anything */
 	struct hv_shared_page *sp = guest_gpa_ptr(shared, 4096);
 	const struct hello_view view = hello_view_of(vm, sp);
 	const struct hello_plan plan = hello_decide(&view);
@@ -89,12 +92,15 @@ static int64_t hc_hello(struct vm *vm)
 static int64_t hc_timer_set(struct vm *vm)
 {
 	uint64_t vector = vm->regs.rdi, period_us = vm->regs.rsi, now = plat_tsc();
+	bool handed = vm->vt.handed;
 
 	switch (vtimer_set(&vm->vt, vector, period_us, vm->set.tick_us, vm->clk.tsc_hz, now)) {
 	case VTIMER_STOPPED:
+		heartbeat_timer_changed(vm, handed);
 		wd_timer_changed(&vm->wd, now, true);
 		return HV_OK;
 	case VTIMER_STARTED:
+		heartbeat_timer_changed(vm, handed);
 		wd_timer_changed(&vm->wd, now, false);
 		if (vm_guest_line_allowed(vm))
 			hv_log("guest timer set vector=%llu period_us=%llu", (unsigned long long)vector,
@@ -172,6 +178,8 @@ void hypercall_handle(struct vm *vm)
 		status = HV_E_PERM;
 		if (vm_refusal_logged(vm))
 			hv_log("hypercall %llu refused: caller at CPL %u", (unsigned long long)nr, cpl);
+	} else if (nr == HC_CKPT) {
+		status = ckpt_hypercall(vm); /* checkpoints: hv/ckpt_run.c */
 	} else if (nr == HC_DUMP) {
 		status = dump_hypercall(vm); /* crash dumps: hv/dump_guest.c */
 	} else if (nr >= HC_COUNT) {

@@ -23,11 +23,11 @@ static inline void hypercall_null(struct vm *vm)
  * round-trip probe; anything else (another number, a caller at CPL > 0,
  * which is refused and logged) returns false and takes the general path
  * (hypercall_handle()), so the answer is the same either way.  Inline:
- * it runs on every hypercall exit.
+ * it runs on every hypercall exit; the CPL comes with the event.
  */
 static inline bool hypercall_short(struct vm *vm, const struct hv_event *ev)
 {
-	if (ev->kind != EV_HYPERCALL || vm->regs.rax != HC_NULL || vm->ops->get_cpl() != 0)
+	if (ev->kind != EV_HYPERCALL || vm->regs.rax != HC_NULL || ev->cpl != 0)
 		return false;
 	vm->stats.hypercalls++;
 	hypercall_null(vm);

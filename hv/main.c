@@ -8,9 +8,11 @@
 
 #include "arch/x86/platform.h"
 #include "hv/actions.h"
+#include "hv/ckpt.h"
 #include "hv/cmdline.h"
 #include "hv/guest.h"
 #include "hv/hv.h"
+#include "hv/machine.h"
 #include "hv/control_run.h"
 #include "hv/run.h"
 #include "hv/wallclock.h"
@@ -203,6 +205,7 @@ static void log_memory_map(const struct boot_info *bi)
 static void start_clock(uint64_t tsc_hz)
 {
 	vm_start_clock(&vm, tsc_hz, plat_tsc());
+	ckpt_init(&vm, plat_tsc());
 	hv_log("tsc %llu Hz, tick %llu us = %llu tsc", (unsigned long long)tsc_hz,
 	       (unsigned long long)vm.set.tick_us, (unsigned long long)vm.clk.tick_tsc);
 	log_set_clock(vm.boot->entry_tsc, tsc_hz);
@@ -224,26 +227,42 @@ static uint64_t mix64(uint64_t x)
 static void log_identity(void)
 {
 	struct rtc_raw rtc;
-	char wall[WALLCLOCK_TEXT] = "unknown";
+	char wall[WALLCLOCK_TEXT];
 	const char *name = vm.set.instance[0] ? vm.set.instance : HV_INSTANCE;
 
 	vm.st.wall_tsc = plat_tsc();
 	if (!plat_rtc_read(&rtc) || !wallclock_from_rtc(&rtc, &vm.st.wall_s))
 		vm.st.wall_s = 0;
-	else
-		wallclock_format(vm.st.wall_s, wall);
+	wallclock_text_at(vm.st.wall_s, vm.st.wall_tsc, vm.clk.tsc_hz, vm.st.wall_tsc, wall);
 	vm.st.boot_id = mix64(vm.st.wall_tsc ^ mix64(vm.st.wall_s ^ vm.boot->hv_base));
 	hv_log("identity instance=%s boot_id=%016llx wall=%s tsc_hz=%llu", name,
 	       (unsigned long long)vm.st.boot_id, wall, (unsigned long long)vm.clk.tsc_hz);
 }
 
+/* A failure before the guest exists: end the emulator run if asked to
+ * (onstop=exit), else halt. */
+static __attribute__((noreturn)) void launch_failed(void)
+{
+	if (vm.set.onstop_exit)
+		plat_emulator_exit(3);
+	plat_halt();
+}
+
 static void launch_on_own_stack(void)
 {
 	const char *why = "";
+	struct machine_facts mach = { 0 }; /* this frame lives as long as the run */
 
+	if (vm.set.x2apic_test) /* test aid: as a firmware may leave the APIC */
+		hv_log("x2apic_test: %s", plat_enter_x2apic() ? "local APIC put in x2APIC mode"
+							     : "this CPU has no x2APIC");
 	plat_take_over_cpu();
 	log_memory_map(vm.boot);
-	start_clock(plat_calibrate_tsc());
+	machine_take(vm.boot, vm.set.acpi_off, &mach);
+	if (!machine_calibrate_tsc(&mach))
+		launch_failed();
+	start_clock(mach.tsc.hz);
+	machine_log_summary(&mach);
 	log_identity();
 	vm_hw_watchdog_start(&vm);
 	vm.stub.generation = 1;
@@ -261,8 +280,7 @@ static void launch_on_own_stack(void)
 	if (why != NULL) {
 		/* The firmware is gone: halt (exit the emulator only with onstop=exit). */
 		hv_log("ERROR %s setup failed: %s; halting", vm.ops->name, why);
-		plat_emulator_exit(3);
-		plat_halt();
+		launch_failed();
 	}
 	vm.clk.launch_tsc = plat_tsc();
 	vm.clk.next_tick_tsc = vm.clk.launch_tsc + vm.clk.tick_tsc;

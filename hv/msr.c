@@ -10,6 +10,7 @@
 #define MSR_DEBUGCTL 0x1D9u
 #define MSR_UCODE_REV 0x8Bu
 #define MSR_MISC_ENABLE 0x1A0u
+#define APIC_BASE_EXTD (1ull << 10) /* x2APIC mode (SDM 3A 11.12.1) */
 /* IA32_MISC_ENABLE as the guest sees it (SDM 4 Table 2-2): fast strings
  * (bit 0), BTS unavailable (11), PEBS unavailable (12); no CPUID limit
  * (22), XD not disabled (34), so an OS has nothing to change. */
@@ -62,8 +63,10 @@ enum msr_result msr_read(const struct msr_state *s, uint32_t msr, uint64_t host_
 		*value = s->tsc_adjust;
 		return MSR_DONE;
 	case MSR_APIC_BASE:
-		/* Where the APIC is; it stays the hypervisor's (writes refused). */
-		*value = s->apic_base;
+		/* Where the APIC is; it stays the hypervisor's (writes refused).
+		 * x2APIC mode, if the firmware left it on, is not the guest's:
+		 * CPUID hides x2APIC and its MSRs (0x800-0x8FF) are refused. */
+		*value = s->apic_base & ~APIC_BASE_EXTD;
 		return MSR_DONE;
 	case MSR_DEBUGCTL:
 		/* No LBR, no BTS: BTS would store branch records through

@@ -29,6 +29,7 @@ static const char *const action_names[ACT_COUNT] = {
 	[ACT_HANDBACK] = "handback",
 	[ACT_RESET] = "reset",
 	[ACT_PARK] = "park",
+	[ACT_ROLLBACK] = "rollback",
 };
 
 static const char *const alarm_names[ALARM_EMERGENCY + 1] = {
@@ -101,6 +102,10 @@ enum policy_action policy_escalate(const struct policy_config *p, enum policy_ac
 	for (uint32_t i = 0; i + 1 < len; i++)
 		if (p->ladder[i] == (unsigned)current)
 			return (enum policy_action)p->ladder[i + 1];
+	/* A rule's rollback with nothing to go back to, and no rollback in
+	 * the ladder: a reset, the step after it in escalation order. */
+	if (current == ACT_ROLLBACK)
+		return ACT_RESET;
 	return ACT_PARK;
 }
 

@@ -51,6 +51,7 @@ enum policy_action {
 	ACT_HANDBACK, /* send a command to the guest's stub */
 	ACT_RESET,    /* restart the guest (subject to the restart budget) */
 	ACT_PARK,     /* stop the guest for good */
+	ACT_ROLLBACK, /* restore a checkpoint (docs/checkpoints.md); none: the ladder's next step */
 	ACT_COUNT
 };
 
@@ -79,6 +80,9 @@ enum policy_dump {
 
 /* command_arg value meaning "the index of the faulting module". */
 #define POLICY_ARG_MODULE UINT64_MAX
+/* ACT_ROLLBACK's command_arg: the newest checkpoint marked known-good
+ * (otherwise the slot named). */
+#define POLICY_SLOT_KNOWN_GOOD UINT64_MAX
 
 struct fault_event {
 	enum fault_type type;
@@ -125,6 +129,8 @@ struct policy_config {
 	uint32_t backoff_ms;        /* first back-off; doubles per restart in the window */
 	uint32_t hello_deadline_ms; /* stub must say hello within this after a (re)start;
 				     * 0 (`hello none`): the guest has no stub */
+	bool snapshot_restart;      /* `snapshot hello`: a checkpoint at the stub's first hello,
+				     * which a reset restores instead of a cold reload */
 };
 
 /* The table chosen at build time (make POLICY=name), generated. */

@@ -30,7 +30,8 @@ static uint64_t ms_to_tsc(const struct recovery *rc, uint64_t ms)
 void recovery_init(struct recovery *rc, const struct policy_config *p, uint64_t tsc_per_ms,
 		   uint64_t now)
 {
-	*rc = (struct recovery){ .policy = p, .tsc_per_ms = tsc_per_ms ? tsc_per_ms : 1 };
+	*rc = (struct recovery){ .policy = p, .tsc_per_ms = tsc_per_ms ? tsc_per_ms : 1,
+				 .ckpt_known_good = -1 };
 	for (unsigned t = 0; t < FAULT_TYPE_COUNT; t++)
 		rate_init(&rc->flood[t], ms_to_tsc(rc, 1000), REC_LOG_EVENTS_PER_SECOND, now);
 	rc->flood_check_tsc = now + ms_to_tsc(rc, 1000);
@@ -120,6 +121,43 @@ static void send_command(struct recovery *rc, const struct fault_event *ev, uint
 	rc->state = GS_HANDBACK;
 }
 
+void recovery_set_checkpoints(struct recovery *rc, uint32_t full, int32_t known_good)
+{
+	rc->ckpt_full = full;
+	rc->ckpt_known_good = known_good;
+}
+
+/* The slot a rollback goes to: the one its rule names if it chose the
+ * rollback itself, else (the ladder reached it) the newest known-good
+ * one; -1 if that holds nothing. */
+static int rollback_target(const struct recovery *rc)
+{
+	const struct policy_rule *r = rc->rule;
+
+	if (r && r->action == ACT_ROLLBACK && r->command_arg != POLICY_SLOT_KNOWN_GOOD)
+		return r->command_arg < 32 && (rc->ckpt_full & (1u << r->command_arg)) ? (int)r->command_arg : -1;
+	return rc->ckpt_known_good;
+}
+
+/* A rollback counts against the restart budget, as a reset does: a
+ * guest that faults again at once after each one ends up parked. */
+static bool roll_back(struct recovery *rc, int slot, uint64_t now, struct rec_fx_list *out)
+{
+	uint32_t delay_ms = 0;
+	uint64_t now_ms = now / rc->tsc_per_ms;
+
+	if (!restart_allowed(&rc->budget, rc->policy, now_ms, &delay_ms)) {
+		fx_add(out, FX_BUDGET_EXHAUSTED);
+		park(rc, "restart budget exhausted", ALARM_EMERGENCY, out);
+		return false;
+	}
+	restart_record(&rc->budget, rc->policy, now_ms);
+	fx_add(out, FX_ROLLBACK)->arg = (uint64_t)slot;
+	rc->state = GS_RUNNING;
+	rc->incident_open = false;
+	return true;
+}
+
 /* Runs an action; a hand-back with nobody to take it goes up the ladder
  * at once.  A loop, not recursion: the ladder ends in park. */
 static void do_action(struct recovery *rc, enum policy_action a, const struct fault_event *ev,
@@ -147,6 +185,16 @@ static void do_action(struct recovery *rc, enum policy_action a, const struct fa
 							: rc->policy->hello_deadline_ms;
 			schedule_reset(rc, now, out);
 			return;
+		case ACT_ROLLBACK: {
+			int slot = rollback_target(rc);
+			if (slot >= 0) {
+				roll_back(rc, slot, now, out);
+				return;
+			}
+			a = policy_escalate(rc->policy, ACT_ROLLBACK);
+			fx_add(out, FX_ROLLBACK_NONE)->next = (uint8_t)a;
+			continue;
+		}
 		default:
 			break;
 		}

@@ -43,6 +43,8 @@ enum rec_fx_kind {
 	FX_RESTART_CONFIRMED, /* the stub said hello after a reset, gap_tsc since the fault */
 	FX_SILENT_AFTER_RESET,/* no hello after a reset: the event record (level) */
 	FX_SILENT_AFTER_BOOT, /* no hello after the first boot: raise FAULT_STUB_SILENT */
+	FX_ROLLBACK,          /* restore checkpoint slot `arg` now, and tell the guest */
+	FX_ROLLBACK_NONE,     /* nothing to roll back to: `next` follows (logged) */
 	FX_NO_RULE,           /* the policy has no rule for `fault` (a table the compiler
 			       * would refuse): logged only */
 };
@@ -107,10 +109,18 @@ struct recovery {
 	uint64_t alarms;
 	struct rate_limit flood[FAULT_TYPE_COUNT];
 	uint64_t flood_check_tsc;       /* no flood window ends before this */
+	/* The checkpoints a rollback may go to (recovery_set_checkpoints()). */
+	uint32_t ckpt_full;             /* bit n: slot n holds one */
+	int32_t ckpt_known_good;        /* the newest known-good slot, -1: none */
 };
 
 void recovery_init(struct recovery *rc, const struct policy_config *p, uint64_t tsc_per_ms,
 		   uint64_t now);
+/* What a rollback could restore now: the slots that hold a checkpoint
+ * (a bit each) and the newest known-good one (-1: none).  The glue calls
+ * it whenever a checkpoint is saved, deleted or lost. */
+void recovery_set_checkpoints(struct recovery *rc, uint32_t full, int32_t known_good);
+
 /* The first boot (generation 1): the stub must say hello in time. */
 void recovery_start(struct recovery *rc, uint64_t now);
 

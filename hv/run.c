@@ -9,6 +9,7 @@
  */
 #include "arch/x86/platform.h"
 #include "hv/actions.h"
+#include "hv/ckpt.h"
 #include "hv/control_run.h"
 #include "hv/exits.h"
 #include "hv/heartbeat.h"
@@ -79,7 +80,9 @@ static void tick_test_aids(struct vm *vm)
 #endif
 
 /* Counts ticks by the TSC, not by timer exits: an emulator may merge or
- * drop timer interrupts, the TSC never goes back. */
+ * drop timer interrupts, the TSC never goes back.  After a long pause (a
+ * full dump of minutes) many ticks pass at once: only the last `tick`
+ * line of them is logged, so that they do not flood the log's ring. */
 static void ticks_catch_up(struct vm *vm, uint64_t now)
 {
 	struct vm_clock *c = &vm->clk;
@@ -88,7 +91,8 @@ static void ticks_catch_up(struct vm *vm, uint64_t now)
 		c->ticks++;
 		c->next_tick_tsc += c->tick_tsc;
 		tick_test_aids(vm);
-		if (vm->set.ticklog && c->ticks % vm->set.ticklog == 0)
+		if (vm->set.ticklog && c->ticks % vm->set.ticklog == 0 &&
+		    (now < c->next_tick_tsc || now - c->next_tick_tsc < vm->set.ticklog * c->tick_tsc))
 			hv_record(LOG_INFO, CAT_TICK, "tick %llu guest_rip=0x%llx",
 				  (unsigned long long)c->ticks, (unsigned long long)vm->ops->get_rip());
 		if (vm->set.maxticks && c->ticks >= vm->set.maxticks) {
@@ -124,6 +128,10 @@ static void periodic(struct vm *vm)
 	if (wd_due(&vm->wd, now))
 		heartbeat_period(vm, now);
 	vm_recovery_tick(vm, now);
+	if (vm->ck.rollback.pending)
+		ckpt_rollback_now(vm); /* a deadline's escalation reached it */
+	if (recovery_guest_runs(&vm->rc))
+		ckpt_poll(vm);
 	if (vm->set.stat_ms && now >= vm->st.next_tsc)
 		vm_log_periodic_stats(vm, now);
 	vm_control_poll(vm, now);
@@ -154,37 +162,78 @@ static void wait_for_interrupt(struct vm *vm)
 		idle_until_next_tick(vm);
 }
 
-static void run_guest_once(struct vm *vm)
+/* One entry and the record every exit leaves (time, trace, counters);
+ * returns the time of the exit.  Inline: it is most of the hot path. */
+static inline __attribute__((always_inline)) uint64_t enter_guest(struct vm *vm,
+								  const struct vcpu_ops *ops,
+								  uint64_t deadline,
+								  struct hv_event *ev)
 {
-	struct hv_event ev;
-
-	if (heartbeat_inject_needed(vm))
-		heartbeat_inject(vm);
 	uint64_t entry = plat_tsc_inline();
-	vm->ops->run(&vm->regs, vm->clk.next_tick_tsc, &ev);
+	ops->run(&vm->regs, deadline, ev);
 	uint64_t now = plat_tsc_inline();
 	vm->st.cpu.guest += now - entry; /* with the entry and exit themselves */
 	struct exit_trace *t = &vm->trace;
 	t->exit_tsc = now;
-	t->recent[t->exits++ % VM_RECENT_EXITS] = ev.raw;
-	t->last_kind = ev.kind;
-	if ((unsigned)ev.kind < EV_KIND_COUNT)
-		t->counts.by_kind[ev.kind]++;
-	bool tick = now >= vm->clk.next_tick_tsc;
+	t->recent[t->exits++ % VM_RECENT_EXITS] = ev->raw;
+	t->last_kind = ev->kind;
+	if ((unsigned)ev->kind < EV_KIND_COUNT)
+		t->counts.by_kind[ev->kind]++;
+	return now;
+}
+
+/* An exit with nothing to handle between ticks: a stray or early timer
+ * exit (SVM's LAPIC tick arrives just after the tick the TSC already
+ * counted), or one the backend dealt with itself (EV_NONE). */
+static inline bool exit_needs_nothing(const struct hv_event *ev)
+{
+	return ev->kind == EV_TIMER || ev->kind == EV_NONE;
+}
+
+static void run_guest_once(struct vm *vm)
+{
+	const struct vcpu_ops *ops = vm->ops;
+	uint64_t deadline = vm->clk.next_tick_tsc;
+
+	/* Nothing to inject and no window open, before the entry (after the
+	 * injections).  Only a tick or an exit the general path handles can
+	 * change that, never a short call or a stray timer exit, so while it
+	 * holds those re-enter without asking again. */
+	bool quiet = !heartbeat_inject_needed(vm);
+	struct hv_event ev;
+	uint64_t now;
+
+	if (!quiet) {
+		heartbeat_inject(vm);
+		quiet = heartbeat_settled(vm);
+	}
+	/* The short path: a policy-free hypercall between ticks is answered
+	 * here and the guest re-entered.  It writes no log record, so the
+	 * drain below waits for the next other exit (a tick at the latest). */
+	for (;;) {
+		now = enter_guest(vm, ops, deadline, &ev);
+		if (now >= deadline || !(exit_needs_nothing(&ev) || hypercall_short(vm, &ev)))
+			break;
+		if (!quiet) {
+			heartbeat_collect(vm);
+			return; /* the injection check first, in the caller's loop */
+		}
+	}
+	heartbeat_collect(vm); /* before the tick's timer update */
+	bool tick = now >= deadline;
 	if (tick) {
 		ticks_catch_up(vm, now);
 		vtimer_update(&vm->vt, now);
 	}
 	if (vm->stopped)
 		return;
-	/* The short path: a policy-free hypercall between ticks is answered
-	 * here and the guest re-entered.  It writes no log record, so the
-	 * drain below waits for the next other exit (a tick at the latest). */
-	if (!tick && hypercall_short(vm, &ev))
-		return;
 	bool halted = exit_handle(vm, &ev);
+	if (vm->ck.rollback.pending)
+		ckpt_rollback_now(vm); /* the policy's, decided while handling the exit */
 	if (tick && !vm->stopped)
 		periodic(vm);
+	else if (vm->ck.kicked && !vm->stopped && recovery_guest_runs(&vm->rc))
+		ckpt_poll(vm); /* HC_CKPT KICK: requests wait */
 	if (halted)
 		wait_for_interrupt(vm);
 	if (log_pending())

@@ -72,10 +72,13 @@ static const struct setting settings_table[] = {
 	{ "onfault",      SET_WORD, "reset", 0,   0,          0,                  F_BOOL(onfault_reset), BAD_QUIET, false },
 	{ "hw_wd_ms",     SET_U64,  NULL,    0,   1200000,    HV_HW_WD_MS,        F_U64(hw_wd_ms),       BAD_NOTE,  false },
 	{ "stateless",    SET_WORD, "yes",   0,   0,          0,                  F_BOOL(stateless),     BAD_NOTE,  false },
+	{ "acpi",         SET_WORD, "off",   0,   0,          0,                  F_BOOL(acpi_off),      BAD_NOTE,  false },
 	{ "platform_nmi", SET_U64,  NULL,    0,   UINT64_MAX, 0,                  F_U64(platform_nmi),   BAD_NOTE,  true },
 	{ "crash_test",   SET_U64,  NULL,    0,   UINT64_MAX, 0,                  F_U64(crash_test),     BAD_NOTE,  true },
 	{ "self_nmi",     SET_U64,  NULL,    0,   UINT64_MAX, 0,                  F_U64(self_nmi),       BAD_NOTE,  true },
 	{ "test_break",   SET_U64,  NULL,    0,   2,          0,                  F_U64(test_break),     BAD_NOTE,  true },
+	{ "x2apic_test",  SET_U64,  NULL,    0,   1,          0,                  F_U64(x2apic_test),    BAD_NOTE,  true },
+	{ "ckpt_full",    SET_U64,  NULL,    0,   1,          0,                  F_U64(ckpt_full),      BAD_NOTE,  true },
 	{ "hang_test",    SET_U64,  NULL,    0,   UINT64_MAX, 0,                  F_U64(hang_test),      BAD_NOTE,  true },
 	{ "simulate",     SET_STR,  NULL,    0,   0,          0,                  F_STR(simulate),       BAD_NOTE,  true },
 };

@@ -63,11 +63,16 @@ struct hv_settings {
 	bool onstop_exit;   /* onstop=exit */
 	bool onfault_reset; /* onfault=reset */
 	bool stateless;     /* stateless=yes: the guest is never dumped (docs/dumps.md) */
+	bool acpi_off;      /* acpi=off: the firmware's ACPI tables are ignored, the PC defaults
+			     * used (docs/design.md, The host machine) */
 	/* Test aids: only in builds with HV_TEST_AIDS defined; otherwise always 0
 	 * and the key is refused with a message. */
 	uint64_t platform_nmi, crash_test, self_nmi;
 	uint64_t hang_test;  /* hang_test=N: the hypervisor hangs at tick N (docs/hardware.md) */
 	uint64_t test_break; /* enum vcpu_test_break: 1 unhandled exit, 2 failed entry */
+	uint64_t x2apic_test; /* 1: put the local APIC in x2APIC mode before take-over, as a
+			       * firmware may leave it (arch/x86/apic.c) */
+	uint64_t ckpt_full;  /* 1: checkpoints copy without dirty tracking (the baseline) */
 	/* simulate=<what>: pretend a condition the emulators cannot produce
 	 * (docs/hardware.md): svmdis, setup_fail, ... */
 	char simulate[SETTINGS_POLICY_MAX];

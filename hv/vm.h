@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "hv/bootinfo.h"
+#include "hv/ckpt_types.h"
 #include "hv/control.h"
 #include "hv/cpustat.h"
 #include "hv/devices.h"
@@ -111,6 +112,7 @@ struct vm {
 	struct guest_dirty written; /* pages a reset must clear (actions.c) */
 	struct msr_state msr;       /* emulated MSRs (exits.c; a reset clears it) */
 	struct guest_devices dev;   /* a Linux guest's PIT, PIC, UART (devices.c) */
+	struct ckpt_link ck;        /* checkpoints (hv/ckpt.c, hv/ckpt_run.c) */
 	struct pristine_seal pristine; /* the image and initrd as loaded (actions.c) */
 	uint64_t host_nmis_seen;
 	bool nmi_window, intr_window; /* window exits requested (heartbeat.c) */

@@ -36,6 +36,7 @@ void vtimer_update(struct vtimer *vt, uint64_t now)
 void vtimer_delivered(struct vtimer *vt)
 {
 	vt->pending = false;
+	vt->handed = false;
 	vt->fired++;
 }
 
@@ -43,6 +44,7 @@ void vtimer_reset(struct vtimer *vt)
 {
 	vt->vector = 0;
 	vt->pending = false;
+	vt->handed = false;
 }
 
 void vtimer_pause(struct vtimer *vt, uint64_t dt)

@@ -21,6 +21,10 @@ struct vtimer {
 	uint8_t vector;          /* 0: off */
 	uint64_t period_tsc, next_tsc;
 	bool pending;            /* an interrupt waits for the guest */
+	/* The waiting interrupt is with the backend, which injects it at the
+	 * guest's next interrupt window by itself (vcpu_ops.queue_intr); it
+	 * is still pending until the run loop learns that it went in. */
+	bool handed;
 	uint64_t pending_since;  /* TSC when the waiting interrupt was raised */
 	uint64_t fired, coalesced;
 };
@@ -41,16 +45,30 @@ enum vtimer_set_result vtimer_set(struct vtimer *vt, uint64_t vector, uint64_t p
  * (the hypervisor was away), it does not replay a burst. */
 void vtimer_update(struct vtimer *vt, uint64_t now);
 
-/* True if an interrupt waits to be injected. */
+/* True if an interrupt waits to go into the guest. */
 static inline bool vtimer_due(const struct vtimer *vt)
 {
 	return vt->pending;
 }
 
-/* The waiting interrupt went into the guest. */
+/* True if an interrupt waits and nobody has been given it to inject. */
+static inline bool vtimer_to_inject(const struct vtimer *vt)
+{
+	return vt->pending && !vt->handed;
+}
+
+/* The waiting interrupt was handed to the backend (vtimer.handed). */
+static inline void vtimer_hand_over(struct vtimer *vt)
+{
+	vt->handed = vt->pending;
+}
+
+/* The waiting interrupt went into the guest (injected, or injected by
+ * the backend it was handed to). */
 void vtimer_delivered(struct vtimer *vt);
 
-/* Off, nothing pending (a guest reset); the counters stay. */
+/* Off, nothing pending or handed over (a guest reset); the counters
+ * stay. */
 void vtimer_reset(struct vtimer *vt);
 
 /* The guest was stopped for dt TSC cycles (a dump it asked for): its

@@ -85,3 +85,15 @@ void wallclock_format(uint64_t unix_s, char *buf)
 		 month % 100u, (unsigned)((days + 1) % 100u), (unsigned)(rem / 3600 % 100u),
 		 (unsigned)(rem / 60 % 60), (unsigned)(rem % 60));
 }
+
+void wallclock_text_at(uint64_t wall_s, uint64_t wall_tsc, uint64_t tsc_hz, uint64_t now,
+		       char *buf)
+{
+	if (wall_s == 0) {
+		snprintf(buf, WALLCLOCK_TEXT, "unknown");
+		return;
+	}
+	uint64_t since_s = tsc_hz && now > wall_tsc ? (now - wall_tsc) / tsc_hz : 0;
+
+	wallclock_format(wall_s + since_s, buf);
+}

@@ -29,4 +29,12 @@ bool wallclock_from_rtc(const struct rtc_raw *r, uint64_t *unix_s);
 #define WALLCLOCK_TEXT 21
 void wallclock_format(uint64_t unix_s, char *buf);
 
+/* The text for the TSC reading `now` (the `wall=` of `stat cpu` and
+ * `stat status`): the boot's RTC reading `wall_s`, taken at TSC
+ * `wall_tsc`, plus the whole seconds since at `tsc_hz`; "unknown" when
+ * the boot had no reading (wall_s 0).  A `now` before `wall_tsc`, or no
+ * TSC rate, counts as no time since. */
+void wallclock_text_at(uint64_t wall_s, uint64_t wall_tsc, uint64_t tsc_hz, uint64_t now,
+		       char *buf);
+
 #endif

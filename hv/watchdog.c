@@ -22,6 +22,12 @@ void wd_restart(struct watchdog *wd, uint64_t now)
 	};
 }
 
+void wd_resume(struct watchdog *wd, uint64_t sent_seq, uint64_t now)
+{
+	wd_restart(wd, now);
+	wd->sent_seq = sent_seq;
+}
+
 /* The guest's timer is not serviced if the stub's copy of its tick count
  * stopped moving (once it had moved), or if the interrupt the hypervisor
  * holds for it has not been taken, for K windows; a window is the

@@ -76,6 +76,10 @@ void wd_init(struct watchdog *wd, uint64_t period_tsc, uint32_t k);
 /* A guest (re)start or the stub's first hello in a boot generation:
  * counters cleared, clock from now. */
 void wd_restart(struct watchdog *wd, uint64_t now);
+/* A checkpoint's restore: as a restart, but the sequence number goes on
+ * from the one the restored stub last saw, so its next acknowledgment
+ * matches. */
+void wd_resume(struct watchdog *wd, uint64_t sent_seq, uint64_t now);
 
 /* True if a period boundary has passed at `now`. */
 static inline bool wd_due(const struct watchdog *wd, uint64_t now)
@@ -89,6 +93,41 @@ static inline bool wd_due(const struct watchdog *wd, uint64_t now)
  * was away is not held against the guest. */
 enum wd_verdict wd_period(struct watchdog *wd, uint64_t now, bool watched,
 			  const struct wd_guest_view *g);
+
+/* The commonest period of a watched guest, decided without the view:
+ * the last heartbeat acknowledged (ack_seq), none waiting, and the
+ * guest's tick count moved (guest_ticks), or it moved less than a window
+ * ago (the window is the period or the guest timer's period,
+ * timer_period_tsc, whichever is longer).  Then it ends the period
+ * exactly as wd_period(wd, now, true, g) would with those values, which
+ * gives WD_OK, and returns true; otherwise it changes nothing and
+ * returns false, and the caller asks wd_period().  Inline: it runs every
+ * period (tests/unit/test_watchdog.c checks it against wd_period()). */
+static inline bool wd_period_healthy(struct watchdog *wd, uint64_t now, uint64_t ack_seq,
+				     uint64_t guest_ticks, uint64_t timer_period_tsc)
+{
+	uint64_t window = timer_period_tsc > wd->period_tsc ? timer_period_tsc : wd->period_tsc;
+	bool moved = guest_ticks != wd->last_guest_ticks;
+
+	if (ack_seq != wd->sent_seq || wd->sent_seq == 0 || wd->pending_hv != 0 || wd->tickless ||
+	    wd->k == 0 || !(moved || (wd->guest_ticks_alive && now - wd->ticks_changed_tsc < window)))
+		return false;
+	wd->next_tsc += wd->period_tsc;
+	if (wd->next_tsc <= now)
+		wd->next_tsc = now + wd->period_tsc;
+	wd->periods++;
+	wd->missed = 0;
+	wd->blocked = 0;
+	wd->stale = 0;
+	if (moved) {
+		wd->guest_ticks_alive = true;
+		wd->last_guest_ticks = guest_ticks;
+		wd->ticks_changed_tsc = now;
+	}
+	wd->pending_hv = 1; /* this period's heartbeat */
+	wd->last_ok_tsc = now;
+	return true;
+}
 
 /* What the run loop reads for a guest with emulated devices and no stub
  * (a Linux kernel without the hvstub module). */
@@ -131,6 +170,13 @@ static inline bool wd_nmi_pending(const struct watchdog *wd)
  * command NMI or a platform NMI, and only for periods of at least
  * WD_DEFER_MIN_TICKS ticks.  Counts the deferral. */
 bool wd_defer_heartbeat(struct watchdog *wd, uint64_t tick_tsc);
+
+/* The period part of that rule, inline: at short periods the run loop
+ * need not ask at all. */
+static inline bool wd_period_may_defer(const struct watchdog *wd, uint64_t tick_tsc)
+{
+	return wd->period_tsc >= WD_DEFER_MIN_TICKS * tick_tsc;
+}
 
 /* Takes the next NMI to inject now that the guest can take one.  A
  * hypervisor NMI needs the shared page (have_shared); *reason and *seq

@@ -234,9 +234,16 @@ enum hv_dump_op {
 	HV_DUMP_IMPORTANT = 1,   /* RSI = GPA, RDX = bytes: in every kernel dump */
 	HV_DUMP_REGENERABLE = 2, /* RSI = GPA, RDX = bytes: left out of every dump, noted */
 	HV_DUMP_PRIVATE = 3,     /* RSI = GPA, RDX = bytes: sealed for the operator's key */
-	HV_DUMP_CLEAR = 4,       /* forget every range */
+	HV_DUMP_CLEAR = 4,       /* forget every range, and the VMCOREINFO note */
 	HV_DUMP_STATELESS = 5,   /* RSI = 1: never dump this guest; 0: dump it again */
 	HV_DUMP_REQUEST = 6,     /* RSI = enum hv_dump_level: a dump now; the guest goes on */
+	/* RSI = GPA, RDX = bytes (1..HV_DUMP_VMCOREINFO_MAX, any alignment):
+	 * where the guest kernel keeps its VMCOREINFO ELF note (Linux:
+	 * /sys/kernel/vmcoreinfo, paddr_vmcoreinfo_note()).  Its pages are
+	 * in every dump and hvdump copies the note into the core, as a kdump
+	 * /proc/vmcore carries it, for makedumpfile and crash.  A second call
+	 * replaces the first; a reset forgets it, as it forgets the ranges. */
+	HV_DUMP_VMCOREINFO = 7,
 };
 
 enum hv_dump_level {
@@ -251,6 +258,7 @@ enum hv_dump_level {
 
 #define HV_DUMP_RANGES_MAX 16u
 #define HV_DUMP_RANGE_PAGES_MAX 1024u /* important + private pages, 4 MiB */
+#define HV_DUMP_VMCOREINFO_MAX 8192u   /* Linux's note: 4132 bytes (VMCOREINFO_NOTE_SIZE) */
 
 /* ---- Checkpoints: save, list, restore, delete; rollback (docs/checkpoints.md) ---- */
 /*

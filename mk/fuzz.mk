@@ -5,7 +5,8 @@
 #   BUILD               build root (the includer defines it; default: build)
 #   FUZZ_TARGETS        fuzz_elf fuzz_mb2 fuzz_report fuzz_cmdline fuzz_hvlog
 #                       fuzz_hypercall fuzz_guest_copy fuzz_bzimage
-#                       (tests/fuzz/<name>.c)
+#                       fuzz_hvdump fuzz_hvdump_open fuzz_control
+#                       fuzz_ckpt_req (tests/fuzz/<name>.c)
 #   FUZZ_SECONDS        time per target for `fuzz` (default 60)
 #   FUZZ_SMOKE_SECONDS  time per target for `fuzz-smoke` (default 10)
 #   FUZZ_JOBS           targets fuzzed at the same time (default 2)
@@ -40,16 +41,18 @@ FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_JOBS          ?= 2
 
 FUZZ_TARGETS := fuzz_elf fuzz_mb2 fuzz_report fuzz_cmdline fuzz_hvlog fuzz_hypercall \
-		fuzz_guest_copy fuzz_bzimage fuzz_hvdump fuzz_hvdump_open fuzz_control
+		fuzz_guest_copy fuzz_bzimage fuzz_hvdump fuzz_hvdump_open fuzz_control fuzz_ckpt_req fuzz_acpi
 
 # Sources each target links (besides tests/fuzz/<target>.c), extra flags,
 # and -max_len (bytes).
 FUZZ_SRCS_fuzz_elf        := hv/elf_load.c
 FUZZ_SRCS_fuzz_bzimage    := hv/bzimage.c
 FUZZ_SRCS_fuzz_mb2        := boot/mb2/mb2_info.c hv/bootinfo.c
+FUZZ_SRCS_fuzz_acpi       := lib/acpi.c
 FUZZ_SRCS_fuzz_report     := hv/report_check.c
 FUZZ_SRCS_fuzz_cmdline    := hv/cmdline.c
 FUZZ_SRCS_fuzz_control    := hv/control.c
+FUZZ_SRCS_fuzz_ckpt_req   := hv/ckpt_ring.c hv/ckpt_auth.c lib/hmac.c
 FUZZ_SRCS_fuzz_hvlog      := tools/hvlog_parse.c lib/crc32.c
 FUZZ_SRCS_fuzz_hvdump     := tools/hvdump_asm.c tools/hvlog_parse.c lib/crc32.c lib/dumpcrypt.c
 # The decryption path: sealed pages (dump_key, dump_xpage/xmem/xtag) fed
@@ -65,16 +68,19 @@ FUZZ_SRCS_fuzz_hypercall  := hv/hypercall.c hv/hello.c hv/report.c hv/report_che
 			     hv/vtimer.c hv/heartbeat.c hv/settings.c hv/cmdline.c hv/vm.c hv/devices.c \
 			     hv/dev/pit.c hv/dev/pic.c hv/dev/uart.c hv/dev/conwatch.c hv/exitstat.c hv/cpustat.c hv/wallclock.c \
 			     hv/dump.c hv/dump_fmt.c hv/dump_guest.c hv/dump_ranges.c hv/dump_state.c lib/dumpcrypt.c \
+			     hv/ckpt.c hv/ckpt_run.c hv/ckpt_map.c hv/ckpt_ring.c hv/ckpt_auth.c lib/hmac.c \
 			     hv/pristine.c \
 			     lib/crc32.c $(FUZZ_POLICY_C)
 FUZZ_SRCS_fuzz_guest_copy := hv/guest_mem.c
-FUZZ_DEFS_fuzz_hypercall  := -DHV_GUEST_RAM_MB=2
+FUZZ_DEFS_fuzz_hypercall  := -DHV_GUEST_RAM_MB=2 -DHV_CKPT_SLOT_MB=1
 FUZZ_DEFS_fuzz_guest_copy := -DHV_GUEST_RAM_MB=2
 
 FUZZ_MAXLEN_fuzz_elf        := 4096
 FUZZ_MAXLEN_fuzz_bzimage    := 4096
 FUZZ_MAXLEN_fuzz_mb2        := 4096
+FUZZ_MAXLEN_fuzz_acpi       := 4096
 FUZZ_MAXLEN_fuzz_report     := 512
+FUZZ_MAXLEN_fuzz_ckpt_req   := 256
 FUZZ_MAXLEN_fuzz_cmdline    := 1024
 FUZZ_MAXLEN_fuzz_hvlog      := 2048
 FUZZ_MAXLEN_fuzz_hvdump     := 4096

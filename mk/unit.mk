@@ -37,6 +37,9 @@ UNIT_SRCS_test_bzimage     := hv/bzimage.c
 UNIT_SRCS_test_nested_pt   := lib/nested_pt.c
 UNIT_SRCS_test_bootinfo    := hv/bootinfo.c
 UNIT_SRCS_test_mb2_info    := boot/mb2/mb2_info.c hv/bootinfo.c
+UNIT_SRCS_test_acpi        := lib/acpi.c
+UNIT_SRCS_test_tsc_check   := hv/tsc_check.c
+UNIT_SRCS_test_tick_choice := arch/x86/tick_choice.c
 UNIT_SRCS_test_vmx_decode  :=
 UNIT_SRCS_test_svm_decode  :=
 UNIT_SRCS_test_hypercall_short :=
@@ -45,6 +48,9 @@ UNIT_SRCS_test_log_ring    := lib/log.c lib/crc32.c
 UNIT_SRCS_test_flight      := lib/flight.c lib/log.c lib/crc32.c
 UNIT_SRCS_test_recovery    := hv/recovery.c hv/policy.c hv/ratelimit.c
 UNIT_SRCS_test_recovery_reset := hv/recovery.c hv/policy.c hv/ratelimit.c
+UNIT_SRCS_test_recovery_rollback := hv/recovery.c hv/policy.c hv/ratelimit.c
+UNIT_SRCS_test_ckpt_map    := hv/ckpt_map.c
+$(UNIT_DIR)/test_ckpt_map: UNIT_CFLAGS += -DHV_GUEST_RAM_MB=2 -DHV_CKPT_SLOT_MB=1
 UNIT_SRCS_test_watchdog    := hv/watchdog.c
 UNIT_SRCS_test_hello       := hv/hello.c hv/watchdog.c
 UNIT_SRCS_test_vtimer      := hv/vtimer.c
@@ -53,7 +59,12 @@ UNIT_SRCS_test_exitstat    := hv/exitstat.c
 UNIT_SRCS_test_wallclock   := hv/wallclock.c
 UNIT_SRCS_test_cpustat     := hv/cpustat.c
 UNIT_SRCS_test_control     := hv/control.c
-UNIT_SRCS_test_control_mac := hv/control_mac.c
+UNIT_SRCS_test_control_mac := hv/control_mac.c lib/hmac.c
+UNIT_SRCS_test_ckpt_ring   := hv/ckpt_ring.c
+# test_ckpt_auth also checks the test principals table, as compiled by
+# scripts/ckpt-principals.py for the test builds (mk/ckpt.mk).
+UNIT_CKPT_PRINCIPALS_C     := $(UNIT_DIR)/gen/ckpt_principals.c
+UNIT_SRCS_test_ckpt_auth   := hv/ckpt_auth.c lib/hmac.c $(UNIT_CKPT_PRINCIPALS_C)
 UNIT_SRCS_test_msr         := hv/msr.c
 UNIT_SRCS_test_cpuid       := hv/cpuid.c
 UNIT_SRCS_test_mov_cr      := hv/mov_cr.c
@@ -81,7 +92,7 @@ UNIT_SRCS_test_policy      := hv/policy.c $(UNIT_POLICY_C)
 UNIT_TESTS := $(sort $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c)))
 UNIT_BINS  := $(addprefix $(UNIT_DIR)/,$(UNIT_TESTS))
 # Header dependencies: coarse but simple (the modules are small).
-UNIT_HDRS  := $(wildcard tests/unit/*.h hv/*.h hv/dev/*.h lib/*.h vcpu/*.h boot/mb2/*.h arch/x86/*.h arch/x86/vmx/*.h \
+UNIT_HDRS  := $(wildcard tests/unit/*.h tests/unit/fixtures/*.h hv/*.h hv/dev/*.h lib/*.h vcpu/*.h boot/mb2/*.h arch/x86/*.h arch/x86/vmx/*.h \
 			 arch/x86/svm/*.h include/*.h)
 
 .PHONY: unit-test unit-build unit-clean unit-cmocka-check
@@ -103,6 +114,11 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_PROGRAM,$(t))))
 $(UNIT_POLICY_C): policy/default.policy tools/policy_compile.py
 	@mkdir -p $(@D)
 	python3 tools/policy_compile.py $< -o $@
+
+$(UNIT_CKPT_PRINCIPALS_C): tests/keys/ckpt-test.principals $(wildcard tests/keys/ckpt-*-test.key) \
+		scripts/ckpt-principals.py
+	@mkdir -p $(@D)
+	python3 scripts/ckpt-principals.py --test $< -o $@
 
 unit-build: $(UNIT_BINS)
 

@@ -6,8 +6,9 @@ set -eu
 BUILD_PKGS="gcc make binutils gnu-efi newlib-source xz-utils dpkg-dev"
 IMAGE_PKGS="grub-pc-bin grub-common xorriso mtools dosfstools"
 # gcc-12 (the compiler Debian 12's kernel was built with), libelf1 and libssl3 (the
-# kbuild programs): the Linux stub module, scripts/linux-module.sh; gdb: the dump tests.
-RUN_PKGS="qemu-system-x86 ovmf bochs bochsbios bochs-term vgabios python3 libcmocka-dev clang libclang-rt-14-dev cppcheck gdb gcc-12 libelf1 libssl3"
+# kbuild programs): the Linux stub module, scripts/linux-module.sh; gdb and makedumpfile
+# (reads a Linux guest's core through its VMCOREINFO note): the dump tests.
+RUN_PKGS="qemu-system-x86 ovmf bochs bochsbios bochs-term vgabios python3 libcmocka-dev clang libclang-rt-14-dev cppcheck gdb makedumpfile gcc-12 libelf1 libssl3"
 # hvmon (tools/hvmon, docs/operations.md): the Prometheus client; Prometheus (promtool and the
 # scrape test) and headless Chromium with its WebDriver (the diagnosis page's test).
 HVMON_PKGS="python3-prometheus-client prometheus chromium chromium-driver"

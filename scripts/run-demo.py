@@ -68,11 +68,12 @@ def prepare(build, work, user_guest):
 
 def machine_mib(build):
     """Memory for the emulated machine: the hypervisor's arenas (guest RAM
-    is GUEST_RAM_MB of them, fixed at build time) plus room for OVMF."""
+    is GUEST_RAM_MB of them, fixed at build time; the checkpoint slots
+    CKPT_SLOTS + 1 of CKPT_SLOT_MB) plus room for OVMF."""
     out = subprocess.run(["nm", "-S", os.path.join(build, "hv.so")], stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL, text=True).stdout
     arena = sum(int(f[1], 16) for f in (l.split() for l in out.splitlines())
-                if len(f) == 4 and f[3] in ("guest_ram_arena", "guest_image_store"))
+                if len(f) == 4 and f[3] in ("guest_ram_arena", "guest_image_store", "arenas"))
     return max(512, (arena >> 20) + 384)
 
 

@@ -41,14 +41,22 @@ rm -f "$BUILD/tools/summary.txt"
 make --no-print-directory tools-test BUILD="$BUILD"
 add_summary tools "$BUILD/tools/summary.txt"
 
+# Runs tests/<name>/run.sh, whose last line is "<name>: N passed, M failed".
+script_suite() {
+	mkdir -p "$BUILD/$1"
+	if "tests/$1/run.sh" >"$BUILD/$1/test.log" 2>&1; then :; fi
+	cat "$BUILD/$1/test.log"
+	tail -n 1 "$BUILD/$1/test.log" | sed -n "s/^$1: \([0-9]*\) passed, \([0-9]*\) failed\$/$1 \1 \2/p" \
+		>"$BUILD/$1/summary.txt"
+	[ -s "$BUILD/$1/summary.txt" ] || rm -f "$BUILD/$1/summary.txt"
+	add_summary "$1" "$BUILD/$1/summary.txt"
+}
+
 echo "== policy compiler tests"
-mkdir -p "$BUILD/policy"
-if tests/policy/run.sh >"$BUILD/policy/test.log" 2>&1; then :; fi
-cat "$BUILD/policy/test.log"
-tail -n 1 "$BUILD/policy/test.log" | sed -n 's/^policy: \([0-9]*\) passed, \([0-9]*\) failed$/policy \1 \2/p' \
-	>"$BUILD/policy/summary.txt"
-[ -s "$BUILD/policy/summary.txt" ] || rm -f "$BUILD/policy/summary.txt"
-add_summary policy "$BUILD/policy/summary.txt"
+script_suite policy
+
+echo "== checkpoint principals compiler and signer tests"
+script_suite ckpt
 
 echo "== fuzz smoke (libFuzzer, 10 s per target)"
 rm -f "$BUILD/fuzz/summary.txt"

@@ -52,6 +52,52 @@ struct run {
 	uint64_t first; /* index of its first page in the dump */
 };
 
+/* The bytes of a dump's VMCOREINFO note (its dump_note), gathered from
+ * its pages as they go by: which of the (at most 3) pages it touches
+ * came, and the open page's address. */
+struct note_bytes {
+	uint8_t b[HVDUMP_VMCOREINFO_MAX];
+	unsigned seen;      /* bit k: the k-th page the note touches */
+	bool in_page;
+	uint64_t page_gpa;
+};
+
+static uint64_t note_first_page(const struct hvdump_info *d)
+{
+	return d->vmcoreinfo_gpa & ~(uint64_t)(HVDUMP_PAGE - 1);
+}
+
+static unsigned note_pages(const struct hvdump_info *d)
+{
+	return (unsigned)(((d->vmcoreinfo_gpa + d->vmcoreinfo_bytes - 1) / HVDUMP_PAGE) -
+			  d->vmcoreinfo_gpa / HVDUMP_PAGE + 1);
+}
+
+static void note_page(struct note_bytes *nb, const struct hvdump_info *d, uint64_t gpa)
+{
+	uint64_t first = note_first_page(d);
+
+	nb->in_page = d->vmcoreinfo_bytes != 0 && gpa >= first &&
+		      (gpa - first) / HVDUMP_PAGE < note_pages(d);
+	if (nb->in_page) {
+		nb->page_gpa = gpa;
+		nb->seen |= 1u << ((gpa - first) / HVDUMP_PAGE);
+	}
+}
+
+/* Bytes [off, off + n) of the open page: the part inside the note. */
+static void note_data(struct note_bytes *nb, const struct hvdump_info *d, uint32_t off,
+		      const uint8_t *p, size_t n)
+{
+	if (!nb->in_page)
+		return;
+	uint64_t lo = nb->page_gpa + off, hi = lo + n;
+	uint64_t nlo = d->vmcoreinfo_gpa, nhi = nlo + d->vmcoreinfo_bytes;
+	uint64_t a = lo > nlo ? lo : nlo, b = hi < nhi ? hi : nhi;
+	if (a < b)
+		memcpy(nb->b + (a - nlo), p + (a - lo), (size_t)(b - a));
+}
+
 /* Pass 1: the layout of every dump as it goes by; the chosen one's kept. */
 struct layout {
 	unsigned want;        /* ordinal to keep; 0 = the last */
@@ -62,6 +108,7 @@ struct layout {
 	struct run runs[RUNS_MAX];
 	struct run chosen_runs[RUNS_MAX];
 	struct hvdump_info info; /* the chosen dump's summary */
+	struct note_bytes note, chosen_note;
 };
 
 static struct layout lay;
@@ -78,6 +125,7 @@ static void lay_page(void *ctx, const struct hvdump_info *d, uint64_t vaddr, uin
 		l->overflow = false;
 		l->dup_pages = 0;
 	}
+	note_page(&l->note, d, gpa);
 	struct run *r = l->nruns ? &l->runs[l->nruns - 1] : NULL;
 	if (r && r->pages && vaddr == r->vaddr + r->pages * HVDUMP_PAGE && gpa == r->gpa + r->pages * HVDUMP_PAGE) {
 		r->pages++;
@@ -100,16 +148,28 @@ static void lay_page(void *ctx, const struct hvdump_info *d, uint64_t vaddr, uin
 	l->runs[l->nruns++] = (struct run){ vaddr, gpa, 1, index };
 }
 
+static void lay_data(void *ctx, const struct hvdump_info *d, uint32_t off, const uint8_t *p, size_t n)
+{
+	struct layout *l = ctx;
+
+	note_data(&l->note, d, off, p, n);
+}
+
 static void lay_end(void *ctx, const struct hvdump_info *d)
 {
 	struct layout *l = ctx;
+	bool keep = d->ok && (l->want == 0 || d->ordinal == l->want);
+
+	if (keep)
+		l->chosen_note = l->note;
+	memset(&l->note, 0, sizeof(l->note));
 
 	if (d->out_pages == 0) {
 		l->nruns = 0;
 		l->overflow = false;
 		l->dup_pages = 0;
 	}
-	if (!d->ok || (l->want != 0 && d->ordinal != l->want))
+	if (!keep)
 		return;
 	l->chosen = d->ordinal;
 	l->chosen_nruns = l->nruns;
@@ -129,6 +189,7 @@ struct writer {
 	const struct layout *l;
 	/* where the current page goes, or UINT64_MAX if it is left out */
 	uint64_t page_off;
+	uint64_t whole_ram;  /* a full dump: all of guest RAM in one segment, at data_off + gpa */
 };
 
 static uint64_t page_file_offset(const struct layout *l, uint64_t index, uint64_t data_off)
@@ -149,10 +210,12 @@ static void wr_page(void *ctx, const struct hvdump_info *d, uint64_t vaddr, uint
 	struct writer *w = ctx;
 
 	(void)vaddr;
-	(void)gpa;
 	if (d->ordinal != w->ordinal)
 		return;
-	w->page_off = page_file_offset(w->l, d->out_pages - 1, w->data_off);
+	if (w->whole_ram)
+		w->page_off = gpa < w->whole_ram ? w->data_off + gpa : UINT64_MAX;
+	else
+		w->page_off = page_file_offset(w->l, d->out_pages - 1, w->data_off);
 }
 
 static void wr_data(void *ctx, const struct hvdump_info *d, uint32_t off, const uint8_t *p, size_t n)
@@ -232,7 +295,47 @@ static size_t note(uint8_t *buf, size_t at, const char *name, uint32_t type, con
 }
 
 #define HVDUMP_NOTE_TYPE 0x48444d50u /* "HDMP" */
-#define NOTES_MAX 8192
+/* CORE (prstatus), HVDUMP (its text, under 4 KiB) and VMCOREINFO. */
+#define NOTES_MAX (8192 + HVDUMP_VMCOREINFO_MAX)
+
+/* The guest kernel's VMCOREINFO note, when the dump names one and holds
+ * all of it, as the core's own "VMCOREINFO" note (type 0, as a kdump
+ * /proc/vmcore has it): makedumpfile and crash read the kernel's layout
+ * from it.  Says in text what became of it; returns the notes' length. */
+static size_t vmcoreinfo_note(uint8_t *notes, size_t nl, char *text, size_t *tl, size_t tsize)
+{
+	const struct hvdump_info *d = &lay.info;
+	const struct note_bytes *nb = &lay.chosen_note;
+	size_t off, len;
+
+	if (d->vmcoreinfo_bytes == 0)
+		return nl;
+	const char *why = NULL;
+	/* A full dump leaves out the zero pages: there, a page not sent is
+	 * zero (the note's end often is); elsewhere every page is sent. */
+	bool full = strcmp(d->level, "full") == 0;
+	if (!full && nb->seen != (1u << note_pages(d)) - 1)
+		why = "not all of its pages are in the dump";
+	else if (!hvdump_vmcoreinfo_desc(nb->b, d->vmcoreinfo_bytes, &off, &len))
+		why = "the bytes there are not a VMCOREINFO note";
+	if (why == NULL)
+		nl = note(notes, nl, "VMCOREINFO", 0, nb->b + off, len);
+	*tl += (size_t)snprintf(text + *tl, tsize - *tl, "vmcoreinfo: gpa=0x%llx bytes=%llu: %s%s\n",
+				(unsigned long long)d->vmcoreinfo_gpa,
+				(unsigned long long)d->vmcoreinfo_bytes,
+				why ? "left out: " : "written as the VMCOREINFO note", why ? why : "");
+	return nl;
+}
+
+/* Guest RAM's size if the dump is a full one that names it (whole pages,
+ * within what a dump may hold), else 0. */
+static uint64_t whole_ram_bytes(const struct hvdump_info *d)
+{
+	if (strcmp(d->level, "full") != 0 || d->ram_bytes == 0 || d->ram_bytes % HVDUMP_PAGE != 0 ||
+	    d->ram_bytes / HVDUMP_PAGE > HVDUMP_PAGES_MAX)
+		return 0;
+	return d->ram_bytes;
+}
 
 static int write_core(const char *log, const char *core)
 {
@@ -256,6 +359,9 @@ static int write_core(const char *log, const char *core)
 			       (unsigned long long)d->pages, (unsigned long long)d->zero_pages,
 			       (unsigned long long)d->skipped, (unsigned long long)lay.chosen_dup,
 			       (unsigned long long)d->xpages, (unsigned long long)d->xopened);
+	/* Its line goes second, while the text has room. */
+	size_t nl = note(notes, 0, "CORE", NT_PRSTATUS, prs, sizeof(prs));
+	nl = vmcoreinfo_note(notes, nl, text, &tl, sizeof(text));
 	if (d->xpages > d->xopened)
 		tl += (size_t)snprintf(text + tl, sizeof(text) - tl,
 				       "left out: %llu private pages, sealed for key %s (no -k key given)\n",
@@ -265,12 +371,17 @@ static int write_core(const char *log, const char *core)
 	for (unsigned i = 0; i < d->nregs && tl < sizeof(text) - 64; i++)
 		tl += (size_t)snprintf(text + tl, sizeof(text) - tl, "%s=0x%llx\n", d->regs[i].key,
 				       (unsigned long long)d->regs[i].value);
-	size_t nl = note(notes, 0, "CORE", NT_PRSTATUS, prs, sizeof(prs));
 	nl = note(notes, nl, "HVDUMP", HVDUMP_NOTE_TYPE, text, tl + 1);
 
+	/* A full dump becomes one segment of all of guest RAM, as a kdump
+	 * /proc/vmcore has it: the pages it left out as zero read as zero
+	 * (holes in a sparse file), so that a reader finds every page. */
+	uint64_t whole = whole_ram_bytes(d);
 	unsigned nload = 0;
-	for (unsigned i = 0; i < lay.chosen_nruns; i++)
+	for (unsigned i = 0; i < lay.chosen_nruns && !whole; i++)
 		nload += lay.chosen_runs[i].pages != 0;
+	if (whole)
+		nload = 1;
 	unsigned phnum = 1 + nload;
 	uint64_t note_off = sizeof(Elf64_Ehdr) + (uint64_t)phnum * sizeof(Elf64_Phdr);
 	uint64_t data_off = (note_off + nl + HVDUMP_PAGE - 1) & ~(uint64_t)(HVDUMP_PAGE - 1);
@@ -298,7 +409,13 @@ static int write_core(const char *log, const char *core)
 	Elf64_Phdr ph = { .p_type = PT_NOTE, .p_offset = note_off, .p_filesz = nl, .p_align = 4 };
 	ok = ok && fwrite(&ph, sizeof(ph), 1, f) == 1;
 	uint64_t off = data_off;
-	for (unsigned i = 0; i < lay.chosen_nruns; i++) {
+	if (whole) {
+		ph = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W | PF_X, .p_offset = off,
+				   .p_filesz = whole, .p_memsz = whole, .p_align = HVDUMP_PAGE };
+		ok = ok && fwrite(&ph, sizeof(ph), 1, f) == 1;
+		off += whole;
+	}
+	for (unsigned i = 0; i < lay.chosen_nruns && !whole; i++) {
 		const struct run *r = &lay.chosen_runs[i];
 		if (r->pages == 0)
 			continue;
@@ -314,7 +431,7 @@ static int write_core(const char *log, const char *core)
 	ok = ok && (off == data_off || (fseeko(f, (off_t)off - 1, SEEK_SET) == 0 && fputc(0, f) == 0));
 
 	struct writer w = { .f = f, .ordinal = lay.chosen, .data_off = data_off, .l = &lay,
-			    .page_off = UINT64_MAX };
+			    .page_off = UINT64_MAX, .whole_ram = whole };
 	const struct hvdump_sink sink = { .ctx = &w, .page = wr_page, .data = wr_data };
 	if (ok && feed(log, &asmb, &sink) != 0)
 		ok = false;
@@ -451,7 +568,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	const char *log = argv[optind], *core = argc - optind == 2 ? argv[optind + 1] : NULL;
-	const struct hvdump_sink sink = { .ctx = &lay, .page = lay_page, .end = lay_end };
+	const struct hvdump_sink sink = { .ctx = &lay, .page = lay_page, .data = lay_data, .end = lay_end };
 	if (feed(log, &asmb, &sink) != 0)
 		return 1;
 

@@ -168,6 +168,8 @@ static void begin(struct hvdump_asm *a, const struct hvlog_record *r, const stru
 	if (!field_u64(r, "id", &id) || id > UINT32_MAX)
 		fail(a, "dump %u: dump_begin without a valid id", a->cur.ordinal);
 	a->cur.id = (uint32_t)id;
+	if (!field_u64(r, "ram_bytes", &a->cur.ram_bytes))
+		a->cur.ram_bytes = 0;
 	if (strcmp(a->cur.level, "mini") != 0 && strcmp(a->cur.level, "full") != 0 &&
 	    strcmp(a->cur.level, "kernel") != 0)
 		fail(a, "dump %u (id %u): unknown level '%s'", a->cur.ordinal, a->cur.id, a->cur.level);
@@ -282,6 +284,47 @@ static void skip(struct hvdump_asm *a, const struct hvlog_record *r)
 		field_str(r, "gpa", addr, sizeof(addr));
 	snprintf(d->skips[d->nskips++], HVDUMP_SKIP_TEXT, "%s delta=%s at %s: %s", what, delta, addr,
 		 why);
+}
+
+/* dump_note: where the guest kernel's VMCOREINFO note lies (the only
+ * note there is); the sink reads it out of the dump's pages. */
+static void note(struct hvdump_asm *a, const struct hvlog_record *r)
+{
+	struct hvdump_info *d = &a->cur;
+	char name[16];
+	uint64_t gpa, bytes;
+
+	field_str(r, "name", name, sizeof(name));
+	if (strcmp(name, "VMCOREINFO") != 0 || !field_u64(r, "gpa", &gpa) ||
+	    !field_u64(r, "bytes", &bytes) || bytes == 0 || bytes > HVDUMP_VMCOREINFO_MAX ||
+	    gpa > UINT64_MAX - bytes || d->vmcoreinfo_bytes != 0) {
+		fail(a, "dump %u (id %u): dump_note i=%u: not one VMCOREINFO note with gpa= and "
+			"bytes= (1..%u)", d->ordinal, d->id, a->next_i - 1, HVDUMP_VMCOREINFO_MAX);
+		return;
+	}
+	d->vmcoreinfo_gpa = gpa;
+	d->vmcoreinfo_bytes = bytes;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+bool hvdump_vmcoreinfo_desc(const uint8_t *buf, size_t len, size_t *desc_off, size_t *desc_len)
+{
+	static const char name[] = "VMCOREINFO"; /* n_namesz counts its NUL */
+	const size_t head = 12, name_room = (sizeof(name) + 3) & ~(size_t)3;
+
+	if (len < head + name_room)
+		return false;
+	uint32_t namesz = le32(buf), descsz = le32(buf + 4);
+	if (namesz != sizeof(name) || memcmp(buf + head, name, sizeof(name)) != 0 ||
+	    descsz > len - head - name_room)
+		return false;
+	*desc_off = head + name_room;
+	*desc_len = descsz;
+	return true;
 }
 
 bool hvdump_hex_decode(const char *s, uint8_t *out, size_t n)
@@ -532,6 +575,8 @@ void hvdump_asm_line(struct hvdump_asm *a, int status, const struct hvlog_record
 		mem(a, rec, sink);
 	else if (name_is(rec, "dump_skip"))
 		skip(a, rec);
+	else if (name_is(rec, "dump_note"))
+		note(a, rec);
 	else if (name_is(rec, "dump_key"))
 		xkey(a, rec);
 	else if (name_is(rec, "dump_xpage"))

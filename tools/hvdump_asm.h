@@ -29,6 +29,8 @@
 #define HVDUMP_SKIPS_MAX 32u
 #define HVDUMP_SKIP_TEXT 96u
 #define HVDUMP_ERR_MAX 160u
+/* A VMCOREINFO note's bytes (HV_DUMP_VMCOREINFO_MAX, include/hv_abi.h). */
+#define HVDUMP_VMCOREINFO_MAX 8192u
 /* Pages per dump: all of a 1 GiB guest (make GUEST_RAM_MB=1024). */
 #define HVDUMP_PAGES_MAX (1u << 18)
 
@@ -44,6 +46,7 @@ struct hvdump_info {
 	uint32_t id;         /* the hypervisor's number for it (per boot) */
 	char level[8];       /* "mini", "kernel" or "full" */
 	char cause[24], rule[40];
+	uint64_t ram_bytes;  /* guest RAM (dump_begin's ram_bytes), 0 if not given */
 	bool ok;             /* complete and verified */
 	char err[HVDUMP_ERR_MAX];
 	uint32_t records;    /* indexed records seen */
@@ -58,6 +61,9 @@ struct hvdump_info {
 	struct hvdump_reg regs[HVDUMP_REGS_MAX];
 	unsigned nskips;
 	char skips[HVDUMP_SKIPS_MAX][HVDUMP_SKIP_TEXT];
+	/* The guest kernel's VMCOREINFO note (dump_note): where it lies in
+	 * guest-physical memory; vmcoreinfo_bytes 0 if the dump names none. */
+	uint64_t vmcoreinfo_gpa, vmcoreinfo_bytes;
 };
 
 /* Where verified data goes.  Every callback may be NULL.  page() opens a
@@ -116,6 +122,12 @@ long hvdump_b64_decode(const char *in, size_t len, uint8_t *out, size_t max);
 
 /* A register's value from a dump, or false if the dump lacks it. */
 bool hvdump_reg(const struct hvdump_info *d, const char *key, uint64_t *value);
+
+/* The first ELF note in buf[0, len) if it is named "VMCOREINFO" (as Linux
+ * lays out its note: 12-byte header, name padded to 4 bytes, then the
+ * text): sets *desc_off and *desc_len to its text, every size checked
+ * against len.  False if there is no such note. */
+bool hvdump_vmcoreinfo_desc(const uint8_t *buf, size_t len, size_t *desc_off, size_t *desc_len);
 
 /* 2 * n lower-case hex digits at s into n bytes; false at any other
  * character (s must hold 2 * n characters). */

@@ -23,16 +23,19 @@ EVENTS = ["exception", "panic", "low_memory", "assert", "bad_report", "hang",
 EVENTS_NEED_RESTART = ["unhandled_exit", "entry_failed"]
 EVENT_C = {e: "FAULT_" + e.upper() for e in EVENTS}
 
-ACTIONS = ["log", "handback", "reset", "park"]
+ACTIONS = ["log", "handback", "reset", "park", "rollback"]
 ACTION_C = {a: "ACT_" + a.upper() for a in ACTIONS}
 # Ladder steps in escalation order; "log" never times out, so it is no step.
-LADDER_ORDER = ["handback", "reset", "park"]
+# rollback (docs/checkpoints.md): back to the newest known-good checkpoint;
+# with none at the time the ladder goes on to its next step.
+LADDER_ORDER = ["handback", "rollback", "reset", "park"]
 LADDER_MAX = 4
 
 ALARMS = ["info", "minor", "major", "emergency"]
 ALARM_C = {a: "ALARM_" + a.upper() for a in ALARMS}
 # An omitted alarm= follows the weight of the action.
-ALARM_DEFAULT = {"log": "info", "handback": "minor", "reset": "major", "park": "emergency"}
+ALARM_DEFAULT = {"log": "info", "handback": "minor", "reset": "major", "park": "emergency",
+                 "rollback": "major"}
 
 STUBS = {"any": "STUB_ANY", "up": "STUB_UP", "down": "STUB_DOWN"}
 RECORDS = {"report": "REC_REPORT", "regs": "REC_REGS", "shared": "REC_SHARED"}
@@ -43,7 +46,8 @@ COMMANDS = {"cleanup": "HV_CMD_CLEANUP", "restart_task": "HV_CMD_RESTART_TASK",
 USER_CMD_MAX = 155  # HV_CMD_USER_BASE (100) + 155 = 255
 
 MATCH_KEYS = ["event", "vector", "module", "rip", "stub"]
-OUTCOME_KEYS = ["arg", "deadline", "alarm", "record", "dump"]
+OUTCOME_KEYS = ["arg", "deadline", "alarm", "record", "dump", "slot"]
+CKPT_SLOTS_MAX = 8  # HV_CKPT_SLOTS_MAX (include/hv_abi.h)
 # dump= levels (hv/policy.h enum policy_dump; docs/dumps.md).  Only the
 # actions that end the guest's current life may dump: the dump is taken
 # while the guest is stopped, and a guest that goes on after a log or a
@@ -148,13 +152,14 @@ class Rule:
         self.alarm = None
         self.record = []
         self.dump = "none"
+        self.slot = None  # rollback: a named slot; None = the newest known-good
 
     def match_key(self):
         return (self.event, self.vector, self.module, self.rip, self.stub)
 
     def outcome(self):
         return (self.action, self.command, self.arg, self.deadline, self.alarm,
-                tuple(sorted(self.record)), self.dump)
+                tuple(sorted(self.record)), self.dump, self.slot)
 
     def outcome_text(self):
         s = self.action
@@ -162,6 +167,8 @@ class Rule:
             s += " " + self.command_text
             if self.arg != 0:
                 s += f" arg={self.arg}"
+        if self.slot is not None:
+            s += f" slot={self.slot}"
         if self.deadline:
             s += f" deadline={self.deadline}"
         s += f" alarm={self.alarm}"
@@ -224,8 +231,12 @@ def parse_outcome(rule, key, val):
         if rule.action != "handback":
             raise PolicyError(f"arg= applies only to handback, not {rule.action}")
         rule.arg = "module" if val == "module" else parse_int(val, "arg", 0, U64_MAX - 1)
+    elif key == "slot":
+        if rule.action != "rollback":
+            raise PolicyError(f"slot= applies only to rollback, not {rule.action}")
+        rule.slot = parse_dec(val, "slot", 0, CKPT_SLOTS_MAX - 1)
     elif key == "deadline":
-        if rule.action in ("log", "park"):
+        if rule.action in ("log", "park", "rollback"):
             raise PolicyError(f"deadline= does not apply to {rule.action}")
         rule.deadline = parse_dec(val, "deadline", 1, DEADLINE_MAX)
     elif key == "alarm":
@@ -312,8 +323,8 @@ def parse_rule_body(rule, toks):
         key, val = take_key(tok, seen, OUTCOME_KEYS, "key",
                             MATCH_KEYS, "match key '{key}' belongs before '->'")
         parse_outcome(rule, key, val)
-    if rule.event in EVENTS_NEED_RESTART and action not in ("reset", "park"):
-        raise PolicyError(f"event={rule.event} needs reset or park: the guest cannot run "
+    if rule.event in EVENTS_NEED_RESTART and action not in ("reset", "park", "rollback"):
+        raise PolicyError(f"event={rule.event} needs reset, rollback or park: the guest cannot run "
                           f"again without a restart, so {action} would leave it stopped")
     if action in ("handback", "reset") and not rule.deadline:
         raise PolicyError(f"missing deadline= (required for {action}: 1-{DEADLINE_MAX} ms)")
@@ -329,6 +340,7 @@ class Policy:
         self.ladder = None
         self.restart = None  # (max, window, backoff)
         self.hello = None
+        self.snapshot = False  # `snapshot hello`: a reset restores the first hello's snapshot
         self.rules = []
         self.seen = {}  # directive -> first line
         self.last_line = 1
@@ -397,10 +409,16 @@ class Policy:
             else:
                 v = self.parse_kvs(toks[1:], ["deadline"], "hello")
                 self.hello = parse_dec(v["deadline"], "hello deadline", 1, DEADLINE_MAX)
+        elif word == "snapshot":
+            self.once(word, lineno)
+            if toks[1:] != ["hello"]:
+                raise PolicyError("expected 'snapshot hello' (a checkpoint at the stub's first "
+                                  "hello; a reset restores it)")
+            self.snapshot = True
         elif word == "rule":
             self.parse_rule(lineno, toks)
         else:
-            raise PolicyError(f"unknown line '{word}' (expected policy, ladder, restart, hello, rule)")
+            raise PolicyError(f"unknown line '{word}' (expected policy, ladder, restart, hello, snapshot, rule)")
 
     def parse_rule(self, lineno, toks):
         if len(toks) < 2 or not toks[1].endswith(":"):
@@ -514,6 +532,9 @@ def emit(pol, symbol="policy"):
             w(f"\t\t.command = {r.command},")
             arg = "POLICY_ARG_MODULE" if r.arg == "module" else f"{r.arg:#x}ull"
             w(f"\t\t.command_arg = {arg},")
+        if r.action == "rollback":
+            slot = "POLICY_SLOT_KNOWN_GOOD" if r.slot is None else f"{r.slot}u"
+            w(f"\t\t.command_arg = {slot},")
         w(f"\t\t.deadline_ms = {r.deadline},")
         w(f"\t\t.alarm = {ALARM_C[r.alarm]},")
         rec = " | ".join(RECORDS[x] for x in r.record) if r.record else "0"
@@ -536,6 +557,7 @@ def emit(pol, symbol="policy"):
     w(f"\t.restart_window_ms = {window},")
     w(f"\t.backoff_ms = {backoff},")
     w(f"\t.hello_deadline_ms = {pol.hello},")
+    w(f"\t.snapshot_restart = {'true' if pol.snapshot else 'false'},")
     w("};")
     return "\n".join(out) + "\n"
 

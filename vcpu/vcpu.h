@@ -135,7 +135,15 @@ struct hv_event {
 	 * when the exit names it (VMX); CR_GPR_UNKNOWN otherwise (SVM without
 	 * decode assists): the core decodes the instruction at RIP. */
 	uint8_t cr_gpr;
+	/* EV_HYPERCALL: the caller's privilege level (0-3), read at the exit
+	 * so that the short path needs no call back into the backend. */
+	uint8_t cpl;
 };
+
+/* The hot path (docs/design.md): a backend decoding a hypercall exit
+ * before anything else sets only kind, raw, qual, insn_len and cpl, the
+ * fields the core reads of an EV_HYPERCALL; the others keep whatever the
+ * event held.  Every other exit sets every field. */
 
 #define CR_GPR_UNKNOWN 0xFF
 
@@ -233,6 +241,10 @@ struct vcpu_state {
 	uint64_t pending_event, vectoring_event;
 	/* STI/MOV-SS shadow: VMX guest interruptibility, SVM INTERRUPT_SHADOW. */
 	uint64_t interruptibility;
+	/* The MSRs the guest owns that the VMCS or VMCB holds, or (VMX, the
+	 * SYSCALL ones) that stay in the CPU while the guest is out. */
+	uint64_t pat, sysenter_cs, sysenter_esp, sysenter_eip;
+	uint64_t star, lstar, cstar, sfmask, kernel_gs_base;
 };
 
 /* Which hypercall instruction the guest must use (VMCALL or VMMCALL). */
@@ -274,6 +286,20 @@ struct vcpu_ops {
 	/* Ask for an exit as soon as the guest can take an external
 	 * interrupt (VMX interrupt-window exiting, SVM V_IRQ + VINTR). */
 	void (*request_intr_window)(bool on);
+	/* Optional (NULL: the core asks for the window and injects then).
+	 * Hands an external interrupt to the backend, which injects it at
+	 * the guest's next interrupt window by itself: run() takes that
+	 * window exit, injects and re-enters, with no return to the core
+	 * (VMX interrupt-window exiting).  For an interrupt that cannot go
+	 * in at this entry (an NMI does: one event per entry, or the guest
+	 * cannot take one now).  One at a time: a new vector replaces a
+	 * waiting one, vector 0 drops it, and so does a reset.  Independent
+	 * of request_intr_window().  SVM has none: with the backend taking its
+	 * own VINTR exits, the 1 ms watchdog bench under Bochs lost guest
+	 * timer interrupts (docs/design.md, the guest's virtual timer). */
+	void (*queue_intr)(uint8_t vector);
+	/* true while the interrupt given to queue_intr() waits. */
+	bool (*intr_queued)(void);
 	uint64_t (*get_rsp)(void);
 	uint64_t (*get_cr2)(void);
 	uint64_t (*get_cr3)(void);
@@ -304,6 +330,11 @@ struct vcpu_ops {
 	/* Everything a crash dump records of the vCPU (struct vcpu_state);
 	 * reads only. */
 	void (*get_state)(struct vcpu_state *out);
+	/* Puts back a state get_state() read (a checkpoint's restore,
+	 * docs/checkpoints.md): everything above except the events, which
+	 * are dropped (no event pending, none cut short); the bits of CR0 and
+	 * CR4 the backend owns keep their values. */
+	void (*set_state)(const struct vcpu_state *in);
 };
 
 extern const struct vcpu_ops vmx_ops;

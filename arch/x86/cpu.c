@@ -155,6 +155,18 @@ uint32_t plat_host_tables_crc(uint32_t crc, uint64_t *bytes)
 	return crc;
 }
 
+/* Physical memory the identity map covers, except the first page (a
+ * table there is bogus, and its address would be NULL). */
+const uint8_t *plat_phys_map(void *ctx, uint64_t phys, uint32_t len)
+{
+	const uint64_t end = (uint64_t)IDENTITY_GIB << 30;
+
+	(void)ctx;
+	if (phys < 4096 || phys >= end || len > end - phys)
+		return NULL;
+	return (const uint8_t *)(uintptr_t)phys;
+}
+
 uint64_t plat_tsc(void)
 {
 	return rdtsc();

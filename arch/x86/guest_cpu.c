@@ -43,18 +43,80 @@ static uint8_t init_image[512 + 64] __attribute__((aligned(64))) = {
 /* With XSAVE enabled by the firmware, XRSTOR of every XCR0 component
  * (AVX and beyond included); else FXRSTOR.  CR0.TS/EM and CR4.OSFXSR
  * are set for the instruction and put back. */
+/* CR0.TS/EM off and CR4.OSFXSR on around FXSAVE/XSAVE and their
+ * restores (SDM 1 10.5.1), then back as they were. */
+struct fpu_access {
+	uint64_t cr0, cr4;
+};
+
+static struct fpu_access fpu_open(void)
+{
+	struct fpu_access a = { read_cr0(), read_cr4() };
+
+	write_cr0(a.cr0 & ~(CR0_EM | CR0_TS));
+	write_cr4(a.cr4 | CR4_OSFXSR);
+	return a;
+}
+
+static void fpu_close(struct fpu_access a)
+{
+	write_cr4(a.cr4);
+	write_cr0(a.cr0);
+}
+
 static void reset_fpu_state(void)
 {
-	uint64_t cr0 = read_cr0(), cr4 = read_cr4();
+	struct fpu_access a = fpu_open();
 
-	write_cr0(cr0 & ~(CR0_EM | CR0_TS));
-	write_cr4(cr4 | CR4_OSFXSR);
-	if (cr4 & CR4_OSXSAVE)
+	if (a.cr4 & CR4_OSXSAVE)
 		__asm__ volatile("xrstor64 %0" ::"m"(init_image), "a"(~0u), "d"(~0u) : "memory");
 	else
 		__asm__ volatile("fxrstor64 %0" ::"m"(init_image) : "memory");
-	write_cr4(cr4);
-	write_cr0(cr0);
+	fpu_close(a);
+}
+
+/* The XSAVE image's size for the components XCR0 enables
+ * (CPUID.(EAX=0DH,ECX=0):EBX, SDM 1 13.2). */
+static uint32_t xsave_size(void)
+{
+	uint32_t r[4];
+
+	cpuid(0xD, 0, r);
+	return r[1];
+}
+
+bool plat_guest_cpu_save(struct plat_guest_cpu *c)
+{
+	__asm__ volatile("mov %%dr0, %0; mov %%dr1, %1; mov %%dr2, %2; mov %%dr3, %3"
+			 : "=r"(c->dr[0]), "=r"(c->dr[1]), "=r"(c->dr[2]), "=r"(c->dr[3]));
+	c->tsc_aux = rdmsr(MSR_TSC_AUX);
+	bool xsave = (read_cr4() & CR4_OSXSAVE) != 0;
+	if (xsave && xsave_size() > sizeof(c->fpu))
+		return false;
+	struct fpu_access a = fpu_open();
+	if (xsave)
+		__asm__ volatile("xsave64 %0" : "=m"(c->fpu) : "a"(~0u), "d"(~0u) : "memory");
+	else
+		__asm__ volatile("fxsave64 %0" : "=m"(c->fpu)::"memory");
+	fpu_close(a);
+	return true;
+}
+
+void plat_guest_cpu_load(const struct plat_guest_cpu *c, bool saved)
+{
+	__asm__ volatile("mov %0, %%dr0; mov %1, %%dr1; mov %2, %%dr2; mov %3, %%dr3"
+			 ::"r"(c->dr[0]), "r"(c->dr[1]), "r"(c->dr[2]), "r"(c->dr[3]));
+	wrmsr(MSR_TSC_AUX, c->tsc_aux);
+	if (!saved) {
+		reset_fpu_state();
+		return;
+	}
+	struct fpu_access a = fpu_open();
+	if (a.cr4 & CR4_OSXSAVE)
+		__asm__ volatile("xrstor64 %0" ::"m"(c->fpu), "a"(~0u), "d"(~0u) : "memory");
+	else
+		__asm__ volatile("fxrstor64 %0" ::"m"(c->fpu) : "memory");
+	fpu_close(a);
 }
 
 static void reset_debug_registers(void)

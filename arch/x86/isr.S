@@ -14,12 +14,27 @@ isr_nmi:
 isr_ignore:
 	iretq
 
-/* LAPIC timer tick (SVM): the INTR exit already did its job; end it. */
+/* LAPIC timer tick (SVM): the INTR exit already did its job; count it
+ * (the boot probe, pit_tick.c) and end it: EOI through MSR 0x80B in
+ * x2APIC mode (which takes 0 only), else the MMIO register (apic.c sets
+ * both variables; SDM 3A 11.12.1.2). */
 	.globl isr_lapic_tick
 isr_lapic_tick:
 	pushq %rax
-	movabsq $0xFEE000B0, %rax     /* LAPIC EOI register */
+	pushq %rcx
+	pushq %rdx
+	lock incq lapic_tick_count(%rip)
+	cmpb $0, lapic_eoi_by_msr(%rip)
+	jne 1f
+	movq lapic_eoi_mmio(%rip), %rax
 	movl $0, (%rax)
+	jmp 2f
+1:	movl $0x80B, %ecx
+	xorl %eax, %eax
+	xorl %edx, %edx
+	wrmsr
+2:	popq %rdx
+	popq %rcx
 	popq %rax
 	iretq
 
@@ -100,6 +115,9 @@ isr_stub_table:
 	.align 8
 	.globl host_nmi_count
 host_nmi_count:
+	.quad 0
+	.globl lapic_tick_count
+lapic_tick_count:
 	.quad 0
 
 	.text

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/acpi.h"
+
 /* Sets up the log port chosen so far (COM1 until plat_log_select). */
 void uart_init(void);
 /* Moves the log and the control channel to the 16550 at `port` (0: none).
@@ -41,6 +43,20 @@ struct rtc_raw {
  * an update cycle or never read the same twice. */
 bool plat_rtc_read(struct rtc_raw *r);
 
+/* The guest's CPU state that neither the VMCS nor the VMCB holds and
+ * the hypervisor never uses (arch/x86/guest_cpu.c): the debug address
+ * registers, TSC_AUX, and the x87/SSE/AVX registers (an XSAVE image; an
+ * FXSAVE one without XSAVE).  A checkpoint keeps it (hv/ckpt.c). */
+#define PLAT_FPU_AREA 4096
+struct plat_guest_cpu {
+	uint64_t dr[4], tsc_aux;
+	uint8_t fpu[PLAT_FPU_AREA] __attribute__((aligned(64)));
+};
+/* false if the XSAVE image is larger than PLAT_FPU_AREA (nothing saved
+ * then: the load puts the power-on state back instead). */
+bool plat_guest_cpu_save(struct plat_guest_cpu *c);
+void plat_guest_cpu_load(const struct plat_guest_cpu *c, bool saved);
+
 /* IA32_APIC_BASE as the firmware left it (the guest may read it). */
 uint64_t plat_apic_base_msr(void);
 /* The same, inline, for the run loop's per-exit path (RDTSC, Intel SDM
@@ -58,8 +74,45 @@ static inline uint64_t plat_tsc_inline(void)
  * both keep failing. */
 const char *plat_random(uint8_t *buf, unsigned n);
 
-/* Measures the TSC against the PIT; returns Hz. */
-uint64_t plat_calibrate_tsc(void);
+/* The TSC rate as each reference saw it (arch/x86/pit_tick.c); 0 where a
+ * reference is missing or never moved.  The core decides which to trust
+ * (hv/tsc_check.h). */
+struct plat_tsc_refs {
+	uint64_t pit_hz;      /* against PIT channel 2 over 10 ms */
+	bool pit_timed_out;   /* the PIT never signalled (e.g. gated off), or never cleanly */
+	uint64_t pm_hz;       /* against the ACPI PM timer over 10 ms */
+	uint64_t cpuid_hz;    /* CPUID 0x15 (crystal x ratio), else 0x16 (base MHz) */
+	const char *cpuid_leaf; /* "0x15", "0x16" or "none" */
+	uint32_t retries;     /* measurements repeated: the CPU was away mid-window */
+};
+void plat_measure_tsc(struct plat_tsc_refs *r);
+
+/* The machine the hypervisor drives (arch/x86/apic.c), from ACPI where
+ * the core found it, else the PC defaults. */
+struct plat_machine {
+	bool x2apic;            /* the local APIC is in x2APIC mode */
+	uint32_t apic_id;       /* this CPU's */
+	uint64_t ioapic_addr;
+	uint32_t pit_pin;       /* the I/O APIC pin ISA IRQ0 reaches */
+	const char *ioapic_from; /* "acpi" or why the default is used */
+	uint16_t pm_timer_port; /* 0: none */
+	bool pm_timer_32bit;
+	bool acpi_reset;        /* reset through the FADT's register */
+	struct acpi_gas reset_reg;
+	uint8_t reset_value;
+};
+/* After plat_take_over_cpu(): takes the I/O APIC, IRQ0's pin, the PM
+ * timer and the reset register from a (NULL: no ACPI). */
+const struct plat_machine *plat_machine_setup(const struct acpi_info *a);
+/* A pointer to len bytes at physical address phys in the host identity
+ * map, or NULL (the ACPI walk's map function; ctx unused). */
+const uint8_t *plat_phys_map(void *ctx, uint64_t phys, uint32_t len);
+/* INIT to every other CPU (arch/x86/apic.c): they wait for a SIPI that
+ * never comes. */
+void plat_park_aps(void);
+/* Test aid: puts the local APIC in x2APIC mode before take-over; false
+ * if the CPU has none. */
+bool plat_enter_x2apic(void);
 
 /* Installs the hypervisor's GDT, TSS (IST stacks), IDT and identity page
  * tables.  After this no firmware structure is in use. */
@@ -147,5 +200,8 @@ void plat_set_crash_stop(bool exit_emulator, bool reset_machine);
 
 /* Start the PIT-driven NMI tick (SVM's timer, see docs/design.md). */
 void pit_nmi_tick_start(uint64_t period_us);
+/* SVM's tick: starts the PIT NMI and the LAPIC timer, probes which fire,
+ * keeps those (logged); false, with *why, if neither does. */
+bool plat_tick_start(uint64_t period_us, uint64_t tsc_hz, const char **why);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86/apic.h"
 #include "arch/x86/platform.h"
 #include "arch/x86/stop.h"
 #include "arch/x86/x86.h"
@@ -51,10 +52,18 @@ void plat_halt(void)
 	__builtin_unreachable();
 }
 
-/* The reset bits are set first, then RST_CPU's 0->1 transition starts
+/* The FADT's reset register when ACPI gave one (ACPI 6.5, 4.8.3.6: write
+ * RESET_VALUE to it); then, or without it, the Reset Control register:
+ * the reset bits are set first, then RST_CPU's 0->1 transition starts
  * the reset. */
 static void reset_machine(void)
 {
+	const struct plat_machine *m = apic_machine();
+
+	if (m->acpi_reset && m->reset_reg.space == ACPI_SPACE_IO)
+		outb((uint16_t)m->reset_reg.address, m->reset_value);
+	else if (m->acpi_reset)
+		*(volatile uint8_t *)(uintptr_t)m->reset_reg.address = m->reset_value;
 	outb(PCI_RESET_CONTROL, RESET_CONTROL_SYS_RST);
 	outb(PCI_RESET_CONTROL, RESET_CONTROL_SYS_RST | RESET_CONTROL_RST_CPU);
 }

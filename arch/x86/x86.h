@@ -53,6 +53,13 @@ static inline void outl(uint16_t port, uint32_t v)
 	__asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port));
 }
 
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
 #define DEFINE_CR_ACCESS(n)                                                    \
 	static inline uint64_t read_cr##n(void)                                \
 	{                                                                      \
@@ -113,6 +120,9 @@ static inline uint16_t read_tr(void)
 #define MSR_APIC_BASE 0x1Bu
 #define MSR_FEATURE_CONTROL 0x3Au
 #define MSR_PAT 0x277u
+/* SYSCALL MSRs (STAR, LSTAR, CSTAR, SFMASK in a row; AMD APM 2 6.1.1) */
+#define MSR_SYSCALL_FIRST 0xC0000081u
+#define MSR_KERNEL_GS 0xC0000102u
 #define MSR_VMX_BASIC 0x480u
 #define MSR_VMX_PINBASED 0x481u
 #define MSR_VMX_PROCBASED 0x482u

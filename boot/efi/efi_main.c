@@ -159,6 +159,26 @@ static void reserve_flight(void)
 	boot.flight_base = FLIGHT_BASE;
 }
 
+/* The ACPI RSDP from the configuration table (UEFI spec 2.10, 4.6): the
+ * ACPI 2.0 entry, else the 1.0 one.  Copied now; the tables it leads to
+ * stay in ACPI memory after ExitBootServices. */
+static void find_acpi(void)
+{
+	static EFI_GUID acpi20 = ACPI_20_TABLE_GUID, acpi10 = ACPI_TABLE_GUID;
+	EFI_GUID *const guids[2] = { &acpi20, &acpi10 };
+
+	for (unsigned i = 0; i < 2; i++) {
+		VOID *rsdp = NULL;
+		if (EFI_ERROR(LibGetSystemConfigurationTable(guids[i], &rsdp)) || rsdp == NULL)
+			continue;
+		uint32_t n = i == 0 ? ACPI_RSDP_V2_LEN : ACPI_RSDP_V1_LEN;
+		memcpy(boot.acpi_rsdp, rsdp, n);
+		boot.acpi_rsdp_len = n;
+		boot.acpi_from = i == 0 ? "uefi_acpi20_table" : "uefi_acpi10_table";
+		return;
+	}
+}
+
 static uint32_t efi_mem_type(UINT32 t)
 {
 	switch (t) {
@@ -219,6 +239,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	boot.hv_base = (uint64_t)(uintptr_t)li->ImageBase;
 	boot.hv_size = li->ImageSize;
 	reserve_flight();
+	find_acpi();
 #ifdef HV_APPLIANCE
 	appliance_load(&boot); /* the ESP is not even opened */
 #else

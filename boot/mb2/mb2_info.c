@@ -6,6 +6,8 @@
 #define TAG_CMDLINE 1
 #define TAG_MODULE 3
 #define TAG_MMAP 6
+#define TAG_ACPI_OLD 14
+#define TAG_ACPI_NEW 15
 
 struct mb2_tag {
 	uint32_t type, size;
@@ -82,6 +84,21 @@ static void parse_module(const uint8_t *tag, uint32_t size, struct mb2_module *m
 	}
 }
 
+/* ACPI old/new RSDP tags (3.6.15, 3.6.16): a copy of the RSDP.  The new
+ * one wins over the old; it is checked later (lib/acpi.h). */
+static void parse_acpi(const uint8_t *tag, uint32_t size, uint32_t type, struct boot_info *bi)
+{
+	uint32_t n = size - 8;
+
+	if (type == TAG_ACPI_OLD && bi->acpi_rsdp_len != 0)
+		return;
+	if (n > sizeof(bi->acpi_rsdp))
+		n = sizeof(bi->acpi_rsdp);
+	memcpy(bi->acpi_rsdp, tag + 8, n);
+	bi->acpi_rsdp_len = n;
+	bi->acpi_from = type == TAG_ACPI_NEW ? "multiboot2_new_rsdp" : "multiboot2_old_rsdp";
+}
+
 enum mb2_status mb2_parse(const uint8_t *info, uint32_t limit, struct boot_info *bi,
 			  struct mb2_module *mod)
 {
@@ -107,7 +124,42 @@ enum mb2_status mb2_parse(const uint8_t *info, uint32_t limit, struct boot_info 
 			parse_mmap(tag, t.size, bi);
 		else if (t.type == TAG_MODULE)
 			parse_module(tag, t.size, mod);
+		else if (t.type == TAG_ACPI_OLD || t.type == TAG_ACPI_NEW)
+			parse_acpi(tag, t.size, t.type, bi);
 		off += (t.size + 7) & ~7u; /* tags are 8-byte aligned */
 	}
 	return MB2_E_NO_END;
+}
+
+#define FLIGHT_ALT_ALIGN (2ull << 20)
+
+/* Why the region cannot be at base, or NULL if it can. */
+static const char *flight_refusal(const struct boot_info *bi, const struct mb2_module *mod,
+				  uint64_t info, uint64_t info_size, uint64_t base, uint64_t size)
+{
+	if (!boot_mmap_usable_range(bi, base, size))
+		return "not_usable_in_the_memory_map";
+	if (boot_ranges_overlap(base, size, bi->hv_base, bi->hv_size))
+		return "overlaps_the_hypervisor_image";
+	if (boot_ranges_overlap(base, size, info, info_size) ||
+	    boot_ranges_overlap(base, size, mod->start, mod->end - mod->start) ||
+	    boot_ranges_overlap(base, size, mod->initrd_start, mod->initrd_end - mod->initrd_start))
+		return "overlaps_the_boot_information_or_a_module";
+	return NULL;
+}
+
+uint64_t mb2_flight_place(const struct boot_info *bi, const struct mb2_module *mod, uint64_t info,
+			  uint64_t info_size, uint64_t preferred, uint64_t size, const char **why)
+{
+	*why = flight_refusal(bi, mod, info, info_size, preferred, size);
+	if (*why == NULL)
+		return preferred;
+	uint64_t end = bi->hv_base + bi->hv_size;
+	if (end < bi->hv_base || end > UINT64_MAX - FLIGHT_ALT_ALIGN)
+		return 0;
+	uint64_t alt = (end + FLIGHT_ALT_ALIGN - 1) & ~(FLIGHT_ALT_ALIGN - 1);
+	if (flight_refusal(bi, mod, info, info_size, alt, size) != NULL)
+		return 0;
+	*why = NULL;
+	return alt;
 }

@@ -32,4 +32,15 @@ enum mb2_status mb2_parse(const uint8_t *info, uint32_t limit, struct boot_info 
 
 const char *mb2_status_text(enum mb2_status st);
 
+/* Where the flight recorder's region of `size` bytes goes: at `preferred`
+ * (FLIGHT_BASE), else at the first 2 MiB boundary above the hypervisor's
+ * image (bi->hv_base, bi->hv_size), whichever first lies inside one usable
+ * range of the memory map and clear of the image, the boot information
+ * [info, info + info_size) and the modules.  Both are fixed for a build and
+ * a set of modules, so the next boot after a warm reset looks in the same
+ * place.  Returns the address (*why NULL), or 0 with *why set to the
+ * preferred place's reason (docs/dumps.md). */
+uint64_t mb2_flight_place(const struct boot_info *bi, const struct mb2_module *mod, uint64_t info,
+			  uint64_t info_size, uint64_t preferred, uint64_t size, const char **why);
+
 #endif

@@ -4,6 +4,7 @@
 #include "arch/x86/platform.h"
 #include "arch/x86/x86.h"
 #include "hv/hv.h"
+#include "lib/acpi.h"
 #include "lib/flight.h"
 #include "lib/log.h"
 #include "boot/mb2/mb2_info.h"
@@ -61,27 +62,50 @@ static void take_guest_module(const struct mb2_module *mod)
 #endif /* !HV_APPLIANCE */
 
 /*
- * The flight recorder's region (lib/flight.h) at FLIGHT_BASE: usable in
- * the memory map, and clear of this image and of what GRUB handed over
- * (the boot information, the modules), which it must not be mistaken
- * for.  GRUB itself does not write there at boot: measured under QEMU
- * with SeaBIOS (docs/dumps.md, "The flight recorder").
+ * The flight recorder's region (lib/flight.h): at FLIGHT_BASE, or above
+ * this image when GRUB put a module there (a Linux guest's bzImage or
+ * initrd often covers 4 MiB), clear of what GRUB handed over, which it
+ * must not be mistaken for (mb2_flight_place()).  GRUB itself does not
+ * write at either place at boot: measured under QEMU with SeaBIOS
+ * (docs/dumps.md, "The flight recorder").
  */
 static void place_flight(const struct mb2_module *mod, uint64_t info)
 {
 	uint32_t info_size = *(const uint32_t *)(uintptr_t)info;
 
-	if (!boot_mmap_usable_range(&boot, FLIGHT_BASE, FLIGHT_SIZE))
-		boot.flight_refused = "not_usable_in_the_memory_map";
-	else if (boot_ranges_overlap(FLIGHT_BASE, FLIGHT_SIZE, boot.hv_base, boot.hv_size))
-		boot.flight_refused = "overlaps_the_hypervisor_image";
-	else if (boot_ranges_overlap(FLIGHT_BASE, FLIGHT_SIZE, info, info_size) ||
-		 boot_ranges_overlap(FLIGHT_BASE, FLIGHT_SIZE, mod->start, mod->end - mod->start) ||
-		 boot_ranges_overlap(FLIGHT_BASE, FLIGHT_SIZE, mod->initrd_start,
-				     mod->initrd_end - mod->initrd_start))
-		boot.flight_refused = "overlaps_the_boot_information_or_a_module";
-	else
-		boot.flight_base = FLIGHT_BASE;
+	boot.flight_base = mb2_flight_place(&boot, mod, info, info_size, FLIGHT_BASE, FLIGHT_SIZE,
+					    &boot.flight_refused);
+}
+
+/* A physical address as a pointer, hidden from the compiler's bounds
+ * checks (the BIOS data area is at address 0x400). */
+static const uint8_t *phys_ptr(uint64_t addr)
+{
+	__asm__("" : "+r"(addr));
+	return (const uint8_t *)(uintptr_t)addr;
+}
+
+/* No RSDP tag from the loader: search where a BIOS puts it (ACPI 6.5,
+ * 5.2.5.1): the first KiB of the EBDA, then 0xE0000-0xFFFFF. */
+static void scan_bios_for_rsdp(void)
+{
+	uint64_t ebda = (uint64_t)(*(const uint16_t *)phys_ptr(0x40E)) << 4;
+	const uint64_t where[2][2] = { { ebda, 1024 }, { 0xE0000, 0x20000 } };
+
+	for (unsigned i = 0; i < 2 && boot.acpi_rsdp_len == 0; i++) {
+		if (where[i][0] < 0x80000 || where[i][0] >= 0x100000)
+			continue; /* no EBDA where one can be */
+		const uint8_t *area = phys_ptr(where[i][0]);
+		int64_t off = acpi_rsdp_scan(area, (uint32_t)where[i][1]);
+		if (off < 0)
+			continue;
+		uint32_t n = acpi_rsdp_check(area + off, (uint32_t)where[i][1] - (uint32_t)off);
+		if (n > sizeof(boot.acpi_rsdp))
+			n = sizeof(boot.acpi_rsdp);
+		memcpy(boot.acpi_rsdp, area + off, n);
+		boot.acpi_rsdp_len = n;
+		boot.acpi_from = "bios_area_scan";
+	}
 }
 
 static __attribute__((noreturn)) void boot_failed(void)
@@ -110,6 +134,8 @@ void mb2_main(uint32_t magic, uint64_t info)
 		boot.flight_refused = "no_memory_map";
 	} else {
 		place_flight(&mod, info);
+		if (boot.acpi_rsdp_len == 0)
+			scan_bios_for_rsdp();
 #ifndef HV_APPLIANCE
 		take_guest_module(&mod);
 #endif

@@ -22,12 +22,12 @@ extern bool hvstub_up;                      /* said hello */
 
 /*
  * One hypercall (docs/hypercalls.md, calling convention): RAX = nr,
- * RDI, RSI = arguments; RAX <- status, RDX <- value.  The instruction is
- * chosen by the CPU vendor: the other one raises #UD.
+ * RDI, RSI, RDX = arguments; RAX <- status, RDX <- value.  The
+ * instruction is chosen by the CPU vendor: the other one raises #UD.
  */
-static inline long hvstub_call(u64 nr, u64 a0, u64 a1, u64 *value)
+static inline long hvstub_call3(u64 nr, u64 a0, u64 a1, u64 a2, u64 *value)
 {
-	u64 rax = nr, rdx = 0;
+	u64 rax = nr, rdx = a2;
 
 	if (hvstub_vmmcall)
 		asm volatile("vmmcall" : "+a"(rax), "+d"(rdx) : "D"(a0), "S"(a1) : "memory");
@@ -36,6 +36,12 @@ static inline long hvstub_call(u64 nr, u64 a0, u64 a1, u64 *value)
 	if (value != NULL)
 		*value = rdx;
 	return (long)rax;
+}
+
+/* The calls with at most two arguments (RDX 0). */
+static inline long hvstub_call(u64 nr, u64 a0, u64 a1, u64 *value)
+{
+	return hvstub_call3(nr, a0, a1, 0, value);
 }
 
 /* hvstub_nmi.c */

@@ -14,6 +14,7 @@
  * finds the guest hung if nobody answers them.  So the module has no exit
  * function, which makes Linux refuse to unload it.
  */
+#include <linux/crash_core.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/kernel.h>
@@ -154,6 +155,23 @@ static u64 info(enum hv_info what)
 	return v;
 }
 
+/*
+ * Where this kernel keeps its VMCOREINFO ELF note (the address and size
+ * /sys/kernel/vmcoreinfo shows), so that a dump carries it and hvdump can
+ * write it into the core for makedumpfile and crash (docs/dumps.md).
+ * Not fatal: without it a dump is only harder to read.
+ */
+static void register_vmcoreinfo(void)
+{
+#ifdef CONFIG_CRASH_CORE
+	u64 gpa = paddr_vmcoreinfo_note();
+	long st = hvstub_call3(HC_DUMP, HV_DUMP_VMCOREINFO, gpa, VMCOREINFO_NOTE_SIZE, NULL);
+
+	pr_info("hvstub: vmcoreinfo gpa=0x%llx bytes=%lu status=%ld\n", gpa,
+		(unsigned long)VMCOREINFO_NOTE_SIZE, st);
+#endif
+}
+
 static int __init hvstub_init(void)
 {
 	unsigned long page;
@@ -209,6 +227,7 @@ static int __init hvstub_init(void)
 	}
 	WRITE_ONCE(hvstub_up, true);
 	abi_version = abi;
+	register_vmcoreinfo();
 	pr_info("hvstub: hello abi=%llu generation=%llu restart_reason=%s wd_ms=%llu wd_k=%llu "
 		"tick_us=%llu hello_deadline_ms=%llu shared_page=0x%llx hypercall=%s\n",
 		abi_version, hvstub_generation, restart_reason_name(restart_reason), wd_ms, wd_k,

@@ -24,7 +24,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 OVMF_SNAKEOIL = ("/usr/share/OVMF/OVMF_CODE_4M.snakeoil.fd", "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd")
-FIRMWARE_FAULT = re.compile(r"!!!! X64 Exception|PANIC|HV-FAULT")
+# PANIC not inside base64 (a dump's dump_mem pieces may spell it)
+FIRMWARE_FAULT = re.compile(r"!!!! X64 Exception|(?<![A-Za-z0-9+/])PANIC(?![A-Za-z0-9+/=])|HV-FAULT")
 BASIC_SCENARIOS = "hello null badcall timer probe"
 STOPPED = r"guest stopped: "
 
@@ -137,9 +138,12 @@ def qemu_command(run, build, work, com1, com2):
                "-serial", f"pipe:{os.path.join(work, 'c2')}" if run.typing else f"file:{com2}"]
     if run.log_port == "com3":
         serials += ["-serial", log]
-    cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", ACCEL, "-smp", "1",
+    cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", ACCEL, "-smp",
+           str(getattr(run, "smp", 1)),
            "-cpu", cpu, "-m", str(run.memory), "-display", "none", "-net", "none", *serials,
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    if getattr(run, "machine_opts", ""):
+        cmd[cmd.index("q35")] = "q35," + run.machine_opts  # e.g. pit=off, acpi=off
     if run.steps:
         # RAM in a shared file the harness can read and write, and a
         # monitor: one machine across resets
@@ -149,6 +153,8 @@ def qemu_command(run, build, work, com1, com2):
                 "-monitor", f"unix:{os.path.join(work, 'mon.sock')},server,nowait"]
     else:
         cmd.append("-no-reboot")
+        if getattr(run, "monitor_queries", None):
+            cmd += ["-monitor", f"unix:{os.path.join(work, 'mon.sock')},server,nowait"]
     if run.emulator == "qemu-uefi":
         # ovmf="snakeoil": Debian's Secure Boot build, enforcing, with its
         # test key enrolled (docs/hardware.md)
@@ -243,6 +249,29 @@ class Monitor:
         self.sock.sendall(line.encode() + b"\n")
         time.sleep(0.5)
 
+    def read_until_prompt(self, need_newline):
+        """What the monitor prints up to its next "(qemu)" prompt (after a
+        line break when need_newline: a command's echo ends with one)."""
+        self.sock.settimeout(1.0)
+        out, deadline = b"", time.monotonic() + 10
+        while time.monotonic() < deadline:
+            text = out.rstrip()
+            if text.endswith(b"(qemu)") and (not need_newline or b"\n" in text):
+                break
+            try:
+                data = self.sock.recv(65536)
+            except OSError:
+                continue
+            if not data:
+                break
+            out += data
+        return out.decode("latin-1").replace("\r", "")
+
+    def ask(self, line):
+        """Sends one command; returns what the monitor printed for it."""
+        self.sock.sendall(line.encode() + b"\n")
+        return self.read_until_prompt(True)
+
     def flip(self, addr):
         import mmap
         with open(ram_file(self.work), "r+b") as f:
@@ -269,6 +298,19 @@ def run_step(run, mon, action, text):
             mon.flip(int(m[-1], 16) + int(action.split(":")[1], 0))
         mon.cmd("system_reset")
         mon.cmd("cont")
+
+
+def ask_monitor(run, work):
+    """A run's monitor_queries (QEMU human monitor commands), asked at its
+    end marker while the machine still runs; answers in run.monitor."""
+    queries = getattr(run, "monitor_queries", None)
+    if not queries:
+        return
+    mon = Monitor(work, run.memory)
+    mon.read_until_prompt(False)  # the banner and the first prompt
+    run.monitor = {q: mon.ask(q) for q in queries}
+    with open(os.path.join(work, "monitor.txt"), "w") as f:
+        f.write("".join(f"### {q}\n{a}\n" for q, a in run.monitor.items()))
 
 
 def execute(run, build):
@@ -312,6 +354,7 @@ def execute(run, build):
             elif not steps and run.end_marker.search(watched):
                 time.sleep(0.5)  # let the last lines drain
                 run.stopped_by = "end marker"
+                ask_monitor(run, work)
             elif time.monotonic() - start > run.timeout:
                 run.stopped_by = "timeout"
             else:
@@ -566,11 +609,14 @@ def check_control(res, run):
     res.check(run, "... and change nothing: no park or reset before the last refusal",
               last is not None and all(seq > last for seq in changes), f"last={last} {changes}")
     st = find(run, "stat", "status")
-    res.check(run, "status (M8): instance, boot, state parameters; parked shows as stopped",
+    res.check(run, "status (M8): instance, boot, state parameters, wall-clock time; parked shows "
+              "as stopped",
               [r["fields"].get("nonce") for r in st] == ["5", "7", "11"] and
               st[0]["fields"].get("state") == "running" and st[1]["fields"].get("parked") == "yes" and
               st[1]["fields"].get("state") == "stopped" and st[2]["fields"].get("generation") == "3"
-              and all(r["fields"].get("instance") == "hv0" for r in st), str([r["text"] for r in st]))
+              and all(r["fields"].get("instance") == "hv0" for r in st) and
+              all(re.fullmatch(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ", r["fields"].get("wall", ""))
+                  for r in st), str([r["text"] for r in st]))
     begin = find(run, "action", "dump_begin", cause="operator", level="mini")
     res.check(run, "dump mini: taken on request, then the guest runs on (generation 3, no fault)",
               len(begin) == 1 and bool(find(run, "action", "dump_end")) and len(st) == 3 and
@@ -1013,6 +1059,15 @@ def plan_linux_stub(assets):
               LINUX_CMDLINE + " hvstub=off", r"action reset done generation=2",
               guest_bytes=assets[0], initrd=assets[1], memory=512, timeout=300),
           check_stub_silent)] + \
+        [  # a panic dumped at the kernel level (mini + the VMCOREINFO
+           # note's pages) and in full (all of guest RAM: about 60 MB of
+           # the guest's 128 MiB are not zero, some 3 minutes of QEMU)
+         (Run(f"qemu-iso-linux-dump{'-full' if level == 'full' else ''}", "qemu-iso",
+              f"onstop=exit policy=linux_stub dump={n} wd_k=10 maxticks=900000",
+              LINUX_CMDLINE, r"action reset done generation=2", guest_bytes=assets[0],
+              initrd=assets[1], typing=[(r"shell ready", b"sleep 1; echo c > /proc/sysrq-trigger\n")],
+              memory=512, timeout=900), lambda res, r, lv=level: check_linux_dump(res, r, lv))
+         for level, n in (("kernel", 3), ("full", 2))] + \
         [(Run("bochs-vmx-linux-stub", "bochs-vmx", "onstop=exit policy=linux_stub wd_ms=1000 wd_k=10",
               LINUX_CMDLINE + " hvdemo=panic-once", STOPPED, guest_bytes=assets[0],
               initrd=assets[1], timeout=1200), check_linux_stub_bochs)]
@@ -1119,12 +1174,13 @@ def check_noack(res, run):
     # One incident from the fault to the restarted stub's hello: every
     # record of the chain carries the same id (issue 12).
     chain = [find(run, *k) for k in (("event", "low_memory"), ("decision", "match"),
-                                     ("alarm", "alarm"), ("action", "handback"),
+                                     ("alarm", "alarm"), ("event", "collector"),
+                                     ("action", "handback"),
                                      ("outcome", "timeout"), ("action", "reset"),
                                      ("outcome", "restart"))]
     ids = [r["fields"].get("incident") for recs in chain for r in recs]
-    res.check(run, "the whole chain (event, decision, alarm, hand-back, timeout, reset scheduled "
-              "and done, restart) shares one incident id",
+    res.check(run, "the whole chain (event, decision, alarm, collector values, hand-back, timeout, "
+              "reset scheduled and done, restart) shares one incident id",
               all(chain) and len(set(ids)) == 1 and ids[0] is not None and ids[0].isdigit(),
               str(ids))
     cleared = find(run, "alarm", "alarm", incident=ids[0] if ids else "-",
@@ -1146,6 +1202,11 @@ def check_nmi_hang(res, run, k=2):
     res.check(run, f"NMI handler that never returns: hang within K+1={k + 1} periods",
               bool(hang) and int(hang[0]["fields"].get("missed", "99")) <= k + 1)
     check_chain(res, run, "hang", "any_hang", "reset", "restart", generation="2")
+    # The evidence the rule records (record=regs,shared) is the hang's.
+    ids = [r["fields"].get("incident") for name in ("hang", "regs", "collector")
+           for r in find(run, "event", name)]
+    res.check(run, "the hang's event regs and event collector records carry its incident id",
+              len(ids) == 3 and len(set(ids)) == 1 and ids[0] is not None, str(ids))
 
 
 def check_triple(res, run):
@@ -1594,6 +1655,84 @@ def hvdump(run, *args, core=None):
     return p.returncode, p.stdout.decode("latin-1"), data
 
 
+def elf_notes(core):
+    """(name, type, desc) of every note in an ELF64 core's PT_NOTE segments."""
+    out = []
+    if not core or core[:4] != b"\x7fELF":
+        return out
+    phoff, = struct.unpack_from("<Q", core, 32)
+    phentsize, phnum = struct.unpack_from("<HH", core, 54)
+    for k in range(phnum):
+        p_type, _, p_off, _, _, p_filesz = struct.unpack_from("<IIQQQQ", core, phoff + k * phentsize)
+        at, end = p_off, p_off + p_filesz
+        while p_type == 4 and at + 12 <= end:
+            namesz, descsz, ntype = struct.unpack_from("<III", core, at)
+            name = core[at + 12:at + 12 + namesz].rstrip(b"\0").decode("latin-1")
+            d = at + 12 + (namesz + 3) // 4 * 4
+            out.append((name, ntype, core[d:d + descsz]))
+            at = d + (descsz + 3) // 4 * 4
+    return out
+
+
+def makedumpfile_dmesg(core_path):
+    """makedumpfile --dump-dmesg over a core: (usable, status, output, dmesg text)."""
+    if shutil.which("makedumpfile") is None:
+        return False, None, "makedumpfile is not installed", ""
+    out = core_path + ".dmesg"
+    if os.path.exists(out):
+        os.unlink(out)
+    p = subprocess.run(["makedumpfile", "--dump-dmesg", core_path, out], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=120)
+    text = open(out, "rb").read().decode("latin-1") if os.path.exists(out) else ""
+    return True, p.returncode, p.stdout.decode("latin-1"), text
+
+
+def check_linux_dump(res, run, level):
+    """A Linux guest's panic, dumped at `level` (kernel or full), with the
+    VMCOREINFO note the stub registered (docs/dumps.md); for a full dump,
+    makedumpfile --dump-dmesg reads the kernel's log from the core."""
+    m = re.search(r"hvstub: vmcoreinfo gpa=(0x[0-9a-f]+) bytes=(\d+) status=0", run.com2)
+    res.check(run, "the stub registers the kernel's VMCOREINFO note (HV_DUMP_VMCOREINFO)",
+              bool(m) and "guest dump vmcoreinfo gpa=%s bytes=%s status=ok" % m.groups() in run.com1,
+              run.com2[-300:] if not m else m.group(0))
+    note = [r for r in find(run, "stat", "dump_note") if r["fields"].get("name") == "VMCOREINFO"]
+    # a kernel dump sends the note's pages itself; a full one has them as RAM
+    pages = find(run, "stat", "dump_page", what="vmcoreinfo")
+    res.check(run, f"the {level} dump of the panic names the note"
+              + (" and holds its pages" if level == "kernel" else ""),
+              bool(find(run, "action", "dump_begin", level=level, cause="panic")) and
+              len(note) == 1 and bool(m) and note[0]["fields"].get("gpa") == m.group(1) and
+              len(pages) == (2 if level == "kernel" else 0), str([r["text"] for r in note + pages]))
+    rc, out, core = hvdump(run, core="core")
+    notes = {n: d for n, _, d in elf_notes(core)}
+    vmci = notes.get("VMCOREINFO", b"").decode("latin-1")
+    res.check(run, "hvdump writes it as the core's VMCOREINFO note (OSRELEASE, the printk ring's "
+              "symbols), and says so in its HVDUMP note",
+              rc == 0 and vmci.startswith("OSRELEASE=6.1") and "SYMBOL(prb)=" in vmci and
+              "written as the VMCOREINFO note" in notes.get("HVDUMP", b"").decode("latin-1"),
+              out.strip()[-300:] + " " + vmci[:120])
+    res.check(run, "the stream with the dump decodes: CRCs good, no sequence gaps, nothing dropped",
+              stream_clean(run))
+    if level != "full":
+        return
+    work = os.path.join(os.path.dirname(DECODER), "..", "e2e", run.name)
+    usable, st, mout, dmesg = makedumpfile_dmesg(os.path.join(work, "core"))
+    if not usable:
+        print(f"     {run.name}: makedumpfile is not installed (scripts/deps.sh installs it): "
+              "not run")
+        return
+    res.check(run, "makedumpfile --dump-dmesg reads the kernel's log from the core, the panic "
+              "message included",
+              st == 0 and "Kernel panic - not syncing: sysrq triggered crash" in dmesg and
+              "hvstub: vmcoreinfo" in dmesg, f"status {st}: {mout.strip()[-300:]}")
+    end = find(run, "action", "dump_end", level="full")
+    if end:
+        f = end[0]["fields"]
+        print(f"     {run.name}: full dump of the Linux guest: {f.get('pages')} pages, "
+              f"{f.get('zero_pages')} zero pages left out, {int(f.get('us', 0)) / 1e6:.1f} s, "
+              f"{len(run.com1.encode('latin-1')) / 1e6:.1f} MB of log")
+
+
 def check_dump_ranges(res, run):
     res.check(run, "the guest's range calls get their codes (bad range, overlap, too many, ...)",
               "guest: dump ranges ok" in run.com2, run.com2[-300:])
@@ -1658,6 +1797,121 @@ def check_dump_stateless(res, run):
               not find(run, "action", "dump_begin") and "declared stateless status=0" in run.com2,
               str([r["text"] for r in find(run, "action", "dump_not_taken")]))
     res.check(run, "... and it is reset as its rule says", guest_hello(run, 2))
+
+
+# ---- checkpoints (docs/checkpoints.md) --------------------------------------
+
+CKPT_END = r"com2:ckpt scenario done|ckpt restore FAILED|ckpt no answer"
+
+
+def ckpt_events(run):
+    """The guest's printed events: {id: [dict, ...]} in order."""
+    out = {}
+    for m in re.finditer(r"guest: ckpt event (id=\d+ .*)", run.com2):
+        ev = dict(kv.split("=") for kv in m.group(1).split())
+        out.setdefault(int(ev["id"]), []).append({k: int(v) for k, v in ev.items()})
+    return out
+
+
+def check_ckpt(res, run):
+    ev = ckpt_events(run)
+    def answer(rid, nth=-1):
+        got = ev.get(rid, [])
+        return got[nth] if len(got) > abs(nth) - (nth < 0) else {}
+    res.check(run, "ckpt: the ring registered, INFO slots answered 2",
+              "ckpt register status=0 magic_ok=1" in run.com2 and answer(1).get("value") == 2,
+              str(answer(1)))
+    res.check(run, "ckpt: save answered OK with its generation",
+              answer(2).get("status") == 0 and answer(2).get("value", 0) >= 1, str(answer(2)))
+    res.check(run, "ckpt: a restore on request brings the pre-checkpoint memory back, the carry range "
+              "keeps its newest contents", "ckpt resumed phase=1 marker=24589" in run.com2 and
+              answer(3, 0).get("status") == 0, str(answer(3, 0)))
+    denials = [answer(rid) for rid in (3, 4, 5, 6)]
+    want = [(2, 8), (2, 7), (2, 6), (2, 9)]  # DENIED: replay, bad_mac, unknown_principal, not_allowed
+    res.check(run, "ckpt: replay, bad MAC, unknown principal, op not allowed: DENIED with the reason",
+              [(d.get("status"), d.get("reason")) for d in denials] == want, str(denials))
+    res.check(run, "ckpt: every denial audited in the log with the principal and the reason",
+              len(re.findall(r"ckpt denied op=\w+ status=denied reason=(replay|bad_mac|unknown_principal|"
+                             r"not_allowed)", run.com1)) == 4)
+    res.check(run, "ckpt: a second save while one is in flight: BUSY; the first one OK",
+              answer(8).get("status") == 3 and answer(8).get("reason") == 10 and
+              answer(7).get("status") == 0, str((answer(7), answer(8))))
+    res.check(run, "ckpt: LIST shows slot 0 known-good, DELETE answered OK",
+              re.search(r"ckpt list slot0 generation=1 bytes=\d+ flags=1 slot1 generation=2", run.com2)
+              is not None and answer(10).get("status") == 0, str(answer(10)))
+    res.check(run, "ckpt: a save larger than its slot: NOSPACE (slots_full)",
+              answer(11).get("status") == 4 and answer(11).get("reason") == 11, str(answer(11)))
+    res.check(run, "ckpt: rollback by policy: pre-checkpoint memory, the guest told the event and slot",
+              re.search(r"ckpt rolled back=1 marker=24589 big0=0 notify_irqs=[1-9]", run.com2) is not None and
+              re.search(r"kind=2 op=0 status=0 reason=0 slot=0 event=3 value=\d+", run.com2) is not None)
+    m = re.search(r"notify_irqs=(\d+)", run.com2)
+    res.check(run, "ckpt: the guest is notified (its vector raised) when answers are written",
+              m is not None and int(m.group(1)) > 0, m.group(0) if m else "")
+    res.check(run, "ckpt: the rollback logged as the incident's action",
+              re.search(r"action rollback slot=0", run.com1) is not None)
+    for m in re.finditer(r"ckpt (saved|restored) slot=(\d) .*?pages_(?:checked=(\d+) pages_)?copied=(\d+)"
+                         r".*?cost_tsc=(\d+)", run.com1):
+        print(f"     {run.name}: {m.group(1)} slot {m.group(2)}: checked {m.group(3) or '-'} pages, "
+              f"copied {m.group(4)}, cost {m.group(5)} tsc")
+
+
+def check_ckptflood(res, run):
+    rates = [(int(e), int(t)) for e, t in re.findall(r"ckpt flood events=(\d+) hv_ticks=(\d+)", run.com2)]
+    res.check(run, "ckpt flood: the hypervisor takes at most 4 requests a tick",
+              bool(rates) and all(e <= 4 * (t + 1) for e, t in rates), str(rates[-3:]))
+    hang = find(run, "event", "hang")
+    res.check(run, "ckpt flood: the watchdog still finds the hang of the flooding guest, which is reset",
+              bool(hang) and guest_hello(run, 2), str([h["text"] for h in hang][:1]))
+    lines = re.findall(r"ckpt denied op=info status=denied reason=replay", run.com1)
+    res.check(run, "ckpt flood: its denials are audited, rate-limited (at most 8 lines a second)",
+              0 < len(lines) <= 8 * (1 + max((t for _, t in rates), default=0) // 1000), str(len(lines)))
+
+
+def plan_linux_snapshot(assets):
+    """The Linux guest's fault-to-hello gap, from the snapshot and cold.  Only
+    with E2E_CKPT_LINUX=1 and a build whose slots hold the kernel's live
+    memory (make CKPT_SLOTS=1 CKPT_SLOT_MB=96; docs/checkpoints.md)."""
+    if assets is None or os.environ.get("E2E_CKPT_LINUX") != "1":
+        return []
+    panic = [(r"shell ready", b"sleep 2; echo c > /proc/sysrq-trigger\n")]
+    return [(Run(f"qemu-iso-linux-restart-{pol}", "qemu-iso",
+                 f"onstop=exit policy={pol} wd_k=10 maxticks=300000", LINUX_CMDLINE, RESTARTED,
+                 guest_bytes=assets[0], initrd=assets[1], typing=panic, memory=512, timeout=400),
+             check_linux_restart)
+            for pol in ("linux_stub_snapshot", "linux_stub")]
+
+
+def check_linux_restart(res, run):
+    gap = restart_gap(run)
+    snap = "snapshot" in run.name
+    res.check(run, f"Linux: a panic, the reset {'from the snapshot' if snap else 'cold'}, the module's "
+              "hello of generation 2",
+              gap is not None and (re.search(r"reset done generation=2 cost_tsc=\d+ from=snapshot",
+                                             run.com1) is not None) == snap)
+    if gap:
+        print(f"     {run.name}: fault-to-hello gap {gap[0]} ms, {gap[1]} tsc")
+
+
+def restart_gap(run):
+    m = re.search(r"restart confirmed generation=2 gap_ms=(\d+) gap_tsc=(\d+)", run.com1)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def check_restart_gap(res, run):
+    gap = restart_gap(run)
+    res.check(run, "cold restart: the guest says hello again (generation 2)", gap is not None)
+    if gap:
+        print(f"     {run.name}: fault-to-hello gap {gap[0]} ms, {gap[1]} tsc (cold reload)")
+
+
+def check_snapshot(res, run):
+    gap = restart_gap(run)
+    res.check(run, "snapshot restart: the reset restores the first hello's snapshot, the guest says "
+              "hello again as generation 2",
+              re.search(r"reset done generation=2 cost_tsc=\d+ from=snapshot", run.com1) is not None
+              and gap is not None and "hello ok abi=1 generation=2" in run.com2)
+    if gap:
+        print(f"     {run.name}: fault-to-hello gap {gap[0]} ms, {gap[1]} tsc (snapshot)")
 
 
 DUMP_RUNS = [
@@ -1788,6 +2042,22 @@ def check_flight_sysreset(res, run):
               len(b) == 2, f"{len(b)} boots")
     if len(b) == 2:
         check_flight_crash(res, run, b[0], b[1], "boot 2")
+
+
+def check_linux_flight(res, run):
+    b = boots(run)
+    res.check(run, "two boots of a Linux guest (bzImage and initrd as GRUB modules): a crash that "
+              "halts, then a reset from outside", len(b) == 2, f"{len(b)} boots")
+    if len(b) < 2:
+        return
+    # its own record, not the copy boot 2 re-emits from the region
+    places = re.findall(r" info log flight_recorder at=(0x[0-9a-f]+) ", run.com1)
+    res.check(run, "the flight recorder is on in both boots, at one place clear of the modules "
+              "(above the hypervisor's image, not 4 MiB)",
+              len(places) == 2 and places[0] == places[1] and int(places[0], 16) > 0x1000000 and
+              "flight_recorder off" not in run.com1 and has(run.com1, r"guest image ok kind=bzImage")
+              and has(run.com1, r"initrd \d+ bytes kept"), str(places))
+    check_flight_crash(res, run, b[0], b[1], "boot 2")
 
 
 def check_flight_corrupt(res, run):
@@ -1998,6 +2268,103 @@ def elf_patched(image, **fields):
     return bytes(img)
 
 
+# Runs that take minutes of one core each: left out of make test (which
+# must stay under about 25 minutes), run by `make test-long` (HV_E2E_LONG=1)
+# or by name with --only.
+LONG_RUNS = {
+    "qemu-iso-linux-dump-full",  # all of a Linux guest's RAM through the log: about 4 min
+}
+
+
+# ---- the host machine (issue 14) ------------------------------------------------
+
+def smp_run(name, emu, cpus):
+    """A basic boot on a machine with `cpus` CPUs; the monitor is asked for
+    every CPU's registers once the guest has run."""
+    run = Run(name, emu, "maxticks=3000", "hello", r"guest hello stub_version=")
+    run.smp = cpus
+    run.monitor_queries = ["info registers -a"]
+    return run
+
+
+def parked_cpus(dump):
+    """CPU numbers whose registers show wait-for-SIPI after INIT: halted at
+    the reset vector (CS base 0xffff0000, IP 0xfff0)."""
+    parked = set()
+    for block in re.split(r"^CPU#", dump, flags=re.M)[1:]:
+        num = int(re.match(r"\d+", block).group(0))
+        if (re.search(r"^EIP=0000fff0 .*HLT=1", block, re.M) and
+                re.search(r"^CS =f000 ffff0000 ", block, re.M)):
+            parked.add(num)
+    return parked
+
+
+def check_smp(res, run, cpus):
+    c1 = run.com1
+    aps = cpus - 1
+    res.check(run, f"the MADT's {cpus} CPUs are counted and {aps} APs parked (log)",
+              has(c1, rf"aps parked={aps}: INIT sent to all but this CPU") and
+              has(c1, rf"machine cpus={cpus} aps_parked={aps} apic=xapic "))
+    dump = getattr(run, "monitor", {}).get("info registers -a", "")
+    parked = parked_cpus(dump)
+    res.check(run, f"QEMU's monitor shows CPUs 1..{aps} halted in wait-for-SIPI (INIT: "
+              "CS base 0xffff0000, IP 0xfff0), CPU 0 not", parked == set(range(1, cpus)),
+              f"parked={sorted(parked)}")
+    res.check(run, "and the guest runs as before", guest_hello(run, 1))
+
+
+def check_machine_line(res, run):
+    """The boot log's machine summary (docs/report-stream.md)."""
+    res.check(run, "machine summary line: CPUs, APIC mode, I/O APIC, timer reference, TSC "
+              "rate and its cross-check",
+              has(run.com1, r"machine cpus=\d+ aps_parked=\d+ apic=(xapic|x2apic) apic_id=\d+ "
+                  r"ioapic=0x[0-9a-f]+ ioapic_from=\w+ pit_pin=\d+ pm_timer=0x[0-9a-f]+ "
+                  r"hpet=0x[0-9a-f]+ reset=\S+ acpi=\w+ tsc_hz=\d+ tsc_source=\w+ "
+                  r"tsc_check=(agree|single|pit_refused|cpuid_decides|cpuid_only)"))
+
+
+def check_x2apic(res, run, more):
+    """x2apic_test=1: the APIC is left in x2APIC mode as a firmware may;
+    the hypervisor drives it through its MSRs (docs/design.md)."""
+    c1 = run.com1
+    res.check(run, "the local APIC put in x2APIC mode before take-over, and seen so",
+              has(c1, r"x2apic_test: local APIC put in x2APIC mode") and
+              has(c1, r"machine cpus=\d+ aps_parked=\d+ apic=x2apic "))
+    more(res, run)
+
+
+def check_no_pit(res, run):
+    """QEMU with no 8254 (-machine pit=off): the PIT's calibration is refused
+    and the PM timer's used; the PIT NMI never fires, so the tick is the
+    LAPIC timer alone (the KVM in-kernel PIT case: docs/design.md)."""
+    c1 = run.com1
+    res.check(run, "no PIT: its TSC rate refused, the ACPI PM timer's used",
+              has(c1, r"tsc_check pit_hz=\d+.* source=pm_timer verdict=pit_refused") and
+              has(c1, r"machine .* tsc_source=pm_timer tsc_check=pit_refused"))
+    res.check(run, "the tick probe finds the PIT NMI silent and keeps the LAPIC timer alone",
+              has(c1, r"lapic_timer fired [1-9]\d*, pit_nmi fired [01]; using=lapic_timer\b"))
+    check_spin(res, run)
+
+
+def check_no_acpi(res, run):
+    """acpi=off (SeaBIOS builds tables even under QEMU's acpi=off, so the
+    hypervisor is told to ignore them): the PC defaults are used, and the
+    APs are parked all the same."""
+    c1 = run.com1
+    res.check(run, "no ACPI: the PC defaults (I/O APIC 0xFEC00000, pin 2, reset 0xCF9), the PIT "
+              "alone for the TSC",
+              has(c1, r"acpi ignored: acpi=off on the command line") and
+              has(c1, r"machine cpus=0 aps_parked=0 apic=xapic apic_id=0 ioapic=0xfec00000 "
+                  r"ioapic_from=default_no_acpi pit_pin=2 pm_timer=0x0 hpet=0x0 reset=cf9 "
+                  r"acpi=off tsc_hz=\d+ tsc_source=pit tsc_check=single"))
+    res.check(run, "the INIT goes out without a count",
+              has(c1, r"aps parked: INIT sent to all but this CPU \(how many there are is unknown"))
+    parked = parked_cpus(getattr(run, "monitor", {}).get("info registers -a", ""))
+    res.check(run, "QEMU's monitor shows CPUs 1..3 in wait-for-SIPI", parked == {1, 2, 3},
+              f"parked={sorted(parked)}")
+    res.check(run, "and the guest runs as before", guest_hello(run, 1))
+
+
 def plan(build):
     g = guest_image(build)
     basic_hv = "onstop=exit maxticks=20000"
@@ -2007,7 +2374,8 @@ def plan(build):
     for emu, backend in (("qemu-uefi", qemu_backend), ("qemu-iso", qemu_backend),
                          ("bochs-vmx", "vmx"), ("bochs-svm", "svm")):
         runs.append((Run(f"{emu}-basic", emu, basic_hv, BASIC_SCENARIOS, STOPPED),
-                     lambda res, r, b=backend: check_basic(res, r, b)))
+                     lambda res, r, b=backend: (check_basic(res, r, b),
+                                                check_machine_line(res, r))))
         runs.append((Run(f"{emu}-spin", emu, spin_hv, "hello spin", STOPPED), check_spin))
     for emu in ("bochs-vmx", "bochs-svm", "qemu-iso", "qemu-uefi"):
         for name, guest, extra, end, check, where in FAULT_RUNS:
@@ -2020,6 +2388,20 @@ def plan(build):
             # the first occurrence of a key wins: extras go first
             hv_args = f"onstop=exit {extra} maxticks=8000".replace("  ", " ")
             runs.append((Run(f"{emu}-{name}", emu, hv_args, guest, end), check))
+    for emu in ("qemu-iso", "qemu-uefi"):
+        runs.append((smp_run(f"{emu}-smp4", emu, 4), lambda res, r: check_smp(res, r, 4)))
+    no_acpi = smp_run("qemu-iso-no-acpi", "qemu-iso", 4)
+    no_acpi.hv_cmdline = "acpi=off " + no_acpi.hv_cmdline
+    runs.append((no_acpi, check_no_acpi))
+    no_pit = Run("qemu-iso-no-pit", "qemu-iso", "onstop=exit wd_ms=0 ticklog=100 maxticks=600",
+                 "hello spin", STOPPED)
+    no_pit.machine_opts = "pit=off"
+    runs.append((no_pit, check_no_pit))
+    # x2APIC: only Bochs' Intel models have it (QEMU 7.2 TCG and Bochs'
+    # ryzen have none); the self NMI goes out through the x2APIC ICR
+    runs.append((Run("bochs-vmx-x2apic", "bochs-vmx", "onstop=exit x2apic_test=1 self_nmi=300 "
+                     "maxticks=800", "hello", STOPPED),
+                 lambda res, r: check_x2apic(res, r, check_host_nmi)))
     bad = [
         ("not-elf", b"this is not an ELF file\n" * 20, "neither an ELF64 file nor a Linux bzImage",
          "Load Error"),
@@ -2085,7 +2467,23 @@ def plan(build):
     for name, emu, extra, guest, end, check, timeout in DUMP_RUNS:
         runs.append((Run(f"{emu}-{name}", emu, f"onstop=exit {extra} maxticks=120000", guest, end,
                          timeout=timeout, cpu=DUMP_CPU.get(name)), check))
+    for emu, timeout in (("qemu-iso", 180), ("bochs-vmx", 900), ("bochs-svm", 900)):
+        runs.append((Run(f"{emu}-ckpt", emu, "onstop=exit policy=ckpt maxticks=60000",
+                         "hello ckpt@1", CKPT_END, timeout=timeout), check_ckpt))
+        if emu == "bochs-vmx":  # the baseline: every page copied, no dirty tracking
+            runs.append((Run(f"{emu}-ckpt-full", emu, "onstop=exit policy=ckpt maxticks=60000 ckpt_full=1",
+                             "hello ckpt@1", CKPT_END, timeout=timeout), check_ckpt))
+        runs.append((Run(f"{emu}-ckptflood", emu, "onstop=exit maxticks=60000", "hello ckptflood@1",
+                         RESTARTED, timeout=timeout), check_ckptflood))
+        for pol in ("snapshot", "default"):
+            runs.append((Run(f"{emu}-restart-{pol}", emu, f"onstop=exit policy={pol} maxticks=60000",
+                             "hello panic@1", RESTARTED, timeout=timeout),
+                          check_snapshot if pol == "snapshot" else check_restart_gap))
+    # the other boot path (UEFI), once
+    runs.append((Run("qemu-uefi-ckpt", "qemu-uefi", "onstop=exit policy=ckpt maxticks=60000",
+                     "hello ckpt@1", CKPT_END, timeout=180), check_ckpt))
     runs += plan_linux_stub(assets)
+    runs += plan_linux_snapshot(assets)
     # wd_k=10: the watchdog is not what this run tests (a loaded host can
     # hold a heartbeat up)
     runs.append((Run("qemu-iso-control", "qemu-iso", "maxticks=30000 wd_k=10", "hello", STOPPED,
@@ -2096,6 +2494,13 @@ def plan(build):
                          "onfault=reset policy=dumpall crash_test=1500 maxticks=3000",
                          "hello panic@1", r"flight_recorder at=", timeout=400,
                          steps=[(STOPPED, "reset")]), check_flight))
+    if assets is not None:
+        # GRUB puts the Linux guest's bzImage and initrd (modules) over 4
+        # MiB: the region goes above the hypervisor's image instead
+        runs.append((Run("qemu-iso-linux-flight", "qemu-iso", "crash_test=3000 maxticks=300000",
+                         LINUX_CMDLINE, r"flight_recorder at=", guest_bytes=assets[0],
+                         initrd=assets[1], memory=512, timeout=300,
+                         steps=[(r"hv_crash_context", "reset")]), check_linux_flight))
     runs.append((Run("qemu-iso-flight-sysreset", "qemu-iso", "crash_test=300 maxticks=3000", "hello",
                      r"flight_recorder at=", timeout=240, steps=[(r"hv_crash_context", "reset")]),
                  check_flight_sysreset))
@@ -2121,6 +2526,8 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--only", default="", help="regex on run names")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--long", action="store_true", default=os.environ.get("HV_E2E_LONG") == "1",
+                    help="also the runs too slow for make test (LONG_RUNS; make test-long)")
     ap.add_argument("--accel", default="tcg", choices=("tcg", "kvm"),
                     help="QEMU accelerator; kvm runs nested (scripts/nested-kvm.sh)")
     args = ap.parse_args()
@@ -2129,7 +2536,8 @@ def main():
     ACCEL = args.accel
     DECODER = os.path.join(build, "tools", "hvlog-decode")
     HVDUMP = os.path.join(build, "tools", "hvdump")
-    runs = [(r, c) for r, c in plan(build) if re.search(args.only, r.name)]
+    runs = [(r, c) for r, c in plan(build) if re.search(args.only, r.name)
+            and (args.long or args.only or r.name not in LONG_RUNS)]
     res = Results()
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
         done = list(pool.map(lambda rc: (execute(rc[0], build), rc[1]), runs))

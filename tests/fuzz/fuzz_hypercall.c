@@ -36,8 +36,8 @@
  *            starts at tsc mod 2^56.
  *   calls    ncalls x {u8 sel, u8 cpl, u8 ctl, u8 wval, u32 wgpa, u64 rdi,
  *            u64 rsi, u64 rdx, u64 rax}
- *            rax = sel if sel < 8 (HC_NULL..HC_REPORT, then unknown
- *            numbers 5..7), else the given 64-bit rax; CPL = cpl % 4.
+ *            rax = sel if sel < 8 (HC_NULL..HC_REPORT, HC_DUMP, HC_CKPT,
+ *            then 7, unknown), else the given 64-bit rax; CPL = cpl % 4.
  *            Before the call (cpl >> 2) steps pass, each 100 ms (ctl bit 7:
  *            one hypervisor tick); each step is a tick of the run loop and,
  *            while the guest runs, an entry.  A guest in back-off is idled
@@ -96,7 +96,9 @@
  *    (>= 32) and only when the vCPU can take one; a pending NMI or timer
  *    interrupt that can go in does (a heartbeat may wait once, for an
  *    entry that takes the timer interrupt: never a command or platform
- *    NMI); window requests toggle (the core's
+ *    NMI); a timer interrupt that cannot is handed to the backend, which
+ *    injects it at the guest's next window, and is pending until the
+ *    core learns it went in; window requests toggle (the core's
  *    flags match the backend's); no window is left open with nothing to
  *    inject.
  * Guest RAM is on the heap at its exact size: ASan reports any access
@@ -186,6 +188,9 @@ static void check_vm(const struct snap *s)
 	if (vm.stopped)
 		FUZZ_ASSERT(vm.set.onstop_exit && vm.rc.state == GS_PARKED);
 	FUZZ_ASSERT(cpu.nmi_window == vm.nmi_window && cpu.intr_window == vm.intr_window);
+	/* What the backend holds is the core's pending timer interrupt. */
+	if (cpu.queued)
+		FUZZ_ASSERT(vm.vt.pending && vm.vt.handed && cpu.queued == vm.vt.vector);
 	/* Every decision and park is logged with its alarm. */
 	FUZZ_ASSERT(!lg.expect_alarm && lg.alarm_id == vm.rc.alarms);
 	FUZZ_ASSERT(lg.decisions + lg.parks == vm.rc.alarms);
@@ -218,6 +223,7 @@ static void tick(uint64_t now)
 		c->ticks += n;
 		c->next_tick_tsc += n * c->tick_tsc;
 	}
+	heartbeat_collect(&vm);
 	vtimer_update(&vm.vt, now);
 	if (wd_due(&vm.wd, now))
 		heartbeat_period(&vm, now);
@@ -241,10 +247,12 @@ static void entry(uint8_t ctl)
 
 	if (!recovery_guest_runs(&vm.rc) || vm.stopped)
 		return;
+	heartbeat_collect(&vm); /* the exit before this entry (hv/run.c) */
 	cpu.nmi = readiness[ctl & 3];
 	cpu.intr_ok = ctl & 4;
 	bool nmi_can = (vm.wd.pending_hv && vm.stub.shared) || vm.wd.pending_platform;
 	bool nmi_pending = wd_nmi_pending(&vm.wd), timer_due = vtimer_due(&vm.vt);
+	bool timer_free = vtimer_to_inject(&vm.vt); /* not with the backend yet */
 	bool was_deferred = vm.wd.deferred;
 	uint32_t reason = vm.wd.pending_reason;
 	uint64_t platform = vm.wd.pending_platform;
@@ -264,10 +272,12 @@ static void entry(uint8_t ctl)
 		FUZZ_ASSERT(cpu.nmis == nmis + 1);
 	if (nmi_pending && cpu.nmi != NMI_READY && !deferred)
 		FUZZ_ASSERT(vm.nmi_window);
-	if (timer_due && cpu.intr_ok && cpu.nmis == nmis)
+	if (timer_free && cpu.intr_ok && cpu.nmis == nmis)
 		FUZZ_ASSERT(cpu.irqs == irqs + 1 && !vm.vt.pending);
-	if (vm.vt.pending)
-		FUZZ_ASSERT(vm.intr_window);
+	if (vm.vt.pending && vm.ops->queue_intr) /* handed to the backend */
+		FUZZ_ASSERT(vm.vt.handed && cpu.queued == vm.vt.vector && !vm.intr_window);
+	if (vm.vt.pending && !vm.ops->queue_intr) /* the core waits for the window */
+		FUZZ_ASSERT(!vm.vt.handed && vm.intr_window);
 	/* No window left open with nothing to inject. */
 	if (vm.intr_window)
 		FUZZ_ASSERT(vm.vt.pending);
@@ -276,8 +286,13 @@ static void entry(uint8_t ctl)
 	if (vm.nmi_window)
 		FUZZ_ASSERT(wd_nmi_pending(&vm.wd));
 
-	/* The entry delivers the event; the guest runs. */
+	/* The entry delivers the event; the guest runs, and takes a queued
+	 * interrupt at its window if it can take one at all. */
 	cpu.event = false;
+	if (cpu.queued && cpu.intr_ok) {
+		cpu.queued = 0;
+		cpu.irqs++;
+	}
 	struct hv_shared_page *sp = vm.stub.shared;
 	if (sp != NULL) {
 		if ((ctl & 0x10) && cpu.nmis != nmis)
@@ -386,6 +401,18 @@ static void do_call(const struct call *c, unsigned i)
 		if (st == HV_OK && before.rdi <= HV_DUMP_PRIVATE && before.rdi >= HV_DUMP_IMPORTANT)
 			FUZZ_ASSERT(before.rsi % 4096 == 0 && before.rdx % 4096 == 0 && before.rdx > 0 &&
 				    before.rsi < RAM && before.rdx <= RAM - before.rsi);
+		return;
+	}
+	if (before.rax == HC_CKPT) {
+		/* Register, kick, carry: a defined code; a registered ring is a
+		 * whole page of guest RAM above the boot-info page. */
+		FUZZ_ASSERT(st == HV_OK || st == HV_E_INVAL || st == HV_E_RANGE);
+		if (st == HV_OK && before.rdi == HV_CKPT_REGISTER)
+			FUZZ_ASSERT(before.rsi % 4096 == 0 && before.rsi > HVG_BOOT_INFO_GPA &&
+				    before.rsi < RAM && vm.ck.ring.registered);
+		if (st == HV_OK && before.rdi == HV_CKPT_CARRY)
+			FUZZ_ASSERT(before.rdx <= HV_CKPT_CARRY_MAX &&
+				    (before.rdx == 0 || (before.rsi < RAM && before.rdx <= RAM - before.rsi)));
 		return;
 	}
 	if (before.rax >= HC_COUNT) {

@@ -25,6 +25,7 @@ static struct {
 	bool intr_ok;                 /* can_inject_intr before anything is injected */
 	bool nmi_window, intr_window; /* as requested */
 	bool event;                   /* an event is being injected at the next entry */
+	uint8_t queued;               /* queue_intr: injected at the guest's window */
 	bool built;                   /* guest_build ran, ops->reset not yet */
 	bool tracks;                  /* take_dirty works (EPT A/D, NPT dirty bits) */
 	uint64_t written[GUEST_PAGES / 64]; /* pages the guest wrote since take_dirty */
@@ -88,6 +89,15 @@ static void request_intr_window(bool on)
 	cpu.intr_window = on;
 }
 
+/* The backend injects it by itself at the guest's next window (entry()). */
+static void queue_intr(uint8_t vector)
+{
+	FUZZ_ASSERT(vector == 0 || (vector >= VTIMER_MIN_VECTOR && vector == vm.vt.vector));
+	cpu.queued = vector;
+}
+
+static bool intr_queued(void) { return cpu.queued != 0; }
+
 static void inject(const struct hv_inject *inj)
 {
 	FUZZ_ASSERT(!cpu.event); /* one event per entry */
@@ -123,15 +133,24 @@ static void reset(const struct vcpu_config *cfg)
 	cpu.rsp = cfg->entry_rsp;
 	cpu.cr2 = 0;
 	cpu.nmi_window = cpu.intr_window = cpu.event = false;
+	cpu.queued = 0;
 }
 
 /* Hypercalls never touch the guest's TSC: only a reset sets the offset,
  * back to 0. */
 static void set_tsc_offset(uint64_t offset) { FUZZ_ASSERT(offset == 0); }
+/* A checkpoint's restore (hv/ckpt.c) puts back what get_state() read. */
+static void set_state(const struct vcpu_state *in)
+{
+	cpu.rip = in->rip;
+	cpu.rsp = in->rsp;
+	cpu.cr2 = in->cr2;
+	cpu.cr3 = in->cr3;
+	cpu.event = 0;
+}
 static bool injection_pending(void) { return cpu.event; }
 
-#define FAKE_OPS(vend)                                                                  \
-	{                                                                               \
+#define FAKE_OPS_FIELDS(vend)                                                           \
 		.name = "fuzz", .vendor = (vend), .inject = inject,                    \
 		.can_inject_intr = can_inject_intr, .get_rip = get_rip,                 \
 		.skip_insn = skip_insn, .get_cpl = get_cpl, .reset = reset,             \
@@ -139,10 +158,13 @@ static bool injection_pending(void) { return cpu.event; }
 		.request_intr_window = request_intr_window, .get_rsp = get_rsp,         \
 		.get_cr2 = get_cr2, .get_cr3 = get_cr3, .take_dirty = take_dirty,       \
 		.set_tsc_offset = set_tsc_offset, .injection_pending = injection_pending, \
-		.get_state = get_state,                                                 \
-	}
-static const struct vcpu_ops fake_intel = FAKE_OPS(VCPU_VENDOR_INTEL);
-static const struct vcpu_ops fake_amd = FAKE_OPS(VCPU_VENDOR_AMD);
+		.get_state = get_state, .set_state = set_state
+/* Intel's hands a timer interrupt it cannot inject now to the backend
+ * (queue_intr), AMD's leaves the window to the core (as the backends). */
+static const struct vcpu_ops fake_intel = {
+	FAKE_OPS_FIELDS(VCPU_VENDOR_INTEL), .queue_intr = queue_intr, .intr_queued = intr_queued,
+};
+static const struct vcpu_ops fake_amd = { FAKE_OPS_FIELDS(VCPU_VENDOR_AMD) };
 
 /* ---- the fake platform, guest RAM and integrity ---------------------------- */
 uint64_t plat_tsc(void) { return fake_tsc++; }
@@ -155,6 +177,11 @@ const char *plat_random(uint8_t *buf, unsigned n)
 }
 const bool dump_pubkey_present = true;
 const uint8_t dump_pubkey[32] = { 9 };
+/* No principals: every checkpoint request the ring carries is denied. */
+const struct ckpt_principals hv_ckpt_principals = { .p = NULL, .count = 0 };
+const bool hv_ckpt_principals_are_test = true;
+bool plat_guest_cpu_save(struct plat_guest_cpu *c) { memset(c->dr, 0, sizeof(c->dr)); return true; }
+void plat_guest_cpu_load(const struct plat_guest_cpu *c, bool saved) { (void)c, (void)saved; }
 void plat_guest_console_init(void) {}
 void plat_guest_console_write(const uint8_t *buf, unsigned len) { (void)buf, (void)len; }
 unsigned plat_guest_console_read(uint8_t *buf, unsigned max) { (void)buf, (void)max; return 0; }

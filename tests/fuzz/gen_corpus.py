@@ -100,6 +100,51 @@ put("fuzz_mb2", "no_end", mb2([(1, b"x\0")])[:-8])
 # wrapped in parse_mmap and it read past the tag and the buffer).
 put("fuzz_mb2", "regress_mmap_entry_size_wrap", mb2([(6, struct.pack("<II", 0xfffffff8, 0))]))
 
+# ---- fuzz_acpi: physical memory at 0x1000, the RSDP in its first 36 bytes --
+def acpi_sum(b, off):
+    b[off] = (-sum(b)) & 0xff
+
+
+def acpi_table(sig, body):
+    t = bytearray(sig + struct.pack("<IBB", 36 + len(body), 1, 0) + b"BOCHS BXPC    " +
+                  struct.pack("<III", 1, 0x43505842, 1) + body)
+    acpi_sum(t, 9)
+    return bytes(t)
+
+
+def acpi_image(cpus, xsdt=True):
+    """RSDP, root table, MADT, FADT, HPET laid out like QEMU q35's."""
+    madt = struct.pack("<II", 0xFEE00000, 1)
+    madt += b"".join(struct.pack("<BBBBI", 0, 8, i, i, 1) for i in range(cpus))
+    madt += struct.pack("<BBBBII", 1, 12, 0, 0, 0xFEC00000, 0)
+    madt += struct.pack("<BBBBIH", 2, 10, 0, 0, 2, 0) + struct.pack("<BBBBIH", 2, 10, 0, 9, 9, 13)
+    madt += struct.pack("<BBBBIII", 9, 16, 0, 0, 300, 1, 7)
+    fadt = bytearray(268 - 36)
+    struct.pack_into("<I", fadt, 76 - 36, 0x608)
+    fadt[91 - 36] = 4
+    struct.pack_into("<I", fadt, 112 - 36, 1 << 10)
+    struct.pack_into("<BBBBQB", fadt, 116 - 36, 1, 8, 0, 0, 0xCF9, 6)
+    struct.pack_into("<BBBBQ", fadt, 208 - 36, 1, 32, 0, 0, 0x608)
+    hpet = struct.pack("<IBBBBQ", 0x8086A201, 0, 64, 0, 0, 0xFED00000) + bytes(4)
+    tables = [acpi_table(b"APIC", madt), acpi_table(b"FACP", bytes(fadt)), acpi_table(b"HPET", hpet)]
+    base, at, addrs = 0x1000, 48, []
+    blob = b""
+    for t in tables:
+        addrs.append(base + at + len(blob))
+        blob += t + bytes((-len(t)) % 16)
+    root_at = base + at + len(blob)
+    root = acpi_table(b"XSDT" if xsdt else b"RSDT",
+                      b"".join(struct.pack("<Q" if xsdt else "<I", a) for a in addrs))
+    rsdp = bytearray(b"RSD PTR \0BOCHS " + bytes([2 if xsdt else 0]) +
+                     struct.pack("<I", 0 if xsdt else root_at) + struct.pack("<IQ", 36, root_at if xsdt else 0) + bytes(4))
+    rsdp[8] = (-sum(rsdp[:20])) & 0xff
+    rsdp[32] = (-sum(rsdp[:36])) & 0xff
+    return bytes(rsdp).ljust(48, b"\0") + blob + root
+
+
+put("fuzz_acpi", "q35_xsdt", acpi_image(4))
+put("fuzz_acpi", "rsdt_v1", acpi_image(1, xsdt=False))
+
 # ---- fuzz_report: u64 generation, u64 last_seq, struct hv_report ----------
 REPORT_SIZE = 232
 
@@ -271,3 +316,18 @@ put("fuzz_hypercall", "dirty_pages_reset",
 # says hello again: wd_restart drops the pending NMIs, the window stays open.
 put("fuzz_hypercall", "regress_stale_nmi_window_after_hello",
     hc([(0, steps(2), 0, 0, 0, 0, 0x01), (1, 0, 1, STUB, 0, 0, 0x01), (0, 0, 0, 0, 0, 0, 0)], flags=1))
+
+
+# ---- fuzz_ckpt_req: ring indices, slots, mode, 3 nonces, one request -------
+def ckpt(idx, slots, mode, nonces, rid, op, slot, principal, flags, nonce, arg, label=b""):
+    req = struct.pack("<QIIIIQQ16s", rid, op, slot, principal, flags, nonce, arg, label.ljust(16, b"\0"))
+    return (struct.pack("<4IBB3Q", *idx, slots, mode, *nonces) + req + bytes(32))
+
+
+SIGN_ALL, SIGN_READER = 1, 1 | (1 << 2)  # mode: signed by the harness as principal 1 / 2
+put("fuzz_ckpt_req", "save_signed", ckpt((0, 1, 0, 0), 4, SIGN_ALL, (0, 0, 0), 7, 1, 3, 1, 1, 5, 0, b"boot ok"))
+put("fuzz_ckpt_req", "info_wrap", ckpt((0xffffffff, 3, 0xfffffffc, 3), 8, SIGN_ALL, (9, 0, 0), 8, 5, 0, 1, 0,
+                                       10, 4))
+put("fuzz_ckpt_req", "restore_not_allowed", ckpt((5, 6, 0, 8), 2, SIGN_READER, (0, 0, 0), 9, 3, 1, 2, 0, 1, 0))
+put("fuzz_ckpt_req", "list_replay", ckpt((5, 6, 9, 8), 2, SIGN_READER, (0, 7, 0), 10, 2, 0, 2, 0, 7, 0))
+put("fuzz_ckpt_req", "unsigned_delete", ckpt((1, 0, 0, 0), 8, 0, (0, 0, 0), 11, 4, 7, 1, 0, 1, 0))

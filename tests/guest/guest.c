@@ -373,7 +373,8 @@ static const struct scenario scenarios[] = {
 	{ "rdpmc", scenario_rdpmc },	     { "reinit", scenario_reinit },
 	{ "hellohang", scenario_hellohang }, { "hvstack", scenario_hvstack },
 	{ "dumpranges", scenario_dumpranges }, { "stateless", scenario_stateless },
-	{ "dumpreq", scenario_dumpreq },
+	{ "dumpreq", scenario_dumpreq },     { "ckpt", scenario_ckpt },
+	{ "ckptflood", scenario_ckptflood },
 };
 
 static int word_is(const char *w, unsigned len, const char *name)

@@ -43,4 +43,8 @@ void scenario_dumpranges(void);
 void scenario_stateless(void);
 void scenario_dumpreq(void);
 
+/* ckpt.c: checkpoints, restore, denials, rollback (docs/checkpoints.md) */
+void scenario_ckpt(void);
+void scenario_ckptflood(void);
+
 #endif

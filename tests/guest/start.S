@@ -17,6 +17,12 @@ timer_isr:
 	lock incq timer_ticks(%rip)
 	iretq
 
+/* The checkpoint ring's notify interrupt (tests/guest/ckpt.c): counted. */
+	.globl ckpt_isr
+ckpt_isr:
+	lock incq ckpt_irqs(%rip)
+	iretq
+
 /* An NMI handler that answers nothing (scenario hellohang): the guest
  * takes the hypervisor's NMIs and never acknowledges them. */
 	.globl nmi_mute_isr

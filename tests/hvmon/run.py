@@ -7,7 +7,8 @@ Prints PASS/FAIL lines, writes BUILD/hvmon/summary.txt "hvmon <passed>
 live sources (file being written, pty, unix and tcp sockets), silence and
 restart (a fake QMP server), page (headless Chromium through
 chromedriver), promtool (alert rules), prometheus (a real server scrapes
-hvmon serve), fleet (three QEMU instances at once).
+hvmon serve), fleet (three QEMU instances at once), queries (status
+queries over the control channel: a fake instance, and one under QEMU).
 """
 import argparse
 import glob
@@ -22,6 +23,7 @@ import tempfile
 import threading
 import time
 import traceback
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -126,6 +128,25 @@ def test_model(res, build):
                "alarm"] and inc[0].get("state") == "closed" and
               inc[0].get("why") == "restart_confirmed" and inc[0]["regs"]["rip"] == "0x102d50"
               and b["open_alarms"] == 0 and b["alarms"][0]["cleared"], json.dumps(inc)[:400])
+    # Today's format: the rule's evidence (event regs, event collector) ends
+    # in incident=<n> like the rest of the chain, and is filed under it.
+    with tempfile.TemporaryDirectory() as d:
+        log = os.path.join(d, "beta.log")
+        with open(log, "wb") as f:
+            f.writelines(with_incident(l, b"1") if re.match(rb"HV1 \d+ \d+ info event (regs|collector) ", l)
+                         else l for l in lines_of(os.path.join(FIX, "beta.log")))
+        inc = (status_of(build, log).get("beta", {}).get("incidents") or [{}])[0]
+    res.check("event regs and event collector with incident=1: filed under incident 1, their "
+              "values without the key",
+              len(inc.get("steps", [])) == 9 and (inc.get("regs") or {}).get("rip") == "0x102d50"
+              and "incident" not in inc["regs"]
+              and (inc.get("collector") or {}).get("guest_ticks") == "0", json.dumps(inc)[:400])
+
+
+def with_incident(line, n):
+    """A record line with " incident=<n>" added to its text, framed again."""
+    body = line.rstrip(b"\r\n").rsplit(b" *", 1)[0] + b" incident=" + n
+    return body + b" *%08x\n" % zlib.crc32(body)
 
 
 # ---- live sources ---------------------------------------------------------------
@@ -297,8 +318,9 @@ def main():
     os.makedirs(out, exist_ok=True)
     res = Results()
     import groups  # noqa: F401  (the slower groups, tests/hvmon/groups.py)
+    import queries  # status queries (tests/hvmon/queries.py)
     tests = [("parser", test_parser), ("model", test_model), ("live", test_live),
-             ("silence", test_silence)] + groups.TESTS
+             ("silence", test_silence)] + queries.TESTS + groups.TESTS
     for name, fn in tests:
         if not re.search(a.only, name):
             continue

@@ -12,37 +12,12 @@ cd "$(dirname "$0")/../.." || exit 1
 
 COMPILER=${POLICY_COMPILER:-tools/policy_compile.py}
 CC=${CC:-gcc}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-pass() { echo "PASS policy: $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL policy: $1"; failed=$((failed + 1)); }
+. tests/lib/suite.sh
+suite_init policy
 
 for f in tests/policy/bad/*.policy; do
 	[ -e "$f" ] || continue
-	expect=$(sed -n '1s/^# expect: //p' "$f")
-	if [ -z "$expect" ]; then
-		fail "$f: first line is not '# expect: TEXT'"
-		continue
-	fi
-	# A stale table from an earlier run must not survive the failure.
-	echo stale >"$tmp/out.c"
-	python3 "$COMPILER" "$f" -o "$tmp/out.c" >"$tmp/stdout" 2>"$tmp/stderr"
-	rc=$?
-	if [ $rc -ne 1 ]; then
-		fail "$f: exit status $rc, want 1"
-		sed 's/^/    /' "$tmp/stderr"
-	elif ! grep -qF -- "$expect" "$tmp/stderr"; then
-		fail "$f: stderr lacks: $expect"
-		sed 's/^/    got: /' "$tmp/stderr"
-	elif [ -e "$tmp/out.c" ]; then
-		fail "$f: rejected, but left the output file in place"
-	else
-		pass "$f"
-	fi
-	rm -f "$tmp/out.c"
+	bad_case "$f" "$tmp/out.c" -- python3 "$COMPILER" "$f" -o "$tmp/out.c"
 done
 
 for f in policy/*.policy tests/policy/good/*.policy; do
@@ -72,5 +47,4 @@ else
 fi
 rm -f "$tmp/out.c"
 
-echo "policy: $passed passed, $failed failed"
-[ $failed -eq 0 ]
+suite_end

@@ -126,8 +126,9 @@ static const __attribute__((unused)) char *kind_name(int k)
 	static const char *const names[] = {
 		"FX_DECISION", "FX_LOGGED", "FX_SUPPRESSED", "FX_HANDBACK", "FX_HANDBACK_NO_STUB",
 		"FX_RESET_SCHEDULED", "FX_BUDGET_EXHAUSTED", "FX_RESET", "FX_PARK", "FX_TIMEOUT",
-		"FX_HANDBACK_ACKED", "FX_RESTART_CONFIRMED", "FX_SILENT_AFTER_RESET",
-		"FX_SILENT_AFTER_BOOT", "FX_NO_RULE",
+		"FX_HANDBACK_ACKED", "FX_HANDBACK_FAILED", "FX_RESTART_CONFIRMED",
+		"FX_SILENT_AFTER_RESET", "FX_SILENT_AFTER_BOOT", "FX_ROLLBACK", "FX_ROLLBACK_NONE",
+		"FX_NO_RULE",
 	};
 	return k >= 0 && k < (int)(sizeof(names) / sizeof(names[0])) ? names[k] : "?";
 }

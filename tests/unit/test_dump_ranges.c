@@ -97,12 +97,41 @@ static void test_generation(void **state)
 	assert_int_equal(dump_ranges_kind_of(&s, 0x100000), DUMP_RANGE_NONE);
 }
 
+/* The VMCOREINFO note: any alignment, inside RAM, bounded; a refused
+ * one leaves the last one in place; a reset forgets it. */
+static void test_vmcoreinfo(void **state)
+{
+	struct dump_ranges s;
+
+	(void)state;
+	dump_ranges_reset(&s, 1);
+	assert_int_equal(s.vmcoreinfo_bytes, 0);
+	assert_int_equal(dump_ranges_set_vmcoreinfo(&s, 0x123010, 4132, RAM), HV_OK);
+	assert_int_equal(s.vmcoreinfo_gpa, 0x123010);
+	assert_int_equal(s.vmcoreinfo_bytes, 4132);
+	assert_int_equal(dump_ranges_set_vmcoreinfo(&s, 0x1000, 0, RAM), HV_E_RANGE);
+	assert_int_equal(dump_ranges_set_vmcoreinfo(&s, 0x1000, HV_DUMP_VMCOREINFO_MAX + 1, RAM),
+			 HV_E_RANGE);
+	assert_int_equal(dump_ranges_set_vmcoreinfo(&s, RAM - 100, 101, RAM), HV_E_RANGE);
+	assert_int_equal(dump_ranges_set_vmcoreinfo(&s, RAM, 1, RAM), HV_E_RANGE);
+	assert_int_equal(dump_ranges_set_vmcoreinfo(&s, 0xffffffffffffff00ull, 0x200, RAM), HV_E_RANGE);
+	assert_int_equal(s.vmcoreinfo_gpa, 0x123010);
+	assert_int_equal(s.vmcoreinfo_bytes, 4132);
+	assert_int_equal(dump_ranges_set_vmcoreinfo(&s, RAM - 100, 100, RAM), HV_OK);
+	assert_int_equal(dump_ranges_set_vmcoreinfo(&s, 0, HV_DUMP_VMCOREINFO_MAX, RAM), HV_OK);
+	dump_ranges_sync(&s, 2);
+	assert_int_equal(s.vmcoreinfo_bytes, 0);
+	/* no range is added by it */
+	assert_int_equal(s.n, 0);
+	assert_int_equal(s.kept_pages, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_add_and_kind), cmocka_unit_test(test_bad_ranges),
 		cmocka_unit_test(test_overlap), cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_generation),
+		cmocka_unit_test(test_generation), cmocka_unit_test(test_vmcoreinfo),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,8 +69,10 @@ static void add(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Two pages with some zero pieces, the records the hypervisor writes. */
-static void make_dump(void)
+/* Two pages with some zero pieces, the records the hypervisor writes;
+ * note (if not NULL): the fields of a dump_note record after the
+ * registers. */
+static void make_dump_noted(const char *note)
 {
 	uint32_t idx = 0, crc = 0, chunks = 0;
 
@@ -81,6 +83,8 @@ static void make_dump(void)
 	memcpy(&pages[1][DUMP_PAGE - 5], "tail", 5);
 	add("dump_begin id=7 level=mini cause=panic rule=any_panic backend=svm ram_bytes=134217728");
 	add("dump_regs id=7 i=%u rax=0x1 rip=0x102236 rsp=0x10cfa8 cs_sel=0x8", idx++);
+	if (note)
+		add("dump_note id=7 i=%u %s", idx++, note);
 	for (unsigned p = 0; p < PAGES; p++) {
 		uint32_t pos = 0, off, n;
 		add("dump_page id=7 i=%u vaddr=0x%x gpa=0x%x what=rip", idx++, 0x100000 + p * 0x1000,
@@ -96,6 +100,11 @@ static void make_dump(void)
 	add("dump_skip id=7 i=%u what=rsp delta=3 gva=0x110000 why=unmapped", idx++);
 	add("dump_end id=7 level=mini records=%u pages=%u chunks=%u zero_pages=0 skipped=1 crc=%08x us=5",
 	    idx, PAGES, chunks, crc);
+}
+
+static void make_dump(void)
+{
+	make_dump_noted(NULL);
 }
 
 /* Frames text as lib/log.c does and feeds it. */
@@ -262,6 +271,69 @@ static void test_b64_decode(void **state)
 	assert_int_equal(hvdump_b64_decode("Zm9vYmFy", 8, out, 5), -1); /* does not fit */
 }
 
+/* The VMCOREINFO note's place: kept for the sink; a bad or second one
+ * fails the dump. */
+static void test_vmcoreinfo_note(void **state)
+{
+	(void)state;
+	make_dump();
+	const struct hvdump_info *d = run(-1, -1, true);
+	assert_true(d->ok);
+	assert_int_equal(d->vmcoreinfo_bytes, 0);
+	make_dump_noted("name=VMCOREINFO gpa=0x100ff0 bytes=4132");
+	d = run(-1, -1, true);
+	assert_true(d->ok);
+	assert_int_equal(d->vmcoreinfo_gpa, 0x100ff0);
+	assert_int_equal(d->vmcoreinfo_bytes, 4132);
+	static const char *const bad[] = {
+		"name=OTHER gpa=0x1000 bytes=16",
+		"name=VMCOREINFO gpa=0x1000 bytes=0",
+		"name=VMCOREINFO gpa=0x1000 bytes=8193",
+		"name=VMCOREINFO gpa=0xfffffffffffffff0 bytes=32",
+		"name=VMCOREINFO bytes=32",
+	};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		make_dump_noted(bad[i]);
+		d = run(-1, -1, true);
+		assert_false(d->ok);
+		assert_non_null(strstr(d->err, "dump_note"));
+	}
+	/* a second note in one dump */
+	make_dump_noted("name=VMCOREINFO gpa=0x1000 bytes=32");
+	memmove(lines[3], lines[2], sizeof(lines[0]));
+	snprintf(lines[2], sizeof(lines[2]), "dump_note id=7 i=1 name=VMCOREINFO gpa=0x1000 bytes=32");
+	snprintf(lines[3], sizeof(lines[3]), "dump_note id=7 i=2 name=VMCOREINFO gpa=0x1000 bytes=32");
+	d = run(-1, -1, true);
+	assert_false(d->ok);
+	assert_non_null(strstr(d->err, "dump_note"));
+}
+
+/* Linux's note layout, and every size checked against the bytes. */
+static void test_vmcoreinfo_desc(void **state)
+{
+	uint8_t b[64] = { 11, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 'V', 'M', 'C', 'O', 'R', 'E',
+			  'I', 'N', 'F', 'O', 0, 0, 'a', '=', '1', '\n', 'b' };
+	size_t off = 0, len = 0;
+
+	(void)state;
+	assert_true(hvdump_vmcoreinfo_desc(b, sizeof(b), &off, &len));
+	assert_int_equal(off, 24);
+	assert_int_equal(len, 5);
+	assert_true(hvdump_vmcoreinfo_desc(b, 29, &off, &len)); /* the text just fits */
+	assert_false(hvdump_vmcoreinfo_desc(b, 28, &off, &len));
+	assert_false(hvdump_vmcoreinfo_desc(b, 20, &off, &len));
+	b[4] = 0xff;
+	b[7] = 0xff; /* descsz past the end, and past 2^32 arithmetic */
+	assert_false(hvdump_vmcoreinfo_desc(b, sizeof(b), &off, &len));
+	b[4] = 5;
+	b[7] = 0;
+	b[12] = 'X'; /* another note */
+	assert_false(hvdump_vmcoreinfo_desc(b, sizeof(b), &off, &len));
+	b[12] = 'V';
+	b[0] = 10; /* namesz without the NUL */
+	assert_false(hvdump_vmcoreinfo_desc(b, sizeof(b), &off, &len));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,7 +341,8 @@ int main(void)
 		cmocka_unit_test(test_reordered),    cmocka_unit_test(test_damaged_line),
 		cmocka_unit_test(test_page_crc),     cmocka_unit_test(test_cut_short),
 		cmocka_unit_test(test_bad_offsets),  cmocka_unit_test(test_counts),
-		cmocka_unit_test(test_b64_decode),
+		cmocka_unit_test(test_b64_decode),   cmocka_unit_test(test_vmcoreinfo_note),
+		cmocka_unit_test(test_vmcoreinfo_desc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

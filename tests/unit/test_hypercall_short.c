@@ -14,15 +14,13 @@
 #include "hv/hypercall.h"
 
 static struct {
-	unsigned cpl;
 	uint64_t skipped;
 	unsigned skips;
 } be;
 
-static unsigned get_cpl(void) { return be.cpl; }
 static void skip_insn(uint8_t len) { be.skipped += len, be.skips++; }
 
-static const struct vcpu_ops fake_ops = { .name = "fake", .get_cpl = get_cpl, .skip_insn = skip_insn };
+static const struct vcpu_ops fake_ops = { .name = "fake", .skip_insn = skip_insn };
 
 static struct vm vm;
 
@@ -57,7 +55,7 @@ static void test_user_caller_left_alone(void **state)
 	(void)state;
 	struct hv_event ev = hypercall_exit(HC_NULL, 7);
 
-	be.cpl = 3;
+	ev.cpl = 3;
 	assert_false(hypercall_short(&vm, &ev));
 	assert_int_equal(vm.regs.rax, HC_NULL);
 	assert_int_equal(vm.regs.rdx, 0x1234);

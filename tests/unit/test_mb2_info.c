@@ -288,7 +288,78 @@ static void test_status_text(void **state)
 	assert_non_null(mb2_status_text((enum mb2_status)42));
 }
 
+/* ACPI RSDP tags (14 old, 15 new): copied, the new one preferred
+ * whatever the order, at most 36 bytes kept. */
+static void test_acpi_rsdp_tags(void **state)
+{
+	(void)state;
+	uint32_t off = mb_tag(15, 8 + 40);
+	memset(mb.b + off + 8, 'N', 40);
+	off = mb_tag(14, 8 + 20);
+	memset(mb.b + off + 8, 'O', 20);
+	assert_int_equal(parse(mb_end()), MB2_OK);
+	assert_int_equal(bi.acpi_rsdp_len, 36);
+	assert_int_equal(bi.acpi_rsdp[0], 'N');
+	assert_string_equal(bi.acpi_from, "multiboot2_new_rsdp");
+
+	memset(&bi, 0, sizeof(bi));
+	mb_begin();
+	off = mb_tag(14, 8 + 20);
+	memset(mb.b + off + 8, 'O', 20);
+	assert_int_equal(parse(mb_end()), MB2_OK);
+	assert_int_equal(bi.acpi_rsdp_len, 20);
+	assert_int_equal(bi.acpi_rsdp[0], 'O');
+	assert_string_equal(bi.acpi_from, "multiboot2_old_rsdp");
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
+
+/* The flight recorder's place: 4 MiB when free; above the image (the next
+ * 2 MiB boundary) when a module covers 4 MiB; none when neither fits. */
+static void test_flight_place(void **state)
+{
+	static const struct mmap_ent map[] = { { 0, 0x9fc00, 1 }, { 0x100000, 0xff00000, 1 } };
+	const uint64_t FB = 0x400000, SZ = 0x2a000;
+	const char *why = "x";
+	(void)state;
+
+	mb_module(0x200000, 0x280000, "guest.elf");
+	mb_mmap(map, 2, 24);
+	mb_end();
+	assert_int_equal(parse(BUF_SIZE), MB2_OK);
+	bi.hv_base = 0x1000000;
+	bi.hv_size = 0x9121000;
+	assert_int_equal(mb2_flight_place(&bi, &mod, 0x10000, 0x200, FB, SZ, &why), FB);
+	assert_null(why);
+	/* a bzImage over 4 MiB: above the image, at the next 2 MiB boundary */
+	mod.start = 0x18e000;
+	mod.end = 0x980000;
+	assert_int_equal(mb2_flight_place(&bi, &mod, 0x10000, 0x200, FB, SZ, &why), 0xa200000);
+	assert_null(why);
+	/* the initrd, the boot information: the same */
+	mod.start = 0x200000;
+	mod.end = 0x280000;
+	mod.initrd_start = 0x3f0000;
+	mod.initrd_end = 0x500000;
+	assert_int_equal(mb2_flight_place(&bi, &mod, 0x10000, 0x200, FB, SZ, &why), 0xa200000);
+	mod.initrd_start = mod.initrd_end = 0x500000;
+	assert_int_equal(mb2_flight_place(&bi, &mod, FB + 0x1000, 0x200, FB, SZ, &why), 0xa200000);
+	/* and a module above the image too: none, the preferred place's reason */
+	mod.initrd_start = 0xa1f0000;
+	mod.initrd_end = 0xa300000;
+	mod.start = 0x300000;
+	mod.end = 0x500000;
+	assert_int_equal(mb2_flight_place(&bi, &mod, 0x10000, 0x200, FB, SZ, &why), 0);
+	assert_string_equal(why, "overlaps_the_boot_information_or_a_module");
+	/* above the image is not RAM (a small machine) */
+	mod.initrd_start = mod.initrd_end = 0x500000;
+	bi.mmap[1].length = 0xa000000;
+	assert_int_equal(mb2_flight_place(&bi, &mod, 0x10000, 0x200, FB, SZ, &why), 0);
+	/* an image that ends at the top of the address space: no wrap */
+	bi.hv_base = UINT64_MAX - 0x1000;
+	bi.hv_size = 0x800;
+	assert_int_equal(mb2_flight_place(&bi, &mod, 0x10000, 0x200, FB, SZ, &why), 0);
+}
 
 int main(void)
 {
@@ -306,6 +377,8 @@ int main(void)
 		T(test_missing_end_tag),
 		T(test_tags_after_end_ignored),
 		T(test_status_text),
+		T(test_flight_place),
+		T(test_acpi_rsdp_tags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

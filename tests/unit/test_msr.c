@@ -109,6 +109,24 @@ static void test_apic_base_and_debugctl(void **state)
 	assert_int_equal(msr_write(&s, 0x1D9, 1u << 7, 0), MSR_REFUSED); /* BTS */
 }
 
+/* A host APIC the firmware left in x2APIC mode stays the hypervisor's:
+ * the guest reads IA32_APIC_BASE without EXTD, and no x2APIC register
+ * (MSRs 0x800-0x8FF, SDM 3A 11.12.1.2) reaches the CPU. */
+static void test_x2apic_not_the_guests(void **state)
+{
+	struct msr_state s = { .apic_base = 0xFEE00D00ull }; /* BSP, EN, EXTD */
+	uint64_t v = 0;
+	(void)state;
+
+	assert_int_equal(msr_read(&s, 0x1B, 0, &v), MSR_DONE);
+	assert_int_equal(v, 0xFEE00900ull);
+	for (uint32_t msr = 0x800; msr <= 0x8FF; msr++) {
+		assert_false(msr_passed_through(msr));
+		assert_int_equal(msr_read(&s, msr, 0, &v), MSR_REFUSED);
+		assert_int_equal(msr_write(&s, msr, 0, 0), MSR_REFUSED);
+	}
+}
+
 /* What an OS reads early at boot: a microcode revision (after writing
  * 0), MISC_ENABLE with nothing for it to change. */
 static void test_boot_time_msrs(void **state)
@@ -135,6 +153,7 @@ int main(void)
 		cmocka_unit_test(test_tsc_write_moves_offset_only),
 		cmocka_unit_test(test_tsc_adjust),
 		cmocka_unit_test(test_apic_base_and_debugctl),
+		cmocka_unit_test(test_x2apic_not_the_guests),
 		cmocka_unit_test(test_boot_time_msrs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,8 +57,23 @@ static void test_vmmcall_short(void **state)
 	struct hv_event full = decode(0x81, 0x55, 0, 0x1000), fast;
 
 	memset(&fast, 0xEE, sizeof(fast));
-	svm_decode_vmmcall(0x55, &fast);
+	svm_decode_vmmcall(0x55, 0, &fast);
 	assert_same_hypercall_event(&fast, &full);
+	assert_int_equal(fast.cpl, 0);
+}
+
+/* The caller's CPL comes with the event (the short path needs it): from
+ * the VMCB's CPL field on both paths. */
+static void test_vmmcall_cpl(void **state)
+{
+	(void)state;
+	struct svm_exit_info x = { .exitcode = 0x81, .cpl = 3 };
+	struct hv_event full, fast;
+
+	svm_decode_exit(&x, &full);
+	assert_int_equal(full.cpl, 3);
+	svm_decode_vmmcall(0, 3, &fast);
+	assert_int_equal(fast.cpl, 3);
 }
 
 static void test_ioio(void **state)
@@ -254,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_timer),
 		cmocka_unit_test(test_vmmcall_cpuid),
 		cmocka_unit_test(test_vmmcall_short),
+		cmocka_unit_test(test_vmmcall_cpl),
 		cmocka_unit_test(test_ioio),
 		cmocka_unit_test(test_ioio_bad_next_rip),
 		cmocka_unit_test(test_npf),

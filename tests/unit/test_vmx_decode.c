@@ -57,8 +57,23 @@ static void test_vmcall_short(void **state)
 	struct hv_event full = decode(18, 0, 0, 3, 0), fast;
 
 	memset(&fast, 0xEE, sizeof(fast));
-	vmx_decode_vmcall(3, &fast);
+	vmx_decode_vmcall(3, 0, &fast);
 	assert_same_hypercall_event(&fast, &full);
+	assert_int_equal(fast.cpl, 0);
+}
+
+/* The caller's CPL comes with the event (the short path needs it): SS.DPL,
+ * read for a VMCALL only. */
+static void test_vmcall_cpl(void **state)
+{
+	(void)state;
+	struct vmx_exit_info x = { .reason = 18, .insn_len = 3, .cpl = 3 };
+	struct hv_event full, fast;
+
+	vmx_decode_exit(&x, &full);
+	assert_int_equal(full.cpl, 3);
+	vmx_decode_vmcall(3, 3, &fast);
+	assert_int_equal(fast.cpl, 3);
 }
 
 static void test_cpuid(void **state)
@@ -257,7 +272,7 @@ static void test_exit_fields(void **state)
 {
 	(void)state;
 	const unsigned q = VMX_FIELD_QUAL, ii = VMX_FIELD_INTR_INFO, len = VMX_FIELD_INSN_LEN,
-		       gpa = VMX_FIELD_GPA;
+		       gpa = VMX_FIELD_GPA, cpl = VMX_FIELD_CPL;
 
 	assert_int_equal(vmx_exit_fields(52), 0);         /* preemption timer */
 	assert_int_equal(vmx_exit_fields(7), 0);          /* interrupt window */
@@ -265,7 +280,7 @@ static void test_exit_fields(void **state)
 	assert_int_equal(vmx_exit_fields(2), 0);          /* triple fault */
 	assert_int_equal(vmx_exit_fields(0), ii | q);     /* exception or NMI */
 	assert_int_equal(vmx_exit_fields(1), ii);         /* external interrupt */
-	assert_int_equal(vmx_exit_fields(18), len);       /* VMCALL */
+	assert_int_equal(vmx_exit_fields(18), len | cpl); /* VMCALL */
 	assert_int_equal(vmx_exit_fields(10), len);       /* CPUID */
 	assert_int_equal(vmx_exit_fields(31), len);       /* RDMSR */
 	assert_int_equal(vmx_exit_fields(32), len);       /* WRMSR */
@@ -349,6 +364,7 @@ int main(void)
 		cmocka_unit_test(test_timer),
 		cmocka_unit_test(test_vmcall),
 		cmocka_unit_test(test_vmcall_short),
+		cmocka_unit_test(test_vmcall_cpl),
 		cmocka_unit_test(test_cpuid),
 		cmocka_unit_test(test_io),
 		cmocka_unit_test(test_ept_violation),

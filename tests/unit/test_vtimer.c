@@ -1,6 +1,7 @@
 /*
  * Host unit tests for hv/vtimer.c: the guest's virtual timer (HC_TIMER_SET
- * validation, raising at the period, coalescing, no burst replay, reset).
+ * validation, raising at the period, coalescing, no burst replay, reset,
+ * an interrupt handed over to the backend).
  *
  * Times: a 1 GHz TSC, so 1 us = 1000 cycles; the hypervisor tick (the
  * shortest period) is 1 ms.
@@ -25,6 +26,7 @@ static void assert_vtimer_equal(const struct vtimer *a, const struct vtimer *b)
 	assert_int_equal(a->period_tsc, b->period_tsc);
 	assert_int_equal(a->next_tsc, b->next_tsc);
 	assert_int_equal(a->pending, b->pending);
+	assert_int_equal(a->handed, b->handed);
 	assert_int_equal(a->pending_since, b->pending_since);
 	assert_int_equal(a->fired, b->fired);
 	assert_int_equal(a->coalesced, b->coalesced);
@@ -224,6 +226,48 @@ static void test_reset(void **state)
 	assert_int_equal(vt.coalesced, 1);
 }
 
+/* An interrupt handed to the backend (which injects it at the guest's
+ * window) stays pending until it went in: a period passing meanwhile is
+ * coalesced, not raised again, and nothing is left to inject; a new
+ * period keeps it handed over, a stop or a reset drops it. */
+static void test_handed_over(void **state)
+{
+	struct vtimer vt = { 0 };
+	(void)state;
+
+	assert_int_equal(set(&vt, 40, 2000, 0), VTIMER_STARTED);
+	vtimer_hand_over(&vt); /* nothing pending: nothing to hand over */
+	assert_false(vt.handed);
+	vtimer_update(&vt, 2 * MS);
+	assert_true(vtimer_to_inject(&vt));
+	vtimer_hand_over(&vt);
+	assert_true(vt.handed);
+	assert_true(vtimer_due(&vt));
+	assert_false(vtimer_to_inject(&vt));
+	vtimer_update(&vt, 4 * MS);
+	assert_int_equal(vt.coalesced, 1);
+	assert_int_equal(vt.pending_since, 2 * MS);
+	assert_false(vtimer_to_inject(&vt));
+	vtimer_delivered(&vt);
+	assert_false(vt.handed);
+	assert_false(vtimer_due(&vt));
+	assert_int_equal(vt.fired, 1);
+
+	vtimer_update(&vt, 6 * MS);
+	vtimer_hand_over(&vt);
+	assert_int_equal(set(&vt, 41, 3000, 6 * MS), VTIMER_STARTED);
+	assert_true(vt.handed && vtimer_due(&vt)); /* goes in with vector 41 */
+	assert_int_equal(set(&vt, 0, 0, 6 * MS), VTIMER_STOPPED);
+	assert_false(vt.handed || vtimer_due(&vt));
+
+	assert_int_equal(set(&vt, 40, 2000, 10 * MS), VTIMER_STARTED);
+	vtimer_update(&vt, 12 * MS);
+	vtimer_hand_over(&vt);
+	vtimer_reset(&vt);
+	assert_false(vt.handed || vtimer_due(&vt));
+	assert_int_equal(vt.fired, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_coalescing),
 		cmocka_unit_test(test_no_burst_replay),
 		cmocka_unit_test(test_reset),
+		cmocka_unit_test(test_handed_over),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

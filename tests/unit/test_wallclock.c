@@ -109,6 +109,27 @@ static void test_format_bounds(void **state)
 	assert_string_equal(text, "9999-12-31T23:59:59Z");
 }
 
+/* The text at a later TSC reading: the boot's reading plus whole seconds
+ * since; "unknown" without a reading; no time runs backwards or without a
+ * TSC rate. */
+static void test_text_at(void **state)
+{
+	const uint64_t hz = 1000000000, at = 5 * hz;
+	char text[WALLCLOCK_TEXT];
+	(void)state;
+
+	wallclock_text_at(1796047805, at, hz, at, text);
+	assert_string_equal(text, "2026-11-30T14:10:05Z");
+	wallclock_text_at(1796047805, at, hz, at + 61 * hz + hz / 2, text);
+	assert_string_equal(text, "2026-11-30T14:11:06Z");
+	wallclock_text_at(0, at, hz, at + hz, text);
+	assert_string_equal(text, "unknown");
+	wallclock_text_at(1796047805, at, hz, at - hz, text);
+	assert_string_equal(text, "2026-11-30T14:10:05Z");
+	wallclock_text_at(1796047805, at, 0, at + hz, text);
+	assert_string_equal(text, "2026-11-30T14:10:05Z");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -117,6 +138,7 @@ int main(void)
 		cmocka_unit_test(test_leap_days),
 		cmocka_unit_test(test_broken),
 		cmocka_unit_test(test_format_bounds),
+		cmocka_unit_test(test_text_at),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

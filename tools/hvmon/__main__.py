@@ -33,16 +33,28 @@ def live_options(ap):
     ap.add_argument("--status", metavar="FILE",
                     help="write the fleet's state (JSON) twice a second and at the end")
     ap.add_argument("--capture", metavar="DIR", help="keep each source's raw bytes in DIR")
+    ap.add_argument("--key", metavar="FILE", help="the control key (64 hex digits) the instances "
+                    "were built with: send them status queries (docs/control.md)")
+    ap.add_argument("--query-interval", type=float, default=2.0, metavar="T1",
+                    help="seconds between two status queries to an instance (default 2)")
+    ap.add_argument("--query-deadline", type=float, metavar="S",
+                    help="seconds an answer may take before the instance is faulty "
+                    "(default T1/2)")
 
 
 def make_monitor(a, on_record=None):
     from .monitor import Monitor
+    from .prober import Prober
+    prober = None
+    if a.key:
+        from hvctl import read_key
+        prober = Prober(key=read_key(a.key), t1=a.query_interval, deadline=a.query_deadline)
     journal = open(a.journal, "a") if a.journal else None
     if a.capture:
         os.makedirs(a.capture, exist_ok=True)
     return Monitor(a.sources, t2=a.t2, follow=not a.no_follow, journal=journal,
                    qmp=pairs(a.qmp, "--qmp"), relaunch=pairs(a.relaunch, "--relaunch"),
-                   restart_mode=a.restart, on_record=on_record, capture=a.capture,
+                   restart_mode=a.restart, prober=prober, on_record=on_record, capture=a.capture,
                    status_cb=(lambda fl: write_status(a, fl)) if a.status else None)
 
 

@@ -14,6 +14,16 @@ from .model import STATES
 LATENCY_BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0)
 
 
+# status query round-trip buckets, seconds (a tick of 1 ms to a busy serial line)
+RTT_BUCKETS = (0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
+
+
+def histogram(values, bounds):
+    """Cumulative (bound, count) pairs for a HistogramMetricFamily."""
+    out = [(repr(b), sum(1 for v in values if v <= b)) for b in bounds]
+    return out + [("+Inf", len(values))]
+
+
 class FleetCollector:
     def __init__(self, fleet):
         self.fleet = fleet
@@ -44,6 +54,13 @@ class FleetCollector:
                                  "instance's last record", labels=L)
         lat = HistogramMetricFamily("hvmon_watchdog_latency_seconds", "Watchdog latency of "
                                     "hang and soft_lockup events (latency_us)", labels=L)
+        queries = CounterMetricFamily("hvmon_queries", "Status queries over the control "
+                                      "channel: sent, answered, missed (no answer within the "
+                                      "deadline), refused", labels=L + ["result"])
+        rtt = HistogramMetricFamily("hvmon_query_rtt_seconds", "Round trip of a status query: "
+                                    "sent to its stat status record received", labels=L)
+        faulty = GaugeMetricFamily("hvmon_faulty", "1 while the instance's last status query "
+                                   "missed its deadline", labels=L)
         now = time.monotonic()
         with self.fleet.lock:
             for name, i in sorted(self.fleet.instances.items()):
@@ -72,14 +89,14 @@ class FleetCollector:
                         cpu.add_metric([name, part], v)
                 if i.last_rx is not None:
                     last.add_metric([name], now - i.last_rx)
-                buckets, acc = [], 0
                 secs = [v / 1e6 for v in i.latencies_us]
-                for b in LATENCY_BUCKETS:
-                    buckets.append((repr(b), sum(1 for v in secs if v <= b)))
-                buckets.append(("+Inf", len(secs)))
-                lat.add_metric([name], buckets, sum(secs))
+                lat.add_metric([name], histogram(secs, LATENCY_BUCKETS), sum(secs))
+                for k, n in sorted(i.queries.items()):
+                    queries.add_metric([name, k], n)
+                rtt.add_metric([name], histogram(i.query_rtt_s, RTT_BUCKETS), sum(i.query_rtt_s))
+                faulty.add_metric([name], 1 if i.faulty else 0)
         yield from (faults, actions, restarts, alarms, records, bad, parked, up, open_alarms,
-                    state, cpu, last, lat)
+                    state, cpu, last, lat, queries, rtt, faulty)
 
 
 def serve(monitor, a):

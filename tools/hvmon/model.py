@@ -83,6 +83,11 @@ class Instance:
         self.dead_since = None
         self.generation = None
         self.stopped = False
+        # status queries (tools/hvmon/prober.py): counts, round trips,
+        # and whether the last one missed its deadline
+        self.queries = {"sent": 0, "answered": 0, "missed": 0, "refused": 0}
+        self.query_rtt_s = []
+        self.faulty = False
 
     # the instance's time axis: wall-clock seconds when the boot told its
     # wall time, else the boot's t_us after the previous boot's end
@@ -240,13 +245,18 @@ class Fleet:
         inc = None
         if "incident" in f and f["incident"].isdigit():
             inc = self._incident(inst, f["incident"], x)
-        elif cat == "event" and name in ("regs", "collector") and inst.current_incident:
-            target = inst.current_incident
-            if name == "regs":
-                target.regs = dict(f)
-            else:
-                target.collector = dict(f)
-            target.steps.append((x, cat, level, r["text"]))
+        if cat == "event" and name in ("regs", "collector"):
+            # The rule's evidence: its incident= names the incident; a log
+            # from before that key (it came right after the alarm) belongs
+            # to the current one.
+            target = inc or inst.current_incident
+            if target is not None:
+                values = {k: v for k, v in f.items() if k != "incident"}
+                if name == "regs":
+                    target.regs = values
+                else:
+                    target.collector = values
+                target.steps.append((x, cat, level, r["text"]))
             return
         if inc is not None:
             inc.steps.append((x, cat, level, r["text"]))
@@ -351,5 +361,7 @@ class Fleet:
                                   sorted(i.incidents.values(), key=lambda c: c.t)],
                     "latencies_us": list(i.latencies_us),
                     "dead": i.dead_since is not None,
+                    "queries": dict(i.queries), "faulty": i.faulty,
+                    "query_rtt_s": [round(v, 6) for v in i.query_rtt_s[-100:]],
                 }
             return out

@@ -1,10 +1,10 @@
-"""The live loop: sources -> decoder -> fleet; silence -> dead -> restart.
+"""The live loop: sources -> decoder -> fleet; silence -> dead -> restart;
+status queries (tools/hvmon/prober.py) sent and their answers timed.
 
-The query side of issue 12 (T1 queries with a T2 reply deadline) needs the
-hypervisor's control channel, which does not exist yet.  A Prober is the
-place for it: Monitor calls prober.tick(fleet, now) every loop; the default
-one sends nothing, so silence alone (no record for longer than T2 from an
-instance whose stat_ms records should be coming) marks an instance dead.
+Monitor calls prober.tick(fleet, now) every loop and hands it every
+record; without a control key it sends nothing, and silence alone (no
+record for longer than T2 from an instance whose stat_ms records should
+be coming) marks an instance dead.
 """
 import os
 import queue
@@ -12,16 +12,9 @@ import time
 
 from . import parse
 from .model import Fleet
+from .prober import Prober
 from .qmp import Restarter
 from .sources import Source
-
-
-class Prober:
-    """Sends status queries (T1) and checks their deadline (T2).  Not
-    possible yet: the hypervisor reads no commands."""
-
-    def tick(self, fleet, now):
-        pass
 
 
 class Monitor:
@@ -34,7 +27,10 @@ class Monitor:
         self.decoders = {s.label: (parse.StreamDecoder(), parse.LineSplitter())
                          for s in self.sources}
         self.t2 = t2
+        self.by_label = {s.label: s for s in self.sources}
         self.prober = prober or Prober()
+        if self.prober.send is None:
+            self.prober.send = self.send
         self.restarter = Restarter(self.fleet, qmp, relaunch, restart_mode)
         self.on_record = on_record
         self.live = 0
@@ -52,11 +48,17 @@ class Monitor:
         for s in self.sources:
             s.stop()
 
+    def send(self, label, data):
+        """Bytes to a source's log port (the control channel)."""
+        src = self.by_label.get(label)
+        return src is not None and src.send(data)
+
     def _lines(self, label, lines, now):
         dec = self.decoders[label][0]
         for line in lines:
             for o in dec.feed(line):
                 self.fleet.feed(label, o, now)
+                self.prober.on_record(self.fleet, label, o, now)
                 if self.on_record is not None:
                     self.on_record(label, o)
 

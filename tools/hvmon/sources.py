@@ -27,9 +27,31 @@ class Source(threading.Thread):
         self.out, self.follow, self.poll = out, follow, poll
         self.stopping = threading.Event()
         self.connected = threading.Event()
+        self.sock = None      # the connected socket, for send()
+        self.device = False   # a pty or other device, writable for send()
+        self.wfd = None
 
     def stop(self):
         self.stopping.set()
+        if self.wfd is not None:
+            os.close(self.wfd)
+            self.wfd = None
+
+    def send(self, data):
+        """Writes to the instance's log port (the control channel): on a
+        socket, or a pty or other device; a file cannot take it.  True if
+        it was written whole."""
+        try:
+            if self.sock is not None:
+                self.sock.sendall(data)
+                return True
+            if self.device:
+                if self.wfd is None:
+                    self.wfd = os.open(self.spec, os.O_WRONLY | os.O_NOCTTY)
+                return os.write(self.wfd, data) == len(data)
+        except OSError:
+            pass
+        return False
 
     def run(self):
         try:
@@ -56,6 +78,7 @@ class Source(threading.Thread):
                 continue
             self.connected.set()
             s.settimeout(self.poll)
+            self.sock = s
             with s:
                 while not self.stopping.is_set():
                     try:
@@ -67,6 +90,7 @@ class Source(threading.Thread):
                     if not data:
                         break
                     self.out.put((self.label, data))
+            self.sock = None
             self.connected.clear()
             if not self.follow:
                 return
@@ -86,6 +110,7 @@ class Source(threading.Thread):
                 st = os.fstat(f.fileno())
                 ino = st.st_ino
                 regular = stat.S_ISREG(st.st_mode)
+                self.device = stat.S_ISCHR(st.st_mode)
                 if not regular:
                     os.set_blocking(f.fileno(), True)
                 self.connected.set()

@@ -14,6 +14,11 @@ def bar(cpu, width=20):
     return ("G" * g + "h" * h + "." * width)[:width]
 
 
+def rtt_text(i):
+    """The last status query's round trip (tools/hvmon/prober.py)."""
+    return f"{i.query_rtt_s[-1] * 1000:.1f}ms" if i.query_rtt_s else "-"
+
+
 def table_lines(fleet, now):
     rows = []
     with fleet.lock:
@@ -21,9 +26,11 @@ def table_lines(fleet, now):
             la = i.last_alarm()
             age = "" if i.last_rx is None else f"{now - i.last_rx:5.1f}s"
             cpu = "%5.1f/%5.1f/%5.1f" % i.cpu if i.cpu else "      -/    -/    -"
-            rows.append((name, f"{name[:16]:16} {i.state[:9]:9} [{bar(i.cpu)}] {cpu} "
+            state = "faulty" if i.faulty and i.state not in ("dead", "ended") else i.state
+            rows.append((name, f"{name[:16]:16} {state[:9]:9} [{bar(i.cpu)}] {cpu} "
                                f"rst {sum(i.restarts.values()):3} open {len(i.open_alarms()):2} "
-                               f"age {age:7} {(la['level'] + ' ' + la['text']) if la else '-'}"))
+                               f"age {age:7} rtt {rtt_text(i):>7} "
+                               f"{(la['level'] + ' ' + la['text']) if la else '-'}"))
     return rows
 
 
@@ -35,6 +42,11 @@ def detail_lines(fleet, name):
             return out
         out.append(f"{name}: boot {i.boot_id} wall {i.wall} faults {i.faults} "
                    f"actions {i.actions} restarts {i.restarts} parked {i.parked}")
+        if i.queries["sent"]:
+            r = sorted(i.query_rtt_s)
+            med = f"{r[len(r) // 2] * 1000:.1f}ms" if r else "-"
+            out.append(f"status queries {i.queries} round trip last {rtt_text(i)} median {med}"
+                       f"{'  FAULTY: a query missed its deadline' if i.faulty else ''}")
         for inc in reversed(i.recent_incidents(5)):
             out.append(f"incident {inc.n} {inc.type} {inc.level} {inc.state}"
                        f"{' (' + inc.why + ')' if inc.why else ''}")
@@ -67,7 +79,7 @@ def run_watch(monitor, a):
             h, w = scr.getmaxyx()
             scr.erase()
             scr.addnstr(0, 0, "hvmon watch  (up/down select, q quit)   instance state "
-                        "cpu[G guest h hv . idle] guest/hv/idle restarts open-alarms age last-alarm",
+                        "cpu[G guest h hv . idle] guest/hv/idle restarts open-alarms age query-rtt last-alarm",
                         w - 1, curses.A_BOLD)
             for n, (name, text) in enumerate(rows[:max(h // 2 - 2, 1)]):
                 scr.addnstr(1 + n, 0, text, w - 1, curses.A_REVERSE if n == sel else 0)

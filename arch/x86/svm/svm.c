@@ -18,7 +18,11 @@
 void svm_enter(uint64_t vmcb_pa, struct guest_regs *regs, uint64_t host_save_pa);
 
 static struct vmcb guest_vmcb;
-static struct vmcb host_save_vmcb; /* VMSAVE/VMLOAD area for host state */
+/* The host's share of the VMSAVE/VMLOAD state (FS, GS, TR, LDTR, the
+ * syscall and sysenter MSRs): saved once, at init, because the
+ * hypervisor never changes it after taking over the CPU; each exit only
+ * loads it back (APM 2 15.5.2). */
+static struct vmcb host_save_vmcb;
 static uint8_t host_hsave[4096] __attribute__((aligned(4096)));
 static uint8_t iopm[3 * 4096] HV_ARENA;
 static uint8_t msrpm[2 * 4096] HV_ARENA;
@@ -284,6 +288,7 @@ static bool svm_init(const struct vcpu_config *cfg, const char **why)
 {
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, (uint64_t)(uintptr_t)host_hsave);
+	__asm__ volatile("vmsave" : : "a"((uint64_t)(uintptr_t)&host_save_vmcb) : "memory");
 	memset(&guest_vmcb, 0, sizeof(guest_vmcb));
 	setup_efer_allowed();
 	setup_cr4_allowed();
@@ -293,9 +298,7 @@ static bool svm_init(const struct vcpu_config *cfg, const char **why)
 		*why = "NPT table pool exhausted";
 		return false;
 	}
-	pit_nmi_tick_start(cfg->tick_us);
-	lapic_tick_start(cfg->tick_us, cfg->tsc_hz);
-	return true;
+	return plat_tick_start(cfg->tick_us, cfg->tsc_hz, why);
 }
 
 static void set_iret_intercept(bool on)
@@ -306,7 +309,9 @@ static void set_iret_intercept(bool on)
 		guest_vmcb.intercept_misc1 &= ~SVM_INTERCEPT_IRET;
 }
 
-static void track_nmi_after_exit(uint64_t exitintinfo)
+/* Out of line: it has work only while the guest is in its NMI handler
+ * (svm_enter_once tests for that first). */
+static __attribute__((noinline)) void track_nmi_after_exit(uint64_t exitintinfo)
 {
 	if (guest_vmcb.exitcode == SVM_EXIT_IRET) {
 		/* The IRET has not run yet: NMIs unblock once RIP moves on. */
@@ -349,20 +354,44 @@ static bool emulate_efer(struct guest_regs *regs, bool write)
 	return true;
 }
 
-/* One VMRUN and what every exit needs before anything looks at it: the
- * guest's RAX back, the one-shot TLB flush off, EVENTINJ, NMI tracking. */
-static inline __attribute__((always_inline)) void svm_enter_once(struct guest_regs *regs)
+/* One VMRUN: the guest's RAX in and back, the one-shot TLB flush off. */
+static inline __attribute__((always_inline)) void svm_vmrun(struct guest_regs *regs)
 {
 	guest_vmcb.rax = regs->rax;
 	svm_enter((uint64_t)(uintptr_t)&guest_vmcb, regs, (uint64_t)(uintptr_t)&host_save_vmcb);
 	regs->rax = guest_vmcb.rax;
 	guest_vmcb.tlb_control = 0;
-	/* Whatever was injected has been delivered or sits in EXITINTINFO
-	 * (APM 2 15.7.2); an event cut short by the exit is re-injected.
-	 * One store either way: nothing below reads EVENTINJ. */
+}
+
+/* What every exit needs before anything looks at it: EVENTINJ and the
+ * NMI tracking.  Whatever was injected has been delivered or sits in
+ * EXITINTINFO (APM 2 15.7.2); an event cut short by the exit is
+ * re-injected.  One store either way: nothing below reads EVENTINJ. */
+static inline __attribute__((always_inline)) void svm_after_exit(void)
+{
 	uint64_t exitintinfo = guest_vmcb.exitintinfo;
+
 	guest_vmcb.eventinj = (exitintinfo & SVM_EVENT_VALID) ? exitintinfo : 0;
-	track_nmi_after_exit(exitintinfo);
+	if (nmi_track.iret_seen || (exitintinfo & SVM_EVENT_VALID) || guest_vmcb.exitcode == SVM_EXIT_IRET)
+		track_nmi_after_exit(exitintinfo);
+}
+
+static inline __attribute__((always_inline)) void svm_enter_once(struct guest_regs *regs)
+{
+	svm_vmrun(regs);
+	svm_after_exit();
+}
+
+/* svm_after_exit() for a VMMCALL exit, the hot path: an instruction's
+ * intercept never cuts an event's delivery short (APM 2 15.7.2, 15.20:
+ * EXITINTINFO is valid only for an intercept taken during delivery), so
+ * there is nothing to re-inject and only a finished NMI handler (the
+ * IRET seen before) is left to track. */
+static inline __attribute__((always_inline)) void svm_after_vmmcall(void)
+{
+	guest_vmcb.eventinj = 0;
+	if (nmi_track.iret_seen)
+		track_nmi_after_exit(0);
 }
 
 /* The IRET intercept exit is this backend's own bookkeeping (nmi_track):
@@ -390,19 +419,22 @@ static __attribute__((noinline)) void svm_reenter_after_iret(struct guest_regs *
 static void svm_run(struct guest_regs *regs, uint64_t deadline_tsc, struct hv_event *ev)
 {
 	(void)deadline_tsc; /* the PIT NMI fires every tick */
-	svm_enter_once(regs);
-	if (svm_iret_exit_only())
-		svm_reenter_after_iret(regs);
+	svm_vmrun(regs);
 	if (guest_vmcb.exitcode == SVM_EXIT_VMMCALL) {
-		svm_decode_vmmcall(guest_vmcb.exitinfo1, ev); /* the hot path */
+		svm_after_vmmcall();
+		svm_decode_vmmcall(guest_vmcb.exitinfo1, guest_vmcb.cpl, ev);
 		return;
 	}
+	svm_after_exit();
+	if (svm_iret_exit_only())
+		svm_reenter_after_iret(regs);
 	struct svm_exit_info x = {
 		.exitcode = guest_vmcb.exitcode,
 		.exitinfo1 = guest_vmcb.exitinfo1,
 		.exitinfo2 = guest_vmcb.exitinfo2,
 		.rip = guest_vmcb.rip,
 		.ecx = (uint32_t)regs->rcx,
+		.cpl = guest_vmcb.cpl,
 	};
 	svm_decode_exit(&x, ev);
 	if (ev->kind == EV_MSR && ev->msr == MSR_EFER && emulate_efer(regs, ev->msr_write))
@@ -609,6 +641,68 @@ static void svm_get_state(struct vcpu_state *out)
 	out->pending_event = v->eventinj;
 	out->vectoring_event = v->exitintinfo;
 	out->interruptibility = v->interrupt_shadow;
+	out->pat = v->g_pat;
+	out->sysenter_cs = v->sysenter_cs;
+	out->sysenter_esp = v->sysenter_esp;
+	out->sysenter_eip = v->sysenter_eip;
+	out->star = v->star;
+	out->lstar = v->lstar;
+	out->cstar = v->cstar;
+	out->sfmask = v->sfmask;
+	out->kernel_gs_base = v->kernel_gs_base;
+}
+
+static void svm_set_seg(struct vmcb_seg *out, const struct vcpu_seg *in)
+{
+	out->selector = in->sel;
+	out->attrib = (uint16_t)((in->attr & 0xff) | ((in->attr >> 4) & 0xf00)); /* see svm_seg */
+	out->limit = in->limit;
+	out->base = in->base;
+}
+
+static void svm_set_state(const struct vcpu_state *in)
+{
+	struct vmcb *v = &guest_vmcb;
+
+	v->rip = in->rip;
+	v->rsp = in->rsp;
+	v->rflags = in->rflags;
+	v->cr0 = in->cr0;
+	v->cr2 = in->cr2;
+	v->cr3 = in->cr3;
+	v->cr4 = in->cr4;
+	v->efer = in->efer | EFER_SVME; /* SVME must stay set in the guest's EFER (APM 2 15.5.1) */
+	v->dr7 = in->dr7;
+	svm_set_seg(&v->es, &in->es);
+	svm_set_seg(&v->cs, &in->cs);
+	svm_set_seg(&v->ss, &in->ss);
+	svm_set_seg(&v->ds, &in->ds);
+	svm_set_seg(&v->fs, &in->fs);
+	svm_set_seg(&v->gs, &in->gs);
+	svm_set_seg(&v->ldtr, &in->ldtr);
+	svm_set_seg(&v->tr, &in->tr);
+	/* CPL is the DPL of SS in long mode (APM 2 15.5.1). */
+	v->cpl = (uint8_t)((in->ss.attr >> 5) & 3);
+	v->gdtr.base = in->gdtr_base;
+	v->gdtr.limit = in->gdtr_limit;
+	v->idtr.base = in->idtr_base;
+	v->idtr.limit = in->idtr_limit;
+	v->eventinj = 0;
+	v->interrupt_shadow = in->interruptibility & 1;
+	v->g_pat = in->pat;
+	v->sysenter_cs = in->sysenter_cs;
+	v->sysenter_esp = in->sysenter_esp;
+	v->sysenter_eip = in->sysenter_eip;
+	v->star = in->star;
+	v->lstar = in->lstar;
+	v->cstar = in->cstar;
+	v->sfmask = in->sfmask;
+	v->kernel_gs_base = in->kernel_gs_base;
+	v->tlb_control = SVM_TLB_FLUSH_ALL; /* a new CR3 and page tables */
+	nmi_track.blocked = false;
+	nmi_track.iret_seen = false;
+	set_iret_intercept(false);
+	svm_request_intr_window(false);
 }
 
 const struct vcpu_ops svm_ops = {
@@ -638,4 +732,5 @@ const struct vcpu_ops svm_ops = {
 	.write_cr = svm_write_cr,
 	.get_rflags = svm_get_rflags,
 	.get_state = svm_get_state,
+	.set_state = svm_set_state,
 };

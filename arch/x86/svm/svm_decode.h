@@ -14,6 +14,7 @@ struct svm_exit_info {
 	uint64_t exitinfo2;
 	uint64_t rip; /* guest RIP at the exit */
 	uint32_t ecx; /* guest RCX (the MSR of an MSR exit) */
+	uint8_t cpl;  /* the VMCB's CPL (the caller of a VMMCALL) */
 };
 
 /* Instruction lengths for exits without a usable nRIP: QEMU's TCG does
@@ -90,11 +91,15 @@ static inline bool svm_cr4_write_ok(uint64_t cur, uint64_t value, uint64_t allow
 
 /* A VMMCALL exit: what svm_decode_exit() gives for it.  svm_run() calls
  * it before filling a struct svm_exit_info: the hypercall is the hot
- * path. */
-static inline void svm_decode_vmmcall(uint64_t exitinfo1, struct hv_event *ev)
+ * path, so it sets only the fields the core reads of a hypercall
+ * (vcpu/vcpu.h) and clears nothing else. */
+static inline void svm_decode_vmmcall(uint64_t exitinfo1, uint8_t cpl, struct hv_event *ev)
 {
-	*ev = (struct hv_event){ .kind = EV_HYPERCALL, .raw = SVM_EXIT_VMMCALL, .qual = exitinfo1,
-				 .insn_len = LEN_VMMCALL };
+	ev->kind = EV_HYPERCALL;
+	ev->raw = SVM_EXIT_VMMCALL;
+	ev->qual = exitinfo1;
+	ev->insn_len = LEN_VMMCALL;
+	ev->cpl = cpl & 3;
 }
 
 static inline void svm_decode_exit(const struct svm_exit_info *x, struct hv_event *ev)
@@ -107,7 +112,7 @@ static inline void svm_decode_exit(const struct svm_exit_info *x, struct hv_even
 	/* The hypercall first: the commonest exit a guest makes on purpose,
 	 * ahead of a switch whose many cases compile to a compare tree. */
 	if (x->exitcode == SVM_EXIT_VMMCALL) {
-		svm_decode_vmmcall(x->exitinfo1, ev);
+		svm_decode_vmmcall(x->exitinfo1, x->cpl, ev);
 		return;
 	}
 	if ((uint32_t)x->exitcode == SVM_EXIT_INVALID) {

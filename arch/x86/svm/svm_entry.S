@@ -17,9 +17,7 @@ svm_enter:
 	PUSH_HOST_CALLEE_SAVED
 	pushq %rsi                  /* regs */
 	pushq %rdx                  /* host save area */
-	clgi
-	movq %rdx, %rax
-	vmsave                      /* host FS, GS, TR, LDTR, syscall MSRs */
+	clgi                        /* host FS, GS, TR, LDTR, syscall MSRs: saved once (svm_init) */
 	movq %rdi, %rax             /* guest VMCB */
 	LOAD_GUEST_GPRS %rsi
 	movq GREG_RDI(%rsi), %rdi
@@ -34,7 +32,7 @@ svm_enter:
 	popq %rax
 	movq %rax, GREG_RDI(%rdi)
 	popq %rax                   /* host save area */
-	vmload
+	vmload                      /* the host's TR (its IST stacks) back before STGI */
 	addq $8, %rsp
 	POP_HOST_CALLEE_SAVED
 	stgi                        /* pending NMI / LAPIC tick taken here (host IDT 2 / 0xF0) */

@@ -22,6 +22,13 @@ static int vmcs_launched;
 /* The deadline the preemption timer counts down to (vmx.preemption_saved). */
 static uint64_t armed_deadline;
 
+/* The interrupt window: asked for by the core (request_intr_window) or
+ * held open for an interrupt the backend injects itself (queue_intr). */
+static struct {
+	bool core_window;
+	uint8_t queued; /* vector, 0: none */
+} intr_q;
+
 /* An event whose delivery was cut short by the exit is re-injected
  * (SDM 3C 28.2.4 and 27.2.3).  Rare: the error code and instruction
  * length are read only then. */
@@ -48,6 +55,12 @@ static void restore_nmi_blocking(const struct vmx_exit_info *x, uint32_t vectori
 		vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) | BLOCKING_BY_NMI);
 }
 
+/* The CPL is SS.DPL (SDM 3C 24.4.1). */
+static inline uint8_t vmx_ss_dpl(void)
+{
+	return (uint8_t)((vmread(GUEST_SS_AR) >> 5) & 3);
+}
+
 /* EXIT_REASON first, then only the fields that reason needs
  * (vmx_exit_fields()); the others stay 0, and the decoded event does not
  * depend on them (tests/unit/test_vmx_decode.c checks every reason). */
@@ -60,12 +73,13 @@ static void read_exit_info(const struct guest_regs *regs, uint32_t reason, struc
 	x->intr_info = (need & VMX_FIELD_INTR_INFO) ? (uint32_t)vmread(EXIT_INTR_INFO) : 0;
 	x->insn_len = (need & VMX_FIELD_INSN_LEN) ? (uint32_t)vmread(EXIT_INSN_LEN) : 0;
 	x->gpa = (need & VMX_FIELD_GPA) ? vmread(GUEST_PHYS_ADDR) : 0;
+	x->cpl = (need & VMX_FIELD_CPL) ? vmx_ss_dpl() : 0;
 	x->ecx = (uint32_t)regs->rcx;
 }
 
 /* The VMX-preemption timer counts down at the TSC rate divided by
  * 2^preemption_shift (SDM 3C 25.5.1); a 32-bit field. */
-static void arm_preemption_timer(uint64_t deadline_tsc)
+static inline __attribute__((always_inline)) void arm_preemption_timer(uint64_t deadline_tsc)
 {
 	if (vmx.preemption_saved && deadline_tsc == armed_deadline)
 		return; /* still counting down to the same deadline */
@@ -77,11 +91,44 @@ static void arm_preemption_timer(uint64_t deadline_tsc)
 	vmwrite(PREEMPTION_TIMER, timer > 0xFFFFFFFFull ? 0xFFFFFFFFull : timer);
 }
 
+static void set_proc_control(uint32_t bit, bool on);
+static void vmx_inject(const struct hv_inject *inj);
+
+static void apply_intr_window(void)
+{
+	set_proc_control(PROC_INTR_WINDOW, intr_q.core_window || intr_q.queued);
+}
+
+/* An interrupt-window exit the queued interrupt waited for: the guest can
+ * take it now (RFLAGS.IF=1, no STI/MOV-SS blocking, SDM 3C 25.2), and as
+ * no event was being delivered (the exit comes between instructions)
+ * nothing else goes in at this entry.  Injected here, and the guest
+ * re-entered without a round through the core. */
+static __attribute__((noinline)) void vmx_inject_queued_intr(void)
+{
+	const struct hv_inject irq = { .type = INJ_EXT_INTR, .vector = intr_q.queued };
+
+	vmcs_launched = 1;
+	vmx_inject(&irq);
+	intr_q.queued = 0;
+	apply_intr_window();
+}
+
+static inline bool vmx_queued_intr_goes_in(uint32_t reason)
+{
+	if (reason != VMX_EXIT_INTR_WINDOW || !intr_q.queued)
+		return false;
+	vmx_inject_queued_intr();
+	return true;
+}
+
 static void vmx_run(struct guest_regs *regs, uint64_t deadline_tsc, struct hv_event *ev)
 {
 	struct vmx_exit_info x;
+	uint32_t reason;
 
 	arm_preemption_timer(deadline_tsc);
+again:
 	if (vmx_enter(regs, vmcs_launched) != 0) {
 		memset(ev, 0, sizeof(*ev));
 		ev->kind = EV_ENTRY_FAILED;
@@ -93,11 +140,18 @@ static void vmx_run(struct guest_regs *regs, uint64_t deadline_tsc, struct hv_ev
 	 * exit needs only its length, and as an instruction's exit it never
 	 * interrupts event delivery (SDM 3C 28.2.4), so nothing is left to
 	 * re-inject. */
-	uint32_t reason = (uint32_t)vmread(EXIT_REASON);
+	reason = (uint32_t)vmread(EXIT_REASON);
 	if (reason == VMX_EXIT_VMCALL) {
 		vmcs_launched = 1;
-		vmx_decode_vmcall((uint32_t)vmread(EXIT_INSN_LEN), ev);
+		vmx_decode_vmcall((uint32_t)vmread(EXIT_INSN_LEN), vmx_ss_dpl(), ev);
 		return;
+	}
+	if (vmx_queued_intr_goes_in(reason)) {
+		/* The backend's own exit: the core sees the next one.  Same
+		 * deadline (armed_deadline, kept in memory rather than in one
+		 * more register across the entry). */
+		arm_preemption_timer(armed_deadline);
+		goto again;
 	}
 	read_exit_info(regs, reason, &x);
 	vmx_decode_exit(&x, ev);
@@ -174,7 +228,7 @@ static void vmx_skip_insn(uint8_t len)
 
 static unsigned vmx_get_cpl(void)
 {
-	return (unsigned)(vmread(GUEST_SS_AR) >> 5) & 3;
+	return vmx_ss_dpl();
 }
 
 static void vmx_adjust_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
@@ -203,7 +257,19 @@ static void vmx_request_nmi_window(bool on)
 /* SDM 3C 25.2: exits as soon as RFLAGS.IF=1 and no STI/MOV-SS blocking. */
 static void vmx_request_intr_window(bool on)
 {
-	set_proc_control(PROC_INTR_WINDOW, on);
+	intr_q.core_window = on;
+	apply_intr_window();
+}
+
+static void vmx_queue_intr(uint8_t vector)
+{
+	intr_q.queued = vector;
+	apply_intr_window();
+}
+
+static bool vmx_intr_queued(void)
+{
+	return intr_q.queued != 0;
 }
 
 /* With virtual NMIs, blocking by NMI is the guest's "in NMI handler"
@@ -228,6 +294,7 @@ static void vmx_reset(const struct vcpu_config *cfg)
 	armed_deadline = 0;
 	vmwrite(ENTRY_INTR_INFO, 0);
 	vmx_request_nmi_window(false);
+	intr_q.queued = 0;
 	vmx_request_intr_window(false);
 }
 
@@ -324,6 +391,70 @@ static void vmx_get_state(struct vcpu_state *out)
 	out->pending_event = vmread(ENTRY_INTR_INFO);
 	out->vectoring_event = vmread(IDT_VECTORING_INFO);
 	out->interruptibility = vmread(GUEST_INTERRUPTIBILITY);
+	out->pat = vmread(GUEST_PAT);
+	out->sysenter_cs = vmread(GUEST_SYSENTER_CS);
+	out->sysenter_esp = vmread(GUEST_SYSENTER_ESP);
+	out->sysenter_eip = vmread(GUEST_SYSENTER_EIP);
+	/* No VMCS field holds the SYSCALL MSRs: they stay in the CPU. */
+	out->star = rdmsr(MSR_SYSCALL_FIRST);
+	out->lstar = rdmsr(MSR_SYSCALL_FIRST + 1);
+	out->cstar = rdmsr(MSR_SYSCALL_FIRST + 2);
+	out->sfmask = rdmsr(MSR_SYSCALL_FIRST + 3);
+	out->kernel_gs_base = rdmsr(MSR_KERNEL_GS);
+}
+
+static void vmx_set_seg(const struct vcpu_seg *in, unsigned n)
+{
+	vmwrite(GUEST_ES_SEL + 2 * n, in->sel);
+	vmwrite(GUEST_ES_LIMIT + 2 * n, in->limit);
+	vmwrite(GUEST_ES_AR + 2 * n, in->attr);
+	vmwrite(GUEST_ES_BASE + 2 * n, in->base);
+}
+
+/* The bits under the mask are the hypervisor's (CR4.VMXE and the fixed
+ * bits, SDM 3C 25.6.6): the guest field keeps them, the shadow gets the
+ * guest's view. */
+static void vmx_set_cr(uint64_t field, uint64_t mask_field, uint64_t shadow_field, uint64_t v)
+{
+	uint64_t mask = vmread(mask_field);
+
+	vmwrite(field, (vmread(field) & mask) | (v & ~mask));
+	vmwrite(shadow_field, v);
+}
+
+static void vmx_set_state(const struct vcpu_state *in)
+{
+	const struct vcpu_seg *segs[] = { &in->es, &in->cs, &in->ss, &in->ds,
+					  &in->fs, &in->gs, &in->ldtr, &in->tr };
+
+	vmwrite(GUEST_RIP, in->rip);
+	vmwrite(GUEST_RSP, in->rsp);
+	vmwrite(GUEST_RFLAGS, in->rflags);
+	vmx_set_cr(GUEST_CR0, CR0_MASK, CR0_SHADOW, in->cr0);
+	vmx_set_cr(GUEST_CR4, CR4_MASK, CR4_SHADOW, in->cr4);
+	vmwrite(GUEST_CR3, in->cr3);
+	__asm__ volatile("mov %0, %%cr2" ::"r"(in->cr2)); /* not in the VMCS (see vmx_get_cr2) */
+	vmwrite(GUEST_EFER, in->efer);
+	vmwrite(GUEST_DR7, in->dr7);
+	for (unsigned n = 0; n < sizeof(segs) / sizeof(segs[0]); n++)
+		vmx_set_seg(segs[n], n);
+	vmwrite(GUEST_GDTR_BASE, in->gdtr_base);
+	vmwrite(GUEST_GDTR_LIMIT, in->gdtr_limit);
+	vmwrite(GUEST_IDTR_BASE, in->idtr_base);
+	vmwrite(GUEST_IDTR_LIMIT, in->idtr_limit);
+	vmwrite(GUEST_INTERRUPTIBILITY, in->interruptibility & (BLOCKING_BY_STI | BLOCKING_BY_MOV_SS));
+	vmwrite(ENTRY_INTR_INFO, 0);
+	vmwrite(GUEST_PAT, in->pat);
+	vmwrite(GUEST_SYSENTER_CS, in->sysenter_cs);
+	vmwrite(GUEST_SYSENTER_ESP, in->sysenter_esp);
+	vmwrite(GUEST_SYSENTER_EIP, in->sysenter_eip);
+	wrmsr(MSR_SYSCALL_FIRST, in->star);
+	wrmsr(MSR_SYSCALL_FIRST + 1, in->lstar);
+	wrmsr(MSR_SYSCALL_FIRST + 2, in->cstar);
+	wrmsr(MSR_SYSCALL_FIRST + 3, in->sfmask);
+	wrmsr(MSR_KERNEL_GS, in->kernel_gs_base);
+	vmx_request_nmi_window(false);
+	vmx_request_intr_window(false);
 }
 
 const struct vcpu_ops vmx_ops = {
@@ -342,6 +473,8 @@ const struct vcpu_ops vmx_ops = {
 	.nmi_readiness = vmx_nmi_readiness,
 	.request_nmi_window = vmx_request_nmi_window,
 	.request_intr_window = vmx_request_intr_window,
+	.queue_intr = vmx_queue_intr,
+	.intr_queued = vmx_intr_queued,
 	.get_rsp = vmx_get_rsp,
 	.get_cr2 = vmx_get_cr2,
 	.get_cr3 = vmx_get_cr3,
@@ -352,4 +485,5 @@ const struct vcpu_ops vmx_ops = {
 	.write_cr = vmx_write_cr,
 	.get_rflags = vmx_get_rflags,
 	.get_state = vmx_get_state,
+	.set_state = vmx_set_state,
 };

@@ -18,6 +18,7 @@ struct vmx_exit_info {
 	uint32_t insn_len;   /* EXIT_INSN_LEN */
 	uint64_t gpa;        /* GUEST_PHYS_ADDR */
 	uint32_t ecx;        /* guest RCX (the MSR of RDMSR/WRMSR exits) */
+	uint8_t cpl;         /* guest CPL, SS.DPL (the caller of a VMCALL) */
 };
 
 /* The fields above, as bits of vmx_exit_fields(). */
@@ -26,6 +27,7 @@ enum {
 	VMX_FIELD_INTR_INFO = 1u << 1,
 	VMX_FIELD_INSN_LEN = 1u << 2,
 	VMX_FIELD_GPA = 1u << 3,
+	VMX_FIELD_CPL = 1u << 4,
 };
 
 /*
@@ -54,6 +56,7 @@ static inline unsigned vmx_exit_fields(uint32_t reason)
 	case VMX_EXIT_EXTERNAL_INTR:
 		return VMX_FIELD_INTR_INFO;
 	case VMX_EXIT_VMCALL:
+		return VMX_FIELD_INSN_LEN | VMX_FIELD_CPL;
 	case VMX_EXIT_CPUID:
 	case VMX_EXIT_RDMSR:
 	case VMX_EXIT_WRMSR:
@@ -148,13 +151,17 @@ static inline uint8_t vmx_exit_insn(uint32_t basic)
 }
 
 /* A VMCALL exit (reason 18, bit 31 clear): what vmx_decode_exit() gives
- * for it, from the one field it needs, the instruction length (SDM 3C
- * 28.2.5).  vmx_run() calls it before reading any other field: the
- * hypercall is the hot path. */
-static inline void vmx_decode_vmcall(uint32_t insn_len, struct hv_event *ev)
+ * for it, from the two fields it needs, the instruction length (SDM 3C
+ * 28.2.5) and the caller's CPL.  vmx_run() calls it before reading any
+ * other field: the hypercall is the hot path, so it sets only the fields
+ * the core reads of a hypercall (vcpu/vcpu.h) and clears nothing else. */
+static inline void vmx_decode_vmcall(uint32_t insn_len, uint8_t cpl, struct hv_event *ev)
 {
-	*ev = (struct hv_event){ .kind = EV_HYPERCALL, .raw = VMX_EXIT_VMCALL,
-				 .insn_len = (uint8_t)insn_len };
+	ev->kind = EV_HYPERCALL;
+	ev->raw = VMX_EXIT_VMCALL;
+	ev->qual = 0;
+	ev->insn_len = (uint8_t)insn_len;
+	ev->cpl = cpl & 3;
 }
 
 static inline void vmx_decode_exit(const struct vmx_exit_info *x, struct hv_event *ev)
@@ -167,7 +174,7 @@ static inline void vmx_decode_exit(const struct vmx_exit_info *x, struct hv_even
 	/* The hypercall first (bit 31 clear: a real exit): the commonest exit
 	 * a guest makes on purpose, ahead of the switch. */
 	if (x->reason == VMX_EXIT_VMCALL) {
-		vmx_decode_vmcall(x->insn_len, ev);
+		vmx_decode_vmcall(x->insn_len, x->cpl, ev);
 		return;
 	}
 	if (x->reason & VMX_EXIT_FAILED_ENTRY) {

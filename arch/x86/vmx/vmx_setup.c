@@ -13,6 +13,7 @@
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_priv.h"
 #include "lib/arena.h"
+#include "lib/log.h"
 
 static uint8_t vmxon_region[4096] __attribute__((aligned(4096)));
 static uint8_t vmcs_region[4096] __attribute__((aligned(4096)));
@@ -191,6 +192,8 @@ static void setup_controls(const struct vcpu_config *cfg)
 	vmwrite(TSC_OFFSET, 0);
 	vmwrite(MSR_BITMAP, (uint64_t)(uintptr_t)msr_bitmap);
 	vmx.preemption_shift = (unsigned)(rdmsr(MSR_VMX_MISC) & VMX_MISC_PREEMPT_SHIFT); /* SDM 3C 25.5.1 */
+	hv_log("tick source=vmx_preemption_timer shift=%u saved=%u (no interrupt controller "
+	       "involved)", vmx.preemption_shift, vmx.preemption_saved);
 }
 
 static void setup_host_state(void)
