@@ -2234,13 +2234,16 @@ def plan_hardware(firmware_told):
     # Secure Boot enforcing (Debian's snakeoil OVMF): the image make sign
     # signed with the snakeoil key (scripts/sign-test.sh) boots, the
     # unsigned one is refused by the firmware
-    sb = Run("qemu-uefi-secureboot-signed", "qemu-uefi", "onstop=exit maxticks=1000", "hello", STOPPED)
+    # 512 MiB: the Secure Boot build of OVMF leaves too little below the
+    # image's 158 MiB (with the checkpoint slots) in 256 ("Out of Resources")
+    sb = Run("qemu-uefi-secureboot-signed", "qemu-uefi", "onstop=exit maxticks=1000", "hello", STOPPED,
+             memory=512)
     sb.ovmf, sb.efi_image = "snakeoil", os.path.join("signed-snakeoil", "BOOTX64.EFI")
     runs.append((sb, lambda res, r: res.check(
         r, "Secure Boot on (snakeoil db): the image signed by `make sign` boots and runs the guest",
         guest_hello(r, 1) and has(r.com1, STOPPED))))
     ub = Run("qemu-uefi-secureboot-unsigned", "qemu-uefi", "onstop=exit maxticks=1000", "hello",
-             r"BdsDxe: failed to start", timeout=90)
+             r"BdsDxe: failed to start", timeout=90, memory=512)
     ub.ovmf = "snakeoil"
     runs.append((ub, lambda res, r: res.check(
         r, "Secure Boot on: the unsigned image is refused by the firmware, never started",
