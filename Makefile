@@ -51,6 +51,7 @@ include mk/ckpt.mk
 -include mk/unit.mk
 -include mk/fuzz.mk
 -include mk/static.mk
+include mk/sign.mk
 
 GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
 EFI_INC := /usr/include/efi
@@ -64,7 +65,7 @@ HV_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -ffreestanding -fno-stack-protector -
 	-fomit-frame-pointer -nostdinc -isystem $(NEWLIB_INCLUDE) -isystem $(GCC_INCLUDE) \
 	$(BEARSSL_INC) -DHV_GUEST_RAM_MB=$(GUEST_RAM_MB) -DHV_GUEST_IMAGE_MB=$(GUEST_IMAGE_MB) -DHV_CKPT_SLOTS=$(CKPT_SLOTS) -DHV_CKPT_SLOT_MB=$(CKPT_SLOT_MB) -DHV_WATCHDOG_MS=$(WATCHDOG_MS) -DHV_WATCHDOG_K=$(WATCHDOG_K) \
 	-DHV_INSTANCE='"$(INSTANCE)"' \
-	$(if $(filter 1,$(TEST_AIDS)),-DHV_TEST_AIDS)
+	$(if $(filter 1,$(TEST_AIDS)),-DHV_TEST_AIDS) $(if $(filter 1,$(APPLIANCE)),-DHV_APPLIANCE)
 HV_ASFLAGS := -g -fpic -I.
 
 HV_CORE_SRC := $(wildcard hv/*.c) $(wildcard hv/dev/*.c) $(wildcard lib/*.c) $(wildcard arch/x86/*.c) $(wildcard arch/x86/vmx/*.c) \
@@ -72,6 +73,11 @@ HV_CORE_SRC := $(wildcard hv/*.c) $(wildcard hv/dev/*.c) $(wildcard lib/*.c) $(w
 HV_CORE_ASM := $(wildcard arch/x86/*.S) $(wildcard arch/x86/vmx/*.S) $(wildcard arch/x86/svm/*.S)
 HV_CORE_OBJ := $(patsubst %,$(BUILD)/obj/%.o,$(HV_CORE_SRC) $(HV_CORE_ASM)) $(POLICY_OBJ) $(CONTROL_KEY_OBJ) \
 	$(DUMP_PUBKEY_OBJ) $(CKPT_PRINCIPALS_OBJ)
+# make appliance (below): the embedded guest and the code that takes it.
+APPLIANCE ?= 0
+ifeq ($(APPLIANCE),1)
+HV_CORE_OBJ += $(BUILD)/obj/boot/appliance/appliance.c.o $(BUILD)/obj/gen/appliance_blob.S.o
+endif
 MB2_OBJ := $(patsubst %,$(BUILD)/obj/%.o,$(wildcard boot/mb2/*.c) $(wildcard boot/mb2/*.S))
 EFI_OBJ := $(BUILD)/obj/boot/efi/efi_main.c.o
 
@@ -148,6 +154,53 @@ appliance-check: $(BUILD)/appliance/hv/run.c.o $(BUILD)/appliance/hv/settings.c.
 	$(Q)grep -q 'test aids are not in this build' $(BUILD)/appliance/hv/settings.c.o || \
 		{ echo "appliance-check: a TEST_AIDS=0 build does not refuse the keys"; exit 1; }
 
+# --- Appliance image (docs/hardware.md, "One image") ------------------------
+#   make appliance [APPLIANCE_GUEST=elf-or-bzImage] [APPLIANCE_INITRD=file]
+#                  [APPLIANCE_CMDLINE="key=value ... -- guest words"] [POLICY=...]
+# A BOOTX64.EFI and a Multiboot2 kernel with the guest, initrd, command line
+# and policy inside, built without the test aids into $(APPLIANCE_BUILD)
+# (newlib and BearSSL shared with $(BUILD)).  It reads nothing from the
+# boot medium: no \hv.cfg, no guest file, no GRUB module or command line.
+APPLIANCE_GUEST ?= $(BUILD)/guest.elf
+APPLIANCE_INITRD ?=
+APPLIANCE_CMDLINE ?= -- hello timer
+APPLIANCE_BUILD ?= $(BUILD)/appliance-image
+APPLIANCE_BLOB_S := $(BUILD)/gen/appliance_blob.S
+.PHONY: appliance
+appliance: deps $(APPLIANCE_GUEST) $(APPLIANCE_INITRD) $(NEWLIB_LIBC) $(BEARSSL_HV_LIB)
+	$(Q)$(MAKE) --no-print-directory BUILD=$(APPLIANCE_BUILD) NEWLIB_DIR=$(abspath $(NEWLIB_DIR)) \
+		BEARSSL_DIR=$(abspath $(BEARSSL_DIR)) POLICY=$(if $(filter default,$(POLICY)),appliance,$(POLICY)) \
+		TEST_AIDS=0 APPLIANCE=1 DUMP_PUBKEY=$(if $(filter tests/keys/dump-test.pub,$(DUMP_PUBKEY)),none,$(DUMP_PUBKEY)) \
+		APPLIANCE_GUEST=$(abspath $(APPLIANCE_GUEST)) \
+		APPLIANCE_INITRD=$(if $(APPLIANCE_INITRD),$(abspath $(APPLIANCE_INITRD))) \
+		APPLIANCE_CMDLINE='$(APPLIANCE_CMDLINE)' \
+		$(APPLIANCE_BUILD)/esp/EFI/BOOT/BOOTX64.EFI $(APPLIANCE_BUILD)/hv.elf
+	@echo "appliance: $(APPLIANCE_BUILD)/esp/EFI/BOOT/BOOTX64.EFI and $(APPLIANCE_BUILD)/hv.elf"
+
+# The appliance the e2e runs *-appliance boot (tests/e2e/run.py reads
+# the command line back from the generated blob): the test guest, ended
+# by its tick limit.
+.PHONY: appliance-e2e
+appliance-e2e:
+	$(Q)$(MAKE) --no-print-directory appliance APPLIANCE_CMDLINE='onstop=exit maxticks=3000 -- hello timer'
+
+# The blob is regenerated when the files or the command line change.
+APPLIANCE_STAMP := $(BUILD)/gen/appliance.stamp
+ifeq ($(APPLIANCE),1)
+$(shell mkdir -p $(BUILD)/gen; [ "$$(cat $(APPLIANCE_STAMP) 2>/dev/null)" = '$(APPLIANCE_GUEST) $(APPLIANCE_INITRD) $(APPLIANCE_CMDLINE)' ] || \
+	echo '$(APPLIANCE_GUEST) $(APPLIANCE_INITRD) $(APPLIANCE_CMDLINE)' > $(APPLIANCE_STAMP))
+endif
+$(APPLIANCE_BLOB_S): tools/appliance_blob.py $(APPLIANCE_STAMP) $(APPLIANCE_GUEST) $(APPLIANCE_INITRD)
+	@mkdir -p $(dir $@)
+	$(Q)python3 tools/appliance_blob.py --guest $(APPLIANCE_GUEST) \
+		$(if $(APPLIANCE_INITRD),--initrd $(APPLIANCE_INITRD)) --cmdline '$(APPLIANCE_CMDLINE)' \
+		--store-mb $(GUEST_IMAGE_MB) \
+		--cmdline-max $(shell sed -n 's/^#define BOOT_CMDLINE_MAX //p' hv/bootinfo.h) -o $@
+$(BUILD)/obj/gen/appliance_blob.S.o: $(APPLIANCE_BLOB_S) $(HV_FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  AS       $<"
+	$(Q)$(CC) $(HV_ASFLAGS) -c $< -o $@
+
 # --- Multiboot2 kernel and BIOS ISO ------------------------------------------
 $(BUILD)/hv.elf: $(MB2_OBJ) $(HV_CORE_OBJ) $(BEARSSL_HV_LIB) $(NEWLIB_LIBC) linker.ld
 	@echo "  LD       $@"
@@ -206,7 +259,7 @@ linux-demo: deps-install all
 linux-module: deps-install
 	$(Q)scripts/linux-assets.sh $(BUILD)
 
-e2e-test: all $(BUILD)/guest.elf tools
+e2e-test: all $(BUILD)/guest.elf tools appliance-e2e sign-test
 	$(Q)python3 tests/e2e/run.py --build $(BUILD)
 
 test: deps-install
@@ -223,6 +276,15 @@ clean:
 		$(BUILD)/tools $(BUILD)/policy $(BUILD)/run $(BUILD)/static $(BUILD)/ram1g
 
 -include $(shell find $(BUILD)/obj $(BUILD)/guest-obj -name '*.d' 2>/dev/null)
+
+# The demo nested under QEMU/KVM (docs/hardware.md): checks /dev/kvm and
+# the nested parameter first, and says what is missing (exit 3) before
+# building anything.
+.PHONY: nested-kvm
+nested-kvm:
+	$(Q)scripts/nested-kvm.sh --check
+	$(Q)$(MAKE) --no-print-directory deps-install all $(BUILD)/guest.elf tools
+	$(Q)scripts/nested-kvm.sh $(BUILD)
 
 bench: deps-install
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/guest.elf tools

@@ -10,6 +10,7 @@
 #include "hv/ckpt.h"
 #include "hv/dump.h"
 #include "hv/guest.h"
+#include "hv/pristine.h"
 #include "hv/wallclock.h"
 #include "include/hv_abi.h"
 #include "lib/log.h"
@@ -312,6 +313,44 @@ static const uint8_t restart_reason_of_fault[FAULT_TYPE_COUNT] = {
 _Static_assert(FAULT_TYPE_COUNT == 14 && HV_RESTART_REASON_COUNT == 17,
 	       "every fault type has its restart reason in the ABI");
 
+static void park(struct vm *vm, const struct rec_fx *fx);
+
+/* Once, before the first build: the seal every reset checks. */
+void vm_seal_pristine(struct vm *vm)
+{
+	const struct boot_info *b = vm->boot;
+	char text[PRISTINE_TEXT];
+	uint64_t t0 = plat_tsc();
+
+	pristine_seal(&vm->pristine, b->guest_image, b->guest_size, b->initrd, b->initrd_size);
+	pristine_text(&vm->pristine, text);
+	hv_log("pristine sealed at=0x%llx bytes=%llu initrd_bytes=%llu sha256=%s... cost_tsc=%llu",
+	       (unsigned long long)(uintptr_t)b->guest_image, (unsigned long long)b->guest_size,
+	       (unsigned long long)b->initrd_size, text, (unsigned long long)(plat_tsc() - t0));
+}
+
+/* Before every reset: the copy must still be what was loaded, or the
+ * reset would boot garbage.  A broken seal parks the guest (emergency
+ * alarm); the hypervisor runs on. */
+static bool pristine_ok(struct vm *vm)
+{
+	const struct boot_info *b = vm->boot;
+	struct rec_fx_list out = { 0 };
+	char text[PRISTINE_TEXT];
+
+	if (pristine_intact(&vm->pristine, b->guest_image, b->guest_size, b->initrd, b->initrd_size))
+		return true;
+	pristine_text(&vm->pristine, text);
+	hv_record(LOG_EMERG, CAT_EVENT, "pristine_corrupt at=0x%llx bytes=%llu sealed_sha256=%s... "
+		  "generation=%llu: not resetting", (unsigned long long)(uintptr_t)b->guest_image,
+		  (unsigned long long)b->guest_size, text, (unsigned long long)vm->stub.generation);
+	recovery_pristine_corrupt(&vm->rc, &out);
+	for (unsigned i = 0; i < out.n; i++)
+		if (out.fx[i].kind == FX_PARK)
+			park(vm, &out.fx[i]);
+	return false;
+}
+
 /* After either kind of restart: the guest's checkpoint ring forgotten
  * (its checkpoints kept), the watchdog and the recovery machine. */
 static void restarted(struct vm *vm)
@@ -369,7 +408,8 @@ void vm_guest_reboot(struct vm *vm)
 {
 	hv_record(LOG_INFO, CAT_ACTION, "reboot requested by the guest rip=0x%llx generation=%llu",
 		  (unsigned long long)vm->ops->get_rip(), (unsigned long long)vm->stub.generation);
-	reset_guest(vm, HV_RESTART_REBOOT, 0);
+	if (pristine_ok(vm))
+		reset_guest(vm, HV_RESTART_REBOOT, 0);
 }
 
 static void park(struct vm *vm, const struct rec_fx *fx)
@@ -492,6 +532,8 @@ static bool apply(struct vm *vm, const struct rec_fx_list *out, const struct dec
 			send_command(vm, fx);
 			break;
 		case FX_RESET:
+			if (!pristine_ok(vm))
+				break;
 			/* the rule whose reset this is names the incident's fault */
 			reset_guest(vm, fx->why != NULL ? HV_RESTART_OPERATOR :
 					vm->rc.rule != NULL ? restart_reason_of_fault[vm->rc.rule->event]

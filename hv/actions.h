@@ -32,6 +32,11 @@ void vm_handback_repost(struct vm *vm);
  * RAM, clearing the pages in `clear` (NULL: all of RAM); fills vm->cfg.
  * Returns the pages cleared. */
 uint64_t vm_build_guest(struct vm *vm, struct guest_dirty *clear);
+/* Arms the chipset's watchdog (hv/hw_watchdog.c), and says whether it
+ * reset the machine at the end of the previous boot. */
+void vm_hw_watchdog_start(struct vm *vm);
+/* Seals the pristine guest copy (hv/pristine.h); every reset checks it. */
+void vm_seal_pristine(struct vm *vm);
 
 /* The hypervisor wrote the guest page holding gpa through its own map
  * (EPT/NPT do not see it): the next reset must clear it too. */

@@ -22,6 +22,7 @@ uint8_t *guest_initrd_buffer(uint64_t image_size, uint64_t *capacity);
 enum hv_prepare_result {
 	HV_PREPARED,
 	HV_PREP_NO_BACKEND,   /* neither VMX with EPT nor SVM with NPT */
+	HV_PREP_VIRT_DISABLED, /* VMX or SVM switched off in the firmware setup */
 	HV_PREP_NO_GUEST,     /* no guest image was loaded */
 	HV_PREP_BAD_GUEST,    /* the guest image was rejected */
 };

@@ -4,6 +4,8 @@
  * then hv_launch() (firmware gone: never returns).  The core's state is
  * composed here, once (hv/vm.h).
  */
+#include <string.h>
+
 #include "arch/x86/platform.h"
 #include "hv/actions.h"
 #include "hv/ckpt.h"
@@ -43,6 +45,18 @@ static void log_setting_note(void *ctx, const char *msg)
 	hv_log("%s", msg);
 }
 
+/* Test aid simulate=<what> (docs/hardware.md): compiled out without the
+ * test aids, like the key. */
+static bool simulating(const char *what)
+{
+#ifdef HV_TEST_AIDS
+	return strcmp(vm.set.simulate, what) == 0;
+#else
+	(void)what;
+	return false;
+#endif
+}
+
 static void read_settings(const char *cmdline)
 {
 	settings_parse(cmdline, &vm.set, log_setting_note, NULL);
@@ -56,6 +70,28 @@ static void read_settings(const char *cmdline)
 	}
 	vm.guest_cmdline = cmdline_guest_part(cmdline);
 	plat_set_crash_stop(vm.set.onstop_exit, vm.set.onfault_reset);
+	if (simulating("svmdis"))
+		plat_simulate_svmdis();
+}
+
+/* log_port= (docs/hardware.md) before the first line, so that every line
+ * goes to the port chosen.  A chosen port with no UART falls back to
+ * COM1 if one answers there (a typo must not silence the log); with no
+ * UART at all the log goes to the flight recorder only. */
+static void choose_log_port(const char *cmdline)
+{
+	uint16_t port;
+	enum log_port_choice c = settings_log_port(cmdline, &port);
+
+	if (plat_log_select(port)) {
+		if (c == LOG_PORT_REFUSED)
+			hv_log("log_port refused: not 0x3f8, 0x3e8, 0x2e8 or none (0x2f8 is the "
+			       "guest's); using 0x3f8");
+		return;
+	}
+	if (port != 0 && port != SETTINGS_LOG_PORT_COM1 && plat_log_select(SETTINGS_LOG_PORT_COM1))
+		hv_log("log_port 0x%x has no UART; the log stays on 0x%x", port,
+		       SETTINGS_LOG_PORT_COM1);
 }
 
 bool hv_onstop_exit(void)
@@ -70,6 +106,8 @@ const char *hv_prepare_text(enum hv_prepare_result r)
 		return "ok";
 	case HV_PREP_NO_BACKEND:
 		return "no VMX or SVM";
+	case HV_PREP_VIRT_DISABLED:
+		return "virtualization disabled in the firmware setup";
 	case HV_PREP_NO_GUEST:
 		return "no guest image";
 	default:
@@ -108,9 +146,27 @@ static void start_flight(const struct boot_info *bi)
 	}
 }
 
+/* Hardware virtualization is there but the firmware switched it off: the
+ * user can fix that in the setup screen, so say how. */
+static enum hv_prepare_result no_backend(void)
+{
+	if (plat_svm_disabled_by_firmware()) {
+		hv_log("ERROR AMD-V is disabled in the firmware (VM_CR.SVMDIS is set): enable SVM "
+		       "(\"SVM Mode\", \"AMD-V\") in the firmware setup");
+		return HV_PREP_VIRT_DISABLED;
+	}
+	if (plat_vmx_disabled_by_firmware()) {
+		hv_log("ERROR VT-x is disabled in the firmware (IA32_FEATURE_CONTROL locked without "
+		       "VMX): enable \"Intel Virtualization Technology\" in the firmware setup");
+		return HV_PREP_VIRT_DISABLED;
+	}
+	hv_log("ERROR no usable hardware virtualization (need VMX with EPT or SVM with NPT)");
+	return HV_PREP_NO_BACKEND;
+}
+
 enum hv_prepare_result hv_prepare(const struct boot_info *bi)
 {
-	uart_init();
+	choose_log_port(bi->cmdline);
 	vm.boot = bi;
 	hv_log("hypervisor starting boot=%s image=0x%llx+0x%llx cmdline=\"%s\"",
 	       boot_path_name[bi->path], (unsigned long long)bi->hv_base,
@@ -118,10 +174,8 @@ enum hv_prepare_result hv_prepare(const struct boot_info *bi)
 	read_settings(bi->cmdline);
 	start_flight(bi);
 	vm.ops = select_backend();
-	if (vm.ops == NULL) {
-		hv_log("ERROR no usable hardware virtualization (need VMX with EPT or SVM with NPT)");
-		return HV_PREP_NO_BACKEND;
-	}
+	if (vm.ops == NULL)
+		return no_backend();
 	hv_log("backend %s selected", vm.ops->name);
 	if (bi->guest_image == NULL || bi->guest_size == 0) {
 		hv_log("ERROR no guest image was loaded");
@@ -210,17 +264,23 @@ static void launch_on_own_stack(void)
 	start_clock(mach.tsc.hz);
 	machine_log_summary(&mach);
 	log_identity();
+	vm_hw_watchdog_start(&vm);
 	vm.stub.generation = 1;
+	vm_seal_pristine(&vm);
 	vm_build_guest(&vm, NULL);
 	vm.cfg.msr_pass = msr_pass_list;
 	vm.cfg.msr_pass_count = msr_pass_count;
 	vm.cfg.test_break = (enum vcpu_test_break)vm.set.test_break;
 	vm.msr.apic_base = plat_apic_base_msr();
 	dev_reset(&vm.dev, vm.cfg.com2_emulated, vm.clk.tsc_hz, plat_tsc());
-	if (!vm.ops->init(&vm.cfg, &why)) {
-		hv_log("ERROR %s setup failed: %s", vm.ops->name, why);
-		plat_emulator_exit(3);
-		plat_halt();
+	if (simulating("setup_fail"))
+		why = "simulate=setup_fail (test aid)";
+	else if (vm.ops->init(&vm.cfg, &why))
+		why = NULL;
+	if (why != NULL) {
+		/* The firmware is gone: halt (exit the emulator only with onstop=exit). */
+		hv_log("ERROR %s setup failed: %s; halting", vm.ops->name, why);
+		launch_failed();
 	}
 	vm.clk.launch_tsc = plat_tsc();
 	vm.clk.next_tick_tsc = vm.clk.launch_tsc + vm.clk.tick_tsc;

@@ -74,6 +74,14 @@ static void park(struct recovery *rc, const char *why, enum alarm_level level,
 	fx->alarm_id = ++rc->alarms;
 }
 
+void recovery_pristine_corrupt(struct recovery *rc, struct rec_fx_list *out)
+{
+	unsigned from = out->n;
+
+	park(rc, "pristine guest image corrupt", ALARM_EMERGENCY, out);
+	stamp(out, from, rc->incident);
+}
+
 static void schedule_reset(struct recovery *rc, uint64_t now, struct rec_fx_list *out)
 {
 	uint32_t delay_ms = 0;

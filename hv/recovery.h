@@ -148,6 +148,11 @@ void recovery_hello(struct recovery *rc, uint64_t now, struct rec_fx_list *out);
  * must say hello before the reset's deadline. */
 void recovery_reset_done(struct recovery *rc, uint64_t now);
 
+/* The reset in progress cannot be done: the pristine guest copy no
+ * longer has its seal (hv/pristine.h).  Parks the guest with an
+ * emergency alarm, in the incident of the reset. */
+void recovery_pristine_corrupt(struct recovery *rc, struct rec_fx_list *out);
+
 /* What an authenticated operator may ask through the control channel
  * (hv/control.h).  Not faults: no policy lookup, no restart budget. */
 enum rec_operator {

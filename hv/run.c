@@ -48,6 +48,15 @@ static void crash_on_purpose(void)
 	(void)*(volatile uint64_t *)(uintptr_t)0x2000000000ull;
 }
 
+/* Test aid (hang_test=N): the hypervisor hangs with interrupts off; the
+ * chipset's watchdog is to reset the machine (docs/hardware.md). */
+static void hang_on_purpose(void)
+{
+	hv_log("hang_test: spinning with interrupts off on purpose");
+	log_drain(0);
+	plat_test_hang();
+}
+
 /* Command-line test aids that act at a given tick (README). */
 static void tick_test_aids(struct vm *vm)
 {
@@ -58,6 +67,8 @@ static void tick_test_aids(struct vm *vm)
 		wd_queue_platform(&vm->wd); /* platform_nmi=N */
 	if (s->crash_test && t == s->crash_test)
 		crash_on_purpose(); /* crash_test=N */
+	if (s->hang_test && t == s->hang_test)
+		hang_on_purpose(); /* hang_test=N */
 	if (s->self_nmi && t == s->self_nmi)
 		plat_self_nmi(); /* self_nmi=N: an NMI while the hypervisor runs */
 }
@@ -111,6 +122,7 @@ static void periodic(struct vm *vm)
 {
 	uint64_t now = plat_tsc();
 
+	plat_hw_watchdog_feed();
 	check_host_nmis(vm);
 	dev_tick(&vm->dev, now);
 	if (wd_due(&vm->wd, now))

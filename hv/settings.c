@@ -51,6 +51,8 @@ _Static_assert(sizeof((struct hv_settings){ 0 }.policy) == SETTINGS_POLICY_MAX,
 	       "the policy row relies on the field being SETTINGS_POLICY_MAX bytes");
 _Static_assert(sizeof((struct hv_settings){ 0 }.instance) == SETTINGS_POLICY_MAX,
 	       "every name field is SETTINGS_POLICY_MAX bytes (parse_string)");
+_Static_assert(sizeof((struct hv_settings){ 0 }.simulate) == SETTINGS_POLICY_MAX,
+	       "every name field is SETTINGS_POLICY_MAX bytes (parse_string)");
 _Static_assert(SETTINGS_POLICY_MAX >= 2, "room for a one-letter name and its NUL");
 
 /* The only copy of the ranges and defaults.  Absent keys get the default. */
@@ -68,6 +70,7 @@ static const struct setting settings_table[] = {
 	{ "policy",       SET_STR,  NULL,    0,   0,          0,                  F_STR(policy),         BAD_NOTE,  false },
 	{ "onstop",       SET_WORD, "exit",  0,   0,          0,                  F_BOOL(onstop_exit),   BAD_QUIET, false },
 	{ "onfault",      SET_WORD, "reset", 0,   0,          0,                  F_BOOL(onfault_reset), BAD_QUIET, false },
+	{ "hw_wd_ms",     SET_U64,  NULL,    0,   1200000,    HV_HW_WD_MS,        F_U64(hw_wd_ms),       BAD_NOTE,  false },
 	{ "stateless",    SET_WORD, "yes",   0,   0,          0,                  F_BOOL(stateless),     BAD_NOTE,  false },
 	{ "acpi",         SET_WORD, "off",   0,   0,          0,                  F_BOOL(acpi_off),      BAD_NOTE,  false },
 	{ "platform_nmi", SET_U64,  NULL,    0,   UINT64_MAX, 0,                  F_U64(platform_nmi),   BAD_NOTE,  true },
@@ -76,6 +79,8 @@ static const struct setting settings_table[] = {
 	{ "test_break",   SET_U64,  NULL,    0,   2,          0,                  F_U64(test_break),     BAD_NOTE,  true },
 	{ "x2apic_test",  SET_U64,  NULL,    0,   1,          0,                  F_U64(x2apic_test),    BAD_NOTE,  true },
 	{ "ckpt_full",    SET_U64,  NULL,    0,   1,          0,                  F_U64(ckpt_full),      BAD_NOTE,  true },
+	{ "hang_test",    SET_U64,  NULL,    0,   UINT64_MAX, 0,                  F_U64(hang_test),      BAD_NOTE,  true },
+	{ "simulate",     SET_STR,  NULL,    0,   0,          0,                  F_STR(simulate),       BAD_NOTE,  true },
 };
 
 /* A value's text as given, for messages and strings.  It must hold a whole
@@ -215,4 +220,29 @@ void settings_parse(const char *cmdline, struct hv_settings *s, settings_note_fn
 bool settings_test_aids_built(void)
 {
 	return TEST_AIDS_BUILT;
+}
+
+/* The log ports a PC may have a 16550 at.  COM2 (0x2F8) is not one of
+ * them: the guest owns it (passed through, or behind its emulated UART). */
+static const uint16_t log_ports[] = { SETTINGS_LOG_PORT_COM1, 0x3E8, 0x2E8 };
+
+enum log_port_choice settings_log_port(const char *cmdline, uint16_t *port)
+{
+	char text[VALUE_TEXT_MAX];
+	uint64_t v;
+
+	*port = SETTINGS_LOG_PORT_COM1;
+	if (!cmdline_get(cmdline, "log_port", text, sizeof(text)))
+		return LOG_PORT_DEFAULT;
+	if (strcmp(text, "none") == 0) {
+		*port = 0;
+		return LOG_PORT_CHOSEN;
+	}
+	v = cmdline_get_u64(cmdline, "log_port", 0);
+	for (size_t i = 0; i < sizeof(log_ports) / sizeof(log_ports[0]); i++)
+		if (v == log_ports[i] && v == cmdline_get_u64(cmdline, "log_port", 1)) {
+			*port = log_ports[i];
+			return LOG_PORT_CHOSEN;
+		}
+	return LOG_PORT_REFUSED;
 }

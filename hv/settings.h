@@ -27,6 +27,10 @@
  * well above the half second Linux may hold interrupts off by itself,
  * which an emulated CPU on a busy host can stretch past a second. */
 #define HV_IRQ_HOLD_MS 5000
+/* The chipset watchdog (docs/hardware.md): from the hypervisor's last
+ * tick to the machine's reset.  Long enough for the slowest thing the
+ * hypervisor does between ticks under an emulator on a loaded host. */
+#define HV_HW_WD_MS 30000
 #ifndef HV_INSTANCE
 #define HV_INSTANCE "hv0"
 #endif
@@ -51,6 +55,7 @@ struct hv_settings {
 	uint64_t stat_ms;   /* 0..3600000, default 0 = off: `stat cpu`, `stat exits` (and
 			     * `stat health` with a stub) records every so often */
 	uint64_t wd_k;      /* 1..100, default HV_WATCHDOG_K; out of range -> message, default */
+	uint64_t hw_wd_ms;  /* 0..1200000 (0 = off), default HV_HW_WD_MS: the chipset watchdog */
 	uint64_t dump_level; /* dump=0..3: 0 the policy decides, 1 mini, 2 full, 3 kernel for every
 			      * reset or park decision (docs/dumps.md) */
 	char policy[SETTINGS_POLICY_MAX]; /* "" = the build's default */
@@ -63,10 +68,14 @@ struct hv_settings {
 	/* Test aids: only in builds with HV_TEST_AIDS defined; otherwise always 0
 	 * and the key is refused with a message. */
 	uint64_t platform_nmi, crash_test, self_nmi;
+	uint64_t hang_test;  /* hang_test=N: the hypervisor hangs at tick N (docs/hardware.md) */
 	uint64_t test_break; /* enum vcpu_test_break: 1 unhandled exit, 2 failed entry */
 	uint64_t x2apic_test; /* 1: put the local APIC in x2APIC mode before take-over, as a
 			       * firmware may leave it (arch/x86/apic.c) */
 	uint64_t ckpt_full;  /* 1: checkpoints copy without dirty tracking (the baseline) */
+	/* simulate=<what>: pretend a condition the emulators cannot produce
+	 * (docs/hardware.md): svmdis, setup_fail, ... */
+	char simulate[SETTINGS_POLICY_MAX];
 };
 
 /* One line of text about a setting (out of range, refused); the caller logs it. */
@@ -76,6 +85,16 @@ typedef void (*settings_note_fn)(void *ctx, const char *msg);
  * hv/cmdline.c stops there).  Never fails: a bad value gets its default and
  * a note.  Every field of *s is written.  note may be NULL (no messages). */
 void settings_parse(const char *cmdline, struct hv_settings *s, settings_note_fn note, void *ctx);
+
+/* log_port=0x3f8|0x3e8|0x2e8|none (docs/hardware.md): where the log and
+ * the control channel live.  Read on its own, before the first log line. */
+#define SETTINGS_LOG_PORT_COM1 0x3F8
+enum log_port_choice {
+	LOG_PORT_DEFAULT, /* absent: COM1 */
+	LOG_PORT_CHOSEN,  /* *port is the choice, 0 for none */
+	LOG_PORT_REFUSED, /* not one of the above (COM2 is the guest's): COM1 */
+};
+enum log_port_choice settings_log_port(const char *cmdline, uint16_t *port);
 
 /* True if this build has the test aids (HV_TEST_AIDS). */
 bool settings_test_aids_built(void);

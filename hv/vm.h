@@ -20,6 +20,7 @@
 #include "hv/guest.h"
 #include "hv/msr.h"
 #include "hv/policy.h"
+#include "hv/pristine.h"
 #include "hv/ratelimit.h"
 #include "hv/recovery.h"
 #include "hv/settings.h"
@@ -112,6 +113,7 @@ struct vm {
 	struct msr_state msr;       /* emulated MSRs (exits.c; a reset clears it) */
 	struct guest_devices dev;   /* a Linux guest's PIT, PIC, UART (devices.c) */
 	struct ckpt_link ck;        /* checkpoints (hv/ckpt.c, hv/ckpt_run.c) */
+	struct pristine_seal pristine; /* the image and initrd as loaded (actions.c) */
 	uint64_t host_nmis_seen;
 	bool nmi_window, intr_window; /* window exits requested (heartbeat.c) */
 	bool stopped;

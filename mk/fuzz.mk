@@ -69,6 +69,7 @@ FUZZ_SRCS_fuzz_hypercall  := hv/hypercall.c hv/hello.c hv/report.c hv/report_che
 			     hv/dev/pit.c hv/dev/pic.c hv/dev/uart.c hv/dev/conwatch.c hv/exitstat.c hv/cpustat.c hv/wallclock.c \
 			     hv/dump.c hv/dump_fmt.c hv/dump_guest.c hv/dump_ranges.c hv/dump_state.c lib/dumpcrypt.c \
 			     hv/ckpt.c hv/ckpt_run.c hv/ckpt_map.c hv/ckpt_ring.c hv/ckpt_auth.c lib/hmac.c \
+			     hv/pristine.c \
 			     lib/crc32.c $(FUZZ_POLICY_C)
 FUZZ_SRCS_fuzz_guest_copy := hv/guest_mem.c
 FUZZ_DEFS_fuzz_hypercall  := -DHV_GUEST_RAM_MB=2 -DHV_CKPT_SLOT_MB=1

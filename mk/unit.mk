@@ -79,6 +79,7 @@ UNIT_SRCS_test_dump_fmt    := hv/dump_fmt.c
 UNIT_SRCS_test_hvdump_asm  := tools/hvdump_asm.c tools/hvlog_parse.c lib/crc32.c hv/dump_fmt.c lib/dumpcrypt.c
 UNIT_SRCS_test_dump_ranges := hv/dump_ranges.c
 UNIT_SRCS_test_dumpcrypt   := lib/dumpcrypt.c
+UNIT_SRCS_test_pristine    := hv/pristine.c
 UNIT_SRCS_test_settings    := hv/settings.c hv/cmdline.c
 UNIT_SRCS_test_integrity   := lib/crc32.c arch/x86/tables_crc.c hv/policy_crc.c
 UNIT_SRCS_test_settings_release := hv/settings.c hv/cmdline.c

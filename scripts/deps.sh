@@ -13,6 +13,8 @@ RUN_PKGS="qemu-system-x86 ovmf bochs bochsbios bochs-term vgabios python3 libcmo
 # scrape test) and headless Chromium with its WebDriver (the diagnosis page's test).
 HVMON_PKGS="python3-prometheus-client prometheus chromium chromium-driver"
 RUN_PKGS="$RUN_PKGS $HVMON_PKGS"
+# make sign (Secure Boot: sbsign) and its test (sbverify, openssl for a throwaway key).
+RUN_PKGS="$RUN_PKGS sbsigntool openssl"
 
 case "${1:-}" in
 --build) pkgs="$BUILD_PKGS $IMAGE_PKGS" ;;

@@ -83,6 +83,8 @@ check "no vendor test in the core: only hv/main.c names the backends" \
 	python3 scripts/check-layers.py vendors
 check "a TEST_AIDS=0 build (POLICY=appliance) has no test-aid code and refuses the keys" \
 	make --no-print-directory appliance-check BUILD="$BUILD"
+check "emulator exit ports (0xF4, 0x8900) written only behind onstop=exit (scripts/check-exit-ports.py)" \
+	python3 scripts/check-exit-ports.py "$BUILD/hv.elf" "$BUILD/hv.so"
 check "ESP tree has BOOTX64.EFI" test -s "$BUILD/esp/EFI/BOOT/BOOTX64.EFI"
 check "BOOTX64.EFI under 512 KiB, no guest-RAM or table-pool zeros in it (scripts/check-efi-size.sh)" \
 	scripts/check-efi-size.sh "$BUILD"
@@ -92,6 +94,25 @@ efi_1g() {
 		"$BUILD/ram1g/esp/EFI/BOOT/BOOTX64.EFI" && scripts/check-efi-size.sh "$BUILD/ram1g"
 }
 check "GUEST_RAM_MB=1024: BOOTX64.EFI still under 512 KiB (scripts/check-efi-size.sh)" efi_1g
+check "make sign: a throwaway key signs BOOTX64.EFI, sbverify accepts it and refuses another cert (scripts/sign-test.sh)" \
+	make --no-print-directory sign-test BUILD="$BUILD"
+# No KVM here: the script must say why within seconds, not hang.
+nested_kvm() {
+	out=$(timeout 600 scripts/nested-kvm.sh "$BUILD" 2>&1)
+	rc=$?
+	[ "$rc" = 0 ] || { [ "$rc" = 3 ] && echo "$out" | grep -q '^nested-kvm: unavailable: '; }
+}
+check "scripts/nested-kvm.sh: boots nested under KVM, or says what is missing (exit 3) without hanging" nested_kvm
+# The appliance image the e2e runs *-appliance boot (make appliance-e2e):
+# the test guest embedded, ended by its tick limit.
+check "make appliance: BOOTX64.EFI and hv.elf with the guest, command line and policy inside" \
+	make --no-print-directory appliance-e2e BUILD="$BUILD"
+appliance_clean() { # no test-aid code in either image, and the refusal text in
+	for f in "$BUILD/appliance-image/hv.elf" "$BUILD/appliance-image/esp/EFI/BOOT/BOOTX64.EFI"; do
+		! grep -q 'crash_test: touching' "$f" && grep -q 'test aids are not in this build' "$f" || return 1
+	done
+}
+check "the appliance images carry no test-aid code" appliance_clean
 check "bootable ISO exists" test -s "$BUILD/hv.iso"
 
 echo "== end-to-end tests"

@@ -11,7 +11,12 @@
 
 #include "lib/acpi.h"
 
+/* Sets up the log port chosen so far (COM1 until plat_log_select). */
 void uart_init(void);
+/* Moves the log and the control channel to the 16550 at `port` (0: none).
+ * Returns false if no UART answers there: the log is then dropped
+ * without a single port access, and nothing is read. */
+bool plat_log_select(uint16_t port);
 void plat_log_write(const char *s, unsigned len);
 void plat_log_flush(void);
 /* Writes as much of s as the UART takes without waiting; returns how
@@ -125,8 +130,41 @@ uint32_t plat_host_tables_crc(uint32_t crc, uint64_t *bytes);
 /* Calls fn on the hypervisor's own static stack; does not return. */
 __attribute__((noreturn)) void plat_run_on_own_stack(void (*fn)(void));
 
-/* Ends an emulator run (QEMU isa-debug-exit, Bochs shutdown port); on
- * real hardware this returns and the caller halts. */
+/* The chipset's watchdog (arch/x86/tco.c; docs/hardware.md): what
+ * plat_hw_watchdog_start found and did. */
+struct plat_hw_wd {
+	uint32_t pci_id;        /* vendor | device << 16 of 00:1f.0 */
+	const char *chipset;    /* NULL: not one this driver knows */
+	const char *why_not;    /* NULL when armed */
+	const char *no_reboot;  /* "clear", or why it is unknown */
+	bool previous_timeout;  /* its second expiry reset the machine (TCO2_STS) */
+	uint16_t tco_base;      /* the TCO registers' I/O base */
+	uint32_t timeout_ms;    /* from the last feed to the reset, as armed */
+};
+/* Arms it to reset the machine timeout_ms after the last feed (rounded
+ * up to 1.2 s steps); timeout_ms 0 only looks.  Returns true if armed. */
+bool plat_hw_watchdog_start(uint32_t timeout_ms, struct plat_hw_wd *wd);
+/* Reloads it (every tick); no-op when not armed. */
+void plat_hw_watchdog_feed(void);
+/* Halts it, before a deliberate halt (plat_halt): only a hung or crashed
+ * hypervisor is reset. */
+void plat_hw_watchdog_stop(void);
+
+/* Test aid (hang_test=): spins with interrupts off, forever. */
+__attribute__((noreturn)) void plat_test_hang(void);
+
+/* Hardware virtualization present but switched off in the firmware setup
+ * (arch/x86/virt_fw.c): AMD VM_CR.SVMDIS, Intel IA32_FEATURE_CONTROL
+ * locked without VMX.  Asked before takeover, to tell the firmware. */
+bool plat_svm_disabled_by_firmware(void);
+bool plat_vmx_disabled_by_firmware(void);
+/* Test aid (simulate=svmdis): SVMDIS reads as set. */
+void plat_simulate_svmdis(void);
+
+/* Ends an emulator run (QEMU isa-debug-exit, Bochs shutdown port), but
+ * only with onstop=exit (plat_set_crash_stop's exit_emulator): otherwise
+ * it writes no port at all.  On real hardware it returns and the caller
+ * halts. */
 void plat_emulator_exit(uint8_t code);
 
 __attribute__((noreturn)) void plat_halt(void);

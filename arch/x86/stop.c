@@ -19,6 +19,11 @@
 #define RESET_CONTROL_RST_CPU 0x04
 #define CRASH_EXIT_CODE 5 /* the emulator exit code of a hypervisor crash */
 
+/* onstop=exit: the only thing that lets the emulator exit ports be
+ * written.  On a real board 0xF4 and 0x8900 may belong to some chipset or
+ * add-in device, so a build that does not know it runs under an emulator
+ * never touches them (issue 14; scripts/check-exit-ports.py checks that
+ * these port numbers appear nowhere else in the image). */
 static bool crash_exit_emulator, crash_reset_machine;
 
 void plat_set_crash_stop(bool exit_emulator, bool reset_machine)
@@ -31,6 +36,8 @@ void plat_emulator_exit(uint8_t code)
 {
 	static const char shutdown[] = "Shutdown";
 
+	if (!crash_exit_emulator)
+		return;
 	plat_log_flush();
 	outl(QEMU_DEBUG_EXIT_PORT, code);
 	for (const char *p = shutdown; *p; p++)
@@ -39,6 +46,7 @@ void plat_emulator_exit(uint8_t code)
 
 void plat_halt(void)
 {
+	plat_hw_watchdog_stop(); /* a deliberate halt: not a hang to recover from */
 	plat_log_flush();
 	halt_forever();
 	__builtin_unreachable();
@@ -69,3 +77,15 @@ void x86_crash_stop(void)
 	halt_forever();
 	__builtin_unreachable();
 }
+
+#ifdef HV_TEST_AIDS
+/* Test aid (hang_test=N): a hypervisor hung with interrupts off.  The
+ * tick's NMIs still arrive (SVM) and return here; nothing feeds the
+ * hardware watchdog any more. */
+void plat_test_hang(void)
+{
+	plat_log_flush();
+	for (;;)
+		__asm__ volatile("cli; pause");
+}
+#endif

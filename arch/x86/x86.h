@@ -79,6 +79,9 @@ DEFINE_CR_ACCESS(4)
 /* A 16550 at `base`, polled, 115200 8N1, FIFO on (arch/x86/uart.c): COM1
  * for the log, COM2 behind a Linux guest's emulated UART. */
 void uart_setup_port(uint16_t base);
+/* True if a UART answers at `base` (scratch register, LSR); probing
+ * writes only the scratch register. */
+bool uart_present(uint16_t base);
 void uart_put_port(uint16_t base, uint8_t c); /* bounded wait for THRE */
 /* Takes the bytes waiting in the UART's receive buffer, at most max, never
  * waiting for more (a missing UART reads as all ones: bounded by max). */

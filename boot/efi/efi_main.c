@@ -18,6 +18,9 @@
 #include "lib/flight.h"
 #include "lib/log.h"
 #include "lib/arena.h"
+#ifdef HV_APPLIANCE
+#include "boot/appliance/appliance.h"
+#endif
 
 #define CONFIG_PATH "\\hv.cfg"
 #define DEFAULT_GUEST_PATH "\\guest.elf"
@@ -29,6 +32,7 @@ static struct boot_info boot;
 static EFI_STATUS load_status = EFI_NOT_FOUND;
 static uint8_t mmap_buffer[MMAP_BUFFER_SIZE] HV_ARENA;
 
+#ifndef HV_APPLIANCE
 static void ascii_to_wide(CHAR16 *dst, const char *src, unsigned cap)
 {
 	unsigned i = 0;
@@ -129,6 +133,8 @@ static void read_initrd(EFI_FILE_HANDLE root)
 	boot.guest_image = NULL; /* refused as a whole: no guest without its initrd */
 	load_status = s;
 }
+
+#endif /* !HV_APPLIANCE */
 
 /*
  * The flight recorder's region (lib/flight.h) at FLIGHT_BASE, taken from
@@ -232,21 +238,26 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	}
 	boot.hv_base = (uint64_t)(uintptr_t)li->ImageBase;
 	boot.hv_size = li->ImageSize;
+	reserve_flight();
+	find_acpi();
+#ifdef HV_APPLIANCE
+	appliance_load(&boot); /* the ESP is not even opened */
+#else
 	EFI_FILE_HANDLE root = LibOpenRoot(li->DeviceHandle);
 	if (root == NULL) {
 		hv_log("ERROR cannot open the ESP the hypervisor was loaded from");
 		return EFI_NOT_FOUND;
 	}
-	reserve_flight();
-	find_acpi();
 	read_config(root);
 	read_guest(root);
 	read_initrd(root);
+#endif
 	enum hv_prepare_result r = hv_prepare(&boot);
 	if (r != HV_PREPARED) {
 		hv_log("returning to the firmware: %s", hv_prepare_text(r));
 		plat_log_flush();
-		return boot.guest_image == NULL ? load_status
+		return r == HV_PREP_VIRT_DISABLED ? EFI_ACCESS_DENIED
+		       : boot.guest_image == NULL ? load_status
 		       : r == HV_PREP_NO_BACKEND ? EFI_UNSUPPORTED
 						 : EFI_LOAD_ERROR;
 	}

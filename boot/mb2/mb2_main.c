@@ -8,6 +8,9 @@
 #include "lib/flight.h"
 #include "lib/log.h"
 #include "boot/mb2/mb2_info.h"
+#ifdef HV_APPLIANCE
+#include "boot/appliance/appliance.h"
+#endif
 
 #define MB2_INFO_LIMIT (1u << 20)
 
@@ -17,6 +20,7 @@ void mb2_main(uint32_t magic, uint64_t info);
 static struct boot_info boot;
 
 /* The second module, if any: the guest's initrd, kept after the image. */
+#ifndef HV_APPLIANCE
 static void take_initrd_module(const struct mb2_module *mod)
 {
 	uint64_t cap, size = mod->initrd_end - mod->initrd_start;
@@ -54,6 +58,8 @@ static void take_guest_module(const struct mb2_module *mod)
 	boot.guest_size = size;
 	take_initrd_module(mod);
 }
+
+#endif /* !HV_APPLIANCE */
 
 /*
  * The flight recorder's region (lib/flight.h): at FLIGHT_BASE, or above
@@ -130,8 +136,13 @@ void mb2_main(uint32_t magic, uint64_t info)
 		place_flight(&mod, info);
 		if (boot.acpi_rsdp_len == 0)
 			scan_bios_for_rsdp();
+#ifndef HV_APPLIANCE
 		take_guest_module(&mod);
+#endif
 	}
+#ifdef HV_APPLIANCE
+	appliance_load(&boot); /* GRUB's modules and command line are ignored */
+#endif
 	if (hv_prepare(&boot) != HV_PREPARED)
 		boot_failed();
 	hv_launch();

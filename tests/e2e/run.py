@@ -23,6 +23,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+OVMF_SNAKEOIL = ("/usr/share/OVMF/OVMF_CODE_4M.snakeoil.fd", "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd")
 # PANIC not inside base64 (a dump's dump_mem pieces may spell it)
 FIRMWARE_FAULT = re.compile(r"!!!! X64 Exception|(?<![A-Za-z0-9+/])PANIC(?![A-Za-z0-9+/=])|HV-FAULT")
 BASIC_SCENARIOS = "hello null badcall timer probe"
@@ -34,7 +35,7 @@ class Run:
 
     def __init__(self, name, emulator, hv_cmdline, guest_cmdline, end_marker,
                  timeout=120, cpu=None, guest_bytes=None, initrd=None, typing=None, memory=256,
-                 commanding=None, steps=None):
+                 commanding=None, steps=None, log_port="com1"):
         self.name = name
         self.emulator = emulator          # qemu-uefi | qemu-iso | bochs-vmx | bochs-svm
         self.hv_cmdline = hv_cmdline
@@ -62,6 +63,9 @@ class Run:
         # offset in RAM, then system_reset).  The end marker is looked for
         # after the last step's match.
         self.steps = steps or []
+        # QEMU only: "com1" (the log on COM1), "none" (no UART at 0x3F8),
+        # "com3" (none at 0x3F8, a UART at 0x3E8 whose output is com1.log)
+        self.log_port = log_port
         self.com1 = ""
         self.com2 = ""
         self.wall = 0.0
@@ -75,8 +79,8 @@ def cmdline(run):
 def prepare_esp(run, build, work):
     esp = os.path.join(work, "esp")
     os.makedirs(os.path.join(esp, "EFI", "BOOT"))
-    shutil.copy(os.path.join(build, "esp", "EFI", "BOOT", "BOOTX64.EFI"),
-                os.path.join(esp, "EFI", "BOOT", "BOOTX64.EFI"))
+    image = getattr(run, "efi_image", os.path.join("esp", "EFI", "BOOT", "BOOTX64.EFI"))
+    shutil.copy(os.path.join(build, image), os.path.join(esp, "EFI", "BOOT", "BOOTX64.EFI"))
     if run.guest_bytes != b"":
         with open(os.path.join(esp, "guest.elf"), "wb") as f:
             f.write(run.guest_bytes if run.guest_bytes is not None else guest_image(build))
@@ -93,7 +97,8 @@ def prepare_esp(run, build, work):
 def prepare_iso(run, build, work):
     root = os.path.join(work, "iso")
     os.makedirs(os.path.join(root, "boot", "grub"))
-    shutil.copy(os.path.join(build, "hv.elf"), os.path.join(root, "boot", "hv.elf"))
+    shutil.copy(os.path.join(build, getattr(run, "mb2_image", "hv.elf")),
+                os.path.join(root, "boot", "hv.elf"))
     with open(os.path.join(root, "boot", "guest.elf"), "wb") as f:
         f.write(run.guest_bytes if run.guest_bytes is not None else guest_image(build))
     initrd_line = ""
@@ -117,13 +122,25 @@ def guest_image(build):
         return f.read()
 
 
+# --accel kvm (scripts/nested-kvm.sh): the host's CPU, VMX or SVM nested
+ACCEL = "tcg"
+
+
+def host_backend():
+    with open("/proc/cpuinfo") as f:
+        return "vmx" if re.search(r"\bvmx\b", f.read()) else "svm"
+
+
 def qemu_command(run, build, work, com1, com2):
-    cpu = run.cpu or "qemu64,+svm,+npt"
-    cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-smp",
+    cpu = run.cpu or ("host" if ACCEL == "kvm" else "qemu64,+svm,+npt")
+    log = f"pipe:{os.path.join(work, 'c1')}" if run.commanding else f"file:{com1}"
+    serials = ["-serial", "none" if run.log_port != "com1" else log,
+               "-serial", f"pipe:{os.path.join(work, 'c2')}" if run.typing else f"file:{com2}"]
+    if run.log_port == "com3":
+        serials += ["-serial", log]
+    cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", ACCEL, "-smp",
            str(getattr(run, "smp", 1)),
-           "-cpu", cpu, "-m", str(run.memory), "-display", "none", "-net", "none",
-           "-serial", f"pipe:{os.path.join(work, 'c1')}" if run.commanding else f"file:{com1}",
-           "-serial", f"pipe:{os.path.join(work, 'c2')}" if run.typing else f"file:{com2}",
+           "-cpu", cpu, "-m", str(run.memory), "-display", "none", "-net", "none", *serials,
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     if getattr(run, "machine_opts", ""):
         cmd[cmd.index("q35")] = "q35," + run.machine_opts  # e.g. pit=off, acpi=off
@@ -139,9 +156,12 @@ def qemu_command(run, build, work, com1, com2):
         if getattr(run, "monitor_queries", None):
             cmd += ["-monitor", f"unix:{os.path.join(work, 'mon.sock')},server,nowait"]
     if run.emulator == "qemu-uefi":
+        # ovmf="snakeoil": Debian's Secure Boot build, enforcing, with its
+        # test key enrolled (docs/hardware.md)
+        code, varst = OVMF_SNAKEOIL if getattr(run, "ovmf", "") == "snakeoil" else (OVMF_CODE, OVMF_VARS)
         vars_fd = os.path.join(work, "vars.fd")
-        shutil.copy(OVMF_VARS, vars_fd)
-        cmd += ["-drive", f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}",
+        shutil.copy(varst, vars_fd)
+        cmd += ["-drive", f"if=pflash,format=raw,readonly=on,file={code}",
                 "-drive", f"if=pflash,format=raw,file={vars_fd}",
                 "-drive", f"format=raw,file=fat:rw:{prepare_esp(run, build, work)}"]
     else:
@@ -264,6 +284,13 @@ class Monitor:
 def run_step(run, mon, action, text):
     if action == "reset":
         mon.cmd("system_reset")
+    elif action.startswith("flip_pristine:"):
+        # one byte of the pristine guest copy, with the machine stopped
+        m = re.findall(r"pristine sealed at=(0x[0-9a-f]+)", text)
+        mon.cmd("stop")
+        if m:
+            mon.flip(int(m[-1], 16) + int(action.split(":")[1], 0))
+        mon.cmd("cont")
     elif action.startswith("corrupt:"):
         m = re.findall(r"flight_recorder at=(0x[0-9a-f]+)", text)
         mon.cmd("stop")
@@ -290,6 +317,9 @@ def execute(run, build):
     work = os.path.join(build, "e2e", run.name)
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
+    if getattr(run, "missing", None):
+        run.stopped_by = f"not run: {run.missing}"
+        return run
     com1, com2 = os.path.join(work, "com1.log"), os.path.join(work, "com2.log")
     make = qemu_command if run.emulator.startswith("qemu") else bochs_command
     cmd, env = make(run, build, work, com1, com2)
@@ -2043,6 +2073,186 @@ def check_flight_corrupt(res, run):
               str([r["text"] for r in b[1] if r.get("name", "").startswith("flight")]))
 
 
+# ---- real machines (issue 14, docs/hardware.md) ---------------------------------
+
+def check_setup_fail_halts(res, run):
+    res.check(run, "backend setup fails (simulate=setup_fail): a clear error, then a halt",
+              has(run.com1, r"ERROR svm setup failed: simulate=setup_fail \(test aid\); halting") and
+              not has(run.com1, "launching guest"))
+    res.check(run, "without onstop=exit no emulator exit port is written: the machine is still "
+              "there, halted, when the harness gives up",
+              run.stopped_by == "timeout", run.stopped_by)
+
+
+def check_setup_fail_exits(res, run):
+    res.check(run, "backend setup fails with onstop=exit: the emulator exits with code 3",
+              has(run.com1, r"ERROR svm setup failed: .*; halting") and
+              run.stopped_by == "emulator exited 7", run.stopped_by)
+
+
+def check_no_uart(res, run):
+    res.check(run, "no UART at the log port: the guest still boots and runs (COM2)",
+              guest_hello(run, 1) and has(run.com2, r"^guest: timer ok interrupts=\d+"))
+    res.check(run, "... and the run ends by its tick limit, the emulator's exit (onstop=exit), "
+              f"not a hang ({run.wall:.1f} s wall)",
+              run.stopped_by == "emulator exited 3" and not run.com1, run.stopped_by)
+
+
+def check_log_com3(res, run):
+    res.check(run, "log_port=0x3e8 with no UART at 0x3F8: the whole log on COM3, the guest runs",
+              has(run.com1, r"hypervisor starting") and has(run.com1, "backend svm selected") and
+              bool(find(run, "log", "guest", first="yes")) and guest_hello(run, 1))
+    res.check(run, "... and the log ends with the run's end record (onstop=exit)",
+              has(run.com1, STOPPED) and run.stopped_by == "emulator exited 3", run.stopped_by)
+    res.check(run, "report stream decodes: CRCs good, no sequence gaps", stream_clean(run))
+
+
+def check_log_port_absent(res, run):
+    res.check(run, "log_port=0x3e8 with no UART there: detected, said on COM1, and the log stays "
+              "on COM1 to the end of the run",
+              has(run.com1, r"log_port 0x3e8 has no UART; the log stays on 0x3f8") and
+              has(run.com1, STOPPED) and guest_hello(run, 1))
+
+
+def check_pristine_corrupt(res, run):
+    bad = find(run, "event", "pristine_corrupt")
+    res.check(run, "the pristine copy is sealed (SHA-256) at boot",
+              has(run.com1, r"pristine sealed at=0x[0-9a-f]+ bytes=\d+ initrd_bytes=0 sha256=[0-9a-f]{16}"))
+    res.check(run, "a byte of it flipped, then a hang: the reset finds the seal broken and does not "
+              "boot the copy", len(bad) == 1 and bool(find(run, "event", "hang")) and
+              not find(run, "action", "reset", generation="2") and not guest_hello(run, 2),
+              str([r["text"] for r in bad]))
+    res.check(run, "... the guest is parked with an emergency alarm, and the hypervisor runs on to "
+              "the end of the run",
+              bool(find(run, "alarm", "alarm", level="emergency", category="parked")) and
+              bool(find(run, "outcome", "parked")) and has(run.com1, r"guest stopped: parked"),
+              str([r["text"] for r in records(run) if r.get("cat") == "alarm"]))
+
+
+# make appliance-e2e (scripts/test-all.sh and make e2e-test build it
+# first): the command line it embedded, as the generator kept it
+APPLIANCE_DIR = "appliance-image"
+
+
+def appliance_cmdline(build):
+    try:
+        with open(os.path.join(build, APPLIANCE_DIR, "gen", "appliance_blob.S.cmdline")) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def check_appliance(res, run, cmd):
+    res.check(run, "the appliance image takes its guest and command line from itself",
+              cmd is not None and
+              has(run.com1, r"appliance image: embedded guest \d+ bytes, initrd 0 bytes") and
+              has(run.com1, rf'cmdline="{re.escape(cmd or "")}"'))
+    res.check(run, "... and ignores the boot medium: a garbage guest file and a hostile command line "
+              "(\\hv.cfg or GRUB's) change nothing; the appliance policy is in force",
+              has(run.com1, r"policy=appliance") and not has(run.com1, r"crash_test|guest file|ERROR")
+              and guest_hello(run, 1) and has(run.com2, r"^guest: timer ok"))
+    res.check(run, "... and the run ends at the embedded tick limit",
+              has(run.com1, r"guest stopped: tick limit reached") and
+              run.stopped_by == "emulator exited 3", run.stopped_by)
+
+
+def plan_appliance(build):
+    runs = []
+    cmd = appliance_cmdline(build)
+    for emu in ("qemu-uefi", "qemu-iso"):
+        r = Run(f"{emu}-appliance", emu, "crash_test=1 policy=default maxticks=1", "panic", r"(?!)",
+                timeout=120, guest_bytes=b"not the guest\n" * 64)
+        r.efi_image = os.path.join(APPLIANCE_DIR, "esp", "EFI", "BOOT", "BOOTX64.EFI")
+        r.mb2_image = os.path.join(APPLIANCE_DIR, "hv.elf")
+        runs.append((r, lambda res, r, c=cmd: check_appliance(res, r, c)))
+    return runs
+
+
+def check_hw_watchdog(res, run):
+    b = boots(run)
+    res.check(run, "two boots: the hypervisor hangs with interrupts off, the chipset watchdog "
+              "(ICH9 TCO) resets the machine", len(b) == 2, f"{len(b)} boots")
+    if len(b) != 2:
+        return
+    res.check(run, "boot 1: the TCO timer armed and fed by the tick, then the hang",
+              bool(in_boot(b[0], "log", "hw_watchdog", chipset="ICH9", no_reboot="clear")) and
+              any(r["text"].startswith("hang_test: spinning") for r in b[0]))
+    res.check(run, "boot 2 says why: reset by the chipset watchdog (TCO2_STS.SECOND_TO_STS)",
+              bool(in_boot(b[1], "alarm", "hw_watchdog_reset", previous_boot="reset_by_chipset_watchdog")))
+    res.check(run, "... and the flight recorder re-emits boot 1's last records, the hang last",
+              bool(in_boot(b[1], "alarm", "flight_found", crash="no")) and
+              bool(flight_lines(b[1])) and flight_lines(b[1])[-1][1].startswith("hang_test: spinning"),
+              str(flight_lines(b[1])[-1:]))
+    res.check(run, "boot 2 does not hang again, runs the guest to the tick limit",
+              any(r["text"].startswith("hang_test skipped") for r in b[1]) and
+              bool(in_boot(b[1], "log", "guest", first="yes")) and has(run.com1, STOPPED))
+
+
+def check_no_hw_watchdog(res, run):
+    res.check(run, "Bochs (i440FX, no ICH9): 'no hardware watchdog', and the run goes on",
+              has(run.com1, r"no hardware watchdog: no supported chipset at 00:1f.0") and
+              has(run.com1, STOPPED))
+
+
+def plan_hardware(firmware_told):
+    runs = [
+        (Run("qemu-iso-setup-fail-halts", "qemu-iso", "simulate=setup_fail", "hello", r"(?!)",
+             timeout=25), check_setup_fail_halts),
+        (Run("qemu-iso-setup-fail-exits", "qemu-iso", "onstop=exit simulate=setup_fail", "hello",
+             r"(?!)", timeout=60), check_setup_fail_exits),
+        (Run("uefi-svmdis", "qemu-uefi", "onstop=exit simulate=svmdis", "hello", firmware_told),
+         lambda res, r: check_error(res, r, r"AMD-V is disabled in the firmware \(VM_CR.SVMDIS",
+                                    "Access Denied")),
+        (Run("qemu-iso-no-uart", "qemu-iso", "onstop=exit maxticks=3000", BASIC_SCENARIOS, r"(?!)",
+             timeout=90, log_port="none"), check_no_uart),
+        (Run("qemu-iso-pristine-corrupt", "qemu-iso", "onstop=exit wd_ms=1000 wd_k=3 maxticks=20000",
+             "hello nmihang@1", STOPPED, timeout=120,
+             steps=[(r"guest hello stub_version", "flip_pristine:0x200")]), check_pristine_corrupt),
+    ]
+    for emu in ("qemu-iso", "qemu-uefi"):
+        r = Run(f"{emu}-hw-watchdog", emu, "onstop=exit hw_wd_ms=3000 hang_test=300 maxticks=2000",
+                "hello", STOPPED, timeout=180, steps=[(r"hang_test: spinning", "wait")])
+        # QEMU 7.2 straps the ICH9 to "no reboot" by default (a pin strap
+        # software cannot change; later QEMU defaults it off)
+        r.qemu_extra = ["-global", "ICH9-LPC.noreboot=false"]
+        runs.append((r, check_hw_watchdog))
+    runs += [
+        (Run("bochs-svm-no-hw-watchdog", "bochs-svm", "onstop=exit maxticks=300", "hello", STOPPED),
+         check_no_hw_watchdog),
+        (Run("qemu-iso-log-port-absent", "qemu-iso", "log_port=0x3e8 onstop=exit maxticks=1000",
+             "hello", STOPPED, timeout=60), check_log_port_absent),
+        (Run("qemu-uefi-log-com3", "qemu-uefi", "log_port=0x3e8 onstop=exit maxticks=3000",
+             "hello timer", STOPPED, timeout=120, log_port="com3"), check_log_com3),
+    ]
+    # make sign's output (make test signs it with a throwaway key first,
+    # scripts/sign-test.sh): the signed file is still the same program
+    signed = Run("qemu-uefi-signed", "qemu-uefi", "onstop=exit maxticks=1000", "hello", STOPPED)
+    signed.efi_image = os.path.join("signed", "BOOTX64.EFI")
+    runs.append((signed, lambda res, r: res.check(
+        r, "the image `make sign` signed boots and runs the guest (OVMF, Secure Boot off)",
+        guest_hello(r, 1) and has(r.com1, STOPPED))))
+    # Secure Boot enforcing (Debian's snakeoil OVMF): the image make sign
+    # signed with the snakeoil key (scripts/sign-test.sh) boots, the
+    # unsigned one is refused by the firmware
+    # 512 MiB: the Secure Boot build of OVMF leaves too little below the
+    # image's 158 MiB (with the checkpoint slots) in 256 ("Out of Resources")
+    sb = Run("qemu-uefi-secureboot-signed", "qemu-uefi", "onstop=exit maxticks=1000", "hello", STOPPED,
+             memory=512)
+    sb.ovmf, sb.efi_image = "snakeoil", os.path.join("signed-snakeoil", "BOOTX64.EFI")
+    runs.append((sb, lambda res, r: res.check(
+        r, "Secure Boot on (snakeoil db): the image signed by `make sign` boots and runs the guest",
+        guest_hello(r, 1) and has(r.com1, STOPPED))))
+    ub = Run("qemu-uefi-secureboot-unsigned", "qemu-uefi", "onstop=exit maxticks=1000", "hello",
+             r"BdsDxe: failed to start", timeout=90, memory=512)
+    ub.ovmf = "snakeoil"
+    runs.append((ub, lambda res, r: res.check(
+        r, "Secure Boot on: the unsigned image is refused by the firmware, never started",
+        has(r.com1, r'BdsDxe: failed to load Boot\d+ "UEFI QEMU HARDDISK[^"]*" .*: '
+            r"(Access Denied|Security Violation)") and
+        not has(r.com1, "hypervisor starting"))))
+    return runs
+
+
 def boot_to_guest(run):
     m = re.search(r"boot-to-guest tsc=(\d+) \(since hv entry (\d+)\)", run.com1)
     return (int(m.group(1)), int(m.group(2))) if m else None
@@ -2163,7 +2373,8 @@ def plan(build):
     basic_hv = "onstop=exit maxticks=20000"
     spin_hv = "onstop=exit wd_ms=0 ticklog=100 maxticks=600"
     runs = []
-    for emu, backend in (("qemu-uefi", "svm"), ("qemu-iso", "svm"),
+    qemu_backend = host_backend() if ACCEL == "kvm" else "svm"
+    for emu, backend in (("qemu-uefi", qemu_backend), ("qemu-iso", qemu_backend),
                          ("bochs-vmx", "vmx"), ("bochs-svm", "svm")):
         runs.append((Run(f"{emu}-basic", emu, basic_hv, BASIC_SCENARIOS, STOPPED),
                      lambda res, r, b=backend: (check_basic(res, r, b),
@@ -2304,6 +2515,12 @@ def plan(build):
                      firmware_told, cpu="qemu64"),
                   lambda res, r: check_error(res, r, "no usable hardware virtualization",
                                              "Unsupported")))
+    runs += plan_hardware(firmware_told) + plan_appliance(build)
+    for r, _ in runs:  # images other make targets build (make e2e-test builds them first)
+        image = getattr(r, "efi_image", None) or getattr(r, "mb2_image", None)
+        if image and not os.path.exists(os.path.join(build, image)):
+            r.missing = f"{image} is missing: make appliance-e2e sign-test"
+
     return runs
 
 
@@ -2314,9 +2531,12 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--long", action="store_true", default=os.environ.get("HV_E2E_LONG") == "1",
                     help="also the runs too slow for make test (LONG_RUNS; make test-long)")
+    ap.add_argument("--accel", default="tcg", choices=("tcg", "kvm"),
+                    help="QEMU accelerator; kvm runs nested (scripts/nested-kvm.sh)")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
-    global DECODER, HVDUMP
+    global DECODER, HVDUMP, ACCEL
+    ACCEL = args.accel
     DECODER = os.path.join(build, "tools", "hvlog-decode")
     HVDUMP = os.path.join(build, "tools", "hvdump")
     runs = [(r, c) for r, c in plan(build) if re.search(args.only, r.name)

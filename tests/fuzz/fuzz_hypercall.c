@@ -596,6 +596,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* start_clock(): the core's own. */
 	struct vm_clock *c = &vm.clk;
 	vm_start_clock(&vm, tsc_hz, plat_tsc());
+	vm_seal_pristine(&vm); /* every reset checks the seal, as in launch_on_own_stack() */
 
 	/* launch_on_own_stack(), with the input's generation and stub. */
 	gen0 = generation;

@@ -454,6 +454,31 @@ static void test_incident_ids(void **state)
 	assert_int_equal(rc.incidents, 4);
 }
 
+/* A reset that finds the pristine copy corrupt (hv/pristine.h): the
+ * guest is parked with an emergency alarm in the reset's incident, and
+ * nothing more is scheduled. */
+static void test_pristine_corrupt(void **state)
+{
+	struct recovery rc;
+	struct rec_fx_list out = { 0 };
+	(void)state;
+
+	boot(&rc, &cfg, 0);
+	fault(&rc, &out, FAULT_PANIC, 10 * MS, true);
+	EXPECT(&out, FX_DECISION, FX_RESET_SCHEDULED);
+	out.n = 0;
+	recovery_pristine_corrupt(&rc, &out);
+	EXPECT(&out, FX_PARK);
+	assert_string_equal(out.fx[0].why, "pristine guest image corrupt");
+	assert_int_equal(out.fx[0].level, ALARM_EMERGENCY);
+	assert_int_equal(out.fx[0].incident, rc.incident);
+	assert_int_equal(rc.state, GS_PARKED);
+	assert_false(rc.incident_open);
+	out.n = 0;
+	tick(&rc, &out, 5 * SEC, false, 0);
+	EXPECT_NONE(&out);
+}
+
 /* An operator's requests (the control channel): not faults.  Park stops
  * the guest (once); resume only restarts a parked one, with a fresh
  * budget; restart resets at once, parked or not; each is an incident of
@@ -598,6 +623,7 @@ int main(void)
 		cmocka_unit_test(test_handback_no_stub),
 		cmocka_unit_test(test_incident_ids),
 		cmocka_unit_test(test_operator),
+		cmocka_unit_test(test_pristine_corrupt),
 		cmocka_unit_test(test_fx_list_worst_case),
 		cmocka_unit_test(test_fx_list_bound),
 	};

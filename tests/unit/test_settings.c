@@ -62,7 +62,8 @@ static void test_each_key_in_range(void **state)
 	(void)state;
 
 	n = parse("tick_us=2000 ticklog=5 maxticks=77 wd_ms=250 wd_k=7 policy=appliance "
-		  "onstop=exit onfault=reset platform_nmi=7 crash_test=5 self_nmi=3 -- guest words",
+		  "onstop=exit onfault=reset platform_nmi=7 crash_test=5 self_nmi=3 hw_wd_ms=5000 "
+		  "hang_test=9 -- guest words",
 		  &s);
 	assert_int_equal(n.count, 0);
 	assert_int_equal(s.tick_us, 2000);
@@ -76,6 +77,8 @@ static void test_each_key_in_range(void **state)
 	assert_int_equal(s.platform_nmi, 7);
 	assert_int_equal(s.crash_test, 5);
 	assert_int_equal(s.self_nmi, 3);
+	assert_int_equal(s.hw_wd_ms, 5000);
+	assert_int_equal(s.hang_test, 9);
 }
 
 static void test_tick_us_edges(void **state)
@@ -362,6 +365,60 @@ static void test_several_notes_and_null_callback(void **state)
 	assert_defaults(&s);
 }
 
+static void test_log_port(void **state)
+{
+	uint16_t port = 1;
+
+	(void)state;
+	assert_int_equal(settings_log_port("onstop=exit", &port), LOG_PORT_DEFAULT);
+	assert_int_equal(port, 0x3F8);
+	assert_int_equal(settings_log_port("log_port=none", &port), LOG_PORT_CHOSEN);
+	assert_int_equal(port, 0);
+	assert_int_equal(settings_log_port("log_port=0x3e8", &port), LOG_PORT_CHOSEN);
+	assert_int_equal(port, 0x3E8);
+	assert_int_equal(settings_log_port("log_port=0x2E8", &port), LOG_PORT_CHOSEN);
+	assert_int_equal(port, 0x2E8);
+	assert_int_equal(settings_log_port("log_port=1016", &port), LOG_PORT_CHOSEN);
+	assert_int_equal(port, 0x3F8);
+	/* COM2 is the guest's; anything else is refused and COM1 kept */
+	const char *bad[] = { "log_port=0x2f8", "log_port=0x80", "log_port=", "log_port=0x3e8x",
+			      "log_port=nonE", "log_port=0x10003e8" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		port = 1;
+		assert_int_equal(settings_log_port(bad[i], &port), LOG_PORT_REFUSED);
+		assert_int_equal(port, 0x3F8);
+	}
+	/* only the hypervisor's part of the line */
+	assert_int_equal(settings_log_port("onstop=exit -- log_port=none", &port), LOG_PORT_DEFAULT);
+}
+
+static void test_hw_wd_ms(void **state)
+{
+	struct hv_settings s;
+	struct notes n = parse("onstop=exit", &s);
+
+	(void)state;
+	assert_int_equal(n.count, 0);
+	assert_int_equal(s.hw_wd_ms, HV_HW_WD_MS);
+	n = parse("hw_wd_ms=0", &s);
+	assert_int_equal(s.hw_wd_ms, 0); /* off */
+	n = parse("hw_wd_ms=1200001", &s);
+	assert_one_note(&n, "hw_wd_ms=1200001 out of range 0..1200000, using 30000");
+	assert_int_equal(s.hw_wd_ms, HV_HW_WD_MS);
+}
+
+static void test_simulate(void **state)
+{
+	struct hv_settings s;
+	struct notes n = parse("simulate=svmdis", &s);
+
+	(void)state;
+	assert_int_equal(n.count, 0);
+	assert_string_equal(s.simulate, "svmdis");
+	parse("onstop=exit", &s);
+	assert_string_equal(s.simulate, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -379,6 +436,9 @@ int main(void)
 		cmocka_unit_test(test_flag_words),
 		cmocka_unit_test(test_test_aids_accepted),
 		cmocka_unit_test(test_several_notes_and_null_callback),
+		cmocka_unit_test(test_log_port),
+		cmocka_unit_test(test_simulate),
+		cmocka_unit_test(test_hw_wd_ms),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,6 +20,7 @@ static void assert_aids_off(const struct hv_settings *s)
 	assert_int_equal(s->platform_nmi, 0);
 	assert_int_equal(s->crash_test, 0);
 	assert_int_equal(s->self_nmi, 0);
+	assert_int_equal(s->hang_test, 0);
 }
 
 static void test_not_built(void **state)
@@ -28,40 +29,49 @@ static void test_not_built(void **state)
 	assert_false(settings_test_aids_built());
 }
 
-static void test_crash_test_refused(void **state)
+/* One test-aid key given alone: one note refusing it, every aid off. */
+static void assert_refused_alone(const char *cmdline)
 {
 	struct hv_settings s;
-	struct notes n = parse("crash_test=5", &s);
-	(void)state;
+	char want[128];
+	struct notes n = parse(cmdline, &s);
 
+	snprintf(want, sizeof(want), "%s refused: test aids are not in this build (make TEST_AIDS=1)",
+		 cmdline);
 	assert_int_equal(n.count, 1);
-	assert_string_equal(n.msg[0],
-			    "crash_test=5 refused: test aids are not in this build (make TEST_AIDS=1)");
+	assert_string_equal(n.msg[0], want);
 	assert_aids_off(&s);
+	assert_string_equal(s.simulate, "");
+}
+
+static void test_crash_test_refused(void **state)
+{
+	(void)state;
+	assert_refused_alone("crash_test=5");
+}
+
+static void test_simulate_refused(void **state)
+{
+	(void)state;
+	assert_refused_alone("simulate=svmdis");
+}
+
+static void test_hang_test_refused(void **state)
+{
+	(void)state;
+	assert_refused_alone("hang_test=300");
 }
 
 static void test_self_nmi_refused(void **state)
 {
-	struct hv_settings s;
-	struct notes n = parse("self_nmi=3", &s);
 	(void)state;
-
-	assert_int_equal(n.count, 1);
-	assert_string_equal(n.msg[0],
-			    "self_nmi=3 refused: test aids are not in this build (make TEST_AIDS=1)");
-	assert_aids_off(&s);
+	assert_refused_alone("self_nmi=3");
 }
 
 static void test_platform_nmi_refused(void **state)
 {
-	struct hv_settings s;
-	struct notes n = parse("platform_nmi=7", &s);
 	(void)state;
-
-	assert_int_equal(n.count, 1);
-	assert_string_equal(n.msg[0],
-			    "platform_nmi=7 refused: test aids are not in this build (make TEST_AIDS=1)");
-	assert_aids_off(&s);
+	assert_refused_alone("platform_nmi=7");
 }
 
 /* All three together, among ordinary keys that still work; the value is
@@ -104,6 +114,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_not_built),
 		cmocka_unit_test(test_crash_test_refused),
+		cmocka_unit_test(test_simulate_refused),
+		cmocka_unit_test(test_hang_test_refused),
 		cmocka_unit_test(test_self_nmi_refused),
 		cmocka_unit_test(test_platform_nmi_refused),
 		cmocka_unit_test(test_refused_among_others),

@@ -68,6 +68,10 @@ static bool svm_probe(const char **why)
 		*why = "CPUID reports no SVM";
 		return false;
 	}
+	if (plat_svm_disabled_by_firmware()) {
+		*why = "SVM disabled in the firmware (VM_CR.SVMDIS)";
+		return false;
+	}
 	cpuid(0x8000000Au, 0, r);
 	if (!(r[3] & CPUID_8000000A_EDX_NP)) {
 		*why = "SVM without nested paging (NPT)";
