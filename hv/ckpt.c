@@ -237,8 +237,7 @@ static void restore_hv_view(struct vm *vm, const struct ckpt_hv_view *h)
 	/* A timer interrupt handed to the backend (vcpu_ops.queue_intr) is
 	 * taken back: the backend forgets what it held for the guest of
 	 * before, and a restored waiting interrupt goes in through the core. */
-	if (vm->ops->queue_intr != NULL)
-		vm->ops->queue_intr(0);
+	vm->ops->queue_intr(0);
 	vm->vt.handed = false;
 	vm->dev = h->dev;
 	/* An interrupt held at the save has not been held while the guest

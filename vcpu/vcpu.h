@@ -286,19 +286,20 @@ struct vcpu_ops {
 	/* Ask for an exit as soon as the guest can take an external
 	 * interrupt (VMX interrupt-window exiting, SVM V_IRQ + VINTR). */
 	void (*request_intr_window)(bool on);
-	/* Optional (NULL: the core asks for the window and injects then).
-	 * Hands an external interrupt to the backend, which injects it at
-	 * the guest's next interrupt window by itself: run() takes that
-	 * window exit, injects and re-enters, with no return to the core
-	 * (VMX interrupt-window exiting).  For an interrupt that cannot go
-	 * in at this entry (an NMI does: one event per entry, or the guest
-	 * cannot take one now).  One at a time: a new vector replaces a
-	 * waiting one, vector 0 drops it, and so does a reset.  Independent
-	 * of request_intr_window().  SVM has none: with the backend taking its
-	 * own VINTR exits, the 1 ms watchdog bench under Bochs lost guest
-	 * timer interrupts (docs/design.md, the guest's virtual timer). */
+	/* Hands an external interrupt to the backend, which has it go in at
+	 * the guest's next interrupt window with no return to the core: VMX
+	 * takes the interrupt-window exit in run(), injects and re-enters;
+	 * SVM queues a real virtual interrupt (V_IRQ, V_INTR_VECTOR) that
+	 * the CPU delivers itself, with no exit at all.  For an interrupt
+	 * that cannot go in at this entry (an NMI does: one event per
+	 * entry, or the guest cannot take one now).  One at a time: a new
+	 * vector replaces a waiting one, vector 0 drops it, and so does a
+	 * reset.  The core never holds its own window (request_intr_window)
+	 * open while one is queued, nor queues while its window is open:
+	 * SVM's two share V_IRQ. */
 	void (*queue_intr)(uint8_t vector);
-	/* true while the interrupt given to queue_intr() waits. */
+	/* true while the interrupt given to queue_intr() waits (SVM: as of
+	 * the last exit). */
 	bool (*intr_queued)(void);
 	uint64_t (*get_rsp)(void);
 	uint64_t (*get_cr2)(void);

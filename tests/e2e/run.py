@@ -424,6 +424,19 @@ def check_spin(res, run):
               has(c1, r"guest stopped: tick limit reached \(maxticks\); ticks=\d+"))
 
 
+def check_wd1_timer(res, run):
+    """A heartbeat every tick (1 ms) on a guest spinning with IF=1: every other
+    period the guest timer's interrupt falls due at the heartbeat NMI's entry and
+    is handed to the backend (queue_intr; on SVM a virtual interrupt, which
+    Bochs leaves masked at VMRUN: svm.c, virq_at_entry()).  One that never
+    goes in starves the guest timer into a soft lockup."""
+    c1, c2 = run.com1, run.com2
+    res.check(run, "the CPU-bound workload completes under a 1 ms watchdog",
+              has(c2, r"^guest: bench work_tsc=\d+"))
+    res.check(run, "no soft lockup or hang: the timer interrupt that waits behind the "
+              "heartbeat NMI goes in", not has(c1, r"event (soft_lockup|hang) "))
+
+
 def check_initrd(res, run, size):
     res.check(run, f"the initrd ({size} bytes) is kept with the guest image",
               bool(find(run, "log", "initrd")) and has(run.com1, rf"initrd {size} bytes kept"))
@@ -2380,6 +2393,10 @@ def plan(build):
                      lambda res, r, b=backend: (check_basic(res, r, b),
                                                 check_machine_line(res, r))))
         runs.append((Run(f"{emu}-spin", emu, spin_hv, "hello spin", STOPPED), check_spin))
+        if emu.startswith("bochs"):
+            runs.append((Run(f"{emu}-wd1-timer", emu, "onstop=exit wd_ms=1 maxticks=60000",
+                             "hello bench_work", r"com2:guest: bench work_tsc="),
+                         check_wd1_timer))
     for emu in ("bochs-vmx", "bochs-svm", "qemu-iso", "qemu-uefi"):
         for name, guest, extra, end, check, where in FAULT_RUNS:
             if where == "no-bochs-svm" and emu == "bochs-svm":

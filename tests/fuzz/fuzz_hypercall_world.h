@@ -83,9 +83,12 @@ static void request_nmi_window(bool on)
 	cpu.nmi_window = on;
 }
 
+/* The core's window and a queued interrupt never overlap: SVM's share
+ * V_IRQ (arch/x86/svm/svm.c; hv/heartbeat.c, inject_timer()). */
 static void request_intr_window(bool on)
 {
 	FUZZ_ASSERT(on != cpu.intr_window);
+	FUZZ_ASSERT(!on || cpu.queued == 0);
 	cpu.intr_window = on;
 }
 
@@ -93,6 +96,7 @@ static void request_intr_window(bool on)
 static void queue_intr(uint8_t vector)
 {
 	FUZZ_ASSERT(vector == 0 || (vector >= VTIMER_MIN_VECTOR && vector == vm.vt.vector));
+	FUZZ_ASSERT(vector == 0 || !cpu.intr_window);
 	cpu.queued = vector;
 }
 
@@ -159,12 +163,15 @@ static bool injection_pending(void) { return cpu.event; }
 		.get_cr2 = get_cr2, .get_cr3 = get_cr3, .take_dirty = take_dirty,       \
 		.set_tsc_offset = set_tsc_offset, .injection_pending = injection_pending, \
 		.get_state = get_state, .set_state = set_state
-/* Intel's hands a timer interrupt it cannot inject now to the backend
- * (queue_intr), AMD's leaves the window to the core (as the backends). */
+/* Both take a timer interrupt that cannot go in now (queue_intr), as
+ * both real backends do (VMX at its window exit, SVM as a virtual
+ * interrupt). */
 static const struct vcpu_ops fake_intel = {
 	FAKE_OPS_FIELDS(VCPU_VENDOR_INTEL), .queue_intr = queue_intr, .intr_queued = intr_queued,
 };
-static const struct vcpu_ops fake_amd = { FAKE_OPS_FIELDS(VCPU_VENDOR_AMD) };
+static const struct vcpu_ops fake_amd = {
+	FAKE_OPS_FIELDS(VCPU_VENDOR_AMD), .queue_intr = queue_intr, .intr_queued = intr_queued,
+};
 
 /* ---- the fake platform, guest RAM and integrity ---------------------------- */
 uint64_t plat_tsc(void) { return fake_tsc++; }

@@ -241,6 +241,7 @@ static void test_vmcb_run_time_fields_left_out(void **state)
 
 	vmcb.intercept_misc1 |= SVM_INTERCEPT_IRET | SVM_INTERCEPT_VINTR;
 	vmcb.vintr |= SVM_V_IRQ | SVM_V_INTR_PRIO_MAX | SVM_V_IGN_TPR | 0x0F; /* and V_TPR */
+	vmcb.vintr |= 64ull << SVM_V_INTR_VECTOR_SHIFT; /* a queued timer interrupt (svm_queue_intr) */
 	vmcb.tlb_control = 0;
 	vmcb.tsc_offset = 12345;
 	vmcb.interrupt_shadow = 1;

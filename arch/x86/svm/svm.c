@@ -354,9 +354,15 @@ static bool emulate_efer(struct guest_regs *regs, bool write)
 	return true;
 }
 
-/* One VMRUN: the guest's RAX in and back, the one-shot TLB flush off. */
+static void virq_at_entry(void);
+
+/* One VMRUN: the guest's RAX in and back, the one-shot TLB flush off.  A
+ * set V_IRQ (the core's window or a queued interrupt) costs the entry one
+ * test more: virq_at_entry(). */
 static inline __attribute__((always_inline)) void svm_vmrun(struct guest_regs *regs)
 {
+	if (guest_vmcb.vintr & SVM_V_IRQ)
+		virq_at_entry();
 	guest_vmcb.rax = regs->rax;
 	svm_enter((uint64_t)(uintptr_t)&guest_vmcb, regs, (uint64_t)(uintptr_t)&host_save_vmcb);
 	regs->rax = guest_vmcb.rax;
@@ -400,7 +406,8 @@ static inline __attribute__((always_inline)) void svm_after_vmmcall(void)
  * entry.  It is taken here and the guest re-entered at once, without a
  * round through the run loop; the next exit shows whether the IRET ran.
  * Anything the core waits for still comes as an exit of its own (VINTR
- * for an interrupt, the tick for time and a blocked NMI).  Only when the
+ * for the core's interrupt window, the tick for time and a blocked NMI),
+ * and a queued virtual interrupt goes in after the IRET by itself.  Only when the
  * IRET exit itself interrupted an event's delivery (EXITINTINFO valid, now
  * in EVENTINJ) does it go to the core, which then sees that event pending. */
 static bool svm_iret_exit_only(void)
@@ -493,14 +500,35 @@ static enum nmi_readiness svm_nmi_readiness(void)
 	return NMI_READY;
 }
 
-/* A virtual interrupt nobody will take (V_IRQ) plus the VINTR intercept:
- * the exit comes when the guest could take it, and the hypervisor then
- * injects the real one with EVENTINJ (APM 2 15.21.4). */
+/* V_IRQ serves two users, never both at once (the core asks for its own
+ * window only while no timer interrupt is handed to the backend, and
+ * hands one over only after closing its window: hv/heartbeat.c,
+ * inject_timer() and heartbeat_inject()'s else-if chain).  A clash would
+ * lose an interrupt silently, so it stops the hypervisor instead: ud2 is
+ * a host fault (arch/x86/host_fault.c), with the crash report. */
+static void svm_check_no_clash(bool clash)
+{
+	if (clash)
+		__builtin_trap();
+}
+
+/* A virtual interrupt queued by svm_queue_intr(): V_IRQ set without the
+ * VINTR intercept.  The CPU clears V_IRQ when the guest takes it and
+ * writes it back at the next #VMEXIT (APM 2 15.21.4, Table B-1). */
+static bool virq_queued(void)
+{
+	return (guest_vmcb.vintr & SVM_V_IRQ) && !(guest_vmcb.intercept_misc1 & SVM_INTERCEPT_VINTR);
+}
+
+/* The core's window: a virtual interrupt nobody will take (V_IRQ) plus
+ * the VINTR intercept: the exit comes when the guest could take it, and
+ * the hypervisor then injects the real one with EVENTINJ (APM 2 15.21.4). */
 static void svm_request_intr_window(bool on)
 {
 	const uint64_t virq = SVM_V_IRQ | SVM_V_INTR_PRIO_MAX | SVM_V_IGN_TPR;
 
 	if (on) {
+		svm_check_no_clash(virq_queued());
 		guest_vmcb.vintr |= virq;
 		guest_vmcb.intercept_misc1 |= SVM_INTERCEPT_VINTR;
 	} else if (guest_vmcb.intercept_misc1 & SVM_INTERCEPT_VINTR) {
@@ -512,6 +540,63 @@ static void svm_request_intr_window(bool on)
 		guest_vmcb.vintr &= ~virq;
 		guest_vmcb.intercept_misc1 &= ~SVM_INTERCEPT_VINTR;
 	}
+}
+
+/* A real virtual interrupt, with no intercept (APM 2 15.21.4): with
+ * V_INTR_MASKING=1 the CPU takes it through the guest's IDT by itself as
+ * soon as the guest's RFLAGS.IF=1 and no interrupt shadow holds it off
+ * (V_IGN_TPR: the guest's V_TPR does not mask it; highest priority), and
+ * clears V_IRQ as it does.  Not a single exit for the window.  An NMI
+ * injected at the same entry (EVENTINJ) goes first and clears IF through
+ * the interrupt gate; the virtual interrupt follows the handler's IRET
+ * (which the IRET intercept still sees: svm_reenter_after_iret()).  If
+ * its delivery is cut short by an exit, EXITINTINFO has it and
+ * svm_after_exit() re-injects it like any event.  Vector 0 takes a
+ * waiting one back. */
+static void svm_queue_intr(uint8_t vector)
+{
+	const uint64_t virq = SVM_V_IRQ | SVM_V_INTR_PRIO_MAX | SVM_V_IGN_TPR | SVM_V_INTR_VECTOR_MASK;
+	uint64_t v = guest_vmcb.vintr;
+
+	svm_check_no_clash((guest_vmcb.intercept_misc1 & SVM_INTERCEPT_VINTR) != 0);
+	v &= ~virq;
+	if (vector != 0)
+		v |= SVM_V_IRQ | SVM_V_INTR_PRIO_MAX | SVM_V_IGN_TPR |
+		     ((uint64_t)vector << SVM_V_INTR_VECTOR_SHIFT);
+	guest_vmcb.vintr = v;
+}
+
+/* A queued virtual interrupt the guest can take at this very entry
+ * (RFLAGS.IF=1, no interrupt shadow, no other event injected) goes in
+ * with EVENTINJ instead, where the CPU would take it before the first
+ * guest instruction anyway (APM 2 15.21.4): nothing the guest can tell
+ * apart.  Needed under Bochs (2.7, cpu/svm.cc): its VMRUN loads the
+ * guest's RFLAGS before it counts as in the guest, so the unmasking of a
+ * virtual interrupt (handleInterruptMaskChange, which tests in_svm_guest)
+ * is skipped, and every #VMEXIT masks it again; a virtual interrupt
+ * pending at a VMRUN with IF=1 then waits for the guest's next IF 0->1
+ * change.  A guest spinning with IF=1 never makes one: measured in the
+ * 1 ms watchdog bench, where the tick's LAPIC interrupt exit came right
+ * after the heartbeat NMI handler's IRET had unmasked it, every tick, and
+ * the guest timer starved into a soft lockup.  What is still left to
+ * Bochs: an interrupt queued in an STI/MOV-SS shadow (the guest can
+ * take it one instruction later) waits there for the next exit, a tick
+ * at most. */
+static __attribute__((noinline)) void virq_at_entry(void)
+{
+	if (!virq_queued() || !svm_can_inject_intr())
+		return;
+	uint8_t vector = (uint8_t)(guest_vmcb.vintr >> SVM_V_INTR_VECTOR_SHIFT);
+
+	guest_vmcb.eventinj = vector | ((uint64_t)INJ_EXT_INTR << 8) | SVM_EVENT_VALID;
+	svm_queue_intr(0);
+}
+
+/* Read after the #VMEXIT: V_IRQ still set means the guest has not taken
+ * it yet. */
+static bool svm_intr_queued(void)
+{
+	return virq_queued();
 }
 
 /* The IRET intercept and the next tick exit open the window on SVM. */
@@ -531,6 +616,7 @@ static void svm_reset(const struct vcpu_config *cfg)
 	nmi_track.iret_seen = false;
 	set_iret_intercept(false);
 	svm_request_intr_window(false);
+	svm_queue_intr(0); /* a reset leaves nothing queued */
 }
 
 static uint64_t svm_get_rsp(void)
@@ -722,6 +808,8 @@ const struct vcpu_ops svm_ops = {
 	.nmi_readiness = svm_nmi_readiness,
 	.request_nmi_window = svm_request_nmi_window,
 	.request_intr_window = svm_request_intr_window,
+	.queue_intr = svm_queue_intr,
+	.intr_queued = svm_intr_queued,
 	.get_rsp = svm_get_rsp,
 	.get_cr2 = svm_get_cr2,
 	.get_cr3 = svm_get_cr3,

@@ -16,8 +16,9 @@
 /*
  * Left out, because the hypervisor or the CPU changes them while the guest
  * runs: the IRET and VINTR intercepts (NMI tracking and the interrupt
- * window, svm.c), V_TPR/V_IRQ and the rest of 0x060 but V_INTR_MASKING
- * (the window; the CPU writes V_TPR and V_IRQ back, APM 2 15.21), TSC_OFFSET,
+ * window, svm.c), V_TPR/V_IRQ/V_INTR_VECTOR and the rest of 0x060 but
+ * V_INTR_MASKING (the window and the queued virtual interrupt; the CPU
+ * writes V_TPR and V_IRQ back, APM 2 15.21), TSC_OFFSET,
  * TLB_CONTROL, the interrupt shadow, EXITCODE/EXITINFO1/2/EXITINTINFO and
  * nRIP (written at every #VMEXIT, APM 2 15.6, 15.7), EVENTINJ and
  * VMCB_CLEAN; and the whole state save area (the guest's registers).

@@ -208,5 +208,7 @@ enum svm_exit_code {
 #define SVM_V_INTR_PRIO_MAX (0xFull << 16)
 #define SVM_V_IGN_TPR (1ull << 20)
 #define SVM_V_INTR_MASKING (1ull << 24)
+#define SVM_V_INTR_VECTOR_SHIFT 32 /* V_INTR_VECTOR: bits 32-39 */
+#define SVM_V_INTR_VECTOR_MASK (0xFFull << SVM_V_INTR_VECTOR_SHIFT)
 
 #endif
