@@ -351,9 +351,14 @@ void ckpt_snapshot_at_hello(struct vm *vm)
 	vm->ck.snapshot_taken = ckpt_save(vm, CKPT_SNAPSHOT, "snapshot", HV_CKF_KNOWN_GOOD) == HV_CKR_NONE;
 }
 
+bool ckpt_snapshot_ready(const struct vm *vm)
+{
+	return vm->policy->snapshot_restart && slots[CKPT_SNAPSHOT].full;
+}
+
 bool ckpt_snapshot_restart(struct vm *vm)
 {
-	if (!vm->policy->snapshot_restart || !slots[CKPT_SNAPSHOT].full)
+	if (!ckpt_snapshot_ready(vm))
 		return false;
 	ckpt_restore(vm, CKPT_SNAPSHOT);
 	/* An ELF guest's boot-info page says which generation runs (a Linux

@@ -68,6 +68,8 @@ void ckpt_snapshot_at_hello(struct vm *vm);
  * its boot-info page) instead of reloading the image.  false if there is
  * none: the caller reloads. */
 bool ckpt_snapshot_restart(struct vm *vm);
+/* True if a reset now would restore the snapshot (no cold reload). */
+bool ckpt_snapshot_ready(const struct vm *vm);
 
 /* Before the notify interrupt goes in (hv/heartbeat.c). */
 static inline bool ckpt_irq_due(const struct vm *vm)
