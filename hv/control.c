@@ -93,7 +93,8 @@ static bool is_word(const char *w, size_t n, const char *lit)
 
 static bool parse_op(const char *w, size_t n, enum ctl_op *op)
 {
-	static const char *const names[] = { "status", "restart", "park", "resume", "dump" };
+	static const char *const names[] = { "status", "restart", "park", "resume", "dump",
+					     "checkpoint", "rollback" };
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (is_word(w, n, names[i])) {
 			*op = (enum ctl_op)(CTL_STATUS + i);
@@ -125,22 +126,29 @@ static bool name_ok(const char *w, size_t n)
 	return true;
 }
 
-/* The operation's argument: only dump has one, and needs it. */
+/* The operation's argument: dump, checkpoint and rollback have one, and
+ * need it; the others have none. */
 static const char *parse_arg(struct ctl_cmd *out, const char **p, const char *end)
 {
 	const char *w;
 	size_t n;
+	uint64_t slot;
 
-	if (out->op != CTL_DUMP)
+	if (out->op != CTL_DUMP && out->op != CTL_CHECKPOINT && out->op != CTL_ROLLBACK)
 		return *p == end ? NULL : "unexpected_argument";
 	if (!next_word(p, end, &w, &n))
 		return "missing_argument";
-	if (is_word(w, n, "mini"))
+	if (out->op != CTL_DUMP) {
+		if (!parse_dec(w, n, &slot) || slot > CTL_SLOT_MAX)
+			return "bad_argument";
+		out->arg = (unsigned)slot;
+	} else if (is_word(w, n, "mini")) {
 		out->arg = 1;
-	else if (is_word(w, n, "full"))
+	} else if (is_word(w, n, "full")) {
 		out->arg = 2;
-	else
+	} else {
 		return "bad_argument";
+	}
 	return *p == end ? NULL : "unexpected_argument";
 }
 
@@ -196,6 +204,8 @@ const char *ctl_op_name(enum ctl_op op)
 	case CTL_PARK: return "park";
 	case CTL_RESUME: return "resume";
 	case CTL_DUMP: return "dump";
+	case CTL_CHECKPOINT: return "checkpoint";
+	case CTL_ROLLBACK: return "rollback";
 	}
 	return "?";
 }

@@ -7,7 +7,8 @@
  * instance: the name in the `identity` record; boot_id: its 16 hex
  * digits (a command is for one boot of one instance); nonce: a decimal
  * number larger than any accepted before in this boot; op: status,
- * restart, park, resume or dump (arg mini or full); mac: 64 hex digits,
+ * restart, park, resume, dump (arg mini or full), checkpoint or rollback
+ * (arg: a checkpoint slot, decimal); mac: 64 hex digits,
  * HMAC-SHA256 (hv/control_mac.h) under the build's control key over the
  * line's bytes before " *".  This module is pure: it gathers bytes into
  * lines, parses a line and judges it against the instance, the boot and
@@ -30,14 +31,20 @@ enum ctl_op {
 	CTL_PARK,       /* stop the guest, state kept */
 	CTL_RESUME,     /* restart a parked guest */
 	CTL_DUMP,       /* take a dump (arg: level), the guest runs on */
+	CTL_CHECKPOINT, /* save the guest into a slot (arg), known good; it runs on */
+	CTL_ROLLBACK,   /* put the guest back as a slot (arg) holds it */
 };
+
+/* The highest slot a command may name (the build may have fewer:
+ * the run loop refuses those). */
+#define CTL_SLOT_MAX 7u
 
 struct ctl_cmd {
 	char instance[CTL_INSTANCE_MAX];
 	uint64_t boot_id;
 	uint64_t nonce;
 	enum ctl_op op;
-	unsigned arg;              /* CTL_DUMP: 1 mini, 2 full */
+	unsigned arg;              /* CTL_DUMP: 1 mini, 2 full; CTL_CHECKPOINT, CTL_ROLLBACK: slot */
 	uint8_t mac[CTL_MAC_BYTES];
 	size_t signed_len;         /* bytes of the line the MAC covers */
 };

@@ -8,6 +8,8 @@
 
 #include "arch/x86/platform.h"
 #include "hv/actions.h"
+#include "hv/ckpt.h"
+#include "hv/ckpt_ring.h"
 #include "hv/control.h"
 #include "hv/control_mac.h"
 #include "hv/control_run.h"
@@ -89,6 +91,53 @@ static void operator_dump(struct vm *vm, enum policy_dump level)
 	vtimer_pause(&vm->vt, dt);
 }
 
+/* A checkpoint the operator takes (docs/checkpoints.md): known good, so
+ * the policy's rollback may come back to it; the guest is held while it
+ * is copied, as for a dump, and its own ring answers nothing (it did
+ * not ask). */
+static const char *operator_checkpoint(struct vm *vm, unsigned slot)
+{
+	static const struct hv_ckpt_event none = { 0 };
+	uint64_t t0 = plat_tsc();
+
+	if (vm->ck.pending.active)
+		return "busy";
+	enum hv_ckpt_reason why = ckpt_save(vm, slot, "operator", HV_CKF_KNOWN_GOOD);
+	uint64_t dt = plat_tsc() - t0;
+	wd_pause(&vm->wd, dt);
+	vtimer_pause(&vm->vt, dt);
+	if (why != HV_CKR_NONE)
+		return ckpt_reason_name(why);
+	ckpt_set_save_answer(slot, &none);
+	hv_record(LOG_INFO, CAT_OUTCOME, "control op=checkpoint slot=%u result=saved cost_tsc=%llu",
+		  slot, (unsigned long long)dt);
+	return NULL;
+}
+
+/* The rollback goes the policy's way: once the exit at hand is handled
+ * (hv/run.c), the guest told why (HV_RESTART_OPERATOR). */
+static const char *operator_rollback(struct vm *vm, unsigned slot)
+{
+	if (!ckpt_slot_full(slot))
+		return "empty_slot";
+	if (!recovery_guest_runs(&vm->rc))
+		return "not_running"; /* parked or in a back-off: restart or resume it */
+	vm->ck.rollback = (struct ckpt_rollback){ .pending = true, .slot = (int)slot,
+						  .reason = HV_RESTART_OPERATOR };
+	return NULL;
+}
+
+static void run_checkpoint_op(struct vm *vm, const struct ctl_cmd *c)
+{
+	const char *why = c->arg >= HV_CKPT_SLOTS ? "bad_slot"
+			: c->op == CTL_CHECKPOINT ? operator_checkpoint(vm, c->arg)
+						  : operator_rollback(vm, c->arg);
+
+	if (why != NULL)
+		hv_record(LOG_INFO, CAT_OUTCOME, "control op=%s nonce=%llu slot=%u result=%s",
+			  ctl_op_name(c->op), (unsigned long long)c->nonce, c->arg, why);
+}
+
 static void run_command(struct vm *vm, const struct ctl_cmd *c, uint64_t now)
 {
 	static const enum rec_operator ops[] = {
@@ -111,6 +160,10 @@ static void run_command(struct vm *vm, const struct ctl_cmd *c, uint64_t now)
 		break;
 	case CTL_DUMP:
 		operator_dump(vm, c->arg == 2 ? DUMP_FULL : DUMP_MINI);
+		break;
+	case CTL_CHECKPOINT:
+	case CTL_ROLLBACK:
+		run_checkpoint_op(vm, c);
 		break;
 	}
 }

@@ -23,7 +23,7 @@ import sys
 import time
 
 IDENTITY = re.compile(r"\bidentity instance=(\S+) boot_id=([0-9a-f]{16})\b")
-OPS = ("status", "restart", "park", "resume", "dump")
+OPS = ("status", "restart", "park", "resume", "dump", "checkpoint", "rollback")
 
 
 def read_key(path):
@@ -60,8 +60,14 @@ def main():
     ap.add_argument("--boot-id")
     ap.add_argument("--nonce", type=int, default=None)
     ap.add_argument("op", choices=OPS)
-    ap.add_argument("arg", nargs="?", choices=("mini", "full"))
+    ap.add_argument("arg", nargs="?", help="dump: mini or full; checkpoint, rollback: a slot number")
     a = ap.parse_args()
+    if a.op == "dump" and a.arg not in ("mini", "full"):
+        ap.error("dump takes mini or full")
+    if a.op in ("checkpoint", "rollback") and not (a.arg or "").isdigit():
+        ap.error(f"{a.op} takes a slot number")
+    if a.op not in ("dump", "checkpoint", "rollback") and a.arg is not None:
+        ap.error(f"{a.op} takes no argument")
     instance, boot_id = identity_from_log(a.log) if a.log else (a.instance, a.boot_id)
     if not instance or not boot_id:
         sys.exit("hvctl: give --log, or --instance and --boot-id")

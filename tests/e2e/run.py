@@ -607,6 +607,10 @@ CONTROL_STEPS = [
     (r"guest hello .*generation=2 ", lambda t: control_line(t, 9, "restart")),
     (r"guest hello .*generation=3 ", lambda t: control_line(t, 10, "dump", "mini")),
     (r"dump_end ", lambda t: control_line(t, 11, "status")),
+    (r"stat status .*nonce=11 ", lambda t: control_line(t, 12, "checkpoint", "0")),
+    (r"control op=checkpoint slot=0 result=saved", lambda t: control_line(t, 13, "rollback", "1")),
+    (r"control op=rollback nonce=13 slot=1 result=empty_slot",
+     lambda t: control_line(t, 14, "rollback", "0")),
 ]
 
 
@@ -642,6 +646,16 @@ def check_control(res, run):
               len(parks) == 1 and gens == ["1", "2", "3"] and
               [r["fields"].get("generation") for r in resets if "generation" in r["fields"]] ==
               ["2", "3"], f"parks={len(parks)} generations={gens}")
+    saved = find(run, "outcome", "control", op="checkpoint", slot="0", result="saved")
+    empty = find(run, "outcome", "control", op="rollback", slot="1", result="empty_slot")
+    back = find(run, "outcome", "rollback", slot="0")
+    res.check(run, "checkpoint 0 saved on request; rollback 1 (empty) refused; rollback 0 done, "
+              "the guest running on in generation 3 (no restart, no fault)",
+              len(saved) == 1 and len(empty) == 1 and len(back) == 1 and
+              "done" in back[0]["text"] and saved[0]["seq"] < empty[0]["seq"] < back[0]["seq"] and
+              gens == ["1", "2", "3"] and not find(run, "event", "hang") and
+              not find(run, "event", "soft_lockup"),
+              str([r["text"] for r in saved + empty + back]))
     inc = [r["fields"].get("incident") for r in parks + resets]
     res.check(run, "each operator request is an incident of its own, and no policy decision",
               len(set(inc)) == 3 and None not in inc and not find(run, "decision", "match"), str(inc))

@@ -38,6 +38,12 @@ static void test_parse_ok(void **state)
 	assert_int_equal(c.op, CTL_DUMP);
 	assert_int_equal(c.arg, 2);
 	assert_true(c.nonce == UINT64_MAX);
+	assert_null(parse("HVC1 hv0 0000000000000001 3 checkpoint 1 *" MAC64, &c));
+	assert_int_equal(c.op, CTL_CHECKPOINT);
+	assert_int_equal(c.arg, 1);
+	assert_null(parse("HVC1 hv0 0000000000000001 4 rollback 7 *" MAC64, &c));
+	assert_int_equal(c.op, CTL_ROLLBACK);
+	assert_int_equal(c.arg, CTL_SLOT_MAX);
 	for (enum ctl_op op = CTL_STATUS; op <= CTL_RESUME; op++) {
 		char buf[200];
 		snprintf(buf, sizeof(buf), "HVC1 hv0 0000000000000001 1 %s *" MAC64, ctl_op_name(op));
@@ -72,6 +78,11 @@ static void test_parse_errors(void **state)
 		{ "HVC1 hv0 0123456789abcdef 42 dump *" MAC64, "missing_argument" },
 		{ "HVC1 hv0 0123456789abcdef 42 dump huge *" MAC64, "bad_argument" },
 		{ "HVC1 hv0 0123456789abcdef 42 dump mini x *" MAC64, "unexpected_argument" },
+		{ "HVC1 hv0 0123456789abcdef 42 checkpoint *" MAC64, "missing_argument" },
+		{ "HVC1 hv0 0123456789abcdef 42 checkpoint 8 *" MAC64, "bad_argument" },
+		{ "HVC1 hv0 0123456789abcdef 42 rollback 01 *" MAC64, "bad_argument" },
+		{ "HVC1 hv0 0123456789abcdef 42 rollback mini *" MAC64, "bad_argument" },
+		{ "HVC1 hv0 0123456789abcdef 42 rollback 1 2 *" MAC64, "unexpected_argument" },
 		{ "", "no_mac" },
 	};
 	struct ctl_cmd c;
