@@ -281,21 +281,23 @@ class Monitor:
             m.close()
 
 
+def flip_logged(mon, text, logged, action):
+    """Stops the machine and flips one byte, the action's offset (after its
+    colon) past the address the last `logged` record names."""
+    m = re.findall(logged + r"(0x[0-9a-f]+)", text)
+    mon.cmd("stop")
+    if m:
+        mon.flip(int(m[-1], 16) + int(action.split(":")[1], 0))
+
+
 def run_step(run, mon, action, text):
     if action == "reset":
         mon.cmd("system_reset")
-    elif action.startswith("flip_pristine:"):
-        # one byte of the pristine guest copy, with the machine stopped
-        m = re.findall(r"pristine sealed at=(0x[0-9a-f]+)", text)
-        mon.cmd("stop")
-        if m:
-            mon.flip(int(m[-1], 16) + int(action.split(":")[1], 0))
+    elif action.startswith("flip_pristine:"):  # a byte of the pristine guest copy
+        flip_logged(mon, text, r"pristine sealed at=", action)
         mon.cmd("cont")
-    elif action.startswith("corrupt:"):
-        m = re.findall(r"flight_recorder at=(0x[0-9a-f]+)", text)
-        mon.cmd("stop")
-        if m:
-            mon.flip(int(m[-1], 16) + int(action.split(":")[1], 0))
+    elif action.startswith("corrupt:"):  # a byte of the flight recorder, then a reset
+        flip_logged(mon, text, r"flight_recorder at=", action)
         mon.cmd("system_reset")
         mon.cmd("cont")
 
