@@ -19,6 +19,7 @@ extern bool hvstub_vmmcall;                 /* SVM: VMMCALL, else VMCALL */
 extern struct hv_shared_page *hvstub_shared; /* NULL until set up */
 extern unsigned long long hvstub_generation; /* a parameter: param_get_ullong's type */
 extern bool hvstub_up;                      /* said hello */
+const char *hvstub_restart_reason_name(unsigned long long r); /* "unknown" if out of range */
 
 /*
  * One hypercall (docs/hypercalls.md, calling convention): RAX = nr,
@@ -43,6 +44,9 @@ static inline long hvstub_call(u64 nr, u64 a0, u64 a1, u64 *value)
 {
 	return hvstub_call3(nr, a0, a1, 0, value);
 }
+
+/* hvstub_ckpt.c: registers the checkpoint ring (after the hello) */
+void hvstub_ckpt_init(void);
 
 /* hvstub_nmi.c */
 int hvstub_nmi_register(void);

@@ -4,7 +4,8 @@
  * "The Linux stub module").  On load it checks that it runs under the
  * watchdog hypervisor, learns its boot generation, the reason for the last
  * restart and the hypervisor's settings (HC_INFO), hooks the NMI, die and
- * panic paths, then says hello with a page of its own as the shared page.
+ * panic paths, then says hello with a page of its own as the shared page,
+ * and registers a second page as its checkpoint ring (hvstub_ckpt.c).
  * What it learned is shown read-only under /sys/module/hvstub/parameters/
  * and in one kernel log line.  Under a policy for guests without a stub
  * (`hello none`, policy=linux) it declines to load.
@@ -54,7 +55,7 @@ static const char *const restart_reason_names[HV_RESTART_REASON_COUNT] = {
 	[HV_RESTART_OPERATOR] = "operator",
 };
 
-static const char *restart_reason_name(unsigned long long r)
+const char *hvstub_restart_reason_name(unsigned long long r)
 {
 	return r < HV_RESTART_REASON_COUNT && restart_reason_names[r] ? restart_reason_names[r]
 								      : "unknown";
@@ -85,9 +86,42 @@ static const struct kernel_param_ops ro_hex = {
 	.get = get_hex,
 };
 
+static u64 info(enum hv_info what);
+
+/*
+ * The generation and the restart reason are read live once the stub is
+ * up, not only at load: a snapshot restart or a rollback by the policy
+ * (docs/checkpoints.md) brings back a kernel, this module included, whose
+ * memory holds what an earlier boot generation read, and no load runs
+ * again.  Kept in the variables too, for the fault report.
+ */
+static void refresh(void)
+{
+	u64 g;
+
+	if (!READ_ONCE(hvstub_up))
+		return;
+	g = info(HV_INFO_GENERATION);
+	if (g != 0) /* 0: the call failed (generations start at 1) */
+		WRITE_ONCE(hvstub_generation, g);
+	WRITE_ONCE(restart_reason, info(HV_INFO_RESTART_REASON));
+}
+
+static int get_generation(char *buf, const struct kernel_param *kp)
+{
+	refresh();
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(hvstub_generation));
+}
+
+static const struct kernel_param_ops ro_generation = {
+	.set = param_refuse,
+	.get = get_generation,
+};
+
 static int get_reason(char *buf, const struct kernel_param *kp)
 {
-	return sysfs_emit(buf, "%s\n", restart_reason_name(restart_reason));
+	refresh();
+	return sysfs_emit(buf, "%s\n", hvstub_restart_reason_name(READ_ONCE(restart_reason)));
 }
 
 static const struct kernel_param_ops ro_reason = {
@@ -107,7 +141,7 @@ static const struct kernel_param_ops ro_insn = {
 
 module_param_cb(abi_version, &ro_ullong, &abi_version, 0444);
 MODULE_PARM_DESC(abi_version, "HV_ABI_VERSION the hypervisor answered to the hello");
-module_param_cb(generation, &ro_ullong, &hvstub_generation, 0444);
+module_param_cb(generation, &ro_generation, &hvstub_generation, 0444);
 MODULE_PARM_DESC(generation, "boot generation: 1 at first boot, +1 per restart");
 module_param_cb(restart_reason, &ro_reason, &restart_reason, 0444);
 MODULE_PARM_DESC(restart_reason, "why this generation started (none = first boot)");
@@ -227,11 +261,17 @@ static int __init hvstub_init(void)
 	}
 	WRITE_ONCE(hvstub_up, true);
 	abi_version = abi;
+	/* A snapshot restart resumes the kernel right after the hello's
+	 * VMCALL, in a new boot generation: what was read above is the
+	 * snapshot's. */
+	refresh();
 	register_vmcoreinfo();
 	pr_info("hvstub: hello abi=%llu generation=%llu restart_reason=%s wd_ms=%llu wd_k=%llu "
 		"tick_us=%llu hello_deadline_ms=%llu shared_page=0x%llx hypercall=%s\n",
-		abi_version, hvstub_generation, restart_reason_name(restart_reason), wd_ms, wd_k,
+		abi_version, hvstub_generation, hvstub_restart_reason_name(restart_reason), wd_ms, wd_k,
 		tick_us, hello_deadline_ms, shared_page_gpa, hvstub_vmmcall ? "vmmcall" : "vmcall");
+	/* Not fatal: without a ring only checkpoints are missing. */
+	hvstub_ckpt_init();
 	return 0;
 
 report:
