@@ -165,7 +165,7 @@ static void run_request(struct vm *vm, struct hv_ckpt_ring *r, const struct hv_c
 			answer(vm, q, HV_CKR_IN_FLIGHT, 0, who, NULL);
 			return;
 		}
-		vm->ck.pending = (struct ckpt_pending){ .active = true, .req = *q };
+		vm->ck.pending = (struct ckpt_pending){ .active = true, .req = *q, .who = who };
 		return;
 	case HV_CK_LIST:
 		list_slots(vm, r);
@@ -228,7 +228,7 @@ static void run_pending(struct vm *vm)
 	const struct hv_ckpt_req q = p->req;
 	if (q.op == HV_CK_SAVE) {
 		enum hv_ckpt_reason why = ckpt_save(vm, q.slot, q.label, q.flags);
-		answer(vm, &q, why, vm->ck.info[q.slot].generation, -1, &e);
+		answer(vm, &q, why, vm->ck.info[q.slot].generation, p->who, &e);
 		if (why == HV_CKR_NONE)
 			ckpt_set_save_answer(q.slot, &e);
 		return;
@@ -236,7 +236,7 @@ static void run_pending(struct vm *vm)
 	enum hv_ckpt_reason why = ckpt_restore(vm, q.slot);
 	if (why == HV_CKR_NONE)
 		repost_save_answer(vm, q.slot);
-	answer(vm, &q, why, vm->ck.info[q.slot].generation, -1, NULL);
+	answer(vm, &q, why, vm->ck.info[q.slot].generation, p->who, NULL);
 }
 
 void ckpt_poll(struct vm *vm)

@@ -44,6 +44,7 @@ struct ckpt_ring_link {
 struct ckpt_pending {
 	bool active;
 	struct hv_ckpt_req req;
+	int who; /* the principal's index, for the answer's log record */
 };
 
 /* The policy's rollback, decided during an exit's handling and carried
