@@ -4,7 +4,7 @@
 const struct hvg_boot_info *hvstub__boot_info;
 volatile struct hv_shared_page *hvstub__shared;
 static int use_vmmcall;
-static uint64_t tsc_at_init;
+uint64_t hvstub__tsc_at_init;
 
 #define PAGE_MASK 0xfffull
 
@@ -36,7 +36,7 @@ int hvstub_init_shared(const struct hvg_boot_info *bi, void *shared_va)
 
 	hvstub__boot_info = bi;
 	use_vmmcall = bi->vendor == HVG_VENDOR_SVM;
-	tsc_at_init = hvstub__rdtsc();
+	hvstub__tsc_at_init = hvstub__rdtsc();
 	hvstub__nmi_reset();
 	hvstub__report_reset();
 	HVSTUB_BARRIER();
@@ -56,12 +56,7 @@ volatile struct hv_shared_page *hvstub_shared_page(void)
 
 uint64_t hvstub_uptime_ms(void)
 {
-	const struct hvg_boot_info *bi = hvstub__boot_info;
-
-	if (bi == NULL || bi->tsc_hz == 0)
-		return 0;
-	uint64_t d = hvstub__rdtsc() - tsc_at_init, hz = bi->tsc_hz;
-	return d / hz * 1000 + d % hz * 1000 / hz;
+	return hvstub__uptime_ms();
 }
 
 struct hvstub_result hvstub_call(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)

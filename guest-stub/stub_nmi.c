@@ -135,7 +135,7 @@ void hvstub_nmi(struct hvstub_frame *f)
 	/* The hypervisor's NMI: it wrote nmi_reason and cmd_* before nmi_seq. */
 	uint32_t reason = sp->nmi_reason;
 
-	sp->uptime_ms = hvstub_uptime_ms();
+	sp->uptime_ms = hvstub__uptime_ms();
 	if (collect != NULL)
 		collect(sp);
 	if (ticks != NULL && !hvstub__parked)

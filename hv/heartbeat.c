@@ -68,7 +68,7 @@ static void period_without_stub(struct vm *vm, uint64_t now)
 		report_verdict(vm, v, now, 0);
 }
 
-void heartbeat_period(struct vm *vm, uint64_t now)
+void heartbeat_period_judge(struct vm *vm, uint64_t now)
 {
 	const struct hv_shared_page *sp = vm->stub.shared;
 	struct wd_guest_view g;
@@ -86,8 +86,6 @@ void heartbeat_period(struct vm *vm, uint64_t now)
 	g.ack_seq = sp->ack_seq;
 	g.guest_ticks = sp->guest_ticks;
 	g.timer_period_tsc = vm->vt.vector ? vm->vt.period_tsc : 0;
-	if (wd_period_healthy(&vm->wd, now, g.ack_seq, g.guest_ticks, g.timer_period_tsc))
-		return;
 	g.timer_pending = vm->vt.pending;
 	g.timer_pending_since = vm->vt.pending_since;
 	enum wd_verdict v = wd_period(&vm->wd, now, true, &g);

@@ -155,26 +155,6 @@ bool wd_defer_heartbeat(struct watchdog *wd, uint64_t tick_tsc)
 	return true;
 }
 
-enum wd_nmi wd_take_nmi(struct watchdog *wd, bool have_shared, uint32_t *reason, uint64_t *seq)
-{
-	if (wd->pending_hv && have_shared) {
-		wd->deferred = false;
-		*reason = wd->pending_reason;
-		*seq = ++wd->sent_seq;
-		wd->pending_hv--;
-		wd->pending_reason = WD_REASON_WATCHDOG;
-		return WD_NMI_HYPERVISOR;
-	}
-	if (wd->pending_platform) {
-		/* A platform NMI leaves the shared page alone: the stub sees no
-		 * new number and knows the NMI is not ours. */
-		wd->pending_platform--;
-		wd->platform_sent++;
-		return WD_NMI_PLATFORM;
-	}
-	return WD_NMI_NONE;
-}
-
 void wd_pause(struct watchdog *wd, uint64_t dt)
 {
 	wd->next_tsc += dt;

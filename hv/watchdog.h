@@ -180,8 +180,28 @@ static inline bool wd_period_may_defer(const struct watchdog *wd, uint64_t tick_
 
 /* Takes the next NMI to inject now that the guest can take one.  A
  * hypervisor NMI needs the shared page (have_shared); *reason and *seq
- * are what to write into it before the injection. */
-enum wd_nmi wd_take_nmi(struct watchdog *wd, bool have_shared, uint32_t *reason, uint64_t *seq);
+ * are what to write into it before the injection.  Inline: it runs at
+ * every heartbeat. */
+static inline enum wd_nmi wd_take_nmi(struct watchdog *wd, bool have_shared, uint32_t *reason,
+				      uint64_t *seq)
+{
+	if (wd->pending_hv && have_shared) {
+		wd->deferred = false;
+		*reason = wd->pending_reason;
+		*seq = ++wd->sent_seq;
+		wd->pending_hv--;
+		wd->pending_reason = WD_REASON_WATCHDOG;
+		return WD_NMI_HYPERVISOR;
+	}
+	if (wd->pending_platform) {
+		/* A platform NMI leaves the shared page alone: the stub sees no
+		 * new number and knows the NMI is not ours. */
+		wd->pending_platform--;
+		wd->platform_sent++;
+		return WD_NMI_PLATFORM;
+	}
+	return WD_NMI_NONE;
+}
 
 /* The guest was stopped for dt TSC cycles while it runs (a dump it asked
  * for): every clock of the watchdog moves on by dt, so the pause is

@@ -54,6 +54,7 @@ $(UNIT_DIR)/test_ckpt_map: UNIT_CFLAGS += -DHV_GUEST_RAM_MB=2 -DHV_CKPT_SLOT_MB=
 UNIT_SRCS_test_watchdog    := hv/watchdog.c
 UNIT_SRCS_test_hello       := hv/hello.c hv/watchdog.c
 UNIT_SRCS_test_vtimer      := hv/vtimer.c
+UNIT_SRCS_test_stub_time   :=
 UNIT_SRCS_test_ratelimit   := hv/ratelimit.c
 UNIT_SRCS_test_exitstat    := hv/exitstat.c
 UNIT_SRCS_test_wallclock   := hv/wallclock.c
@@ -93,7 +94,7 @@ UNIT_TESTS := $(sort $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(addprefix $(UNIT_DIR)/,$(UNIT_TESTS))
 # Header dependencies: coarse but simple (the modules are small).
 UNIT_HDRS  := $(wildcard tests/unit/*.h tests/unit/fixtures/*.h hv/*.h hv/dev/*.h lib/*.h vcpu/*.h boot/mb2/*.h arch/x86/*.h arch/x86/vmx/*.h \
-			 arch/x86/svm/*.h include/*.h)
+			 arch/x86/svm/*.h include/*.h guest-stub/*.h)
 
 .PHONY: unit-test unit-build unit-clean unit-cmocka-check
 

@@ -7,6 +7,19 @@
 
 /* HOST_RSP, also written by the entry assembly (vmx_entry.S). */
 #define VMCS_HOST_RSP 0x6C14
+/* What the exit assembly's interrupt-window path (vmx_entry.S) reads and
+ * writes; the enum below uses the same values (checked there). */
+#define VMCS_PROC_CONTROLS 0x4002
+#define VMCS_ENTRY_INTR_INFO 0x4016
+#define VMCS_EXIT_REASON 0x4402
+#define VMCS_GUEST_ACTIVITY 0x4826
+#define VMCS_EXIT_INTR_WINDOW 7
+#define VMCS_PROC_INTR_WINDOW 4
+/* Offsets the assembly uses: struct vmx_intr_queue and
+ * vmx_state.proc_controls (vmx_priv.h, checked there). */
+#define VMX_IQ_FAST_INFO 0
+#define VMX_IQ_QUEUED 4
+#define VMX_STATE_PROC_CONTROLS 8
 
 #ifndef __ASSEMBLER__
 
@@ -301,6 +314,12 @@ enum vmx_exit_reason {
 /* "NMI unblocking due to IRET" in exit qualifications / interruption
  * information (SDM 3C 28.2.3) */
 #define NMI_UNBLOCKED_BY_IRET (1u << 12)
+
+_Static_assert(VMCS_PROC_CONTROLS == PROC_CONTROLS && VMCS_ENTRY_INTR_INFO == ENTRY_INTR_INFO &&
+		       VMCS_EXIT_REASON == EXIT_REASON && VMCS_GUEST_ACTIVITY == GUEST_ACTIVITY &&
+		       VMCS_EXIT_INTR_WINDOW == VMX_EXIT_INTR_WINDOW &&
+		       VMCS_PROC_INTR_WINDOW == PROC_INTR_WINDOW,
+	       "the assembly's VMCS constants as in the enum");
 
 #endif /* __ASSEMBLER__ */
 #endif

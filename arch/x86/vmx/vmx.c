@@ -8,6 +8,7 @@
  * injection, the accessors, reset, and vmx_ops.  Bring-up is in
  * vmx_setup.c, the EPT in vmx_ept.c; vmx_priv.h is what they share.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "vcpu/vcpu.h"
@@ -23,11 +24,14 @@ static int vmcs_launched;
 static uint64_t armed_deadline;
 
 /* The interrupt window: asked for by the core (request_intr_window) or
- * held open for an interrupt the backend injects itself (queue_intr). */
-static struct {
-	bool core_window;
-	uint8_t queued; /* vector, 0: none */
-} intr_q;
+ * held open for an interrupt the backend injects itself (queue_intr);
+ * its window exit is taken in vmx_entry.S when it can (vmx_priv.h). */
+struct vmx_intr_queue vmx_iq;
+
+_Static_assert(offsetof(struct vmx_intr_queue, fast_info) == VMX_IQ_FAST_INFO &&
+		       offsetof(struct vmx_intr_queue, queued) == VMX_IQ_QUEUED &&
+		       offsetof(struct vmx_state, proc_controls) == VMX_STATE_PROC_CONTROLS,
+	       "offsets as vmx_entry.S uses them (vmcs.h)");
 
 /* An event whose delivery was cut short by the exit is re-injected
  * (SDM 3C 28.2.4 and 27.2.3).  Rare: the error code and instruction
@@ -96,7 +100,14 @@ static void vmx_inject(const struct hv_inject *inj);
 
 static void apply_intr_window(void)
 {
-	set_proc_control(PROC_INTR_WINDOW, intr_q.core_window || intr_q.queued);
+	set_proc_control(PROC_INTR_WINDOW, vmx_iq.core_window || vmx_iq.queued);
+	/* The assembly takes the window exit only when it is the queued
+	 * interrupt's alone and the preemption timer needs no re-arming
+	 * (its count saved at exit, SDM 3C 25.5.1): then nothing but the
+	 * injection differs from the entry before. */
+	vmx_iq.fast_info = vmx_iq.queued && !vmx_iq.core_window && vmx.preemption_saved
+				   ? vmx_iq.queued | ((uint32_t)INJ_EXT_INTR << 8) | INTR_INFO_VALID
+				   : 0;
 }
 
 /* An interrupt-window exit the queued interrupt waited for: the guest can
@@ -106,17 +117,17 @@ static void apply_intr_window(void)
  * re-entered without a round through the core. */
 static __attribute__((noinline)) void vmx_inject_queued_intr(void)
 {
-	const struct hv_inject irq = { .type = INJ_EXT_INTR, .vector = intr_q.queued };
+	const struct hv_inject irq = { .type = INJ_EXT_INTR, .vector = vmx_iq.queued };
 
 	vmcs_launched = 1;
 	vmx_inject(&irq);
-	intr_q.queued = 0;
+	vmx_iq.queued = 0;
 	apply_intr_window();
 }
 
 static inline bool vmx_queued_intr_goes_in(uint32_t reason)
 {
-	if (reason != VMX_EXIT_INTR_WINDOW || !intr_q.queued)
+	if (reason != VMX_EXIT_INTR_WINDOW || !vmx_iq.queued)
 		return false;
 	vmx_inject_queued_intr();
 	return true;
@@ -257,19 +268,19 @@ static void vmx_request_nmi_window(bool on)
 /* SDM 3C 25.2: exits as soon as RFLAGS.IF=1 and no STI/MOV-SS blocking. */
 static void vmx_request_intr_window(bool on)
 {
-	intr_q.core_window = on;
+	vmx_iq.core_window = on;
 	apply_intr_window();
 }
 
 static void vmx_queue_intr(uint8_t vector)
 {
-	intr_q.queued = vector;
+	vmx_iq.queued = vector;
 	apply_intr_window();
 }
 
 static bool vmx_intr_queued(void)
 {
-	return intr_q.queued != 0;
+	return vmx_iq.queued != 0;
 }
 
 /* With virtual NMIs, blocking by NMI is the guest's "in NMI handler"
@@ -294,7 +305,7 @@ static void vmx_reset(const struct vcpu_config *cfg)
 	armed_deadline = 0;
 	vmwrite(ENTRY_INTR_INFO, 0);
 	vmx_request_nmi_window(false);
-	intr_q.queued = 0;
+	vmx_iq.queued = 0;
 	vmx_request_intr_window(false);
 }
 

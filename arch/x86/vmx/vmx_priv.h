@@ -60,6 +60,24 @@ struct vmx_state {
 
 extern struct vmx_state vmx; /* defined in vmx.c */
 
+/* The interrupt the backend injects by itself at the guest's next
+ * interrupt window (vcpu_ops.queue_intr), shared with the exit assembly
+ * (vmx_entry.S).  While fast_info is not 0 (the vector queued, the core
+ * asking for no window of its own, and the preemption timer's count
+ * saved at exit), the window exit is handled in the assembly before any
+ * guest register but RAX and RDX is touched: it writes fast_info into
+ * the entry's interruption information, the activity state "active",
+ * the controls without the window, clears fast_info and queued, and
+ * resumes the guest.  The guest sees what vmx_inject_queued_intr()
+ * would do (vmx.c); the core sees no exit in either case. */
+struct vmx_intr_queue {
+	uint32_t fast_info; /* ENTRY_INTR_INFO for the assembly; 0: it leaves the exit to vmx_run */
+	uint8_t queued;     /* vector, 0: none */
+	bool core_window;   /* the core asked for a window (request_intr_window) */
+};
+
+extern struct vmx_intr_queue vmx_iq; /* defined in vmx.c */
+
 /* vmx_setup.c */
 bool vmx_probe(const char **why);
 bool vmx_init(const struct vcpu_config *cfg, const char **why);
