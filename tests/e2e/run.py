@@ -2106,11 +2106,17 @@ def check_flight_crash(res, run, prev, cur, what):
               f"{got[-2:]} vs {want[-2:]}")
 
 
-def check_flight(res, run):
+def boots_as_expected(res, run, n, what):
+    """The run's boots if there are n of them (checked as `what`), else None."""
     b = boots(run)
-    res.check(run, "three boots of one machine: crash + reset (port 0xCF9), then a reset from outside",
-              len(b) == 3, f"{len(b)} boots")
-    if len(b) < 3:
+    res.check(run, what, len(b) == n, f"{len(b)} boots")
+    return b if len(b) == n else None
+
+
+def check_flight(res, run):
+    b = boots_as_expected(res, run, 3, "three boots of one machine: crash + reset (port 0xCF9), "
+                          "then a reset from outside")
+    if b is None:
         return
     b1, b2, b3 = b
     res.check(run, "boot 1: the region is reserved at 4 MiB, outside guest RAM, nothing found there; "
@@ -2148,18 +2154,16 @@ def check_flight(res, run):
 
 
 def check_flight_sysreset(res, run):
-    b = boots(run)
-    res.check(run, "two boots: a crash that halts, then a reset from outside (system_reset)",
-              len(b) == 2, f"{len(b)} boots")
-    if len(b) == 2:
+    b = boots_as_expected(res, run, 2, "two boots: a crash that halts, then a reset from outside "
+                          "(system_reset)")
+    if b is not None:
         check_flight_crash(res, run, b[0], b[1], "boot 2")
 
 
 def check_linux_flight(res, run):
-    b = boots(run)
-    res.check(run, "two boots of a Linux guest (bzImage and initrd as GRUB modules): a crash that "
-              "halts, then a reset from outside", len(b) == 2, f"{len(b)} boots")
-    if len(b) < 2:
+    b = boots_as_expected(res, run, 2, "two boots of a Linux guest (bzImage and initrd as GRUB "
+                          "modules): a crash that halts, then a reset from outside")
+    if b is None:
         return
     # its own record, not the copy boot 2 re-emits from the region
     places = re.findall(r" info log flight_recorder at=(0x[0-9a-f]+) ", run.com1)
@@ -2172,10 +2176,9 @@ def check_linux_flight(res, run):
 
 
 def check_flight_corrupt(res, run):
-    b = boots(run)
-    res.check(run, "two boots: a crash, one byte of the region flipped, a reset from outside",
-              len(b) == 2, f"{len(b)} boots")
-    if len(b) < 2:
+    b = boots_as_expected(res, run, 2, "two boots: a crash, one byte of the region flipped, a "
+                          "reset from outside")
+    if b is None:
         return
     bad = in_boot(b[1], "alarm", "flight_corrupt", why="bad_crc", ignored="yes")
     res.check(run, "the corrupted region is reported (bad CRC) and ignored: nothing of it re-emitted",
@@ -2280,10 +2283,9 @@ def plan_appliance(build):
 
 
 def check_hw_watchdog(res, run):
-    b = boots(run)
-    res.check(run, "two boots: the hypervisor hangs with interrupts off, the chipset watchdog "
-              "(ICH9 TCO) resets the machine", len(b) == 2, f"{len(b)} boots")
-    if len(b) != 2:
+    b = boots_as_expected(res, run, 2, "two boots: the hypervisor hangs with interrupts off, the "
+                          "chipset watchdog (ICH9 TCO) resets the machine")
+    if b is None:
         return
     res.check(run, "boot 1: the TCO timer armed and fed by the tick, then the hang",
               bool(in_boot(b[0], "log", "hw_watchdog", chipset="ICH9", no_reboot="clear")) and
