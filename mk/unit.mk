@@ -52,6 +52,7 @@ UNIT_SRCS_test_recovery_rollback := hv/recovery.c hv/policy.c hv/ratelimit.c
 UNIT_SRCS_test_ckpt_map    := hv/ckpt_map.c
 $(UNIT_DIR)/test_ckpt_map: UNIT_CFLAGS += -DHV_GUEST_RAM_MB=2 -DHV_CKPT_SLOT_MB=1
 UNIT_SRCS_test_watchdog    := hv/watchdog.c
+UNIT_SRCS_test_watchdog_shortcut := hv/watchdog.c
 UNIT_SRCS_test_hello       := hv/hello.c hv/watchdog.c
 UNIT_SRCS_test_vtimer      := hv/vtimer.c
 UNIT_SRCS_test_stub_time   :=
